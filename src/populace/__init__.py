@@ -1,0 +1,7 @@
+"""populace: population-aligned persona sets for LLM-based social simulation.
+
+Implements Hu et al., "Population-Aligned Persona Generation for LLM-based
+Social Simulation" (arXiv:2509.10127) and extends it.
+"""
+
+__version__ = "0.1.0"

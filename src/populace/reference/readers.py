@@ -1,0 +1,59 @@
+"""Read tabular files of any supported format into a pandas DataFrame.
+
+Formats by suffix: ``.parquet``/``.pq`` (Parquet), ``.jsonl``/``.ndjson``
+(JSON lines), ``.json`` (records), anything else is delimited text whose
+separator (tab, comma, semicolon or pipe) is detected from the header line.
+Cells ``""``, ``NA``, ``N/A``, ``NaN``, ``NULL`` and ``None`` read as missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from populace.errors import DataError, PopulaceError
+
+MISSING_STRINGS = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None"]
+_SEPARATORS = ["\t", ",", ";", "|"]
+
+
+def detect_separator(path: Path) -> str:
+    """The separator that splits the header line into the most fields."""
+    with open(path, "r", encoding="utf-8", errors="replace", newline="") as fh:
+        header = fh.readline()
+    if not header.strip():
+        raise DataError("the file is empty (no header line)", path=str(path))
+    counts = {sep: header.count(sep) for sep in _SEPARATORS}
+    sep, n = max(counts.items(), key=lambda kv: kv[1])
+    if n == 0:
+        # a one-column file: any separator reads it the same way
+        return ","
+    return sep
+
+
+def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read ``path``; returns the frame and the format actually used."""
+    path = Path(path)
+    if not path.exists():
+        raise PopulaceError(f"file {path} does not exist")
+    if path.is_dir():
+        raise PopulaceError(f"{path} is a folder; give a data file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path), "parquet"
+        if suffix in (".jsonl", ".ndjson"):
+            return pd.read_json(path, lines=True), "jsonl"
+        if suffix == ".json":
+            return pd.read_json(path), "json"
+        sep = sep or detect_separator(path)
+        frame = pd.read_csv(
+            path, sep=sep, na_values=MISSING_STRINGS, keep_default_na=False,
+            low_memory=False, encoding_errors="replace",
+        )
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot be read as a table: {first}", path=str(path)) from None
+    name = {"\t": "tsv", ",": "csv", ";": "csv(;)", "|": "csv(|)"}[sep]
+    return frame, name

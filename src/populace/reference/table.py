@@ -1,0 +1,135 @@
+"""ResponseTable: answers to one instrument, with respondent metadata and weights.
+
+The same type holds human reference data and synthetic (persona) answers.
+``items`` has one float column per instrument item (in the instrument's item
+order; NaN = no answer); ``meta`` keeps every other column of the source
+(demographics, ids); ``weights`` is None (uniform) or one non-negative number
+per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from populace.errors import PopulaceError
+from populace.instruments import Instrument
+
+SPACES = ("traits", "items")
+
+
+@dataclass
+class ResponseTable:
+    instrument: Instrument
+    items: pd.DataFrame
+    meta: pd.DataFrame
+    weights: np.ndarray | None = None
+    source: str = "<memory>"
+    log: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if list(self.items.columns) != self.instrument.item_ids:
+            raise ValueError("items columns must be the instrument's item ids in order")
+        if len(self.meta) != len(self.items):
+            raise ValueError("meta and items must have the same rows")
+        if self.weights is not None:
+            self.weights = np.asarray(self.weights, dtype=float)
+            if self.weights.shape != (len(self.items),):
+                raise ValueError("weights must have one value per row")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    # ------------------------------------------------------------ selections
+    def subset(self, mask_or_index) -> "ResponseTable":
+        """Rows by boolean mask or positional index, weights kept."""
+        idx = np.asarray(mask_or_index)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        return ResponseTable(
+            self.instrument,
+            self.items.iloc[idx].reset_index(drop=True),
+            self.meta.iloc[idx].reset_index(drop=True),
+            None if self.weights is None else self.weights[idx],
+            self.source,
+            dict(self.log),
+        )
+
+    # --------------------------------------------------------------- scoring
+    def trait_scores(self) -> pd.DataFrame:
+        """Trait scores per respondent (columns = trait ids)."""
+        scores = self.instrument.score(self.items.to_numpy(dtype=float))
+        return pd.DataFrame(scores, columns=self.instrument.trait_ids)
+
+    def matrix(self, space: str = "traits") -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+        """(X, weights, column names) of the complete rows in ``space``.
+
+        ``traits``: trait scores (an instrument with no scoring key falls back
+        to ``items``). ``items``: item answers as coded (not reverse-keyed).
+        Rows with a missing value in that space are left out.
+        """
+        if space not in SPACES:
+            raise PopulaceError(f"unknown space {space!r}; use one of {', '.join(SPACES)}")
+        if self.effective_space(space) == "traits":
+            frame = self.trait_scores()
+        else:
+            frame = self.items
+        x = frame.to_numpy(dtype=float)
+        ok = ~np.isnan(x).any(axis=1)
+        w = None if self.weights is None else self.weights[ok]
+        return x[ok], w, list(frame.columns)
+
+    def effective_space(self, space: str) -> str:
+        return "traits" if space == "traits" and self.instrument.traits else "items"
+
+    # --------------------------------------------------------------- summary
+    def summary(self) -> dict:
+        """N, missing rate, trait means and SDs (item means for unkeyed
+        instruments) and correlations (of traits, or of items when the
+        instrument has fewer than two traits)."""
+        answered = self.items.notna().to_numpy()
+        if self.instrument.traits:
+            scores = self.trait_scores()
+        else:
+            scores = self.items
+        ok = scores.notna().all(axis=1).to_numpy()
+        if not ok.any():
+            raise PopulaceError("no complete rows to summarise")
+        w = np.ones(int(ok.sum())) if self.weights is None else self.weights[ok]
+        x = scores.to_numpy(dtype=float)[ok]
+        mean = np.average(x, axis=0, weights=w)
+        var = np.average((x - mean) ** 2, axis=0, weights=w)
+        sd = np.sqrt(var * len(x) / max(len(x) - 1, 1))
+        corr_space = "traits" if len(self.instrument.traits) >= 2 else "items"
+        corr_x, corr_w, corr_cols = self.matrix(corr_space)
+        corr = weighted_corr(corr_x, corr_w)
+        cols = list(scores.columns)
+        return {
+            "source": self.source,
+            "instrument": self.instrument.id,
+            "n": len(self),
+            "n_complete": int(ok.sum()),
+            "missing_rate": float(1 - answered.mean()) if answered.size else 0.0,
+            "scored": "traits" if self.instrument.traits else "items",
+            "mean": dict(zip(cols, map(float, mean))),
+            "sd": dict(zip(cols, map(float, sd))),
+            "corr": pd.DataFrame(corr, index=corr_cols, columns=corr_cols),
+            "weighted": self.weights is not None,
+            "log": dict(self.log),
+        }
+
+
+def weighted_corr(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Weighted Pearson correlations; constant columns correlate 0."""
+    w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
+    mean = np.average(x, axis=0, weights=w)
+    xc = x - mean
+    cov = (xc * w[:, None]).T @ xc / w.sum()
+    d = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(d, d)
+    corr = np.nan_to_num(corr)
+    np.fill_diagonal(corr, 1.0)
+    return corr
