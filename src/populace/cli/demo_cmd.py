@@ -40,8 +40,9 @@ def demo(
     print_summary(console, ref.summary())
     x, w, cols = ref.matrix("traits")
     floor = M.noise_floor(x, n, w, repeats=10, seed=seed)
-    nt = Table(title=f"Human noise floor: two disjoint samples of {floor['n']} respondents "
-               f"({ref.effective_space('traits')} space, 10 pairs)")
+    nt = Table(title="Human noise floor")
+    nt.caption = (f"two disjoint samples of {floor['n']} respondents, "
+                  f"{ref.effective_space('traits')} space, mean of 10 pairs")
     nt.add_column("metric")
     nt.add_column("mean", justify="right")
     nt.add_column("sd", justify="right")

@@ -40,7 +40,7 @@ def _as_number(text: str) -> float | None:
 
 def parse_condition(cond: str) -> tuple[str, str, list[str]]:
     m = _COND.match(cond)
-    if not m:
+    if not m or m.group(3)[0] in "=<>!":
         raise PopulaceError(
             f"cannot read filter {cond!r}: write COLUMN OP VALUE with OP one of "
             "==, !=, >=, <=, >, <, or 'COLUMN in A,B,C' (for example age>=18)"

@@ -1,0 +1,37 @@
+import pytest
+
+from populace.errors import PopulaceError
+from populace.reference.readers import detect_separator, read_table
+from tests.conftest import shared
+
+
+@pytest.mark.parametrize("header,sep", [("a\tb\tc\n", "\t"), ("a,b,c\n", ","), ("a;b;c\n", ";"),
+                                        ("a|b\n", "|"), ("only\n", ",")])
+def test_detect_separator(tmp_path, header, sep):
+    p = tmp_path / "x.txt"
+    p.write_text(header + "1\n")
+    assert detect_separator(p) == sep
+
+
+def test_openpsychometrics_csv_is_really_tab_separated():
+    frame, fmt = read_table(shared("openpsychometrics", "CFCS", "data.csv"))
+    assert fmt == "tsv" and frame.shape == (15_035, 16)
+
+
+def test_null_strings_read_as_missing(tmp_path):
+    p = tmp_path / "n.csv"
+    p.write_text("a,b\n1,NULL\nNA,2\n")
+    frame, _ = read_table(p)
+    assert frame.isna().sum().sum() == 2
+
+
+def test_folder_is_rejected(tmp_path):
+    with pytest.raises(PopulaceError, match="is a folder"):
+        read_table(tmp_path)
+
+
+def test_unparseable_parquet_is_clear(tmp_path):
+    p = tmp_path / "x.parquet"
+    p.write_bytes(b"not parquet at all")
+    with pytest.raises(PopulaceError, match="cannot be read as a table"):
+        read_table(p)

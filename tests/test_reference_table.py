@@ -1,0 +1,64 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from populace.errors import PopulaceError
+from populace.instruments import load_instrument
+from populace.reference import ResponseTable, load_reference
+from populace.reference.table import weighted_corr
+from tests.conftest import shared
+
+
+def test_matrix_spaces(big5):
+    x, w, cols = big5.matrix("traits")
+    assert x.shape == (len(big5), 5) and w is None and cols == ["EXT", "EST", "AGR", "CSN", "OPN"]
+    xi, _, cols_i = big5.matrix("items")
+    assert xi.shape == (len(big5), 50) and cols_i[0] == "EXT1"
+    with pytest.raises(PopulaceError, match="unknown space"):
+        big5.matrix("factors")
+
+
+def test_unkeyed_instrument_falls_back_to_items():
+    ins = load_instrument("fbps26")
+    t = ResponseTable(ins, pd.DataFrame(np.full((3, 26), 2.0), columns=ins.item_ids),
+                      pd.DataFrame(index=range(3)))
+    assert t.effective_space("traits") == "items"
+    assert t.matrix("traits")[0].shape == (3, 26)
+    assert t.summary()["scored"] == "items"
+
+
+def test_subset_keeps_weights(big5):
+    w = np.arange(len(big5), dtype=float)
+    t = ResponseTable(big5.instrument, big5.items, big5.meta, w)
+    s = t.subset(np.array([3, 1]))
+    assert list(s.weights) == [3.0, 1.0]
+    assert s.items.iloc[0].tolist() == big5.items.iloc[3].tolist()
+
+
+def test_summary_of_big5(big5):
+    s = big5.summary()
+    assert s["n"] == len(big5) and s["missing_rate"] == 0.0
+    # published BIG5 means: agreeableness and openness highest, around 3.8-3.9
+    assert 3.6 < s["mean"]["AGR"] < 4.0 and 3.7 < s["mean"]["OPN"] < 4.1
+    assert all(0.5 < v < 1.1 for v in s["sd"].values())
+    assert s["corr"].shape == (5, 5)
+
+
+def test_summary_of_single_trait_scale_correlates_items():
+    t = load_reference(shared("openpsychometrics", "CFCS", "data.csv"), "cfcs12")
+    s = t.summary()
+    assert list(s["mean"]) == ["CFC"] and s["corr"].shape == (12, 12)
+
+
+def test_weighted_corr_with_count_weights_equals_duplication():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 3))
+    counts = rng.integers(1, 4, size=40)
+    dup = np.repeat(x, counts, axis=0)
+    np.testing.assert_allclose(weighted_corr(x, counts.astype(float)), np.corrcoef(dup, rowvar=False))
+
+
+def test_weighted_corr_constant_column_is_zero():
+    x = np.column_stack([np.arange(5.0), np.ones(5)])
+    c = weighted_corr(x)
+    assert c[0, 1] == 0.0 and c[1, 1] == 1.0
