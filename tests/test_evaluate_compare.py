@@ -65,3 +65,13 @@ def test_instrument_mismatch(big5):
     other = load_reference(shared("openpsychometrics", "grit", "data.csv"), "grit12")
     with pytest.raises(PopulaceError, match="synthetic answers are for grit12"):
         compare(other, big5)
+
+
+def test_one_item_survey_has_no_corr_mae():
+    from populace.reference.regions import region_condition
+
+    path = shared("wvs", "wvs_justifbribe.csv")
+    na = load_reference(path, "wvs_f117", where=[region_condition("north_america")])
+    ea = load_reference(path, "wvs_f117", where=[region_condition("east_asia")])
+    r = compare(na.subset(np.arange(1000)), ea, noise_repeats=2)
+    assert set(r.metrics) == {"amw", "fd", "sw", "mmd"}

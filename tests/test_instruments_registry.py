@@ -18,7 +18,8 @@ items:
 
 
 def test_builtin_ids_are_the_documented_set():
-    assert builtin_ids() == ["bfi25", "cfcs12", "fbps26", "grit12", "ipip50"]
+    assert builtin_ids() == ["bfi25", "cfcs12", "fbps26", "grit12", "ipip50", "wvs_e143",
+                             "wvs_f117", "yrbs2019"]
 
 
 @pytest.mark.parametrize("iid,n_items,n_traits,n_reverse", [

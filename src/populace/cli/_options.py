@@ -9,11 +9,15 @@ import typer
 
 from populace.errors import PopulaceError
 from populace.reference import ResponseTable, load_reference
+from populace.reference.regions import region_condition
 
 InstrumentOpt = typer.Option("ipip50", "--instrument", "-i",
                              help="built-in instrument id or a YAML file")
 CountryOpt = typer.Option(None, "--country",
                           help="keep respondents from these ISO country codes (repeatable)")
+RegionOpt = typer.Option(None, "--region",
+                         help="keep respondents from a named region's countries "
+                         "(east_asia, north_america, western_europe; see docs/data.md)")
 WhereOpt = typer.Option(None, "--where",
                         help="keep rows matching COLUMN OP VALUE, e.g. 'age>=18' (repeatable)")
 MissingOpt = typer.Option("drop", "--missing",
@@ -40,8 +44,11 @@ def parse_column_map(pairs: Optional[list[str]]) -> dict[str, str] | None:
 
 
 def load_cli_reference(path: str | Path, instrument: str, *, country=None, where=None,
-                       missing="drop", max_missing=0.2, missing_code=None,
+                       region=None, missing="drop", max_missing=0.2, missing_code=None,
                        column_map=None, weight_column=None) -> ResponseTable:
+    where = list(where or [])
+    if region:
+        where.append(region_condition(region))
     return load_reference(
         str(path), instrument, country=country or None, where=where or None,
         missing=missing, max_missing=max_missing, missing_codes=tuple(missing_code or ()),

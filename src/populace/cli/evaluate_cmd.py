@@ -24,6 +24,7 @@ def evaluate(
     space: str = typer.Option("traits", "--space", help="traits or items"),
     country: Optional[list[str]] = O.CountryOpt,
     where: Optional[list[str]] = O.WhereOpt,
+    region: Optional[str] = O.RegionOpt,
     missing_code: Optional[list[float]] = O.MissingCodeOpt,
     noise_repeats: int = typer.Option(10, "--noise-repeats",
                                       help="pairs of human samples averaged for the noise floor"),
@@ -39,7 +40,7 @@ def evaluate(
     samples of the synthetic set's (effective) size.
     """
     syn = load_reference(synthetic, instrument, weight_column="auto")
-    ref = O.load_cli_reference(reference, instrument, country=country, where=where,
+    ref = O.load_cli_reference(reference, instrument, country=country, where=where, region=region,
                                missing_code=missing_code)
     result = compare(syn, ref, space=space, noise_repeats=noise_repeats, n_boot=bootstrap,
                      seed=seed)

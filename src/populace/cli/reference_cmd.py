@@ -49,16 +49,20 @@ def summary(
     instrument: str = O.InstrumentOpt,
     country: Optional[list[str]] = O.CountryOpt,
     where: Optional[list[str]] = O.WhereOpt,
+    region: Optional[str] = O.RegionOpt,
     missing: str = O.MissingOpt,
     max_missing: float = O.MaxMissingOpt,
     missing_code: Optional[list[float]] = O.MissingCodeOpt,
     column_map: Optional[list[str]] = O.ColumnMapOpt,
+    weight_column: Optional[str] = typer.Option(None, "--weight-column",
+                                                help="a column of survey weights to honour"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Print N, missing rate, trait means/SDs and correlations of a reference file."""
-    table = O.load_cli_reference(path, instrument, country=country, where=where,
+    table = O.load_cli_reference(path, instrument, country=country, where=where, region=region,
                                  missing=missing, max_missing=max_missing,
-                                 missing_code=missing_code, column_map=column_map)
+                                 missing_code=missing_code, column_map=column_map,
+                                 weight_column=weight_column)
     s = table.summary()
     if as_json:
         s = dict(s, corr=s["corr"].round(6).to_dict())

@@ -77,7 +77,8 @@ def compare(
     x, wx, cols = _matrices(synthetic, space)
     y, wy, _ = _matrices(reference, space)
     groups = [(x, wx, y, wy, [m for m in METRIC_NAMES if m != "corr_mae" or x.shape[1] >= 2])]
-    if x.shape[1] < 2:  # corrMAE over item pairs on a one-trait scale
+    if x.shape[1] < 2 and len(reference.instrument.items) >= 2:
+        # corrMAE over item pairs on a one-trait scale; a one-item survey has none
         xi, wxi, _ = _matrices(synthetic, "items")
         yi, wyi, _ = _matrices(reference, "items")
         groups.append((xi, wxi, yi, wyi, ["corr_mae"]))
