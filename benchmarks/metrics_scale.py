@@ -6,7 +6,7 @@ BIG5 rows resampled with replacement plus N(0, 0.05^2) noise on every answer,
 so its rows are distinct.  The synthetic set is 5,000 *other* BIG5 rows, no
 noise, with random weights (exercising the weighted path).  For each space
 (items: the 50 answers; traits: the 5 reverse-keyed trait means) it times
-compute_all (all 5 metrics), noise_floor (repeats=10, n = synthetic rows) and
+compute_all (all 5 metrics), noise_floor (repeats=10, n = the synthetic set's Kish effective size) and
 bootstrap_ci (n_boot=200), and checks the target: metrics + noise floor
 under 60 s and peak memory under 4 GB.
 
@@ -89,7 +89,8 @@ def run_space(space: str, X: np.ndarray, wx: np.ndarray, Y: np.ndarray, args) ->
     traced_peak = tracemalloc.get_traced_memory()[1] / 1024**3
     tracemalloc.stop()
     t0 = time.perf_counter()
-    floor = M.noise_floor(Y, X.shape[0], repeats=10, seed=args.seed)
+    n_floor = int(round(M.effective_sample_size(wx, X.shape[0])))  # as populace evaluate does
+    floor = M.noise_floor(Y, n_floor, repeats=10, seed=args.seed)
     t_floor = time.perf_counter() - t0
     h = M.mmd_bandwidth(X, Y, wx, None, seed=args.seed)
     t_boot = float("nan")
@@ -113,8 +114,8 @@ def run_space(space: str, X: np.ndarray, wx: np.ndarray, Y: np.ndarray, args) ->
           f"(median pairwise distance over <= 2,000 pooled rows); unbiased U-statistic")
     if ci:
         print(f"bootstrap: {args.n_boot} replicates, reference resampled from a fixed subsample "
-              f"of {ci['amw']['reference_rows']:,} rows; percentile CI; boot bias = replicate "
-              f"mean - value (resampling inflates distances)")
+              f"of {ci['amw']['reference_rows']:,} rows; bias-corrected percentile CI (boot bias = replicate "
+              f"mean - value, subtracted: resampling inflates distances)")
     total = t_metrics + t_floor
     peak = peak_rss_gb()
     print(f"{'part':<34}{'wall s':>9}")
