@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from populace.align import align
+from populace.align._kernel import mean_embedding
+from populace.align.herding import herd
+from populace.errors import PopulaceError
+from populace.evaluate.metrics import mmd
+from tests.align_data import parts  # noqa: F401
+
+
+def _traits(table, idx=None, counts=None):
+    s = table.trait_scores().to_numpy()
+    s = s if idx is None else s[idx]
+    return s if counts is None else np.repeat(s, counts, axis=0)
+
+
+def test_herding_beats_random_on_a_biased_pool(parts):
+    _, ref, biased = parts
+    y = _traits(ref)
+    h = align(biased, ref, n=200, method="herding", seed=0)
+    r = align(biased, ref, n=200, method="random", seed=0, in_sample=False)
+    d_h = mmd(_traits(biased, h.indices, h.counts), y)
+    d_r = mmd(_traits(biased, r.indices), y)
+    assert d_h < 0.5 * d_r
+    ins = h.diagnostics["in_sample_metrics"]
+    assert ins["after"]["mmd"] < ins["before"]["mmd"]
+    assert h.params["space"] == "traits" and h.params["duplicates"] is True
+
+
+def test_herding_without_duplicates_and_deterministic(parts):
+    pool, ref, _ = parts
+    a = align(pool, ref, n=150, method="herding", duplicates=False, seed=5, in_sample=False)
+    b = align(pool, ref, n=150, method="herding", duplicates=False, seed=5, in_sample=False)
+    assert a.indices.size == 150 and (a.counts == 1).all()
+    assert np.array_equal(a.persona_ids, b.persona_ids)
+    assert a.diagnostics["herding"]["swaps"] >= 0
+
+
+def test_greedy_step_is_exact_mmd_descent():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(60, 3)), rng.normal(size=(80, 3))
+    g = [0.5]
+    mu = mean_embedding(X, Y, np.ones(80), g)
+    picks, _ = herd(X, mu, 5, g)
+    K = lambda A, B: np.exp(-0.5 * ((A[:, None] - B[None]) ** 2).sum(-1))  # noqa: E731
+    def obj(S):
+        return -2 * mu[S].mean() + K(X[S], X[S]).mean()
+    best = min(range(60), key=lambda i: obj(list(picks[:4]) + [i]) if i not in picks[:4] else 9)
+    assert best == picks[4]
+
+
+def test_unknown_kernel(parts):
+    pool, ref, _ = parts
+    with pytest.raises(PopulaceError, match="unknown kernel"):
+        align(pool, ref, n=10, method="herding", kernel="laplace")
+
+
+def test_max_repeat_caps_counts(parts):
+    _, ref, biased = parts
+    capped = align(biased, ref, n=300, method="herding", seed=0, in_sample=False)
+    assert capped.counts.max() <= 2 and capped.indices.size >= 150
+    free = align(biased, ref, n=300, method="herding", seed=0, in_sample=False,
+                 max_repeat=None)
+    assert free.k == 300
+    with pytest.raises(PopulaceError, match="max_repeat must be at least 1"):
+        align(biased, ref, n=10, method="herding", max_repeat=0)
