@@ -1,0 +1,56 @@
+"""The one-way import rule of ARCHITECTURE.md, checked on the source."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "populace"
+
+# package (or module) -> populace packages it may import besides itself
+ALLOWED = {
+    "errors": set(),
+    "instruments": {"errors"},
+    "reference": {"errors", "instruments"},
+    "evaluate/metrics.py": {"errors"},
+    "evaluate/_core.py": {"errors"},
+    "evaluate/_wasserstein.py": {"errors"},
+    "evaluate/_moments.py": {"errors"},
+    "evaluate/_mmd.py": {"errors"},
+    "evaluate/_resampling.py": {"errors"},
+    "align": {"errors", "instruments", "reference", "evaluate"},
+    "llm": {"errors"},
+}
+
+
+def _populace_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            continue  # relative imports stay inside the package
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for n in names:
+            parts = n.split(".")
+            if parts[0] == "populace" and len(parts) > 1:
+                out.add(parts[1])
+    return out
+
+
+def _files(key: str) -> list[Path]:
+    p = SRC / key
+    if p.suffix == ".py":
+        return [p]
+    return sorted(p.rglob("*.py")) if p.is_dir() else [SRC / f"{key}.py"]
+
+
+@pytest.mark.parametrize("key", sorted(ALLOWED))
+def test_imports_flow_one_way(key):
+    own = key.split("/")[0].removesuffix(".py")
+    for f in _files(key):
+        bad = _populace_imports(f) - ALLOWED[key] - {own}
+        assert not bad, f"{f.relative_to(SRC)} imports populace.{', populace.'.join(sorted(bad))}"
