@@ -1,0 +1,104 @@
+"""`populace survey`: administer an instrument to personas through an LLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from populace.errors import PopulaceError
+
+
+def survey(
+    run: Optional[Path] = typer.Argument(None, help="run directory: reads personas.parquet, "
+                                         "writes responses/<instrument>.parquet and cache.sqlite"),
+    personas: Optional[Path] = typer.Option(None, "--personas", "-p",
+                                            help="table (CSV/TSV/JSONL/Parquet) with persona_id "
+                                            "and persona"),
+    instrument: str = typer.Option("ipip50", "--instrument", "-i",
+                                   help="built-in instrument id or a YAML file"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="wide table O (.parquet/.csv/.tsv/.jsonl) or a "
+                                       "folder; also writes O.long.parquet and O.meta.json"),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="registry id (see `populace models`), .gguf path, "
+                                        "HF repo id; with --backend openai the server's model "
+                                        "name [default: smollm2-135m]"),
+    mode: str = typer.Option("sample", "--mode",
+                             help="sample | expected | argmax | generate"),
+    seed: int = typer.Option(0, "--seed", help="seed of sample-mode draws and generation"),
+    temperature: float = typer.Option(1.0, "--temperature", "-t",
+                                      help="reshape option probabilities p^(1/T) (sample, "
+                                      "expected); decoding temperature (generate)"),
+    no_persona: bool = typer.Option(False, "--no-persona",
+                                    help="no persona: the model answers as itself (-n respondents)"),
+    n: Optional[int] = typer.Option(None, "-n", help="respondents with --no-persona [default: 1]"),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
+    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
+                                                 help="OpenAI-compatible server URL, e.g. "
+                                                 "http://127.0.0.1:8000/v1 (repeat for replicas)"),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
+                                    help="environment variable holding the API key"),
+    concurrency: int = typer.Option(8, "--concurrency", help="requests in flight (openai)"),
+    timeout: float = typer.Option(120.0, "--timeout", help="seconds per request (openai)"),
+    retries: int = typer.Option(5, "--retries", help="retries on 429/5xx/timeouts (openai)"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    n_ctx: int = typer.Option(4096, "--n-ctx", help="context length (llamacpp)"),
+    cache: Optional[Path] = typer.Option(None, "--cache",
+                                         help="SQLite call cache [default: cache.sqlite in the "
+                                         "run directory, else beside --out]"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="no call cache (no resume)"),
+    prompts: Optional[Path] = typer.Option(None, "--prompts",
+                                           help="folder overriding prompt templates by file name"),
+    max_attempts: int = typer.Option(3, "--max-attempts",
+                                     help="generate mode: attempts per item before a failure"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+) -> None:
+    """Administer an instrument to every persona; resumable through the call cache."""
+    from populace.llm import load_backend
+    from populace.survey import survey as run_survey
+
+    if run is not None:
+        if not run.is_dir():
+            raise PopulaceError(f"run directory {run} does not exist")
+        if personas is None and not no_persona:
+            personas = run / "personas.parquet"
+            if not personas.exists():
+                raise PopulaceError(f"{personas} does not exist; run `populace mine` first "
+                                    "or give --personas")
+        out = out or run / "responses"
+        cache = cache or run / "cache.sqlite"
+    if out is None:
+        raise PopulaceError("give --out (or a run directory)")
+    if not no_persona and personas is None:
+        raise PopulaceError("give --personas (or --no-persona)")
+    if cache is None and not no_cache:
+        base = out if (out.is_dir() or out.suffix == "") else out.parent
+        cache = base / "cache.sqlite"
+    kw: dict = {}
+    if backend == "openai":
+        kw = dict(api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
+                  max_retries=retries)
+    elif backend == "llamacpp":
+        if base_url:
+            raise PopulaceError("--base-url needs --backend openai")
+        kw = dict(n_threads=threads, n_ctx=n_ctx)
+    console = Console(stderr=True)
+    b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
+    try:
+        res = run_survey(None if no_persona else personas, instrument, backend=b, out=out,
+                         mode=mode, seed=seed, temperature=temperature, no_persona=no_persona,
+                         n=n, cache=None if no_cache else cache, prompt_dir=prompts,
+                         max_attempts=max_attempts, progress=not quiet, model_info=info)
+    finally:
+        b.close()
+    m = res.meta
+    console.print(f"{m['answers']} answers ({m['personas']} personas x {m['items']} items), "
+                  f"mode {m['mode']}, model {m['model']}: {m['model_calls']} model calls, "
+                  f"{m['cache_hits']} from cache, {m['items_per_s']} items/s")
+    if m["failures"]:
+        console.print(f"[yellow]{m['failures']} answers failed; see status/error in "
+                      f"{m['outputs']['long']}[/yellow]")
+    console.print(f"wrote {m['outputs']['wide']}, {m['outputs']['long']}, {m['outputs']['meta']}")

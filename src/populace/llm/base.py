@@ -1,0 +1,105 @@
+"""The backend protocol every LLM backend implements, and its request/result types.
+
+Two operations:
+
+``choice_probs(requests)``
+    For each request (chat messages + the answer keys, e.g. ``"1".."5"``), the
+    probability of each key as the *first token of the assistant's reply*,
+    renormalised over the keys, plus ``mass``: how much of the model's raw
+    next-token probability the keys captured before renormalising (1.0 means
+    the model put all its probability on valid answers).
+
+``generate(requests)``
+    Free text for each request (chat messages + decoding parameters).
+
+Requests are plain frozen dataclasses so the call cache can hash them.
+Backends report per-request failures (a server that keeps returning errors)
+in the result's ``error`` field; they raise :class:`~populace.errors.PopulaceError`
+only for problems that stop every call (unreachable server, unknown model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Protocol, Sequence, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+def messages(*pairs: tuple[str, str]) -> tuple[Message, ...]:
+    return tuple(Message(r, c) for r, c in pairs)
+
+
+@dataclass(frozen=True)
+class ChoiceRequest:
+    messages: tuple[Message, ...]
+    keys: tuple[str, ...]
+
+    def key_payload(self) -> dict:
+        return {"messages": [asdict(m) for m in self.messages], "keys": list(self.keys)}
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    probs: tuple[float, ...] = ()  # one per key, summing to 1 (empty on error)
+    mass: float = float("nan")     # raw probability the keys captured
+    method: str = ""               # "logits", "top_logprobs", "first_token"
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    messages: tuple[Message, ...]
+    max_tokens: int = 16
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
+    sample_index: int = 0  # distinguishes repeated stochastic samples of one prompt
+    stop: tuple[str, ...] = field(default=())
+
+    def key_payload(self) -> dict:
+        d = asdict(self)
+        d["messages"] = [asdict(m) for m in self.messages]
+        d["stop"] = list(self.stop)
+        return d
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    text: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the survey (and every other LLM stage) needs from a model."""
+
+    #: stable identity of the model for the call cache: model id plus file hash
+    #: (in-process) or server model name (HTTP)
+    fingerprint: str
+
+    def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]: ...
+
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[GenerateResult]: ...
+
+    def close(self) -> None: ...
+
+
+def renormalise(raw: Sequence[float]) -> tuple[tuple[float, ...], float]:
+    """Renormalise raw key probabilities; returns (probs, captured mass)."""
+    mass = float(sum(raw))
+    if not mass > 0:
+        return (), mass
+    return tuple(float(p) / mass for p in raw), mass

@@ -1,0 +1,292 @@
+"""In-process GGUF models through llama-cpp-python (the embedded default backend).
+
+Scoring reuses the shared prompt prefix. The requests of one batch (typically
+one persona's items) are tokenised in full; their longest common token prefix
+(persona + template) is decoded once into sequence 0 of a unified KV cache,
+copied by reference to sequences 1..k (no recomputation), and the item
+suffixes are then decoded *together as one batch of sequences*, reading the
+next-token logits only at each suffix's last token. Tokenising whole prompts
+and splitting on tokens (not text) means the model sees exactly the tokens of
+the full prompt: no tokenisation seam at the prefix boundary.
+
+Answer keys: a key such as ``"3"`` counts the probability of its single-token
+spellings ``"3"`` and ``" 3"``. Keys that are several tokens (``"10"`` for some
+tokenisers) are scored exactly as the product of their tokens' conditional
+probabilities, each key as its own sequence sharing the prefix.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack, closing
+from typing import Sequence
+
+import numpy as np
+
+from populace.errors import PopulaceError
+from populace.llm.base import (ChoiceRequest, ChoiceResult, GenerateRequest, GenerateResult,
+                               Message, renormalise)
+
+
+def _import_llama():
+    try:
+        from llama_cpp import Llama, _internals, llama_chat_format
+        from llama_cpp import llama_cpp as C
+    except ImportError:  # pragma: no cover - depends on the install
+        raise PopulaceError(
+            "the llamacpp backend needs llama-cpp-python: pip install 'populace[llm]' "
+            "(or use --backend openai with a server)"
+        ) from None
+    return Llama, _internals, llama_chat_format, C
+
+
+class LlamaCppBackend:
+    """A GGUF model loaded in this process.
+
+    ``n_seq``: how many item suffixes are decoded together in one batch.
+    ``batched=False`` scores suffixes one at a time from the saved prefix
+    (slower; kept for comparison and for models whose KV cache cannot share
+    sequences).
+    """
+
+    def __init__(self, model_path: str, *, model_id: str | None = None,
+                 sha256: str | None = None, n_ctx: int = 4096, n_batch: int = 512,
+                 n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
+                 chat_template: str | None = None):
+        Llama, internals, chat_format, C = _import_llama()
+        if not os.path.exists(model_path):
+            raise PopulaceError(f"model file {model_path} does not exist")
+        self._C = C
+        self.model_path = model_path
+        self.model_id = model_id or os.path.basename(model_path)
+        self.sha256 = sha256
+        self.fingerprint = f"llamacpp:{self.model_id}@{(sha256 or 'unhashed')[:16]}"
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.batched = batched
+        self.n_seq = max(1, n_seq if batched else 1)
+        self._stack = ExitStack()
+        try:
+            self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_batch=n_batch,
+                             n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                             logits_all=False, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise PopulaceError(f"cannot load model {model_path}: {exc}") from None
+        self.n_vocab = self.llm.n_vocab()
+        # a second context for scoring: many sequences sharing one unified KV cache
+        params = C.llama_context_default_params()
+        params.n_ctx = n_ctx
+        params.n_batch = n_batch
+        params.n_ubatch = n_batch
+        params.n_threads = self.n_threads
+        params.n_threads_batch = self.n_threads
+        params.n_seq_max = self.n_seq + 1
+        params.kv_unified = True
+        params.no_perf = True
+        self._n_ctx = n_ctx
+        self._n_batch = n_batch
+        self._sctx = self._stack.enter_context(closing(
+            internals.LlamaContext(model=self.llm._model, params=params, verbose=False)))
+        self._mem = C.llama_get_memory(self._sctx.ctx)
+        self._batch = C.llama_batch_init(n_batch, 0, 1)
+        self._stack.callback(C.llama_batch_free, self._batch)
+        # chat template from the GGUF metadata (or given)
+        template = chat_template or self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise PopulaceError(f"model {model_path} has no chat template; pass chat_template=")
+        m = self.llm._model
+        eos = m.token_get_text(self.llm.token_eos()) if self.llm.token_eos() != -1 else ""
+        bos = m.token_get_text(self.llm.token_bos()) if self.llm.token_bos() != -1 else ""
+        self._formatter = chat_format.Jinja2ChatFormatter(template=template, eos_token=eos,
+                                                          bos_token=bos)
+        self._key_tokens: dict[str, list[list[int]]] = {}
+        self.calls = 0  # requests actually scored or generated (for tests and stats)
+
+    # ------------------------------------------------------------ rendering
+    def render(self, msgs: Sequence[Message]) -> str:
+        return self._formatter(messages=[{"role": x.role, "content": x.content}
+                                         for x in msgs]).prompt
+
+    def tokens(self, msgs: Sequence[Message]) -> list[int]:
+        return self.llm.tokenize(self.render(msgs).encode("utf-8"), add_bos=False, special=True)
+
+    def _key_variants(self, key: str) -> list[list[int]]:
+        """Token spellings of an answer key: single-token variants, else the key's tokens."""
+        if key not in self._key_tokens:
+            tok = lambda s: self.llm.tokenize(s.encode("utf-8"), add_bos=False, special=False)
+            singles = []
+            for s in (key, " " + key):
+                t = tok(s)
+                if len(t) == 1 and t not in singles:
+                    singles.append(t)
+            self._key_tokens[key] = singles or [tok(key)]
+        return self._key_tokens[key]
+
+    # ------------------------------------------------------------ decoding
+    def _decode(self, items: list[tuple[int, int, int, bool]]) -> dict[int, np.ndarray]:
+        """Decode (token, pos, seq, want_logits) entries in n_batch chunks.
+
+        Returns {entry index: log-softmax vector} for entries that want logits.
+        """
+        C, b, out = self._C, self._batch, {}
+        for start in range(0, len(items), self._n_batch):
+            chunk = items[start:start + self._n_batch]
+            b.n_tokens = len(chunk)
+            for i, (tok, pos, seq, want) in enumerate(chunk):
+                b.token[i] = tok
+                b.pos[i] = pos
+                b.n_seq_id[i] = 1
+                b.seq_id[i][0] = seq
+                b.logits[i] = want
+            rc = C.llama_decode(self._sctx.ctx, b)
+            if rc != 0:
+                raise RuntimeError(f"llama_decode returned {rc} (KV cache full?)")
+            for i, (_, _, _, want) in enumerate(chunk):
+                if want:
+                    ptr = C.llama_get_logits_ith(self._sctx.ctx, i)
+                    v = np.ctypeslib.as_array(ptr, shape=(self.n_vocab,)).astype(np.float64)
+                    mx = v.max()
+                    out[start + i] = v - (mx + np.log(np.exp(v - mx).sum()))
+        return out
+
+    def _score_group(self, prefix: list[int], seqs: list[list[int]],
+                     n_out: list[int]) -> list[list[np.ndarray]]:
+        """Decode a prefix once, then every suffix as its own sequence sharing it.
+
+        Returns for each suffix the log-softmax vectors at its last ``n_out``
+        positions (logits are computed only there).
+        """
+        C = self._C
+        C.llama_memory_clear(self._mem, True)
+        p = len(prefix)
+        self._decode([(t, i, 0, i == p - 1) for i, t in enumerate(prefix)])
+        results: list[list[np.ndarray]] = [None] * len(seqs)  # type: ignore[list-item]
+        # groups of at most n_seq sequences that fit in the context beside the prefix
+        groups, cur, used = [], [], 0
+        for j, s in enumerate(seqs):
+            if p + len(s) > self._n_ctx:
+                raise PopulaceError(f"prompt of {p + len(s)} tokens exceeds the context "
+                                    f"of {self._n_ctx}; raise n_ctx")
+            if cur and (len(cur) >= self.n_seq or p + used + len(s) > self._n_ctx):
+                groups.append(cur)
+                cur, used = [], 0
+            cur.append(j)
+            used += len(s)
+        if cur:
+            groups.append(cur)
+        for group in groups:
+            entries, where = [], []
+            for k, j in enumerate(group, start=1):
+                C.llama_memory_seq_rm(self._mem, k, -1, -1)
+                C.llama_memory_seq_cp(self._mem, 0, k, -1, -1)
+                n = len(seqs[j])
+                for i, t in enumerate(seqs[j]):
+                    want = i >= n - n_out[j]
+                    if want:
+                        where.append((j, len(entries)))
+                    entries.append((t, p + i, k, want))
+            if not self.batched:
+                entries_by_seq = {}
+                for e in entries:
+                    entries_by_seq.setdefault(e[2], []).append(e)
+                logits = {}
+                offset = 0
+                for k in sorted(entries_by_seq):
+                    part = self._decode(entries_by_seq[k])
+                    logits.update({offset + i: v for i, v in part.items()})
+                    offset += len(entries_by_seq[k])
+            else:
+                logits = self._decode(entries)
+            for j in group:
+                results[j] = [logits[idx] for jj, idx in where if jj == j]
+            for k in range(1, len(group) + 1):
+                C.llama_memory_seq_rm(self._mem, k, -1, -1)
+        return results
+
+    # ------------------------------------------------------------ protocol
+    def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
+        if not requests:
+            return []
+        toks = [self.tokens(r.messages) for r in requests]
+        # longest common token prefix, leaving at least one token per suffix
+        p = min(len(t) for t in toks) - 1
+        first = toks[0]
+        for t in toks[1:]:
+            i = 0
+            while i < p and t[i] == first[i]:
+                i += 1
+            p = i
+        prefix = first[:p]
+        # one sequence per request (single-token keys), or per (request, key) otherwise
+        seqs, n_out, plan = [], [], []
+        for r, t in zip(requests, toks):
+            variants = {k: self._key_variants(k) for k in r.keys}
+            if all(len(v[0]) == 1 for v in variants.values()):
+                plan.append(("single", len(seqs), variants))
+                seqs.append(t[p:])
+                n_out.append(1)
+            else:
+                idx = []
+                for k in r.keys:
+                    kt = variants[k][0]
+                    idx.append(len(seqs))
+                    seqs.append(t[p:] + kt[:-1])
+                    n_out.append(len(kt))
+                plan.append(("multi", idx, variants))
+        scored = self._score_group(prefix, seqs, n_out)
+        out = []
+        for r, (kind, where, variants) in zip(requests, plan):
+            if kind == "single":
+                lp = scored[where][-1]
+                raw = [float(sum(np.exp(lp[v[0]]) for v in variants[k])) for k in r.keys]
+                method = "logits"
+            else:
+                raw = []
+                for k, j in zip(r.keys, where):
+                    kt = variants[k][0]
+                    n = len(kt)
+                    vecs = scored[j][-n:]
+                    raw.append(float(np.exp(sum(v[tok] for v, tok in zip(vecs, kt)))))
+                method = "logits_multi_token"
+            probs, mass = renormalise(raw)
+            err = None if probs else "the model gave no probability to any answer option"
+            out.append(ChoiceResult(probs=probs, mass=mass, method=method, error=err))
+        self.calls += len(requests)
+        return out
+
+    def generate(self, requests: Sequence[GenerateRequest], *,
+                 reuse_prefix: bool = True) -> list[GenerateResult]:
+        """Generate text; ``reuse_prefix=False`` clears the KV cache before each
+        request (an honest baseline: llama-cpp-python otherwise reuses a
+        matching prefix silently)."""
+        out = []
+        for r in requests:
+            if not reuse_prefix:
+                self.llm.reset()
+                self._C.llama_memory_clear(self._C.llama_get_memory(self.llm._ctx.ctx), True)
+            seed = (int(r.seed) * 1_000_003 + int(r.sample_index)) % (2**31 - 1)
+            try:
+                res = self.llm.create_completion(
+                    prompt=self.tokens(r.messages), max_tokens=r.max_tokens,
+                    temperature=r.temperature, top_p=r.top_p, seed=seed,
+                    stop=list(r.stop) or None)
+                out.append(GenerateResult(text=res["choices"][0]["text"]))
+            except (ValueError, RuntimeError) as exc:
+                out.append(GenerateResult(error=f"generation failed: {exc}"))
+        self.calls += len(requests)
+        return out
+
+    def close(self) -> None:
+        self._stack.close()
+        try:
+            self.llm.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+__all__ = ["LlamaCppBackend"]

@@ -1,0 +1,62 @@
+"""Turning model outputs into answers: modes, seeded draws, parsing generated text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Sequence
+
+import numpy as np
+
+MODES = ("sample", "expected", "argmax", "generate")
+_NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]\d)")
+
+
+def cell_rng(seed: int, persona_id: str, item_id: str, draw: int = 0) -> np.random.Generator:
+    """A generator that depends only on (seed, persona, item, draw): resume-proof."""
+    h = hashlib.sha256(f"{persona_id}\x00{item_id}".encode()).digest()
+    words = [int.from_bytes(h[i:i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, draw, *words]))
+
+
+def temper(probs: Sequence[float], temperature: float) -> np.ndarray:
+    """p^(1/T), renormalised; T=1 leaves p as is, T->0 approaches argmax."""
+    p = np.asarray(probs, dtype=float)
+    if temperature == 1.0:
+        return p / p.sum()
+    if temperature <= 0:
+        out = np.zeros_like(p)
+        out[int(np.argmax(p))] = 1.0
+        return out
+    with np.errstate(divide="ignore"):
+        lp = np.log(p) / temperature
+    lp -= lp.max()
+    q = np.exp(lp)
+    return q / q.sum()
+
+
+def answer_from_probs(mode: str, probs: Sequence[float], codes: Sequence[float], *,
+                      rng: np.random.Generator | None = None, temperature: float = 1.0) -> float:
+    c = np.asarray(codes, dtype=float)
+    if mode == "argmax":
+        return float(c[int(np.argmax(probs))])
+    p = temper(probs, temperature)
+    if mode == "expected":
+        return float((p * c).sum())
+    if mode == "sample":
+        assert rng is not None
+        u = rng.random()
+        idx = int(np.searchsorted(np.cumsum(p), u, side="right"))
+        return float(c[min(idx, len(c) - 1)])
+    raise ValueError(f"mode {mode!r} has no probability rule")
+
+
+def parse_answer(text: str | None, keys: Sequence[str]) -> str | None:
+    """The first number in the text, if it is one of the answer keys; else None."""
+    if not text:
+        return None
+    m = _NUMBER.search(text)
+    if m is None:
+        return None
+    k = str(int(m.group(1)))
+    return k if k in keys else None

@@ -1,0 +1,92 @@
+"""Prompt templates for administering an instrument (package files, user-overridable).
+
+Files in ``populace/survey/prompts/``:
+
+``system.txt``               the system message (empty file: no system message)
+``persona.txt``              user message for Likert items, with a persona
+``no_persona.txt``           user message for Likert items, no persona
+``persona_choice.txt``       user message for other item types, with a persona
+``no_persona_choice.txt``    user message for other item types, no persona
+
+Placeholders: ``{persona}``, ``{item}`` (the item text), ``{options}`` (one
+line per option, ``"1 = Disagree"``), ``{instructions}`` (the instrument's
+instructions, may be empty). The persona goes in the user message, before the
+item, so every item of a persona shares one prompt prefix. A folder given as
+``prompt_dir`` overrides any of these files by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from populace.errors import PopulaceError
+from populace.instruments.model import Instrument, Item
+from populace.llm.base import Message
+
+TEMPLATE_NAMES = ("system", "persona", "no_persona", "persona_choice", "no_persona_choice")
+_FIELDS = {"persona", "item", "options", "instructions"}
+
+
+def default_template(name: str) -> str:
+    return resources.files("populace.survey").joinpath("prompts", f"{name}.txt").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class Templates:
+    texts: dict
+
+    @classmethod
+    def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
+        texts = {n: default_template(n) for n in TEMPLATE_NAMES}
+        if prompt_dir is not None:
+            d = Path(prompt_dir)
+            if not d.is_dir():
+                raise PopulaceError(f"prompt folder {d} does not exist")
+            found = [n for n in TEMPLATE_NAMES if (d / f"{n}.txt").exists()]
+            if not found:
+                raise PopulaceError(f"prompt folder {d} has none of "
+                                    f"{', '.join(n + '.txt' for n in TEMPLATE_NAMES)}")
+            for n in found:
+                texts[n] = (d / f"{n}.txt").read_text("utf-8")
+        for n, t in texts.items():
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(t) if f is not None}
+            except ValueError as exc:
+                raise PopulaceError(f"prompt template {n}.txt: {exc} (write literal braces as {{{{ }}}})") from None
+            bad = names - _FIELDS
+            if bad:
+                raise PopulaceError(f"prompt template {n}.txt uses unknown placeholders "
+                                    f"{sorted(bad)}; allowed: {sorted(_FIELDS)}")
+            if n != "system" and "{item}" not in t:
+                raise PopulaceError(f"prompt template {n}.txt must contain {{item}}")
+            if n.startswith("persona") and "{persona}" not in t:
+                raise PopulaceError(f"prompt template {n}.txt must contain {{persona}}")
+        return cls(texts)
+
+    @property
+    def digest(self) -> str:
+        blob = "\x00".join(self.texts[n] for n in TEMPLATE_NAMES)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def option_keys(instrument: Instrument, item: Item) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Answer keys shown to the model ("1".."K", by option position) and their codes."""
+    opts = instrument.options(item)
+    return tuple(str(i) for i in range(1, len(opts) + 1)), tuple(float(o.code) for o in opts)
+
+
+def build_messages(t: Templates, instrument: Instrument, item: Item,
+                   persona: str | None) -> tuple[Message, ...]:
+    opts = instrument.options(item)
+    options = "\n".join(f"{i} = {o.label}" for i, o in enumerate(opts, start=1))
+    kind = "" if item.type == "likert" else "_choice"
+    name = ("persona" if persona is not None else "no_persona") + kind
+    user = t.texts[name].format(persona=(persona or "").strip(), item=item.text,
+                                options=options, instructions=instrument.instructions or "")
+    system = t.texts["system"].strip()
+    msgs = ((Message("system", system),) if system else ()) + (Message("user", user.strip()),)
+    return msgs

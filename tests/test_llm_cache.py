@@ -1,0 +1,87 @@
+"""The SQLite call cache: keys, persistence, concurrent writers, CachedBackend."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+
+from populace.llm.base import ChoiceRequest, GenerateRequest, Message
+from populace.llm.cache import CachedBackend, CallCache, call_key
+from tests._llm_helpers import StandIn
+
+MSGS = (Message("user", "Statement: I am calm."),)
+
+
+def test_key_covers_model_prompt_params_and_sample_index():
+    base = GenerateRequest(MSGS, temperature=0.7, seed=1, sample_index=0)
+    k = call_key("m@abc", "generate", base.key_payload())
+    assert k == call_key("m@abc", "generate", GenerateRequest(MSGS, temperature=0.7, seed=1)
+                         .key_payload())
+    others = [
+        call_key("m@abd", "generate", base.key_payload()),          # other file hash
+        call_key("m@abc", "choice", base.key_payload()),            # other call kind
+        call_key("m@abc", "generate", GenerateRequest((Message("user", "Statement: I am calm!"),),
+                                                      temperature=0.7, seed=1).key_payload()),
+        call_key("m@abc", "generate", GenerateRequest(MSGS, temperature=0.8, seed=1).key_payload()),
+        call_key("m@abc", "generate", GenerateRequest(MSGS, temperature=0.7, seed=1,
+                                                      sample_index=1).key_payload()),
+        call_key("m@abc", "generate", GenerateRequest((Message("system", "x"),) + MSGS,
+                                                      temperature=0.7, seed=1).key_payload()),
+    ]
+    assert len({k, *others}) == len(others) + 1
+
+
+def test_put_get_persist_and_wal(tmp_path):
+    p = tmp_path / "c.sqlite"
+    with CallCache(p) as c:
+        c.put_many([("k1", "m", "choice", {"probs": [0.5, 0.5]})])
+        c.put_many([("k1", "m", "choice", {"probs": [1.0, 0.0]})])  # first write wins
+    with CallCache(p) as c:
+        assert c.get("k1") == {"probs": [0.5, 0.5]}
+        assert c.get("nope") is None
+        assert c.count() == 1 and c.count("m") == 1 and c.count("other") == 0
+    assert sqlite3.connect(p).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _writer(path, worker, n):
+    c = CallCache(path)
+    for i in range(n):
+        # overlapping keys between workers, one transaction per small batch
+        c.put_many([(f"k{(i + j) % 150}", "m", "choice", {"w": worker, "i": i}) for j in range(3)])
+        c.put_many([(f"w{worker}-{i}", "m", "choice", {"w": worker})])
+    c.close()
+
+
+def test_concurrent_writers_processes(tmp_path):
+    p = tmp_path / "c.sqlite"
+    CallCache(p).close()
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(p), w, 120)) for w in range(4)]
+    for pr in procs:
+        pr.start()
+    for pr in procs:
+        pr.join(120)
+        assert pr.exitcode == 0
+    with CallCache(p) as c:
+        assert c.count() == 122 + 4 * 120  # k0..k121 shared, w*-* private
+        rows = sqlite3.connect(p).execute("SELECT COUNT(DISTINCT key), COUNT(*) FROM calls").fetchone()
+        assert rows[0] == rows[1]
+        assert sqlite3.connect(p).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_cached_backend_counts_and_skips_failures(tmp_path):
+    inner = StandIn(fail_items=("FAIL",))
+    reqs = [ChoiceRequest((Message("user", f"Statement: {t}"),), ("1", "2", "3"))
+            for t in ("a", "b", "FAIL")]
+    with CallCache(tmp_path / "c.sqlite") as cache:
+        cb = CachedBackend(inner, cache)
+        first = cb.choice_probs(reqs)
+        assert (cb.misses, cb.hits, inner.calls) == (3, 0, 3)
+        assert not first[2].ok and cache.count() == 2  # the failure is not cached
+        second = cb.choice_probs(reqs)
+        assert (cb.misses, cb.hits, inner.calls) == (4, 2, 4)  # only the failure is retried
+        assert second[:2] == first[:2]
+        g = [GenerateRequest(MSGS, sample_index=i) for i in range(3)]
+        cb.generate(g)
+        cb.generate(g)
+        assert cache.count() == 5 and inner.calls == 7

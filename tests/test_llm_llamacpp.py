@@ -1,0 +1,89 @@
+"""The in-process llama.cpp backend with the real SmolLM2-135M model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from populace.llm.base import ChoiceRequest, GenerateRequest, Message
+from populace.llm.llamacpp import LlamaCppBackend
+from populace.survey.prompts import Templates, build_messages, option_keys
+from tests._llm_helpers import mini_instrument, smollm2_path
+
+
+@pytest.fixture(scope="module")
+def smol():
+    b = LlamaCppBackend(str(smollm2_path()), model_id="smollm2-135m", sha256="b179c952" * 8,
+                        n_ctx=2048)
+    yield b
+    b.close()
+
+
+def _requests(persona):
+    ins = mini_instrument()
+    t = Templates.load()
+    return [ChoiceRequest(build_messages(t, ins, it, persona), option_keys(ins, it)[0])
+            for it in ins.items]
+
+
+def test_choice_probs_are_a_distribution(smol):
+    res = smol.choice_probs(_requests("A quiet gardener who lives alone."))
+    assert len(res) == 5
+    for r in res:
+        assert r.ok and r.method == "logits" and len(r.probs) == 5
+        assert abs(sum(r.probs) - 1) < 1e-9 and all(p >= 0 for p in r.probs)
+        assert 0 < r.mass <= 1.0
+    assert smol.fingerprint == "llamacpp:smollm2-135m@b179c952b179c952"
+
+
+def test_prefix_reuse_matches_full_prompt_evaluation(smol):
+    reqs = _requests("A loud party host.")[:3]
+    batched = smol.choice_probs(reqs)
+    # every prompt on its own: no shared prefix at all
+    alone = [smol.choice_probs([r])[0] for r in reqs]
+    smol.batched = False
+    try:
+        one_by_one = smol.choice_probs(reqs)
+    finally:
+        smol.batched = True
+    for a, b, c in zip(batched, alone, one_by_one):
+        assert np.allclose(a.probs, b.probs, atol=0.03)
+        assert np.allclose(c.probs, b.probs, atol=0.03)
+        assert np.argmax(a.probs) == np.argmax(b.probs)
+
+
+def test_prefix_is_shared_in_tokens(smol):
+    reqs = _requests("A person.")
+    toks = [smol.tokens(r.messages) for r in reqs]
+    common = 0
+    while all(t[common] == toks[0][common] for t in toks):
+        common += 1
+    # the persona and the whole instruction block come before the first item token
+    assert common > 0.6 * min(len(t) for t in toks)
+    assert "A person." in smol.render(reqs[0].messages)
+
+
+def test_multi_token_keys_are_scored_exactly(smol):
+    msgs = (Message("user", "Pick a number: 10, 11 or 12. Reply with the number only."),)
+    variants = {k: smol._key_variants(k) for k in ("10", "11", "12")}
+    r = smol.choice_probs([ChoiceRequest(msgs, ("10", "11", "12"))])[0]
+    assert r.ok and abs(sum(r.probs) - 1) < 1e-9
+    multi = any(len(v[0]) > 1 for v in variants.values())
+    assert r.method == ("logits_multi_token" if multi else "logits")
+
+
+def test_generate_with_and_without_prefix_reuse(smol):
+    req = GenerateRequest(build_messages(Templates.load(), mini_instrument(),
+                                         mini_instrument().items[0], "A shy person."),
+                          max_tokens=3, temperature=0.0)
+    a = smol.generate([req])[0]
+    b = smol.generate([req], reuse_prefix=False)[0]
+    assert a.ok and b.ok and isinstance(a.text, str)
+    assert a.text == b.text  # greedy decoding is deterministic either way
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    from populace.errors import PopulaceError
+
+    with pytest.raises(PopulaceError, match="does not exist"):
+        LlamaCppBackend(str(tmp_path / "nope.gguf"))

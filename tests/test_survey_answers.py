@@ -1,0 +1,53 @@
+"""Answer rules: modes, seeded draws, temperature, parsing generated text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from populace.survey.answers import answer_from_probs, cell_rng, parse_answer, temper
+
+CODES = (1.0, 2.0, 3.0, 4.0, 5.0)
+P = (0.1, 0.2, 0.4, 0.2, 0.1)
+
+
+def test_argmax_and_expected():
+    assert answer_from_probs("argmax", P, CODES) == 3.0
+    assert answer_from_probs("expected", P, CODES) == pytest.approx(3.0)
+    assert answer_from_probs("expected", (0, 0, 0, 0.5, 0.5), CODES) == pytest.approx(4.5)
+
+
+def test_sample_is_seeded_per_cell_and_keeps_spread():
+    a = [answer_from_probs("sample", P, CODES, rng=cell_rng(1, f"p{i}", "EXT1")) for i in range(4000)]
+    b = [answer_from_probs("sample", P, CODES, rng=cell_rng(1, f"p{i}", "EXT1")) for i in range(4000)]
+    assert a == b  # same seed, same cells, same draws (run order does not matter)
+    share = np.bincount(np.array(a, dtype=int), minlength=6)[1:] / len(a)
+    assert np.allclose(share, P, atol=0.03)
+    c = [answer_from_probs("sample", P, CODES, rng=cell_rng(2, f"p{i}", "EXT1")) for i in range(200)]
+    assert c != a[:200]
+
+
+def test_temperature():
+    assert np.allclose(temper(P, 1.0), P)
+    cold = temper(P, 0.25)
+    assert cold[2] > 0.85 and np.isclose(cold.sum(), 1)
+    assert np.allclose(temper(P, 0), [0, 0, 1, 0, 0])
+    hot = temper(P, 100.0)
+    assert np.allclose(hot, 0.2, atol=0.01)
+
+
+def test_parse_answer():
+    keys = ("1", "2", "3", "4", "5")
+    assert parse_answer("4", keys) == "4"
+    assert parse_answer("Answer: 2 (slightly disagree)", keys) == "2"
+    assert parse_answer("  5.", keys) == "5"
+    assert parse_answer("I would say 7", keys) is None
+    assert parse_answer("no idea", keys) is None
+    assert parse_answer("", keys) is None and parse_answer(None, keys) is None
+    assert parse_answer("3.5", keys) is None
+    assert parse_answer("12", ("1", "12")) == "12"
+
+
+def test_unknown_mode():
+    with pytest.raises(ValueError):
+        answer_from_probs("generate", P, CODES)

@@ -1,0 +1,55 @@
+"""Prompt templates: package defaults, user overrides, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from populace.errors import PopulaceError
+from populace.instruments import load_instrument
+from populace.survey.prompts import (TEMPLATE_NAMES, Templates, build_messages, default_template,
+                                     option_keys)
+
+
+def test_defaults_put_persona_in_the_user_message_before_the_item():
+    ins = load_instrument("ipip50")
+    it = ins.items[0]
+    msgs = build_messages(Templates.load(), ins, it, "A shy librarian.")
+    assert [m.role for m in msgs] == ["system", "user"]
+    user = msgs[1].content
+    assert user.startswith("Here is a description of a person:")
+    assert user.index("A shy librarian.") < user.index(it.text)
+    assert user.endswith(it.text)
+    assert "1 = Disagree" in user and "5 = Agree" in user
+    assert "describe them" in user
+    nop = build_messages(Templates.load(), ins, it, None)[1].content
+    assert "describe you" in nop and "person" not in nop
+    assert option_keys(ins, it) == (("1", "2", "3", "4", "5"), (1.0, 2.0, 3.0, 4.0, 5.0))
+    for n in TEMPLATE_NAMES:
+        assert default_template(n).strip()
+
+
+def test_override_by_folder(tmp_path):
+    (tmp_path / "persona.txt").write_text("Persona: {persona}\nItem: {item}\nOptions:\n{options}")
+    (tmp_path / "system.txt").write_text("")
+    t = Templates.load(tmp_path)
+    ins = load_instrument("ipip50")
+    msgs = build_messages(t, ins, ins.items[1], "X {not a field}")
+    assert len(msgs) == 1 and msgs[0].content.startswith("Persona: X {not a field}\nItem: ")
+    assert t.digest != Templates.load().digest
+    assert t.texts["no_persona"] == default_template("no_persona")
+
+
+def test_bad_templates(tmp_path):
+    with pytest.raises(PopulaceError, match="does not exist"):
+        Templates.load(tmp_path / "nope")
+    with pytest.raises(PopulaceError, match="has none of"):
+        Templates.load(tmp_path)
+    (tmp_path / "persona.txt").write_text("{persona} {itme}")
+    with pytest.raises(PopulaceError, match="unknown placeholders.*itme"):
+        Templates.load(tmp_path)
+    (tmp_path / "persona.txt").write_text("{item} only")
+    with pytest.raises(PopulaceError, match="must contain {persona}"):
+        Templates.load(tmp_path)
+    (tmp_path / "persona.txt").write_text("{persona} {item")
+    with pytest.raises(PopulaceError, match="persona.txt"):
+        Templates.load(tmp_path)
