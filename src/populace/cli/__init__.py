@@ -10,7 +10,8 @@ import sys
 
 import typer
 
-from populace.cli import demo_cmd, evaluate_cmd, instruments_cmd, reference_cmd
+from populace.cli import (align_cmd, demo_cmd, evaluate_cmd, instruments_cmd, mine_cmd,
+                          models_cmd, reference_cmd, survey_cmd)
 from populace.errors import PopulaceError
 
 app = typer.Typer(
@@ -23,7 +24,11 @@ app = typer.Typer(
 )
 app.command("instruments")(instruments_cmd.instruments)
 app.command("evaluate")(evaluate_cmd.evaluate)
+app.command("align")(align_cmd.align)
 app.command("demo")(demo_cmd.demo)
+app.command("models")(models_cmd.models)
+app.command("survey")(survey_cmd.survey)
+app.command("mine")(mine_cmd.mine)
 app.add_typer(reference_cmd.app, name="reference")
 
 

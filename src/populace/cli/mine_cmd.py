@@ -1,0 +1,146 @@
+"""`populace mine`: mine seed personas from a long-term first-person corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from populace.errors import PopulaceError
+
+
+def _split(values: Optional[list[str]]) -> list[str] | None:
+    if not values:
+        return None
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+def summary_table(summary: list[dict]) -> Table:
+    t = Table(title="mining: counts per stage (the paper's Table 10)")
+    for c in ("stage", "in", "kept", "authors", "model calls", "cached", "prompt tok",
+              "gen tok", "failures", "s"):
+        t.add_column(c, justify="left" if c == "stage" else "right")
+    for r in summary:
+        llm = r.get("llm") or {}
+        f = lambda k: "" if k not in llm else str(llm[k])  # noqa: E731
+        t.add_row(r["stage"] + (" (resumed)" if r.get("resumed") else ""),
+                  "" if r.get("rows_in") is None else str(r["rows_in"]),
+                  str(r.get("rows_out", "")), str(r.get("authors_out", "") or ""),
+                  f("model_calls"), f("cache_hits"), f("prompt_tokens"),
+                  f("completion_tokens"), f("failures"), str(r.get("seconds", "")))
+    return t
+
+
+def mine(
+    corpus: Optional[Path] = typer.Option(None, "--corpus", "-c",
+                                          help="blog corpus folder (<id>.<gender>.<age>.<topic>."
+                                          "<sign>.xml), blogtext.csv, or a CSV/TSV/JSONL/Parquet "
+                                          "table of posts"),
+    out: Path = typer.Option(..., "--out", "-o", help="run directory (created; resumable)"),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="registry id, .gguf path or HF repo id; with "
+                                        "--backend openai the server's model name "
+                                        "[default: smollm2-135m]"),
+    critic_model: Optional[str] = typer.Option(None, "--critic-model",
+                                               help="model of the critic stage [default: --model]"),
+    limit_authors: Optional[int] = typer.Option(None, "--limit-authors",
+                                                help="read only the first N authors"),
+    stages: Optional[list[str]] = typer.Option(None, "--stages",
+                                               help="stages to run (comma-separated or repeated): "
+                                               "read,preprocess,clean,qc,group,persona,critic,pii "
+                                               "[default: all]"),
+    corpus_format: str = typer.Option("auto", "--format",
+                                      help="auto | blogs | blogtext | table"),
+    author_column: Optional[str] = typer.Option(None, "--author-column",
+                                                help="author column of a generic table"),
+    text_column: Optional[str] = typer.Option(None, "--text-column",
+                                              help="text column of a generic table"),
+    date_column: Optional[str] = typer.Option(None, "--date-column",
+                                              help="date column of a generic table"),
+    download: bool = typer.Option(False, "--download",
+                                  help="download the Blog Authorship Corpus into --corpus first "
+                                  "(needs internet; skipped when already there)"),
+    download_url: Optional[str] = typer.Option(None, "--download-url",
+                                               help="URL of blogs.zip (also file://)"),
+    max_posts_per_author: int = typer.Option(40, "--max-posts-per-author",
+                                             help="posts per author sent to the LLM stages"),
+    max_post_words: int = typer.Option(300, "--max-post-words", help="cut posts to N words"),
+    min_posts: int = typer.Option(6, "--min-posts", help="kept posts an author needs"),
+    max_words: int = typer.Option(100, "--max-words", help="persona length limit in words"),
+    clean_mode: str = typer.Option("always", "--clean", help="always | auto | never: when the "
+                                   "LLM cleans a post (auto: only posts the rules find noisy)"),
+    keep_quality: Optional[list[str]] = typer.Option(None, "--keep-quality",
+                                                     help="QC qualities kept [default: high]"),
+    overall_min: int = typer.Option(8, "--critic-overall-min", help="critic: overall >= N"),
+    other_min: int = typer.Option(7, "--critic-other-min", help="critic: other scores >= N"),
+    no_pii_llm: bool = typer.Option(False, "--no-pii-llm", help="PII: regex rules only"),
+    max_attempts: int = typer.Option(2, "--max-attempts",
+                                     help="attempts per LLM item before a recorded failure"),
+    seed: int = typer.Option(0, "--seed", help="decoding seed"),
+    batch_size: int = typer.Option(4, "--batch-size",
+                                   help="requests per model batch and cache commit"),
+    prompts: Optional[Path] = typer.Option(None, "--prompts",
+                                           help="folder overriding prompt templates by file name"),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
+    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
+                                                 help="OpenAI-compatible server URL (repeatable)"),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
+                                    help="environment variable holding the API key"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    n_ctx: int = typer.Option(4096, "--n-ctx", help="context length; also the persona prompt's "
+                              "token budget"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
+    """Mine seed personas: preprocess, clean, QC, group, persona, critic, PII (resumable)."""
+    from populace.mining import STAGES, MiningConfig
+    from populace.mining import mine as run_mine
+    from populace.mining.pipeline import LLM_STAGES
+
+    console = Console(stderr=True)
+    if download:
+        from populace.corpus import BLOG_CORPUS_URL, download_blog_corpus
+
+        if corpus is None:
+            raise PopulaceError("--download needs --corpus, the folder to download into")
+        corpus = download_blog_corpus(corpus, download_url or BLOG_CORPUS_URL, progress=not quiet)
+        console.print(f"corpus in {corpus}")
+    todo = _split(stages) or list(STAGES)
+    cfg = MiningConfig(max_posts_per_author=max_posts_per_author, max_post_words=max_post_words,
+                       min_posts=min_posts, max_words=max_words, clean_mode=clean_mode,
+                       qc_keep_quality=tuple(_split(keep_quality) or ("high",)),
+                       critic_overall_min=overall_min, critic_other_min=other_min,
+                       pii_llm=not no_pii_llm, max_attempts=max_attempts, seed=seed,
+                       batch_size=batch_size,
+                       context_tokens=n_ctx)
+    kw: dict = {}
+    if backend == "openai":
+        kw = dict(api_key_env=api_key_env)
+    elif backend == "llamacpp":
+        if base_url:
+            raise PopulaceError("--base-url needs --backend openai")
+        kw = dict(n_threads=threads, n_ctx=n_ctx)
+    b = cb = info = cinfo = None
+    if any(s in LLM_STAGES for s in todo):
+        from populace.llm import load_backend
+
+        b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
+        if critic_model and critic_model != model and "critic" in todo:
+            cb, cinfo = load_backend(critic_model, backend=backend, base_urls=base_url, **kw)
+    try:
+        res = run_mine(corpus, out, backend=b, critic_backend=cb, config=cfg, stages=todo,
+                       corpus_format=corpus_format, author_column=author_column,
+                       text_column=text_column, date_column=date_column,
+                       limit_authors=limit_authors, prompt_dir=prompts, progress=not quiet,
+                       model_info=info, critic_model_info=cinfo,
+                       log=(lambda m: console.print(m)) if not quiet else None)
+    finally:
+        for x in (b, cb):
+            if x is not None:
+                x.close()
+    console.print(summary_table(res.summary))
+    n = len(res.personas)
+    console.print(f"{n} personas in {res.run.path / 'personas.parquet'}" if n or res.run.has(
+        "personas.parquet") else f"stages done; tables in {res.run.path}")

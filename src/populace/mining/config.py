@@ -1,0 +1,66 @@
+"""Every mining setting and its default (documented in docs/mining.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STAGES = ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii")
+CLEAN_MODES = ("always", "auto", "never")
+
+
+@dataclass
+class MiningConfig:
+    # preprocess (rules, no LLM)
+    min_tokens: int = 30                 # whitespace tokens a post needs
+    require_first_person: bool = True    # at least one first-person pronoun
+    max_post_words: int = 300            # longer posts are cut to this many words
+    min_posts: int = 6                   # kept posts an author needs (before and after QC)
+    max_posts_per_author: int = 40       # LLM work bound: posts per author sent to clean/QC
+    # clean (LLM)
+    clean_mode: str = "always"           # always: LLM; auto: LLM only when rules see noise; never
+    clean_min_overlap: float = 0.8       # share of cleaned words that must occur in the post
+    # raw QC (LLM)
+    qc_keep_quality: tuple[str, ...] = ("high",)
+    qc_require_harmless: bool = True
+    # group (rules)
+    context_tokens: int = 4096           # the model's context window
+    max_context_posts: int = 20          # posts shown to the persona/critic prompts at most
+    # persona (LLM)
+    max_words: int = 100
+    persona_max_tokens: int = 256
+    # critic (LLM)
+    critic_overall_min: int = 8
+    critic_other_min: int = 7
+    critic_max_tokens: int = 80
+    # PII
+    pii_llm: bool = True                 # ask the LLM for full names besides the regex rules
+    pii_max_tokens: int = 80
+    # every LLM stage
+    max_attempts: int = 2                # one try + one corrective retry, then a recorded failure
+    qc_max_tokens: int = 40
+    clean_max_tokens: int = 512          # cap; each post gets about its own length + 16
+    batch_size: int = 4                  # requests per cache commit
+    seed: int = 0
+    retry_temperature: float = 0.7
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        from populace.errors import PopulaceError
+
+        if self.clean_mode not in CLEAN_MODES:
+            raise PopulaceError(f"clean_mode must be one of {', '.join(CLEAN_MODES)}")
+        if self.max_attempts < 1:
+            raise PopulaceError("max_attempts must be at least 1")
+        if self.min_posts < 1 or self.max_posts_per_author < self.min_posts:
+            raise PopulaceError("need 1 <= min_posts <= max_posts_per_author")
+        self.qc_keep_quality = tuple(self.qc_keep_quality)
+
+    @property
+    def posts_budget(self) -> int:
+        """Tokens of posts a persona/critic prompt may hold (see group.py)."""
+        return max(256, self.context_tokens - self.persona_max_tokens - 700)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["qc_keep_quality"] = list(self.qc_keep_quality)
+        return d

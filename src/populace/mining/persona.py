@@ -1,0 +1,59 @@
+"""Stage 5, persona generation (prompt ``persona.txt``): a third-person persona of
+at most ``max_words`` words that states only traits the posts support, with
+evidence quotes, or ``NULL`` when the posts do not support one.
+
+Output per author: ``persona`` (None for NULL or failure), ``evidence`` (list
+of quotes), ``evidence_support`` (share of quotes found in the shown posts,
+see ``parse.evidence_support``), ``status`` (``ok`` | ``null`` | ``failed``),
+``error``, ``attempts``, ``raw`` (the last reply when it failed).
+One request per author plus at most ``max_attempts - 1`` retries.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from populace.mining.config import MiningConfig
+from populace.mining.llm import Item, StageCaller
+from populace.mining.parse import evidence_support, parse_persona
+from populace.mining.prompts import Templates, format_posts
+
+
+def context_texts(authors: pd.DataFrame, cleaned: pd.DataFrame, budget: int):
+    """{author_id: (texts, dates)} of the posts chosen by the group stage; a single
+    post longer than the budget is cut to it (about 3.5 characters per token)."""
+    by_id = cleaned.set_index("post_id")
+    out = {}
+    for a, ids in zip(authors["author_id"], authors["context_post_ids"]):
+        ids = list(ids)
+        texts = [str(by_id.at[i, "text"]) for i in ids]
+        if len(texts) == 1:
+            texts = [texts[0][:int(budget * 3.5)]]
+        out[a] = (texts, [str(by_id.at[i, "date"]) for i in ids])
+    return out
+
+
+def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
+             templates: Templates, cfg: MiningConfig, advance=lambda n: None) -> pd.DataFrame:
+    authors = authors[authors["keep"].astype(bool)].reset_index(drop=True)
+    ctx = context_texts(authors, cleaned, cfg.posts_budget)
+    items = [Item(templates.messages("persona", posts=format_posts(*ctx[a]),
+                                     max_words=cfg.max_words),
+                  lambda s: parse_persona(s, cfg.max_words), cfg.persona_max_tokens)
+             for a in authors["author_id"]]
+    res = caller.run(items, advance)
+    rows = []
+    for a, o in zip(authors["author_id"], res):
+        v = o.value or {}
+        status = o.status if o.status != "ok" else ("null" if v.get("persona") is None else "ok")
+        ev = v.get("evidence", []) if status == "ok" else []
+        rows.append({"author_id": a, "persona": v.get("persona") if status == "ok" else None,
+                     "evidence": ev,
+                     "evidence_support": evidence_support(ev, ctx[a][0]) if ev else float("nan"),
+                     "status": status, "error": o.error, "attempts": o.attempts,
+                     "raw": None if o.status == "ok" else o.raw})
+    cols = ["author_id", "persona", "evidence", "evidence_support", "status", "error",
+            "attempts", "raw"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["keep"] = out["status"] == "ok"
+    return out

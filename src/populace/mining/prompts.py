@@ -1,0 +1,90 @@
+"""Prompt templates of the LLM stages: package files, user-overridable.
+
+Files in ``populace/mining/prompts/``: ``system.txt`` (every stage's system
+message), ``clean.txt`` ({post}), ``qc.txt`` ({post}), ``persona.txt``
+({posts}, {max_words}), ``critic.txt`` ({posts}, {persona}), ``pii.txt``
+({text}). A folder given as ``prompt_dir`` overrides any of them by name.
+
+Corpus text is data, never instructions: :func:`fence` neutralises the data
+markers inside the text (``<<<`` / ``>>>`` runs become ``<<`` / ``>>``), so a
+post can never close its own data block, and every template puts its format
+instruction after the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from populace.errors import PopulaceError
+from populace.llm.base import Message
+
+FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"}, "persona": {"posts", "max_words"},
+          "critic": {"posts", "persona"}, "pii": {"text"}}
+_OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
+
+
+def fence(text: str) -> str:
+    """Text made safe to place between the ``<<<DATA`` / ``DATA>>>`` markers."""
+    return _CLOSE.sub(">>", _OPEN.sub("<<", text))
+
+
+def default_template(name: str) -> str:
+    return resources.files("populace.mining").joinpath("prompts", f"{name}.txt").read_text("utf-8")
+
+
+def format_posts(texts, dates=None) -> str:
+    """The posts block of the persona and critic prompts: one fenced block per post."""
+    dates = dates if dates is not None else [""] * len(texts)
+    parts = []
+    for i, (t, d) in enumerate(zip(texts, dates), start=1):
+        head = f"Post {i}" + (f" ({d})" if d else "")
+        parts.append(f"{head}:\n<<<DATA\n{fence(t)}\nDATA>>>")
+    return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Templates:
+    texts: dict
+
+    @classmethod
+    def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
+        texts = {n: default_template(n) for n in FIELDS}
+        if prompt_dir is not None:
+            d = Path(prompt_dir)
+            if not d.is_dir():
+                raise PopulaceError(f"prompt folder {d} does not exist")
+            found = [n for n in FIELDS if (d / f"{n}.txt").exists()]
+            if not found:
+                raise PopulaceError(f"prompt folder {d} has none of "
+                                    f"{', '.join(n + '.txt' for n in FIELDS)}")
+            for n in found:
+                texts[n] = (d / f"{n}.txt").read_text("utf-8")
+        for n, t in texts.items():
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(t) if f is not None}
+            except ValueError as exc:
+                raise PopulaceError(f"prompt template {n}.txt: {exc} "
+                                    "(write literal braces as {{ }})") from None
+            if names - FIELDS[n]:
+                raise PopulaceError(f"prompt template {n}.txt uses unknown placeholder(s) "
+                                    f"{', '.join(sorted(names - FIELDS[n]))}; allowed: "
+                                    f"{', '.join(sorted(FIELDS[n])) or 'none'}")
+        return cls(texts)
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for n in sorted(self.texts):
+            h.update(n.encode() + b"\0" + self.texts[n].encode() + b"\0")
+        return h.hexdigest()[:16]
+
+    def messages(self, name: str, **fields) -> tuple[Message, ...]:
+        """System + user messages of a stage; data fields must already be fenced."""
+        user = self.texts[name].format(**fields).strip()
+        system = self.texts["system"].strip()
+        return ((Message("system", system),) if system else ()) + (Message("user", user),)

@@ -1,0 +1,109 @@
+"""Strict parsers on real, messy model outputs (tests/fixtures/mining_model_outputs.json:
+SmolLM2-135M and Qwen2.5-Coder-1.5B replies captured from this package's prompts)
+and on hand-written edge cases."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from populace.mining.parse import (ParseError, evidence_support, json_object, parse_clean,
+                                   parse_critic, parse_persona, parse_pii_names, parse_qc)
+
+FIX = json.loads((Path(__file__).parent / "fixtures" / "mining_model_outputs.json").read_text())
+POST = ("just saw joe's pictures from urlLink bfd . they totally rule. fritch and smith with "
+        "fred durst. dumb girls. i listened to each like three times.")
+PARSERS = {"qc": parse_qc, "critic": parse_critic, "pii": parse_pii_names,
+           "persona": lambda s: parse_persona(s, 100), "clean": lambda s: parse_clean(s, POST)}
+
+
+@pytest.mark.parametrize("rec", [r for r in FIX if r["model"] == "smollm2-135m"],
+                         ids=lambda r: r["stage"])
+def test_real_smollm2_replies_are_rejected_with_a_reason(rec):
+    with pytest.raises(ParseError) as exc:
+        PARSERS[rec["stage"]](rec["text"])
+    assert str(exc.value)
+
+
+def test_real_qwen_replies():
+    qc = [parse_qc(r["text"]) for r in FIX if r["model"] == "qwen2.5-1.5b" and r["stage"] == "qc"]
+    assert qc == [{"quality": "low", "harmless": "no"}, {"quality": "medium", "harmless": "no"},
+                  {"quality": "high", "harmless": "no"}, {"quality": "medium", "harmless": "yes"}]
+    for r in FIX:
+        if r["model"] == "qwen2.5-1.5b" and r["stage"] == "clean":
+            with pytest.raises(ParseError):  # empty; cut before </cleaned>
+                parse_clean(r["text"], POST)
+
+
+def test_qc_formats():
+    assert parse_qc('Sure!\n```json\n{"Quality": "HIGH", "harmful": false}\n```') == {
+        "quality": "high", "harmless": "yes"}
+    assert parse_qc("quality: low\nharmless: yes") == {"quality": "low", "harmless": "yes"}
+    for bad in ('{"quality": "great", "harmful": "no"}', '{"quality": "high"}', "high, yes",
+                '{"quality": "high", "harmful": "maybe"}'):
+        with pytest.raises(ParseError):
+            parse_qc(bad)
+
+
+def test_critic_formats():
+    keys = ("hallucination", "coverage", "conciseness", "relevance", "overall")
+    want = dict(zip(keys, (9, 8, 7, 8, 8)))
+    assert parse_critic(json.dumps(want)) == want
+    assert parse_critic('{"hallucination": "9/10", "coverage": 8.0, "conciseness": "7", '
+                        '"relevance": 8, "overall": 8} trailing words') == want
+    assert parse_critic("- Hallucination: 9\n- coverage: 8\n- conciseness: 7\n- relevance: 8\n"
+                        "- overall: 8") == want
+    for bad in ('{"hallucination": 11, "coverage": 8, "conciseness": 7, "relevance": 8, '
+                '"overall": 8}', '{"overall": 8}', '{"hallucination": 8.5, "coverage": 8, '
+                '"conciseness": 7, "relevance": 8, "overall": 8}'):
+        with pytest.raises(ParseError):
+            parse_critic(bad)
+
+
+def test_clean_keeps_the_authors_words():
+    assert parse_clean(f"<cleaned>{POST.replace('urlLink ', '')}</cleaned>", POST).startswith(
+        "just saw joe's pictures from bfd")
+    with pytest.raises(ParseError, match="occur in the post"):
+        parse_clean("<cleaned>Here is a poem about spring flowers and love songs, a happy "
+                    "little tune I wrote for you and everyone who reads it</cleaned>", POST)
+    with pytest.raises(ParseError, match="longer"):
+        parse_clean(f"<cleaned>{POST} {POST}</cleaned>", POST)
+
+
+def test_persona_formats():
+    r = parse_persona('**PERSONA:** She is a shy student who loves music.\n**EVIDENCE:**\n'
+                      '- "i listened to each like three times"\n* \u201cdumb girls\u201d', 100)
+    assert r == {"persona": "She is a shy student who loves music.",
+                 "evidence": ["i listened to each like three times", "dumb girls"]}
+    assert parse_persona("PERSONA: NULL\nEVIDENCE:\n", 100) == {"persona": None, "evidence": []}
+    with pytest.raises(ParseError, match="limit is 5"):
+        parse_persona('PERSONA: He is a very busy man.\nEVIDENCE:\n- "x"', 5)
+    with pytest.raises(ParseError, match="third person"):
+        parse_persona('PERSONA: I am a student.\nEVIDENCE:\n- "x"', 100)
+    with pytest.raises(ParseError, match="evidence"):
+        parse_persona("PERSONA: He likes tea.", 100)
+    with pytest.raises(ParseError, match="placeholder"):
+        parse_persona('PERSONA: <the persona, or NULL>\nEVIDENCE:\n- "x"', 100)
+
+
+def test_pii_names_and_helpers():
+    assert parse_pii_names('{"full_names": ["Jane Doe", " "]}') == ["Jane Doe"]
+    with pytest.raises(ParseError):
+        parse_pii_names('{"full_names": "Jane Doe"}')
+    assert json_object('x {"a": "}{", "b": {"c": 1}} y') == {"a": "}{", "b": {"c": 1}}
+    assert evidence_support(["dumb girls", "a quote that is not there"], [POST]) == 0.5
+
+
+def test_real_qwen_personas():
+    """Qwen2.5-Coder-1.5B on real bloggers: a runaway persona over the word limit, a
+    retry that starts with EVIDENCE:, and NULL followed by (ignored) evidence."""
+    got = []
+    for r in FIX:
+        if r["model"] == "qwen2.5-1.5b" and r["stage"] == "persona":
+            try:
+                got.append(parse_persona(r["text"], 100)["persona"])
+            except ParseError as exc:
+                got.append(str(exc))
+    assert any(g and "the limit is 100" in g for g in got)
+    assert any(g == 'the reply must start with "PERSONA:"' for g in got)
+    assert got.count(None) == 2
