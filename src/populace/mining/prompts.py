@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from populace.errors import PopulaceError
 from populace.llm.base import Message
+from populace.templates import load_templates
 
 FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"}, "persona": {"posts", "max_words"},
           "critic": {"posts", "persona"}, "pii": {"text"}}
@@ -53,28 +52,7 @@ class Templates:
 
     @classmethod
     def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
-        texts = {n: default_template(n) for n in FIELDS}
-        if prompt_dir is not None:
-            d = Path(prompt_dir)
-            if not d.is_dir():
-                raise PopulaceError(f"prompt folder {d} does not exist")
-            found = [n for n in FIELDS if (d / f"{n}.txt").exists()]
-            if not found:
-                raise PopulaceError(f"prompt folder {d} has none of "
-                                    f"{', '.join(n + '.txt' for n in FIELDS)}")
-            for n in found:
-                texts[n] = (d / f"{n}.txt").read_text("utf-8")
-        for n, t in texts.items():
-            try:
-                names = {f for _, f, _, _ in string.Formatter().parse(t) if f is not None}
-            except ValueError as exc:
-                raise PopulaceError(f"prompt template {n}.txt: {exc} "
-                                    "(write literal braces as {{ }})") from None
-            if names - FIELDS[n]:
-                raise PopulaceError(f"prompt template {n}.txt uses unknown placeholder(s) "
-                                    f"{', '.join(sorted(names - FIELDS[n]))}; allowed: "
-                                    f"{', '.join(sorted(FIELDS[n])) or 'none'}")
-        return cls(texts)
+        return cls(load_templates("populace.mining", FIELDS, prompt_dir))
 
     @property
     def digest(self) -> str:

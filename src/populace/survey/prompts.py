@@ -18,7 +18,6 @@ item, so every item of a persona shares one prompt prefix. A folder given as
 from __future__ import annotations
 
 import hashlib
-import string
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from populace.errors import PopulaceError
 from populace.instruments.model import Instrument, Item
 from populace.llm.base import Message
+from populace.templates import load_templates
 
 TEMPLATE_NAMES = ("system", "persona", "no_persona", "persona_choice", "no_persona_choice")
 _FIELDS = {"persona", "item", "options", "instructions"}
@@ -41,26 +41,9 @@ class Templates:
 
     @classmethod
     def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
-        texts = {n: default_template(n) for n in TEMPLATE_NAMES}
-        if prompt_dir is not None:
-            d = Path(prompt_dir)
-            if not d.is_dir():
-                raise PopulaceError(f"prompt folder {d} does not exist")
-            found = [n for n in TEMPLATE_NAMES if (d / f"{n}.txt").exists()]
-            if not found:
-                raise PopulaceError(f"prompt folder {d} has none of "
-                                    f"{', '.join(n + '.txt' for n in TEMPLATE_NAMES)}")
-            for n in found:
-                texts[n] = (d / f"{n}.txt").read_text("utf-8")
+        texts = load_templates("populace.survey", {n: _FIELDS for n in TEMPLATE_NAMES},
+                               prompt_dir)
         for n, t in texts.items():
-            try:
-                names = {f for _, f, _, _ in string.Formatter().parse(t) if f is not None}
-            except ValueError as exc:
-                raise PopulaceError(f"prompt template {n}.txt: {exc} (write literal braces as {{{{ }}}})") from None
-            bad = names - _FIELDS
-            if bad:
-                raise PopulaceError(f"prompt template {n}.txt uses unknown placeholders "
-                                    f"{sorted(bad)}; allowed: {sorted(_FIELDS)}")
             if n != "system" and "{item}" not in t:
                 raise PopulaceError(f"prompt template {n}.txt must contain {{item}}")
             if n.startswith("persona") and "{persona}" not in t:
