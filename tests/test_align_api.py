@@ -34,7 +34,7 @@ def test_same_inputs_same_output_arrays(parts):
     pool, ref, _ = parts
     X = pool.items.to_numpy()
     Y = ref.items.to_numpy()
-    for m in ("random", "semi_ot", "matched"):
+    for m in ("random", "paper", "semi_ot", "matched", "herding"):
         a = A.align(X, Y, "ipip50", n=40, method=m, seed=9, in_sample=False)
         b = A.align(X, Y, "ipip50", n=40, method=m, seed=9, in_sample=False)
         assert np.array_equal(a.indices, b.indices) and np.array_equal(a.counts, b.counts)

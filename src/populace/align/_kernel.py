@@ -1,4 +1,4 @@
-"""Gaussian kernel pieces shared by the distance-minimising aligners."""
+"""Blocked squared distances and the kernel pieces of the distance-minimising aligners."""
 
 from __future__ import annotations
 
@@ -33,16 +33,21 @@ def _apply(D: np.ndarray, gammas) -> np.ndarray:
     return out / len(gammas)
 
 
-def mean_embedding(X: np.ndarray, Y: np.ndarray, v: np.ndarray, gammas) -> np.ndarray:
-    """``mu_i = sum_j v_j k(x_i, y_j)`` for ``k = mean_s k_s`` (see ``_apply``);
-    blocked so that at most ``BLOCK_ENTRIES`` distances live at once."""
+def distance_blocks(X: np.ndarray, Y: np.ndarray, max_cols: int = 16384):
+    """Squared Euclidean distances between the rows of ``X`` and ``Y`` in blocks.
+
+    Yields ``(r0, r1, c0, c1, D)`` with ``D[a, b] = ||X[r0 + a] - Y[c0 + b]||^2``
+    (computed as ``x2 + y2 - 2 X Y^T``, clipped at 0), row block by row block
+    and, within one, column block by column block (so ``c0 == 0`` starts a new
+    row block).  A block holds at most ``BLOCK_ENTRIES`` entries; rows per
+    block are chosen for ``min(m, max_cols)`` columns.  Used by
+    :func:`mean_embedding` (sums kernels) and ``kde.log_density`` (streaming
+    log-sum-exp)."""
     n, m = X.shape[0], Y.shape[0]
-    v = v / v.sum()
     x2 = np.einsum("ij,ij->i", X, X)
     y2 = np.einsum("ij,ij->i", Y, Y)
-    rows = max(1, min(n, BLOCK_ENTRIES // max(1, min(m, 16384))))
+    rows = max(1, min(n, BLOCK_ENTRIES // max(1, min(m, max_cols))))
     cols = max(1, min(m, BLOCK_ENTRIES // rows))
-    out = np.zeros(n)
     for r0 in range(0, n, rows):
         r1 = min(n, r0 + rows)
         for c0 in range(0, m, cols):
@@ -52,7 +57,16 @@ def mean_embedding(X: np.ndarray, Y: np.ndarray, v: np.ndarray, gammas) -> np.nd
             D += x2[r0:r1, None]
             D += y2[None, c0:c1]
             np.maximum(D, 0.0, out=D)
-            out[r0:r1] += _apply(D, gammas) @ v[c0:c1]
+            yield r0, r1, c0, c1, D
+
+
+def mean_embedding(X: np.ndarray, Y: np.ndarray, v: np.ndarray, gammas) -> np.ndarray:
+    """``mu_i = sum_j v_j k(x_i, y_j)`` for ``k = mean_s k_s`` (see ``_apply``);
+    blocked so that at most ``BLOCK_ENTRIES`` distances live at once."""
+    v = v / v.sum()
+    out = np.zeros(X.shape[0])
+    for r0, r1, c0, c1, D in distance_blocks(X, Y):
+        out[r0:r1] += _apply(D, gammas) @ v[c0:c1]
     return out
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from populace.align._kernel import kernel_column, mean_embedding, median_distance
+from populace.align.correlation import CorrelationTracker, weighted_correlation
 from populace.align.result import Problem
 from populace.align.select import check_k
 from populace.errors import PopulaceError
@@ -46,9 +47,23 @@ KERNELS = ("gaussian", "energy", "gaussian+energy")
 
 
 
-def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None):
+def _eligible(score, count, blocked, duplicates, cap):
+    if not duplicates:
+        score[blocked] = np.inf
+    elif cap < np.inf:
+        score[count >= cap] = np.inf
+    return score
+
+
+def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=None,
+         corr_weight=0.0):
     """Greedy selection (indices in pick order, with repeats if ``duplicates``, each
-    persona at most ``max_repeat`` times) and the number of swaps made."""
+    persona at most ``max_repeat`` times) and the number of swaps made.
+
+    ``corr`` = (target correlation matrix, mask of usable columns) and
+    ``corr_weight`` > 0 make the swap passes minimise
+    ``MMD^2 + corr_weight * f`` (f: mean squared correlation error, see
+    ``correlation.py``) instead of MMD^2 alone."""
     n = X.shape[0]
     x2 = np.einsum("ij,ij->i", X, X)
     s = np.zeros(n)
@@ -68,27 +83,41 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None):
         count[i] += 1
         blocked[i] = True
         s += kernel_column(X, x2, i, gammas)
+    lam = float(corr_weight) if corr is not None else 0.0
+    tracker = CorrelationTracker(X, picks, *corr) if lam > 0 and k > 2 else None
     swaps = 0
     for _ in range(int(refine)):
         changed = 0
+        q = None
+        if tracker is not None:
+            tracker.reset(picks)
         for p in range(k):
             j = int(picks[p])
-            s -= kernel_column(X, x2, j, gammas)
+            if tracker is not None and q is None:
+                q = tracker.linear_scores()          # changes only when a swap is made
+            kj = kernel_column(X, x2, j, gammas)
+            s -= kj
             count[j] -= 1
             if not duplicates:
                 blocked[j] = False
-            score = s - k * mu
-            if not duplicates:
-                score[blocked] = np.inf
-            elif cap < np.inf:
-                score[count >= cap] = np.inf
-            i = int(np.argmin(score))
+            base = s - k * mu                        # (K^2 / 2) x change of MMD^2, + const
+            score = base if q is None else base + (0.5 * k * k * lam) * q
+            i = int(np.argmin(_eligible(score, count, blocked, duplicates, cap)))
+            if i != j and tracker is not None:
+                # accept only if the exact joint objective drops
+                gain = (2.0 / (k * k)) * (base[i] - base[j]) + lam * (
+                    tracker.error_after_swap(j, i) - tracker.error())
+                if not gain < 0:
+                    i = j
             if i != j:
                 changed += 1
                 picks[p] = i
                 s += kernel_column(X, x2, i, gammas)
+                if tracker is not None:
+                    tracker.swap(j, i)
+                    q = None
             else:
-                s += kernel_column(X, x2, j, gammas)
+                s += kj
             blocked[i] = True
             count[i] += 1
         swaps += changed
@@ -98,7 +127,7 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None):
 
 
 def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference=20_000,
-                  refine=2, kernel="gaussian", max_repeat=2):
+                  refine=2, kernel="gaussian", max_repeat=2, corr_weight=0.0):
     n = problem.X.shape[0]
     k = check_k(problem.k, n, problem.duplicates)
     U, w = problem.reference(max_reference)
@@ -117,9 +146,14 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
         if problem.duplicates and max_repeat is not None and int(max_repeat) * n < k:
             raise PopulaceError(f"cannot fill {k} slots from {n} personas used at most "
                                 f"{max_repeat} times each")
-        picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat)
+        if not np.isfinite(float(corr_weight)) or float(corr_weight) < 0:
+            raise PopulaceError(f"corr_weight must be a number >= 0; got {corr_weight}")
+        corr = weighted_correlation(U, w) if float(corr_weight) > 0 else None
+        picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat,
+                            corr, float(corr_weight))
     idx, counts = np.unique(picks, return_counts=True)
     problem.diagnostics["herding"] = {"bandwidth": h, "scales": list(scales), "kernel": kernel,
                                       "max_repeat": max_repeat, "swaps": swaps,
-                                      "refine_passes": int(refine)}
+                                      "refine_passes": int(refine),
+                                      "corr_weight": float(corr_weight)}
     return idx, counts.astype(np.int64), None

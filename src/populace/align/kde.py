@@ -7,14 +7,15 @@
 with ``v`` the normalised weights of ``Y``.  The sum is a streaming
 log-sum-exp over blocks of ``Y`` (running maximum), so the result is finite
 for any bandwidth and memory stays at one block of at most
-``BLOCK_ENTRIES`` distances whatever the sizes.
+``_kernel.BLOCK_ENTRIES`` distances whatever the sizes (blocks from
+``_kernel.distance_blocks``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-BLOCK_ENTRIES = 4_000_000  # 32 MB of float64 per distance block
+from populace.align._kernel import distance_blocks
 
 
 def scott_bandwidth(Y: np.ndarray, wy: np.ndarray | None = None) -> float:
@@ -40,31 +41,25 @@ def log_density(X: np.ndarray, Y: np.ndarray, h: float, wy: np.ndarray | None = 
     logv = (np.full(m, -np.log(m)) if wy is None
             else np.log(np.maximum(wy, 1e-300)) - np.log(wy.sum()))
     inv = 1.0 / (2.0 * h * h)
-    x2 = np.einsum("ij,ij->i", X, X)
-    y2 = np.einsum("ij,ij->i", Y, Y)
-    rows = max(1, min(n, BLOCK_ENTRIES // max(1, min(m, 8192))))
-    cols = max(1, min(m, BLOCK_ENTRIES // rows))
     out = np.empty(n)
-    for r0 in range(0, n, rows):
-        r1 = min(n, r0 + rows)
-        run_max = np.full(r1 - r0, -np.inf)
-        run_sum = np.zeros(r1 - r0)
-        for c0 in range(0, m, cols):
-            c1 = min(m, c0 + cols)
-            D = x2[r0:r1, None] + y2[None, c0:c1] - 2.0 * (X[r0:r1] @ Y[c0:c1].T)
-            np.maximum(D, 0.0, out=D)
-            L = logv[None, c0:c1] - inv * D
-            if exclude_self and c0 < r1 and r0 < c1:
-                i = np.arange(max(r0, c0), min(r1, c1))
-                L[i - r0, i - c0] = -np.inf
-            blk_max = L.max(axis=1)
-            new_max = np.maximum(run_max, blk_max)
-            safe = np.where(np.isfinite(new_max), new_max, 0.0)
-            run_sum = run_sum * np.exp(np.where(np.isfinite(run_max), run_max - safe, -np.inf))
-            run_sum += np.exp(L - safe[:, None]).sum(axis=1)
-            run_max = new_max
-        with np.errstate(divide="ignore"):
-            out[r0:r1] = np.where(np.isfinite(run_max), run_max, 0.0) + np.log(run_sum)
+    run_max = run_sum = None
+    for r0, r1, c0, c1, D in distance_blocks(X, Y, max_cols=8192):
+        if c0 == 0:                                   # a new row block
+            run_max = np.full(r1 - r0, -np.inf)
+            run_sum = np.zeros(r1 - r0)
+        L = logv[None, c0:c1] - inv * D
+        if exclude_self and c0 < r1 and r0 < c1:
+            i = np.arange(max(r0, c0), min(r1, c1))
+            L[i - r0, i - c0] = -np.inf
+        blk_max = L.max(axis=1)
+        new_max = np.maximum(run_max, blk_max)
+        safe = np.where(np.isfinite(new_max), new_max, 0.0)
+        run_sum = run_sum * np.exp(np.where(np.isfinite(run_max), run_max - safe, -np.inf))
+        run_sum += np.exp(L - safe[:, None]).sum(axis=1)
+        run_max = new_max
+        if c1 == m:                                   # the row block is complete
+            with np.errstate(divide="ignore"):
+                out[r0:r1] = np.where(np.isfinite(run_max), run_max, 0.0) + np.log(run_sum)
     return out - d * np.log(h * np.sqrt(2.0 * np.pi))
 
 
