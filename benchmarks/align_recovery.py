@@ -20,7 +20,10 @@ replacement with probability proportional to an exponential tilt
 Each method selects K = 2,000 personas; the selection's trait scores are
 scored against the test part with the five metrics (populace.evaluate).  Two
 floors: a random K-row sample of the floor source (another sample of the test
-population: the noise floor) and a random K-row sample of the reference.
+population: the noise floor) and a random K-row sample of the reference.  A
+third row, ``reference_all``, scores the whole reference against the test
+part: what a selection that reproduced the reference exactly would still
+score (e.g. for corrMAE, the reference's own sampling error).
 ``avg4`` = mean over AMW, FD, SW, MMD of (metric / that metric for ``random``
 on the full pool, same seed), with the unbiased MMD clipped at 0: ``random``
 on the full pool is 1.0 and each metric counts equally whatever its units.
@@ -199,6 +202,11 @@ def main(argv=None):
                 fl[name] = compute_all(s, test_s, seed=seed)
             store[fkey] = fl
             save_store(store)
+        if "reference_all" not in store[fkey]:
+            # the whole reference against the test part: the error an aligner that
+            # reproduced the reference exactly would still have (its sampling error)
+            store[fkey]["reference_all"] = compute_all(scores(ins, ref), test_s, seed=seed)
+            save_store(store)
         pools = make_pools(human[parts["pool_source"]], ins, seed)
         for pool_name, pool in pools.items():
             for label in args.methods:
@@ -256,7 +264,7 @@ def summarise(store, tag, seeds, methods):
     out = {}
     for pool in ("full", "compressed"):
         per = {}
-        floors = {"noise": [], "reference_sample": []}
+        floors = {"noise": [], "reference_sample": [], "reference_all": []}
         rows = {label: [] for label in methods}
         for seed in seeds:
             fl = store.get(f"{tag}|{seed}|floors")
@@ -266,7 +274,8 @@ def summarise(store, tag, seeds, methods):
             if unit is None:
                 continue
             for name in floors:
-                floors[name].append({**fl[name], "avg4": avg4(fl[name], unit)})
+                if name in fl:
+                    floors[name].append({**fl[name], "avg4": avg4(fl[name], unit)})
             for label in methods:
                 r = store.get(f"{tag}|{seed}|{pool}|{label}")
                 if r is not None:
