@@ -85,13 +85,16 @@ def test_correlation_pass_lowers_corr_mae_on_a_compressed_pool(parts):
         res = align(pool, ref, n=300, method="herding", seed=0, in_sample=False, corr_weight=w)
         sel = np.repeat(ins.score(pool)[res.indices], res.counts, axis=0)
         out[w] = (corr_mae(sel, y), mmd(sel, y), res.diagnostics["herding"]["swaps"])
+        diag = res.diagnostics["herding"]
     (c0, m0, _), (c1, m1, swaps) = out[0.0], out[10.0]
     assert c1 < 0.75 * c0, out
     assert m1 < 1.1 * m0 + 1e-4, out
     assert swaps > 0
+    assert diag["corr_error_final"] < diag["corr_error_greedy"]
 
 
 def test_corr_weight_checked(parts):
     pool, ref, _ = parts
-    with pytest.raises(PopulaceError, match="corr_weight must be"):
-        align(pool, ref, n=10, method="herding", corr_weight=-1)
+    for bad in (-1, "abc", float("nan")):
+        with pytest.raises(PopulaceError, match="corr_weight must be"):
+            align(pool, ref, n=10, method="herding", corr_weight=bad)

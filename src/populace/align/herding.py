@@ -73,14 +73,15 @@ def _eligible(score, count, blocked, duplicates, cap):
 
 
 def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=None,
-         corr_weight=0.0):
+         corr_weight=0.0, info=None):
     """Greedy selection (indices in pick order, with repeats if ``duplicates``, each
     persona at most ``max_repeat`` times) and the number of swaps made.
 
     ``corr`` = (target correlation matrix, mask of usable columns) and
     ``corr_weight`` > 0 make the swap passes minimise
     ``MMD^2 + corr_weight * f`` (f: mean squared correlation error, see
-    ``correlation.py``) instead of MMD^2 alone."""
+    ``correlation.py``) instead of MMD^2 alone; ``info`` (a dict), if given,
+    receives f after the greedy stage and after the swap passes."""
     n = X.shape[0]
     x2 = np.einsum("ij,ij->i", X, X)
     s = np.zeros(n)
@@ -102,6 +103,8 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
         s += kernel_column(X, x2, i, gammas)
     lam = float(corr_weight) if corr is not None else 0.0
     tracker = CorrelationTracker(X, picks, *corr) if lam > 0 and k > 2 else None
+    if tracker is not None and info is not None:
+        info["corr_error_greedy"] = tracker.error()
     swaps = 0
     for _ in range(int(refine)):
         changed = 0
@@ -140,6 +143,9 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
         swaps += changed
         if changed == 0:
             break
+    if tracker is not None and info is not None:
+        tracker.reset(picks)
+        info["corr_error_final"] = tracker.error()
     return picks, swaps
 
 
@@ -163,14 +169,19 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
         if problem.duplicates and max_repeat is not None and int(max_repeat) * n < k:
             raise PopulaceError(f"cannot fill {k} slots from {n} personas used at most "
                                 f"{max_repeat} times each")
-        if not np.isfinite(float(corr_weight)) or float(corr_weight) < 0:
-            raise PopulaceError(f"corr_weight must be a number >= 0; got {corr_weight}")
-        corr = weighted_correlation(U, w) if float(corr_weight) > 0 else None
+        try:
+            lam = float(corr_weight)
+        except (TypeError, ValueError):
+            lam = float("nan")
+        if not np.isfinite(lam) or lam < 0:
+            raise PopulaceError(f"corr_weight must be a number >= 0; got {corr_weight!r}")
+        corr = weighted_correlation(U, w) if lam > 0 else None
+        info = {}
         picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat,
-                            corr, float(corr_weight))
+                            corr, lam, info)
     idx, counts = np.unique(picks, return_counts=True)
     problem.diagnostics["herding"] = {"bandwidth": h, "scales": list(scales), "kernel": kernel,
                                       "max_repeat": max_repeat, "swaps": swaps,
                                       "refine_passes": int(refine),
-                                      "corr_weight": float(corr_weight)}
+                                      "corr_weight": lam, **info}
     return idx, counts.astype(np.int64), None
