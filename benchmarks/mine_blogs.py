@@ -87,6 +87,10 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
       "in the last process that ran the stage; seconds: that process's time)")
     inv = _invocations(run_dir)
     spent = sum(x["wall"] for x in inv)
+    for x in inv:
+        p(f"invocation ended {x.get('ended')}: --authors {x.get('authors')}, wall {x['wall']} s, "
+          f"finished the first {x.get('finished_authors', '?')} authors"
+          + ("" if x.get("finished") else " (stopped)"))
     p(f"stage seconds summed (last process per stage): {total_s:.0f} s")
     p(f"wall time of all {len(inv)} invocations (chunks, incl. model loading): {spent:.0f} s "
       f"over {n_authors} authors read = {spent / max(1, n_authors):.1f} s per author")
@@ -181,6 +185,10 @@ def main(argv=None) -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "data" / "blogs"))
     ap.add_argument("--out", default=None, help="run directory [benchmarks/out/mine_blogs.<model>]")
     ap.add_argument("--profile", default="cheap", help="mining profile [cheap]")
+    ap.add_argument("--step", type=int, default=5,
+                    help="finish every stage for the first STEP, 2*STEP, ... authors in turn "
+                    "(the call cache carries the work over), so a stopped run leaves a "
+                    "complete result for the largest finished count [5]")
     ap.add_argument("--max-posts-per-author", type=int, default=None)
     ap.add_argument("--max-post-words", type=int, default=None)
     ap.add_argument("--max-context-posts", type=int, default=None)
@@ -223,6 +231,10 @@ def main(argv=None) -> None:
         t0 = time.perf_counter()
         run_dir.mkdir(parents=True, exist_ok=True)
         finished = False
+        done_before = max([x.get("finished_authors", 0) for x in _invocations(run_dir)
+                           if x.get("config") == cfg.to_dict()] + [0])
+        done_before = done_before if done_before < a.authors else 0
+        finished_n = 0
         try:
             b, info = load_backend(a.model, n_ctx=cfg.context_tokens, n_threads=a.threads)
             cb, cinfo = (None, None)
@@ -230,8 +242,14 @@ def main(argv=None) -> None:
                 cb, cinfo = load_backend(a.critic_model, n_ctx=cfg.context_tokens,
                                          n_threads=a.threads)
             try:
-                mine(a.corpus, run_dir, backend=b, critic_backend=cb, config=cfg,
-                     limit_authors=a.authors, model_info=info, critic_model_info=cinfo)
+                steps = list(range(a.step, a.authors, a.step)) if a.step > 0 else []
+                for n in steps + [a.authors]:
+                    if n <= done_before:
+                        continue
+                    print(f"--- mining the first {n} authors", flush=True)
+                    mine(a.corpus, run_dir, backend=b, critic_backend=cb, config=cfg,
+                         limit_authors=n, model_info=info, critic_model_info=cinfo)
+                    finished_n = n
                 finished = True
             finally:
                 b.close()
@@ -240,7 +258,8 @@ def main(argv=None) -> None:
         finally:
             wall = time.perf_counter() - t0
             _log_invocation(run_dir, {"authors": a.authors, "wall": round(wall, 1),
-                                      "finished": finished,
+                                      "finished": finished, "finished_authors": finished_n,
+                                      "config": cfg.to_dict(),
                                       "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                              time.gmtime())})
     report(run_dir, a.authors, wall, a.labels, sys.stdout)
