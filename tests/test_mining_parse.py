@@ -133,3 +133,30 @@ def test_persona_quote_references_and_cut_off_quotes():
     # a single quote cut off by the token limit is kept (there is nothing else)
     assert parse_persona('PERSONA: He fixes cars.\nEVIDENCE:\n- "my car has a fi')[
         "evidence"] == ["my car has a fi"]
+
+
+def test_real_qwen_replies_prompt_2():
+    """Qwen2.5-Coder-1.5B on the task-after-posts persona prompt (benchmark run of this
+    session): every failure mode gets a reason; the critic's fenced JSON parses; the PII
+    pass's non-names are listed (the stage then keeps only name-shaped verbatim ones)."""
+    recs = [r for r in FIX if r["model"] == "qwen2.5-1.5b" and r["note"].startswith(
+        ("prompt 2", "critic prompt 2", "pii prompt"))]
+    out = {}
+    for r in recs:
+        key = r["note"].split(":")[0]
+        try:
+            out[key] = {"persona": lambda s: parse_persona(s, 100), "critic": parse_critic,
+                        "pii": parse_pii_names}[r["stage"]](r["text"])
+        except ParseError as exc:
+            out[key] = str(exc)
+    assert out["prompt 2 (task after the posts), first attempt, author 23676"][
+        "persona"].startswith("The person writing these posts")
+    assert "the limit is 100" in out["prompt 2, first attempt, author 26357"]
+    assert "the limit is 100" in out["prompt 2, first attempt, author 48428"]  # 102 words
+    assert "the limit is 100" in out["prompt 2, first attempt, author 48923"]
+    assert "placeholder" in out["prompt 2, corrective retry, author 26357"]
+    assert out["prompt 2, corrective retry, author 48428"] == 'the reply must start with "PERSONA:"'
+    assert out["prompt 2, corrective retry, author 48923"] == 'the reply must start with "PERSONA:"'
+    assert out["critic prompt 2, author 23676"] == {k: 10 for k in (
+        "hallucination", "coverage", "conciseness", "relevance", "overall")}
+    assert out["pii prompt, author 23676"] == ["The person writing these posts", "Static", "Ni"]
