@@ -5,19 +5,25 @@ prints: the stage counts table (the paper's Table 10), seconds per author,
 LLM calls and tokens per stage, five sample personas with their critic scores,
 and the share of personas that pass the critic next to the paper's ~72%.
 
-With --labels FILE (CSV: author_id, label with 1 = a good persona that the
-posts support, 0 = not), it also reports the agreement of the critic's
-pass/fail with those labels (accuracy and Cohen's kappa). --review writes
-RUN/review.md: each scored persona beside its source posts, for labelling.
+With --labels FILE (CSV: persona_id, author_id, your_label = pass | fail,
+reason; default benchmarks/mine_blogs_labels/labels.csv, written by a person
+reading each persona next to its source posts), it also reports the agreement
+of the critic's keep decision with those labels (percent and Cohen's kappa).
+--review writes RUN/review.md: each scored persona beside its source posts,
+for labelling.
 
 Resumable: the run directory (with its call cache) lives in
-benchmarks/out/mine_blogs.<model>/ (git-ignored); rerunning the same command
-after a kill repeats no finished LLM call.
+benchmarks/out/mine_blogs.<model>.<profile>/ (git-ignored); rerunning the same
+command after a kill repeats no finished LLM call, and raising --authors step
+by step reuses every call made for the first authors. Each invocation's wall
+time is logged in RUN/bench_invocations.json (also when it is stopped by
+SIGTERM/SIGINT), and seconds per author sum those.
 
-Cheap profile (the defaults below, chosen for a loaded 2-core machine; the
-library defaults are in docs/mining.md): at most 8 posts per author sent to
-the LLM, posts cut to 100 words, ``--clean auto`` (the LLM cleans only posts
-the rules find noisy), context 2048 tokens (posts budget 1092 tokens).
+Profile: ``--profile cheap`` (default here; see populace.mining.config.PROFILES
+and docs/mining.md): at most 6 posts of 80 words per author sent to the LLM,
+rule-only cleaning, QC from next-token probabilities (high+medium kept),
+authors with >= 4 kept posts, context 2048 tokens. ``--profile paper`` runs
+the paper's rules. Options given override the profile.
 
     python benchmarks/mine_blogs.py --authors 40 --model qwen2.5-1.5b
 """
@@ -59,8 +65,8 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
     p(f"model: {json.dumps(run.manifest.get('models', {}).get('mine', {}))}")
     cfg = run.manifest.get("config", {}).get("mine", {})
     p("profile: " + ", ".join(f"{k}={cfg.get(k)}" for k in (
-        "limit_authors", "max_posts_per_author", "max_post_words", "clean_mode", "min_posts",
-        "qc_keep_quality", "context_tokens",
+        "profile", "limit_authors", "max_posts_per_author", "max_post_words", "clean_mode",
+        "min_posts", "qc_method", "qc_keep_quality", "context_tokens", "persona_max_tokens",
         "max_context_posts", "max_words", "critic_overall_min", "critic_other_min",
         "max_attempts")))
     p("")
@@ -79,9 +85,24 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
           f"{r.get('seconds', ''):>9}")
     p("(calls: requests incl. retries and cache hits; model: requests that reached the model "
       "in the last process that ran the stage; seconds: that process's time)")
-    p(f"stage seconds summed: {total_s:.0f} s over {n_authors} authors read = "
-      f"{total_s / max(1, n_authors):.1f} s per author"
-      + (f"; this invocation's wall time {wall:.0f} s" if wall is not None else ""))
+    inv = _invocations(run_dir)
+    spent = sum(x["wall"] for x in inv)
+    for x in inv:
+        p(f"invocation ended {x.get('ended')}: --authors {x.get('authors')}, wall {x['wall']} s, "
+          f"finished the first {x.get('finished_authors', '?')} authors"
+          + ("" if x.get("finished") else " (stopped)"))
+    p(f"stage seconds summed (last process per stage): {total_s:.0f} s")
+    p(f"wall time of all {len(inv)} invocations (chunks, incl. model loading): {spent:.0f} s "
+      f"over {n_authors} authors read = {spent / max(1, n_authors):.1f} s per author")
+    if "qc" in stages:
+        q = run.read_table("mining/qc.parquet")
+        if "method" in q and (q["method"] == "probs").any():
+            pr = q[q["method"] == "probs"]
+            p(f"QC from next-token probabilities: {len(pr)} posts; labels "
+              f"{pr['quality'].value_counts().to_dict()}; mean P(high) {pr['p_high'].mean():.2f},"
+              f" P(medium) {pr['p_medium'].mean():.2f}, P(low) {pr['p_low'].mean():.2f}; "
+              f"harmful {int((pr['harmless'] == 'no').sum())}; mean captured mass "
+              f"{pr['mass'].mean():.2f}")
     if "critic" not in stages:
         p("\nthe run has not reached the critic yet; rerun the same command to continue")
         return
@@ -110,9 +131,27 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
         lab = pd.read_csv(labels, dtype={"author_id": str})
         m = lab.merge(scored[["author_id", "critic_pass"]], on="author_id")
         if len(m):
-            acc = (m["label"].astype(int) == m["critic_pass"].astype(int)).mean()
-            p(f"\ncritic vs. my labels ({labels.name}): {len(m)} personas, agreement {acc:.0%}, "
-              f"Cohen's kappa {kappa(m['label'].astype(int), m['critic_pass'].astype(int)):.2f}")
+            mine_ = (m["your_label"].str.strip().str.lower() == "pass").astype(int)
+            crit_ = m["critic_pass"].astype(int)
+            p(f"\ncritic keep decision vs. my labels ({labels.parent.name}/{labels.name}): "
+              f"{len(m)} personas; I pass {int(mine_.sum())}, the critic passes "
+              f"{int(crit_.sum())}; agreement {(mine_ == crit_).mean():.0%}, "
+              f"Cohen's kappa {kappa(mine_, crit_):.2f}")
+            p("  both pass {}, both fail {}, only I pass {}, only the critic passes {}".format(
+                int(((mine_ == 1) & (crit_ == 1)).sum()), int(((mine_ == 0) & (crit_ == 0)).sum()),
+                int(((mine_ == 1) & (crit_ == 0)).sum()), int(((mine_ == 0) & (crit_ == 1)).sum())))
+
+
+def _invocations(run_dir: Path) -> list[dict]:
+    f = run_dir / "bench_invocations.json"
+    return json.loads(f.read_text()) if f.exists() else []
+
+
+def _log_invocation(run_dir: Path, rec: dict) -> None:
+    inv = _invocations(run_dir) + [rec]
+    tmp = run_dir / "bench_invocations.json.tmp"
+    tmp.write_text(json.dumps(inv, indent=1))
+    tmp.replace(run_dir / "bench_invocations.json")
 
 
 def write_review(run_dir: Path) -> Path:
@@ -145,49 +184,87 @@ def main(argv=None) -> None:
     ap.add_argument("--critic-model", default=None)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "data" / "blogs"))
     ap.add_argument("--out", default=None, help="run directory [benchmarks/out/mine_blogs.<model>]")
-    ap.add_argument("--max-posts-per-author", type=int, default=6)
-    ap.add_argument("--max-post-words", type=int, default=80)
-    ap.add_argument("--max-context-posts", type=int, default=8)
-    ap.add_argument("--clean", default="never")
-    ap.add_argument("--keep-quality", default="high", help="QC qualities kept, comma-separated")
-    ap.add_argument("--min-posts", type=int, default=6)
-    ap.add_argument("--n-ctx", type=int, default=2048)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--labels", type=Path, default=HERE / "mine_blogs_labels.csv")
+    ap.add_argument("--profile", default="cheap", help="mining profile [cheap]")
+    ap.add_argument("--step", type=int, default=5,
+                    help="finish every stage for the first STEP, 2*STEP, ... authors in turn "
+                    "(the call cache carries the work over), so a stopped run leaves a "
+                    "complete result for the largest finished count [5]")
+    ap.add_argument("--max-posts-per-author", type=int, default=None)
+    ap.add_argument("--max-post-words", type=int, default=None)
+    ap.add_argument("--max-context-posts", type=int, default=None)
+    ap.add_argument("--clean", default=None)
+    ap.add_argument("--qc-method", default=None)
+    ap.add_argument("--keep-quality", default=None, help="QC qualities kept, comma-separated")
+    ap.add_argument("--min-posts", type=int, default=None)
+    ap.add_argument("--n-ctx", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--labels", type=Path, default=HERE / "mine_blogs_labels" / "labels.csv")
     ap.add_argument("--review", action="store_true", help="write RUN/review.md and exit")
     ap.add_argument("--report-only", action="store_true")
-    ap.add_argument("--results", type=Path, default=HERE / "results" / "mine_blogs.txt")
+    ap.add_argument("--results", type=Path, default=None,
+                    help="[benchmarks/results/mine_blogs.txt; .<profile>.txt if not cheap]")
     a = ap.parse_args(argv)
-    run_dir = Path(a.out or HERE / "out" / f"mine_blogs.{a.model}")
+    run_dir = Path(a.out or HERE / "out" / f"mine_blogs.{a.model}.{a.profile}")
+    results = a.results or HERE / "results" / (
+        "mine_blogs.txt" if a.profile == "cheap" else f"mine_blogs.{a.profile}.txt")
     if a.review:
         print(write_review(run_dir))
         return
     wall = None
     if not a.report_only:
+        import signal
+
         from populace.llm import load_backend
         from populace.mining import MiningConfig, mine
 
-        cfg = MiningConfig(max_posts_per_author=a.max_posts_per_author,
-                           max_post_words=a.max_post_words, clean_mode=a.clean,
-                           context_tokens=a.n_ctx, max_context_posts=a.max_context_posts,
-                           qc_keep_quality=tuple(a.keep_quality.split(",")),
-                           min_posts=a.min_posts)
+        over = dict(max_posts_per_author=a.max_posts_per_author, max_post_words=a.max_post_words,
+                    clean_mode=a.clean, context_tokens=a.n_ctx, qc_method=a.qc_method,
+                    max_context_posts=a.max_context_posts, min_posts=a.min_posts,
+                    qc_keep_quality=tuple(a.keep_quality.split(",")) if a.keep_quality else None)
+        cfg = MiningConfig.from_profile(a.profile, **{k: v for k, v in over.items()
+                                                      if v is not None})
+
+        def stop(signum, frame):
+            raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
+
+        signal.signal(signal.SIGTERM, stop)
         t0 = time.perf_counter()
-        b, info = load_backend(a.model, n_ctx=a.n_ctx, n_threads=a.threads)
-        cb, cinfo = (None, None)
-        if a.critic_model and a.critic_model != a.model:
-            cb, cinfo = load_backend(a.critic_model, n_ctx=a.n_ctx, n_threads=a.threads)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        finished = False
+        done_before = max([x.get("finished_authors", 0) for x in _invocations(run_dir)
+                           if x.get("config") == cfg.to_dict()] + [0])
+        done_before = done_before if done_before < a.authors else 0
+        finished_n = 0
         try:
-            mine(a.corpus, run_dir, backend=b, critic_backend=cb, config=cfg,
-                 limit_authors=a.authors, model_info=info, critic_model_info=cinfo)
+            b, info = load_backend(a.model, n_ctx=cfg.context_tokens, n_threads=a.threads)
+            cb, cinfo = (None, None)
+            if a.critic_model and a.critic_model != a.model:
+                cb, cinfo = load_backend(a.critic_model, n_ctx=cfg.context_tokens,
+                                         n_threads=a.threads)
+            try:
+                steps = list(range(a.step, a.authors, a.step)) if a.step > 0 else []
+                for n in steps + [a.authors]:
+                    if n <= done_before:
+                        continue
+                    print(f"--- mining the first {n} authors", flush=True)
+                    mine(a.corpus, run_dir, backend=b, critic_backend=cb, config=cfg,
+                         limit_authors=n, model_info=info, critic_model_info=cinfo)
+                    finished_n = n
+                finished = True
+            finally:
+                b.close()
+                if cb is not None:
+                    cb.close()
         finally:
-            b.close()
-            if cb is not None:
-                cb.close()
-        wall = time.perf_counter() - t0
+            wall = time.perf_counter() - t0
+            _log_invocation(run_dir, {"authors": a.authors, "wall": round(wall, 1),
+                                      "finished": finished, "finished_authors": finished_n,
+                                      "config": cfg.to_dict(),
+                                      "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                             time.gmtime())})
     report(run_dir, a.authors, wall, a.labels, sys.stdout)
-    a.results.parent.mkdir(parents=True, exist_ok=True)
-    with open(a.results, "w", encoding="utf-8") as fh:
+    results.parent.mkdir(parents=True, exist_ok=True)
+    with open(results, "w", encoding="utf-8") as fh:
         report(run_dir, a.authors, wall, a.labels, fh)
 
 

@@ -78,12 +78,15 @@ def _count(db):
         return 0
 
 
-def test_resume_after_kill_repeats_no_call(tmp_path):
+@pytest.mark.parametrize("method,per_post", [("generate", 1), ("probs", 2)])
+def test_resume_after_kill_repeats_no_call(tmp_path, method, per_post):
     smollm2_path()
     corpus = small_corpus(tmp_path, 2)
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "populace.cli", "mine", "--corpus", str(corpus), "--out",
-           str(run), "--stages", "read,preprocess,clean,qc", "--batch-size", "1", *ARGS]
+           str(run), "--stages", "read,preprocess,clean,qc", "--batch-size", "1",
+           "--qc-method", method, *ARGS]
+    n = 2 * per_post  # requests of the qc stage
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     db = run / "cache.sqlite"
@@ -100,7 +103,7 @@ def test_resume_after_kill_repeats_no_call(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     qc = json.loads((run / "manifest.json").read_text())["stages"]["qc"]
     llm = qc["llm"]
-    if not finished_first and done < 2:
+    if not finished_first and done < n:
         # the rerun answered every call made before the kill from the cache
-        assert llm["cache_hits"] == done and llm["model_calls"] == 2 - done
-    assert llm["requests"] == 2 and _count(db) == 2
+        assert llm["cache_hits"] == done and llm["model_calls"] == n - done
+    assert llm["requests"] == n and _count(db) == n

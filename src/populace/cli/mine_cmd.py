@@ -65,23 +65,38 @@ def mine(
                                   "(needs internet; skipped when already there)"),
     download_url: Optional[str] = typer.Option(None, "--download-url",
                                                help="URL of blogs.zip (also file://)"),
-    max_posts_per_author: int = typer.Option(40, "--max-posts-per-author",
-                                             help="posts per author sent to the LLM stages"),
-    max_post_words: int = typer.Option(300, "--max-post-words", help="cut posts to N words"),
-    min_posts: int = typer.Option(6, "--min-posts", help="kept posts an author needs"),
-    max_words: int = typer.Option(100, "--max-words", help="persona length limit in words"),
-    clean_mode: str = typer.Option("always", "--clean", help="always | auto | never: when the "
-                                   "LLM cleans a post (auto: only posts the rules find noisy)"),
+    max_posts_per_author: Optional[int] = typer.Option(None, "--max-posts-per-author",
+                                                       help="posts per author sent to the LLM "
+                                                       "stages [paper: 40, cheap: 6]"),
+    max_post_words: Optional[int] = typer.Option(None, "--max-post-words",
+                                                 help="cut posts to N words [paper: 300, cheap: 80]"),
+    min_posts: Optional[int] = typer.Option(None, "--min-posts",
+                                            help="kept posts an author needs [paper: 6, cheap: 4]"),
+    max_words: Optional[int] = typer.Option(None, "--max-words",
+                                            help="persona length limit in words [100]"),
+    clean_mode: Optional[str] = typer.Option(None, "--clean", help="always | auto | never: when the "
+                                             "LLM cleans a post (auto: only posts the rules "
+                                             "find noisy; never: rules only) [paper: always, "
+                                             "cheap: never]"),
+    qc_method: Optional[str] = typer.Option(None, "--qc-method",
+                                            help="generate (JSON answer) | probs (next-token "
+                                            "probabilities, no decoding) [paper: generate, "
+                                            "cheap: probs]"),
     keep_quality: Optional[list[str]] = typer.Option(None, "--keep-quality",
-                                                     help="QC qualities kept [default: high]"),
-    overall_min: int = typer.Option(8, "--critic-overall-min", help="critic: overall >= N"),
-    other_min: int = typer.Option(7, "--critic-other-min", help="critic: other scores >= N"),
+                                                     help="QC qualities kept [paper: high, cheap: "
+                                                     "high,medium]"),
+    overall_min: Optional[int] = typer.Option(None, "--critic-overall-min",
+                                              help="critic: overall >= N [8]"),
+    other_min: Optional[int] = typer.Option(None, "--critic-other-min",
+                                            help="critic: other scores >= N [7]"),
     no_pii_llm: bool = typer.Option(False, "--no-pii-llm", help="PII: regex rules only"),
-    max_attempts: int = typer.Option(2, "--max-attempts",
-                                     help="attempts per LLM item before a recorded failure"),
+    max_attempts: Optional[int] = typer.Option(None, "--max-attempts",
+                                               help="attempts per LLM item before a recorded "
+                                               "failure [2]"),
     seed: int = typer.Option(0, "--seed", help="decoding seed"),
-    batch_size: int = typer.Option(4, "--batch-size",
-                                   help="requests per model batch and cache commit"),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size",
+                                             help="requests per model batch and cache commit "
+                                             "[4]"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding prompt templates by file name"),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
@@ -90,8 +105,11 @@ def mine(
     api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
                                     help="environment variable holding the API key"),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
-    n_ctx: int = typer.Option(4096, "--n-ctx", help="context length; also the persona prompt's "
-                              "token budget"),
+    n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="context length; also the persona "
+                                        "prompt's token budget [paper: 4096, cheap: 2048]"),
+    profile: str = typer.Option("paper", "--profile",
+                                help="named settings: paper (the paper's rules, default) | "
+                                "cheap (a 1.5B model on a laptop); options given override it"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
 ) -> None:
     """Mine seed personas: preprocess, clean, QC, group, persona, critic, PII (resumable)."""
@@ -108,13 +126,16 @@ def mine(
         corpus = download_blog_corpus(corpus, download_url or BLOG_CORPUS_URL, progress=not quiet)
         console.print(f"corpus in {corpus}")
     todo = _split(stages) or list(STAGES)
-    cfg = MiningConfig(max_posts_per_author=max_posts_per_author, max_post_words=max_post_words,
-                       min_posts=min_posts, max_words=max_words, clean_mode=clean_mode,
-                       qc_keep_quality=tuple(_split(keep_quality) or ("high",)),
-                       critic_overall_min=overall_min, critic_other_min=other_min,
-                       pii_llm=not no_pii_llm, max_attempts=max_attempts, seed=seed,
-                       batch_size=batch_size,
-                       context_tokens=n_ctx)
+    given = dict(max_posts_per_author=max_posts_per_author, max_post_words=max_post_words,
+                 min_posts=min_posts, max_words=max_words, clean_mode=clean_mode,
+                 qc_method=qc_method, qc_keep_quality=tuple(_split(keep_quality) or ()) or None,
+                 critic_overall_min=overall_min, critic_other_min=other_min,
+                 max_attempts=max_attempts, batch_size=batch_size, context_tokens=n_ctx)
+    over = {k: v for k, v in given.items() if v is not None}
+    if no_pii_llm:
+        over["pii_llm"] = False
+    cfg = MiningConfig.from_profile(profile, seed=seed, **over)
+    n_ctx = cfg.context_tokens
     kw: dict = {}
     if backend == "openai":
         kw = dict(api_key_env=api_key_env)

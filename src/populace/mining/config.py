@@ -6,6 +6,21 @@ from dataclasses import asdict, dataclass, field
 
 STAGES = ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii")
 CLEAN_MODES = ("always", "auto", "never")
+QC_METHODS = ("generate", "probs")
+
+#: Named settings. ``paper`` is the library default (``MiningConfig()``): the
+#: rules of Hu et al. (2025), section 3.1 and Appendix C. ``cheap`` is for a
+#: 1.5B model on a 2-core laptop (benchmarks/mine_blogs.py): about 6 LLM-read
+#: posts of 80 words per author, rule-only cleaning, QC from next-token
+#: probabilities, high+medium posts kept, authors with >= 4 such posts, and a
+#: 2,048-token context. docs/mining.md gives the reasons for each value.
+PROFILES: dict[str, dict] = {
+    "paper": {},
+    "cheap": dict(max_posts_per_author=6, max_post_words=80, min_posts=4,
+                  clean_mode="never", qc_method="probs", qc_keep_quality=("high", "medium"),
+                  context_tokens=2048, max_context_posts=6, persona_max_tokens=240,
+                  critic_max_tokens=60),
+}
 
 
 @dataclass
@@ -22,6 +37,7 @@ class MiningConfig:
     # raw QC (LLM)
     qc_keep_quality: tuple[str, ...] = ("high",)
     qc_require_harmless: bool = True
+    qc_method: str = "generate"          # generate: JSON answer; probs: next-token probabilities
     # group (rules)
     context_tokens: int = 4096           # the model's context window
     max_context_posts: int = 20          # posts shown to the persona/critic prompts at most
@@ -43,12 +59,25 @@ class MiningConfig:
     seed: int = 0
     retry_temperature: float = 0.7
     extra: dict = field(default_factory=dict)
+    profile: str = "paper"               # the named profile these settings started from
+
+    @classmethod
+    def from_profile(cls, name: str = "paper", **overrides) -> "MiningConfig":
+        """The settings of profile ``name`` (see ``PROFILES``), with ``overrides``."""
+        from populace.errors import PopulaceError
+
+        if name not in PROFILES:
+            raise PopulaceError(f"unknown mining profile {name!r}; profiles are "
+                                f"{', '.join(PROFILES)}")
+        return cls(**{**PROFILES[name], **overrides, "profile": name})
 
     def __post_init__(self):
         from populace.errors import PopulaceError
 
         if self.clean_mode not in CLEAN_MODES:
             raise PopulaceError(f"clean_mode must be one of {', '.join(CLEAN_MODES)}")
+        if self.qc_method not in QC_METHODS:
+            raise PopulaceError(f"qc_method must be one of {', '.join(QC_METHODS)}")
         if self.max_attempts < 1:
             raise PopulaceError("max_attempts must be at least 1")
         if self.min_posts < 1 or self.max_posts_per_author < self.min_posts:

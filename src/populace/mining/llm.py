@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from populace.llm.base import GenerateRequest, Message
+from populace.llm.base import ChoiceRequest, ChoiceResult, GenerateRequest, Message
 from populace.mining.parse import ParseError
 
 RAW_KEEP = 2000  # characters of a failed reply kept in the stage table
@@ -84,6 +84,30 @@ class StageCaller:
         for r, g in zip(reqs, res):
             self._count(r, g.text)
         return res
+
+    def score(self, groups: Sequence[Sequence[ChoiceRequest]],
+              advance: Callable[[int], None] = lambda n: None) -> list[list[ChoiceResult]]:
+        """Next-token probabilities of answer keys (``choice_probs``), one backend call
+        per group, so requests that share a prefix (one post's questions) decode it
+        once. No decoding, no parsing; a result with ``error`` (a backend without
+        log-probs) is the caller's to handle. Only prompt tokens are counted."""
+        out = []
+        for g in groups:
+            g = list(g)
+            before = (getattr(self.backend, "misses", None), getattr(self.backend, "hits", None))
+            res = self.backend.choice_probs(g)
+            if before[0] is not None:
+                self.stats["model_calls"] += self.backend.misses - before[0]
+                self.stats["cache_hits"] += self.backend.hits - before[1]
+            else:
+                self.stats["model_calls"] += len(g)
+            self.stats["requests"] += len(g)
+            self.stats["scored"] = self.stats.get("scored", 0) + len(g)
+            for r in g:
+                self._count(GenerateRequest(messages=r.messages), None)
+            out.append(list(res))
+            advance(1)
+        return out
 
     def run(self, items: Sequence[Item], advance: Callable[[int], None] = lambda n: None
             ) -> list[Outcome]:

@@ -14,7 +14,10 @@ when the last attempt fails. Accepted formats:
 ``critic``  a JSON object with integer scores 1-10 for hallucination, coverage,
             conciseness, relevance, overall (also ``key: value`` lines).
 ``persona`` ``PERSONA: ...`` then ``EVIDENCE:`` and ``- "quote"`` lines;
-            ``PERSONA: NULL`` means the posts do not support a persona.
+            ``PERSONA: NULL`` means the posts do not support a persona. A
+            trailing "(Post 3)" reference is dropped from a quote, a quote is
+            kept to its first 40 words, and a last quote cut off by the token
+            limit (opened, never closed) is dropped when another quote exists.
 ``pii``     a JSON object {"full_names": [...]}.
 """
 
@@ -26,6 +29,7 @@ import re
 WORD = re.compile(r"[A-Za-z0-9']+")
 FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|we|us|our|ours|ourselves|i'm|i've|i'd|i'll|"
                           r"im|ive)\b", re.IGNORECASE)
+MAX_QUOTE_WORDS = 40  # an evidence quote is kept to its first 40 words
 CRITIC_KEYS = ("hallucination", "coverage", "conciseness", "relevance", "overall")
 
 
@@ -177,10 +181,16 @@ def parse_persona(text: str, max_words: int = 100) -> dict:
     ev = _EVIDENCE.search(text)
     quotes = []
     if ev:
-        for b in _BULLET.findall(ev.group(1)):
-            q = b.strip().strip('"\u201c\u201d\'').strip()
+        lines = _BULLET.findall(ev.group(1))
+        for j, b in enumerate(lines):
+            b = re.sub(r"\s*\((?:post|posts)\s*[\d, and]+\)\s*$", "", b.strip(), flags=re.I)
+            opened = b[:1] in '"\u201c'
+            closed = b[-1:] in '"\u201d'
+            if j == len(lines) - 1 and opened and not closed and quotes:
+                break  # the reply was cut off inside its last quote: drop that quote
+            q = b.strip('"\u201c\u201d\'').strip()
             if re.search(r"\w", q) and not q.startswith("<"):
-                quotes.append(q)
+                quotes.append(" ".join(q.split()[:MAX_QUOTE_WORDS]))
     if not quotes:
         raise ParseError('give at least one evidence quote as a line - "quote" after EVIDENCE:')
     return {"persona": persona, "evidence": quotes}

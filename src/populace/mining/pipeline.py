@@ -159,6 +159,20 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
     return MineResult(run=run, personas=personas, summary=summary)
 
 
+def _llm_filter(run: Run, name: str, source: str, progress, stage_fn, extra_fn) -> dict:
+    """A per-post LLM filter stage (clean, qc): read the previous stage's table, run
+    ``stage_fn(table, advance)`` over its kept posts under a progress bar, write the
+    result and count it (``extra_fn(result)`` adds the stage's own counts)."""
+    prev = run.read_table(TABLES[source])
+    n = int(prev["keep"].sum())
+    with _noop_bar(n, name, enabled=progress) as adv:
+        df = stage_fn(prev, adv)
+    run.write_table(TABLES[name], df)
+    return {"rows_in": n, "rows_out": int(df["keep"].sum()),
+            "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
+            "extra": extra_fn(df)}
+
+
 def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw) -> dict:
     bar = _noop_bar
     if name == "read":
@@ -185,24 +199,17 @@ def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw
                 "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
                 "extra": {"reasons": reasons}}
     if name == "clean":
-        pre = run.read_table(TABLES["preprocess"])
-        n = int(pre["keep"].sum())
-        with bar(n, "clean", enabled=progress) as adv:
-            df = clean_mod.clean(pre, caller, templates, cfg, adv)
-        run.write_table(TABLES[name], df)
-        return {"rows_in": n, "rows_out": int(df["keep"].sum()),
-                "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
-                "extra": {"outcomes": df["status"].value_counts().to_dict()}}
+        return _llm_filter(run, name, "preprocess", progress,
+                           lambda df, adv: clean_mod.clean(df, caller, templates, cfg, adv),
+                           lambda df: {"outcomes": df["status"].value_counts().to_dict()})
     if name == "qc":
-        cl = run.read_table(TABLES["clean"])
-        n = int(cl["keep"].sum())
-        with bar(n, "qc", enabled=progress) as adv:
-            df = qc_mod.qc(cl, caller, templates, cfg, adv)
-        run.write_table(TABLES[name], df)
-        return {"rows_in": n, "rows_out": int(df["keep"].sum()),
-                "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
-                "extra": {"quality": df["quality"].fillna("failed").value_counts().to_dict(),
-                          "harmless": df["harmless"].fillna("failed").value_counts().to_dict()}}
+        return _llm_filter(run, name, "clean", progress,
+                           lambda df, adv: qc_mod.qc(df, caller, templates, cfg, adv),
+                           lambda df: {"quality": df["quality"].fillna("failed")
+                                       .value_counts().to_dict(),
+                                       "harmless": df["harmless"].fillna("failed")
+                                       .value_counts().to_dict(),
+                                       "methods": df["method"].value_counts().to_dict()})
     if name == "group":
         q, cl = run.read_table(TABLES["qc"]), run.read_table(TABLES["clean"])
         df = group_mod.group(q, cl, posts, cfg)

@@ -1,7 +1,8 @@
 """Prompt templates of the LLM stages: package files, user-overridable.
 
 Files in ``populace/mining/prompts/``: ``system.txt`` (every stage's system
-message), ``clean.txt`` ({post}), ``qc.txt`` ({post}), ``persona.txt``
+message), ``clean.txt`` ({post}), ``qc.txt`` ({post}), ``qc_quality.txt`` and ``qc_harmful.txt`` ({post}; the
+``probs`` QC method), ``persona.txt``
 ({posts}, {max_words}), ``critic.txt`` ({posts}, {persona}), ``pii.txt``
 ({text}). A folder given as ``prompt_dir`` overrides any of them by name.
 
@@ -22,7 +23,8 @@ from pathlib import Path
 from populace.llm.base import Message
 from populace.templates import load_templates
 
-FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"}, "persona": {"posts", "max_words"},
+FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"},
+          "qc_quality": {"post"}, "qc_harmful": {"post"}, "persona": {"posts", "max_words"},
           "critic": {"posts", "persona"}, "pii": {"text"}}
 _OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
 
