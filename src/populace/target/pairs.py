@@ -1,0 +1,95 @@
+"""Training data for the embedder (paper Appendix B.4-B.5): LLM-written queries as
+positives, retrieved and random personas as negatives, false negatives dropped
+by an LLM YES/NO check.
+
+Queries: for each persona the LLM writes a *detailed* query (several specific
+traits, ``query_detailed.txt``) and a *broad* one (the population group,
+``query_broad.txt``); each is a positive pair (query, persona). Strict parsing,
+one corrective retry, recorded failures (:mod:`populace.target.calls`).
+
+Negatives: for each query, the ``hard`` personas most similar to it under the
+base embedder (the positive excluded) plus ``random`` others drawn with a
+generator seeded by (seed, query). Each candidate is checked with
+``negative_check.txt``: P(YES) over the first reply token, renormalised over
+YES/NO, from one forward pass (``choice_probs``, no decoding). A candidate with
+P(YES) >= ``yes_threshold`` (0.5) could be a true match and is dropped; a
+failed check drops it too (never kept by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from populace.target.calls import Task, run_tasks, yes_probability
+from populace.target.embedder import Embedder
+from populace.target.index import EmbeddingIndex
+from populace.target.parse import query_line
+from populace.target.prompts import Templates
+
+KINDS = ("detailed", "broad")
+
+
+def write_queries(backend, ids: list[str], texts: list[str], templates: Templates, *,
+                  seed: int = 0, max_attempts: int = 2, batch_size: int = 4,
+                  advance=lambda n: None) -> pd.DataFrame:
+    tasks, keys = [], []
+    for pid, text in zip(ids, texts):
+        for kind in KINDS:
+            tasks.append(Task(templates.messages(f"query_{kind}", persona=text),
+                              (lambda t, _p=text: query_line(t, _p)), max_tokens=60))
+            keys.append((pid, kind))
+    outs = run_tasks(backend, tasks, seed=seed, max_attempts=max_attempts,
+                     batch_size=batch_size, advance=advance)
+    return pd.DataFrame({"query_id": [f"{p}:{k}" for p, k in keys],
+                         "persona_id": [p for p, _ in keys], "kind": [k for _, k in keys],
+                         "query": [o.value if o.ok else None for o in outs],
+                         "ok": [o.ok for o in outs], "attempts": [o.attempts for o in outs],
+                         "error": [o.error for o in outs], "raw": [o.raw for o in outs]})
+
+
+def _rng(seed: int, key: str) -> np.random.Generator:
+    h = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(h[:8], "little"))
+
+
+def candidate_negatives(queries: pd.DataFrame, ids: list[str], vectors: np.ndarray,
+                        embedder: Embedder, *, hard: int = 5, random: int = 3,
+                        seed: int = 0) -> pd.DataFrame:
+    """(query_id, persona_id, source) candidates for every parsed query."""
+    q = queries[queries["ok"]].reset_index(drop=True)
+    if q.empty:
+        return pd.DataFrame(columns=["query_id", "query", "persona_id", "source", "similarity"])
+    index = EmbeddingIndex(vectors, ids)
+    qv = embedder.encode(q["query"].tolist())
+    pos, scores = index.search(qv, min(len(ids), hard + 1))
+    where = {p: i for i, p in enumerate(ids)}
+    rows = []
+    for r, (qid, query, owner) in enumerate(zip(q["query_id"], q["query"], q["persona_id"])):
+        taken = {where[owner]}
+        n_hard = 0
+        for p, s in zip(pos[r], scores[r]):
+            if n_hard < hard and p not in taken:
+                rows.append((qid, query, ids[p], "hard", float(s)))
+                taken.add(int(p))
+                n_hard += 1
+        rest = np.array([i for i in range(len(ids)) if i not in taken])
+        if len(rest) and random > 0:
+            pick = _rng(seed, qid).choice(rest, size=min(random, len(rest)), replace=False)
+            for p in pick:
+                rows.append((qid, query, ids[p], "random", float(vectors[p] @ qv[r])))
+    return pd.DataFrame(rows, columns=["query_id", "query", "persona_id", "source", "similarity"])
+
+
+def check_negatives(backend, cands: pd.DataFrame, text_of: dict, templates: Templates, *,
+                    yes_threshold: float = 0.5, batch_size: int = 16,
+                    advance=lambda n: None) -> pd.DataFrame:
+    msgs = [templates.messages("negative_check", query=q, persona=text_of[p])
+            for q, p in zip(cands["query"], cands["persona_id"])]
+    p_yes = yes_probability(backend, msgs, batch_size=batch_size, advance=advance)
+    out = cands.copy()
+    out["p_yes"] = [np.nan if p is None else p for p in p_yes]
+    out["kept"] = [p is not None and p < yes_threshold for p in p_yes]
+    return out
