@@ -46,8 +46,8 @@ def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / max(1, steps - warm)))
 
     def embed(texts):
-        feats = model.tokenize(texts)
-        feats = {k: v.to(device) for k, v in feats.items()}
+        prep = getattr(model, "preprocess", None) or model.tokenize
+        feats = {k: (v.to(device) if hasattr(v, "to") else v) for k, v in prep(texts).items()}
         return F.normalize(model(feats)["sentence_embedding"], dim=-1)
 
     losses = []
