@@ -3,6 +3,8 @@ retries, failures, caching); every stage is also run against real SmolLM2."""
 
 from __future__ import annotations
 
+import hashlib
+
 from populace.llm.base import ChoiceResult, GenerateResult
 
 
@@ -32,9 +34,12 @@ class Scripted:
         out = []
         for r in requests:
             self.calls += 1
-            hit = any(w in r.messages[-1].content for w in self.yes_words)
-            out.append(ChoiceResult(probs=(0.9, 0.1) if hit else (0.2, 0.8), mass=1.0,
-                                    method="standin"))
+            text = r.messages[-1].content
+            if any(w in text for w in self.yes_words):
+                y = 0.99
+            else:  # a fixed pseudo-random P(YES) in [0.1, 0.9) per prompt
+                y = 0.1 + 0.8 * int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 16**8
+            out.append(ChoiceResult(probs=(y, 1 - y), mass=1.0, method="standin"))
         return out
 
     def close(self):

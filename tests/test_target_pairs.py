@@ -18,7 +18,12 @@ def test_candidates_are_hard_then_random_and_never_the_positive():
     assert first["persona_id"].iloc[0] == "h02"    # the retired nurse is the hardest negative
     again = candidate_negatives(q, ids, emb.encode(texts), emb, hard=2, random=2, seed=1)
     assert again.equals(cands)                     # random negatives are seeded
-    checked = check_negatives(Scripted(yes_words=("nurse",)), cands, dict(POOL),
-                              Templates.load())
+    owner = dict(zip(q["query_id"], q["persona_id"]))
+    checked = check_negatives(Scripted(yes_words=("Maine",)), cands, dict(POOL),
+                              Templates.load(), owner_of=owner)
     assert not checked[checked["persona_id"] == "h02"]["kept"].any()
-    assert checked["p_yes"].between(0, 1).all()
+    assert checked["p_yes"].between(0, 1).all() and checked["p_yes_positive"].notna().all()
+    assert (checked["kept"] == (checked["p_yes"] < checked["p_yes_positive"])).all()
+    plain = check_negatives(Scripted(yes_words=("Maine",)), cands, dict(POOL),
+                            Templates.load(), rule="absolute", yes_threshold=0.95)
+    assert (plain["kept"] == (plain["persona_id"] != "h02")).all()

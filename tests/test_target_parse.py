@@ -28,3 +28,5 @@ def test_query_line_is_one_line_and_not_a_copy():
         query_line("QUERY: I am a retired nurse, 72, living in a small coastal town", persona)
     with pytest.raises(ParseError, match="at least"):
         query_line("QUERY: nurse")
+    with pytest.raises(ParseError, match="first person"):
+        query_line("QUERY: I am a 16-year-old high-")

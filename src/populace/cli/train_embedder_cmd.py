@@ -21,6 +21,9 @@ def train_embedder(
     base: str = typer.Option("minilm", "--base", help="embedder to fine-tune (name or folder)"),
     hard: int = typer.Option(5, "--hard", help="most similar personas per query as negatives"),
     random: int = typer.Option(3, "--random", help="random personas per query as negatives"),
+    check: str = typer.Option("relative", "--check", help="false-negative rule: relative (drop "
+                              "a negative the LLM finds as matching as the positive) | absolute "
+                              "(drop P(YES) >= 0.5)"),
     epochs: int = typer.Option(1, "--epochs", help="passes over the training pairs"),
     batch_size: int = typer.Option(8, "--batch-size", help="queries per optimiser step"),
     lr: float = typer.Option(2e-5, "--lr", help="AdamW learning rate"),
@@ -52,7 +55,8 @@ def train_embedder(
     kw = dict(api_key_env=api_key_env) if backend == "openai" else dict(n_threads=threads)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     try:
-        rec = run_train(r, out, backend=b, base=base, hard=hard, random=random, epochs=epochs,
+        rec = run_train(r, out, backend=b, base=base, hard=hard, random=random, check=check,
+                        epochs=epochs,
                         batch_size=batch_size, lr=lr, temperature=temperature, seed=seed,
                         prompt_dir=prompts, progress=not quiet, model_info=info)
     finally:

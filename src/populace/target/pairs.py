@@ -11,9 +11,18 @@ Negatives: for each query, the ``hard`` personas most similar to it under the
 base embedder (the positive excluded) plus ``random`` others drawn with a
 generator seeded by (seed, query). Each candidate is checked with
 ``negative_check.txt``: P(YES) over the first reply token, renormalised over
-YES/NO, from one forward pass (``choice_probs``, no decoding). A candidate with
-P(YES) >= ``yes_threshold`` (0.5) could be a true match and is dropped; a
-failed check drops it too (never kept by default).
+YES/NO, from one forward pass (``choice_probs``, no decoding). Two rules:
+
+``relative`` (default)  the query is also checked against its own persona; a
+    candidate the LLM finds at least as matching (P(YES) >= P(YES | positive))
+    could be a true match and is dropped. Small models say YES to nearly every
+    pair (SmolLM2-135M gave P(YES) 0.61-0.82 to every pair of the test pool), so
+    a fixed threshold would drop every negative; the comparison with the
+    positive keeps what the model can still tell apart.
+``absolute``  drop a candidate with P(YES) >= ``yes_threshold`` (0.5): the
+    plain YES/NO check, right for models whose answers are calibrated.
+
+A failed check drops the candidate too (never kept by default).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from populace.errors import PopulaceError
 from populace.target.calls import Task, run_tasks, yes_probability
 from populace.target.embedder import Embedder
 from populace.target.index import EmbeddingIndex
@@ -30,6 +40,7 @@ from populace.target.parse import query_line
 from populace.target.prompts import Templates
 
 KINDS = ("detailed", "broad")
+RULES = ("relative", "absolute")
 
 
 def write_queries(backend, ids: list[str], texts: list[str], templates: Templates, *,
@@ -84,12 +95,31 @@ def candidate_negatives(queries: pd.DataFrame, ids: list[str], vectors: np.ndarr
 
 
 def check_negatives(backend, cands: pd.DataFrame, text_of: dict, templates: Templates, *,
+                    owner_of: dict | None = None, rule: str = "relative",
                     yes_threshold: float = 0.5, batch_size: int = 16,
                     advance=lambda n: None) -> pd.DataFrame:
-    msgs = [templates.messages("negative_check", query=q, persona=text_of[p])
-            for q, p in zip(cands["query"], cands["persona_id"])]
-    p_yes = yes_probability(backend, msgs, batch_size=batch_size, advance=advance)
+    """``cands`` with ``p_yes``, ``p_yes_positive`` and ``kept``; see the module doc."""
+    if rule not in RULES:
+        raise PopulaceError(f"unknown negative-check rule {rule!r}; use {' or '.join(RULES)}")
     out = cands.copy()
+    pairs = list(zip(cands["query"], cands["persona_id"]))
+    pos_pairs = []
+    if rule == "relative":
+        if owner_of is None:
+            raise PopulaceError("the relative check needs each query's own persona")
+        pos_pairs = list(dict.fromkeys((q, owner_of[qid]) for q, qid
+                                       in zip(cands["query"], cands["query_id"])))
+    every = pairs + pos_pairs
+    msgs = [templates.messages("negative_check", query=q, persona=text_of[p]) for q, p in every]
+    p_all = yes_probability(backend, msgs, batch_size=batch_size, advance=advance)
+    p_yes = p_all[:len(pairs)]
     out["p_yes"] = [np.nan if p is None else p for p in p_yes]
-    out["kept"] = [p is not None and p < yes_threshold for p in p_yes]
+    if rule == "relative":
+        p_pos = dict(zip(pos_pairs, p_all[len(pairs):]))
+        ref = [p_pos[(q, owner_of[qid])] for q, qid in zip(cands["query"], cands["query_id"])]
+        out["p_yes_positive"] = [np.nan if p is None else p for p in ref]
+        out["kept"] = [p is not None and r is not None and p < r for p, r in zip(p_yes, ref)]
+    else:
+        out["p_yes_positive"] = np.nan
+        out["kept"] = [p is not None and p < yes_threshold for p in p_yes]
     return out

@@ -58,6 +58,9 @@ def query_line(text: str, persona: str = "", *, min_words: int = 2,
                max_words: int = 40) -> str:
     body = _after_tag(text, "QUERY", one_line=True)
     _check_words(body, "query", min_words, max_words)
-    if persona and len(body) > 40 and body.lower() in persona.lower():
+    if re.match(r"(?i)^(i|i'm|i am|my)\b", body):
+        raise ParseError("the query describes the person in the first person; write a search "
+                         "query about them")
+    if persona and len(body) > 15 and body.lower().rstrip("-. ") in persona.lower():
         raise ParseError("the query copies the description; describe the person in new words")
     return body

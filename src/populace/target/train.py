@@ -64,7 +64,7 @@ def _write(r: Run, name: str, frame: pd.DataFrame) -> None:
 
 def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
                    base: str = DEFAULT_EMBEDDER, persona_ids=None, hard: int = 5,
-                   random: int = 3, yes_threshold: float = 0.5, epochs: int = 1,
+                   random: int = 3, check: str = "relative", yes_threshold: float = 0.5, epochs: int = 1,
                    batch_size: int = 8, lr: float = 2e-5, temperature: float = 0.05,
                    seed: int = 0, prompt_dir=None, max_attempts: int = 2, llm_batch: int = 4,
                    progress: bool = True, model_info: dict | None = None) -> dict:
@@ -97,11 +97,13 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
             raise PopulaceError("the LLM wrote no usable query (see "
                                 f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model")
         vecs = embed_personas(ids, texts, emb, Path(r.path) / EMBEDDINGS)
+        owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
         cands = candidate_negatives(queries, ids, vecs, emb, hard=hard, random=random, seed=seed)
-        with progress_bar(len(cands), "train-embedder: negative check",
+        with progress_bar(len(cands) + (int(queries["ok"].sum()) if check == "relative" else 0),
+                          "train-embedder: negative check",
                           enabled=progress) as adv:
-            negs = check_negatives(cb, cands, text_of, templates, yes_threshold=yes_threshold,
-                                   advance=adv)
+            negs = check_negatives(cb, cands, text_of, templates, owner_of=owner_of, rule=check,
+                                   yes_threshold=yes_threshold, advance=adv)
         _write(r, "negatives.parquet", negs)
     finally:
         cache.close()
@@ -116,7 +118,8 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
             continue
         examples.append(Example(q, text_of[pid], [text_of[p] for p in neg]))
     if not examples:
-        raise PopulaceError("no training example left: every negative was dropped by the check")
+        raise PopulaceError("no training example left: the check dropped every negative (see "
+                            f"{r.file(FOLDER + '/negatives.parquet')})")
     with progress_bar(epochs * len(examples), "train-embedder: fine-tuning",
                       enabled=progress) as adv:
         losses = train_contrastive(emb.model, examples, epochs=epochs, batch_size=batch_size,
@@ -126,9 +129,12 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     record = {"base": emb.describe(), "personas": len(ids),
               "queries": int(queries["ok"].sum()), "query_failures": int((~queries["ok"]).sum()),
               "negatives_checked": len(negs), "negatives_kept": int(negs["kept"].sum()),
-              "negatives_dropped_as_matches": int((negs["p_yes"] >= yes_threshold).sum()),
+              "negatives_dropped": int((~negs["kept"]).sum()),
+              "p_yes_mean": {"negatives": float(negs["p_yes"].mean()),
+                             "positives": float(negs["p_yes_positive"].mean())},
               "examples": len(examples), "queries_without_negatives": skipped,
-              "settings": {"hard": hard, "random": random, "yes_threshold": yes_threshold,
+              "settings": {"hard": hard, "random": random, "check": check,
+                           "yes_threshold": yes_threshold,
                            "epochs": epochs, "batch_size": batch_size, "lr": lr,
                            "temperature": temperature, "seed": seed},
               "losses": losses, "llm_calls": cb.misses, "cache_hits": cb.hits,
