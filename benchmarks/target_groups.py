@@ -164,6 +164,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="smollm2-135m")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--boot", type=int, default=500)
+    ap.add_argument("--max-words", type=int, default=60, help="length limit of a revision")
     ap.add_argument("--groups", nargs="*", default=None, help="subset of group indexes 0-3")
     a = ap.parse_args(argv)
     from populace.llm import load_backend
@@ -201,7 +202,7 @@ def main(argv=None) -> int:
                          progress=False, out=run_dir / "sets" / f"{kind}-{region}-retrieved.parquet")
             sets["(b) retrieved"] = ret.personas
             rev = target(run, query, a.n, top_k=max(1, a.n // 2), backend=backend, embedder=emb,
-                         seed=a.seed, progress=False, max_words=80,
+                         seed=a.seed, progress=False, max_words=a.max_words,
                          out=run_dir / "sets" / f"{kind}-{region}-revised.parquet")
             sets["(c) revised"] = rev.personas
             boots = {}

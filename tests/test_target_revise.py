@@ -96,7 +96,7 @@ def test_real_smollm2_revision_keeps_seed_link(tmp_path, minilm):
     try:
         r = make_run(tmp_path / "run")
         res = target(r, "teenagers in high school", 2, top_k=2, backend=b, embedder=minilm,
-                     progress=False, max_words=40)
+                     progress=False, max_words=30)
     finally:
         b.close()
     got = pd.concat([res.personas[["persona_id", "seed_persona_id"]],

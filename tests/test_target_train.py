@@ -57,12 +57,12 @@ def test_train_end_to_end_with_smollm2_and_minilm(tmp_path):
     r = make_run(tmp_path / "run")
     b = LlamaCppBackend(str(smollm2_path()), model_id="smollm2-135m", n_threads=2)
     try:
-        ids = ["h02", "h04", "h05", "h08"]
+        ids = ["h03", "h05", "h08"]  # 3 personas, 6 queries: the test stays a few minutes
         rec = train_embedder(r, tmp_path / "model", backend=b, persona_ids=ids, hard=1,
                              random=1, epochs=1, batch_size=4, progress=False)
     finally:
         b.close()
-    assert rec["personas"] == 4 and rec["llm_calls"] > 0
+    assert rec["personas"] == 3 and rec["llm_calls"] > 0
     assert rec["examples"] >= 1, rec
     emb = load_embedder(str(tmp_path / "model"))  # loads as --embedder DIR
     base = load_embedder("minilm")

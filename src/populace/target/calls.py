@@ -18,6 +18,7 @@ from populace.llm.base import ChoiceRequest, GenerateRequest, Message
 from populace.target.parse import ParseError
 
 RAW_KEEP = 2000
+ANSWER_KEYS = ("Yes", "No")
 
 
 @dataclass
@@ -82,12 +83,13 @@ def run_tasks(backend, tasks: Sequence[Task], *, seed: int = 0, max_attempts: in
 def yes_probability(backend, messages_list: Sequence[tuple[Message, ...]], *,
                     batch_size: int = 16, advance: Callable[[int], None] = lambda n: None
                     ) -> list[float | None]:
-    """P(YES) renormalised over YES/NO as the first token of the reply (one forward
-    pass per request through ``choice_probs``, no decoding); None where it failed."""
+    """P(Yes) renormalised over Yes/No as the first token of the reply (one forward
+    pass per request through ``choice_probs``, no decoding: "Yes" and "No" are one
+    token each in common tokenizers, "YES" is not); None where it failed."""
     out: list[float | None] = []
     for start in range(0, len(messages_list), batch_size):
         chunk = messages_list[start:start + batch_size]
-        res = backend.choice_probs([ChoiceRequest(m, ("YES", "NO")) for m in chunk])
+        res = backend.choice_probs([ChoiceRequest(m, ANSWER_KEYS) for m in chunk])
         out.extend(r.probs[0] if r.ok and r.probs else None for r in res)
         advance(len(chunk))
     return out

@@ -10,15 +10,18 @@ one corrective retry, recorded failures (:mod:`populace.target.calls`).
 Negatives: for each query, the ``hard`` personas most similar to it under the
 base embedder (the positive excluded) plus ``random`` others drawn with a
 generator seeded by (seed, query). Each candidate is checked with
-``negative_check.txt``: P(YES) over the first reply token, renormalised over
-YES/NO, from one forward pass (``choice_probs``, no decoding). Two rules:
+``negative_check.txt``: P(Yes) over the first reply token, renormalised over
+Yes/No (one token each), from one forward pass (``choice_probs``, no decoding). Two rules:
 
 ``relative`` (default)  the query is also checked against its own persona; a
     candidate the LLM finds at least as matching (P(YES) >= P(YES | positive))
-    could be a true match and is dropped. Small models say YES to nearly every
-    pair (SmolLM2-135M gave P(YES) 0.61-0.82 to every pair of the test pool), so
-    a fixed threshold would drop every negative; the comparison with the
-    positive keeps what the model can still tell apart.
+    could be a true match and is dropped. Small models are biased towards one
+    answer (SmolLM2-135M gave P(YES) 0.61-0.82 to every pair of the test pool
+    with YES/NO keys, P(Yes) 0.14-0.28 with Yes/No keys), so a fixed threshold
+    drops every negative or none; the comparison with the positive keeps what
+    the model can still tell apart. (SmolLM2 tells nothing apart here: on six
+    matched and six unmatched pairs of the hand-checked pool its P(Yes) was
+    0.18 vs 0.22 on average; use a real model for real training.)
 ``absolute``  drop a candidate with P(YES) >= ``yes_threshold`` (0.5): the
     plain YES/NO check, right for models whose answers are calibrated.
 
@@ -50,7 +53,7 @@ def write_queries(backend, ids: list[str], texts: list[str], templates: Template
     for pid, text in zip(ids, texts):
         for kind in KINDS:
             tasks.append(Task(templates.messages(f"query_{kind}", persona=text),
-                              (lambda t, _p=text: query_line(t, _p)), max_tokens=60))
+                              (lambda t, _p=text: query_line(t, _p)), max_tokens=48))
             keys.append((pid, kind))
     outs = run_tasks(backend, tasks, seed=seed, max_attempts=max_attempts,
                      batch_size=batch_size, advance=advance)
