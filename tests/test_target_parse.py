@@ -25,7 +25,7 @@ def test_query_line_is_one_line_and_not_a_copy():
     assert query_line("QUERY: retired nurses in Maine\nmore text") == "retired nurses in Maine"
     persona = "I am a retired nurse, 72, living in a small coastal town in Maine."
     with pytest.raises(ParseError, match="copies"):
-        query_line("QUERY: I am a retired nurse, 72, living in a small coastal town", persona)
+        query_line("QUERY: retired nurse, 72, living in a small coastal town", persona)
     with pytest.raises(ParseError, match="at least"):
         query_line("QUERY: nurse")
     with pytest.raises(ParseError, match="first person"):
