@@ -207,6 +207,10 @@ def main(argv=None) -> int:
             sets["(c) revised"] = rev.personas
             boots = {}
             for name, people in sets.items():
+                if people.empty:
+                    lines.append(f"{query:<30}{name:<14}no personas: all {a.n} revisions "
+                                 f"failed to parse (see {rev.out.name[:-8]}.failures.parquet)")
+                    continue
                 probs = survey_probs(people, instruments, backend, run.cache_path)
                 est = set_score(probs, refs)
                 bs = np.array([set_score(probs, refs, rng.integers(0, len(people), len(people)))
@@ -220,6 +224,10 @@ def main(argv=None) -> int:
             nf = noise_floor(refs, a.n, rng)
             lines.append(f"{query:<30}{'noise floor':<14}{nf[0]:>7.3f} {'':<17}{nf[1]:>7.3f}   "
                          f"(n = {a.n} humans; reference rows {n_ref})")
+            if "(c) revised" not in boots:
+                verdicts.append(f"{query}: (c) has no personas -> not shown")
+                print("\n".join(lines[-4:]), flush=True)
+                continue
             d = boots["(a) random"][1] - boots["(c) revised"][1]
             lo, hi = np.percentile(d, [2.5, 97.5], axis=0)
             verdicts.append(f"{query}: (a) - (c) TV {boots['(a) random'][0][0] - boots['(c) revised'][0][0]:+.3f} "
