@@ -5,3 +5,11 @@ Social Simulation" (arXiv:2509.10127) and extends it.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):  # lazy Python API: populace.target(...)
+    if name == "target":
+        import importlib
+
+        return importlib.import_module("populace.target")
+    raise AttributeError(f"module 'populace' has no attribute {name!r}")

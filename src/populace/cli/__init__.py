@@ -11,7 +11,8 @@ import sys
 import typer
 
 from populace.cli import (align_cmd, demo_cmd, evaluate_cmd, instruments_cmd, mine_cmd,
-                          models_cmd, reference_cmd, survey_cmd)
+                          models_cmd, reference_cmd, survey_cmd, target_cmd,
+                          train_embedder_cmd)
 from populace.errors import PopulaceError
 
 app = typer.Typer(
@@ -29,6 +30,8 @@ app.command("demo")(demo_cmd.demo)
 app.command("models")(models_cmd.models)
 app.command("survey")(survey_cmd.survey)
 app.command("mine")(mine_cmd.mine)
+app.command("target")(target_cmd.target)
+app.command("train-embedder")(train_embedder_cmd.train_embedder)
 app.add_typer(reference_cmd.app, name="reference")
 
 

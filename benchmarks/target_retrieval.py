@@ -1,0 +1,195 @@
+"""Retrieval quality of the base vs the fine-tuned embedder on real blog authors.
+
+Pool: the first --authors bloggers of the Blog Authorship Corpus
+(../shared/data/blogs, Schler et al. 2006). The personas are **post excerpts**,
+not mined personas: mining with the small models available here yields almost
+no personas (benchmarks/results/mine_blogs.txt: 0 personas of 4 authors with
+Qwen2.5-1.5B; SmolLM2 is weaker still), so each author's text is the first
+--excerpt-words words of their first-person posts of >= 30 words. The results
+say so in their first line.
+
+Queries:
+- held out by persona: the authors are split in two halves (seeded); the
+  embedder is fine-tuned (``train_embedder``) on the LLM queries of the
+  training half only; the test queries are the LLM's detailed and broad
+  queries of the other half (no persona has queries on both sides). Relevant:
+  the query's own author, searched among all authors of the pool.
+- from the corpus metadata (never used in training): gender ("a woman/man who
+  blogs"), age band (13-17, 23-27, 33-48 as the corpus groups them) and topic
+  (industry fields with >= 3 authors); relevant: every author with that value.
+
+Metrics per query set: recall@10 (share of the relevant authors in the top 10,
+out of min(10, #relevant)) and MRR (1 / rank of the first relevant author), for
+the base and the fine-tuned embedder side by side, with a paired bootstrap
+interval (1,000 resamples of the queries) of the difference.
+
+Resumable: the run directory benchmarks/out/target_retrieval.<model>/ keeps the
+call cache; a rerun repeats no finished LLM call. Run it under the CPU lock:
+
+    flock /tmp/populace-cpu.lock python benchmarks/target_retrieval.py --authors 80
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOGS = ROOT.parent / "shared" / "data" / "blogs"
+FIRST = re.compile(r"\b(i|me|my|i'm|i've)\b", re.IGNORECASE)
+
+
+def excerpts(authors: int, words: int) -> pd.DataFrame:
+    from populace.corpus import read_corpus
+
+    posts = read_corpus(BLOGS, limit_authors=authors)
+    rows = []
+    for aid, g in posts.groupby("author_id", sort=False):
+        take = []
+        for t in g["text"]:
+            w = t.split()
+            if len(w) >= 30 and FIRST.search(t):
+                take.extend(w)
+            if len(take) >= words:
+                break
+        if len(take) >= 30:
+            first = g.iloc[0]
+            rows.append({"persona_id": f"b-{aid}", "persona": " ".join(take[:words]),
+                         "gender": first["gender"], "age": int(first["age"]),
+                         "topic": first["topic"]})
+    return pd.DataFrame(rows)
+
+
+def metadata_queries(pool: pd.DataFrame) -> list[tuple[str, set]]:
+    out = []
+    for g, word in (("female", "a woman"), ("male", "a man")):
+        out.append((f"{word} who writes a blog", set(pool[pool["gender"] == g]["persona_id"])))
+    bands = [((13, 17), "a teenager in high school who blogs"),
+             ((23, 27), "a blogger in their mid twenties"),
+             ((33, 48), "a blogger in their thirties or forties")]
+    for (lo, hi), q in bands:
+        out.append((q, set(pool[pool["age"].between(lo, hi)]["persona_id"])))
+    for topic, n in pool["topic"].value_counts().items():
+        if n >= 3 and topic not in ("indUnk",):
+            name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", topic).replace("-", " and ").lower()
+            q = "a student who blogs" if topic == "Student" else f"a blogger who works in {name}"
+            out.append((q, set(pool[pool["topic"] == topic]["persona_id"])))
+    return [(q, rel) for q, rel in out if rel]
+
+
+def scores(emb, ids, texts, queries, folder):
+    from populace.target.index import EmbeddingIndex
+    from populace.target.store import embed_personas
+
+    index = EmbeddingIndex(embed_personas(ids, texts, emb, folder), ids)
+    pos, _ = index.search(emb.encode([q for q, _ in queries]), len(ids))
+    rec, rr = [], []
+    for (q, rel), row in zip(queries, pos):
+        ranked = [ids[p] for p in row]
+        rec.append(len(rel & set(ranked[:10])) / min(10, len(rel)))
+        rr.append(next((1.0 / (i + 1) for i, x in enumerate(ranked) if x in rel), 0.0))
+    return np.array(rec), np.array(rr)
+
+
+def paired_ci(a, b, seed=0, reps=1000):
+    rng = np.random.default_rng(seed)
+    d = b - a
+    boots = [d[rng.integers(0, len(d), len(d))].mean() for _ in range(reps)]
+    return float(d.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--authors", type=int, default=80)
+    ap.add_argument("--excerpt-words", type=int, default=80)
+    ap.add_argument("--model", default="smollm2-135m")
+    ap.add_argument("--base", default="minilm")
+    ap.add_argument("--hard", type=int, default=4)
+    ap.add_argument("--random", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args(argv)
+    if not BLOGS.exists():
+        print(f"needs the Blog Authorship Corpus in {BLOGS}")
+        return 2
+    from populace.llm import load_backend
+    from populace.llm.cache import CachedBackend, CallCache
+    from populace.run import Run
+    from populace.target import load_embedder
+    from populace.target.pairs import write_queries
+    from populace.target.prompts import Templates
+    from populace.target.train import train_embedder
+
+    t0 = time.time()
+    run_dir = Path(a.out or ROOT / "benchmarks" / "out" / f"target_retrieval.{a.model}")
+    run = Run(run_dir)
+    pool = excerpts(a.authors, a.excerpt_words)
+    run.write_table("personas.parquet", pool)
+    ids, texts = pool["persona_id"].tolist(), pool["persona"].tolist()
+    rng = np.random.default_rng(a.seed)
+    order = rng.permutation(len(ids))
+    train_ids = [ids[i] for i in order[: len(ids) // 2]]
+    test_ids = [ids[i] for i in order[len(ids) // 2:]]
+    backend, info = load_backend(a.model, n_threads=2)
+    model_dir = run_dir / f"model-s{a.seed}-e{a.epochs}"
+    try:
+        rec = train_embedder(run, model_dir, backend=backend, base=a.base, persona_ids=train_ids,
+                             hard=a.hard, random=a.random, epochs=a.epochs, lr=a.lr,
+                             seed=a.seed, model_info=info)
+        cache = CallCache(run.cache_path)
+        cb = CachedBackend(backend, cache)
+        tq = write_queries(cb, test_ids, [texts[ids.index(p)] for p in test_ids],
+                           Templates.load(), seed=a.seed)
+        cache.close()
+    finally:
+        backend.close()
+    held = [(q, {p}) for q, p, ok in zip(tq["query"], tq["persona_id"], tq["ok"]) if ok]
+    meta = metadata_queries(pool)
+    base, tuned = load_embedder(a.base), load_embedder(str(model_dir))
+    folder = run_dir / "embeddings"
+    lines = [
+        "target_retrieval: base vs fine-tuned embedder (personas = blog post excerpts of "
+        f"{len(ids)} real authors, not mined personas)",
+        f"LLM {a.model} for queries and the negative check; base {a.base}; "
+        f"fine-tuned on {len(train_ids)} training authors' queries: {rec['examples']} examples, "
+        f"{rec['negatives_kept']} of {rec['negatives_checked']} negatives kept "
+        f"(mean P(YES) negatives {rec['p_yes_mean']['negatives']:.3f}, "
+        f"positives {rec['p_yes_mean']['positives']:.3f}), {a.epochs} epoch(s), "
+        f"loss {', '.join(f'{x:.3f}' for x in rec['losses'])}",
+        f"held-out queries: {len(held)} of {len(tq)} parsed, from {len(test_ids)} test authors "
+        "(none of them in training); metadata queries: "
+        f"{len(meta)} (gender, age band, topic)",
+        "",
+        f"{'query set':<28}{'metric':<11}{'base':>8}{'tuned':>8}{'diff':>8}  95% CI of diff",
+    ]
+    for name, qs in (("held-out persona queries", held), ("metadata queries", meta)):
+        if not qs:
+            lines.append(f"{name:<28}(no queries)")
+            continue
+        rb, mb = scores(base, ids, texts, qs, folder)
+        rt, mt = scores(tuned, ids, texts, qs, folder)
+        for metric, x, y in (("recall@10", rb, rt), ("MRR", mb, mt)):
+            d, lo, hi = paired_ci(x, y, a.seed)
+            lines.append(f"{name:<28}{metric:<11}{x.mean():>8.3f}{y.mean():>8.3f}{d:>+8.3f}"
+                         f"  [{lo:+.3f}, {hi:+.3f}]")
+    lines.append("")
+    lines.append("metadata queries: " + "; ".join(f"{q!r} ({len(r)} relevant)" for q, r in meta))
+    lines.append(f"wall time {time.time() - t0:.0f} s (LLM calls this process: "
+                 f"{rec['llm_calls']} training, cached {rec['cache_hits']})")
+    text = "\n".join(lines)
+    print(text)
+    res = ROOT / "benchmarks" / "results" / "target_retrieval.txt"
+    res.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""`populace target`: a persona set for a group described in plain language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from populace.errors import PopulaceError
+
+
+def target(
+    run: Path = typer.Argument(..., help="run directory (personas.parquet; aligned.parquet "
+                               "is used as the pool where present)"),
+    query: str = typer.Argument(..., help='the target group, e.g. "US high-school students"'),
+    n: int = typer.Option(..., "-n", help="number of personas to produce (at most 20 x top-k)"),
+    top_k: Optional[int] = typer.Option(None, "--top-k", "-k",
+                                        help="personas retrieved as seeds [default: min(n, "
+                                        "pool size)]"),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="LLM for the revision: registry id, .gguf path or "
+                                        "HF repo id [default: smollm2-135m]"),
+    embedder: str = typer.Option("minilm", "--embedder", "-e",
+                                 help="minilm (offline default), qwen3-embedding-0.6b, a model "
+                                 "folder (e.g. from train-embedder) or an HF repo id"),
+    seed: int = typer.Option(0, "--seed", help="decoding seed"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="output Parquet [default: RUN/targets/<slug>.parquet]"),
+    no_revise: bool = typer.Option(False, "--no-revise",
+                                   help="retrieval only: output the seed personas unrevised"),
+    max_words: int = typer.Option(120, "--max-words", help="length limit of a revised persona"),
+    prompts: Optional[Path] = typer.Option(None, "--prompts",
+                                           help="folder overriding prompt templates by file name"),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
+    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
+                                                 help="OpenAI-compatible server URL (repeatable)"),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
+                                    help="environment variable holding the API key"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
+    """Retrieve the personas closest to QUERY and have the LLM revise them into N
+    members of that group (resumable through RUN/cache.sqlite)."""
+    from populace.target import target as run_target
+    from populace.target.pool import load_pool
+    from populace.target.revise import check_sizes
+    from populace.run import Run
+
+    console = Console(stderr=True)
+    if not query.strip():
+        raise PopulaceError("the query is empty: describe the target group, "
+                            'e.g. "US high-school students"')
+    r = Run(run, create=False)
+    check_sizes(n, top_k, len(load_pool(r)))  # fail before loading any model
+    b = info = None
+    if not no_revise:
+        from populace.llm import load_backend
+
+        if backend == "llamacpp" and base_url:
+            raise PopulaceError("--base-url needs --backend openai")
+        kw = dict(api_key_env=api_key_env) if backend == "openai" else dict(n_threads=threads)
+        b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
+    try:
+        res = run_target(r, query, n, top_k=top_k, backend=b, embedder=embedder, seed=seed,
+                         out=out, revise=not no_revise, prompt_dir=prompts, max_words=max_words,
+                         progress=not quiet, model_info=info)
+    finally:
+        if b is not None:
+            b.close()
+    i = res.info
+    console.print(f"{i['written']} personas for {i['query']!r} from the top {i['top_k']} of "
+                  f"{i['pool']} ({i['pool_source']}) -> {res.out}")
+    if i["failures"]:
+        console.print(f"{i['failures']} revisions failed after the retry; see "
+                      f"{res.out.with_name(res.out.stem + '.failures.parquet')}")

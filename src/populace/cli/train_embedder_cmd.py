@@ -1,0 +1,67 @@
+"""`populace train-embedder`: contrastive fine-tuning of the retrieval embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from populace.errors import PopulaceError
+
+
+def train_embedder(
+    run: Path = typer.Argument(..., help="run directory with personas.parquet"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for the fine-tuned model "
+                             "(load it with --embedder DIR)"),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="LLM writing queries and checking negatives "
+                                        "[default: smollm2-135m]"),
+    base: str = typer.Option("minilm", "--base", help="embedder to fine-tune (name or folder)"),
+    hard: int = typer.Option(5, "--hard", help="most similar personas per query as negatives"),
+    random: int = typer.Option(3, "--random", help="random personas per query as negatives"),
+    check: str = typer.Option("relative", "--check", help="false-negative rule: relative (drop "
+                              "a negative the LLM finds as matching as the positive) | absolute "
+                              "(drop P(YES) >= 0.5)"),
+    epochs: int = typer.Option(1, "--epochs", help="passes over the training pairs"),
+    batch_size: int = typer.Option(8, "--batch-size", help="queries per optimiser step"),
+    lr: float = typer.Option(2e-5, "--lr", help="AdamW learning rate"),
+    temperature: float = typer.Option(0.05, "--temperature", help="softmax temperature of "
+                                      "the contrastive loss"),
+    seed: int = typer.Option(0, "--seed", help="seed of decoding, random negatives, training"),
+    prompts: Optional[Path] = typer.Option(None, "--prompts",
+                                           help="folder overriding prompt templates by file name"),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
+    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
+                                                 help="OpenAI-compatible server URL (repeatable)"),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
+                                    help="environment variable holding the API key"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
+    """LLM queries per persona as positives, checked hard + random negatives, InfoNCE
+    fine-tuning of the base embedder (LLM steps resumable through RUN/cache.sqlite)."""
+    from populace.llm import load_backend
+    from populace.run import Run
+    from populace.target.embedder import resolve_embedder
+    from populace.target.train import train_embedder as run_train
+
+    console = Console(stderr=True)
+    r = Run(run, create=False)
+    resolve_embedder(base)  # unknown names fail before the LLM loads
+    if backend == "llamacpp" and base_url:
+        raise PopulaceError("--base-url needs --backend openai")
+    kw = dict(api_key_env=api_key_env) if backend == "openai" else dict(n_threads=threads)
+    b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
+    try:
+        rec = run_train(r, out, backend=b, base=base, hard=hard, random=random, check=check,
+                        epochs=epochs,
+                        batch_size=batch_size, lr=lr, temperature=temperature, seed=seed,
+                        prompt_dir=prompts, progress=not quiet, model_info=info)
+    finally:
+        b.close()
+    console.print(f"{rec['examples']} training queries ({rec['query_failures']} query failures), "
+                  f"{rec['negatives_kept']} of {rec['negatives_checked']} negatives kept; "
+                  f"loss per epoch {', '.join(f'{x:.3f}' for x in rec['losses'])}")
+    console.print(f"fine-tuned model in {out} (use --embedder {out})")

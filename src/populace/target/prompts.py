@@ -1,0 +1,53 @@
+"""Prompt templates of the targeting stages: package files, user-overridable.
+
+Files in ``populace/target/prompts/``: ``system.txt`` (system message of every
+call), ``revise.txt`` ({persona}, {query}, {max_words}: LLM revision of a
+retrieved persona into the target group), ``query_detailed.txt`` and
+``query_broad.txt`` ({persona}: the two positives per persona for training the
+embedder) and ``negative_check.txt`` ({query}, {persona}: the YES/NO check that
+drops false negatives). A folder given as ``prompt_dir`` overrides any of them
+by file name (``populace.templates``). Persona text and queries are fenced
+data (``<<<DATA`` ... ``DATA>>>``), and every instruction comes after the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from populace.llm.base import Message
+from populace.templates import load_templates
+
+FIELDS = {"system": set(), "revise": {"persona", "query", "max_words"},
+          "query_detailed": {"persona"}, "query_broad": {"persona"},
+          "negative_check": {"query", "persona"}}
+_OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
+
+
+def fence(text: str) -> str:
+    """Text made safe to place between the data markers."""
+    return _CLOSE.sub(">>", _OPEN.sub("<<", str(text)))
+
+
+@dataclass(frozen=True)
+class Templates:
+    texts: dict
+
+    @classmethod
+    def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
+        return cls(load_templates("populace.target", FIELDS, prompt_dir))
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for n in sorted(self.texts):
+            h.update(n.encode() + b"\0" + self.texts[n].encode() + b"\0")
+        return h.hexdigest()[:16]
+
+    def messages(self, name: str, **fields) -> tuple[Message, ...]:
+        safe = {k: fence(v) if isinstance(v, str) else v for k, v in fields.items()}
+        user = self.texts[name].format(**safe).strip()
+        system = self.texts["system"].strip()
+        return ((Message("system", system),) if system else ()) + (Message("user", user),)

@@ -1,0 +1,147 @@
+"""``populace train-embedder``: fine-tune the retrieval embedder on a run's personas.
+
+Steps (tables under ``RUN/train_embedder/``, each written atomically):
+
+1. ``queries.parquet``: a detailed and a broad LLM query per persona
+   (:func:`populace.target.pairs.write_queries`).
+2. ``negatives.parquet``: ``hard`` most similar + ``random`` personas per query
+   under the base embedder, each with the LLM's P(YES) and whether it was kept
+   (:func:`populace.target.pairs.check_negatives`).
+3. Contrastive fine-tuning of the base embedder (:mod:`populace.target.contrastive`),
+   saved as a sentence-transformers folder ``out`` with ``populace_training.json``
+   (settings, counts, losses). ``--embedder out`` loads it.
+
+Every LLM call goes through ``RUN/cache.sqlite``: a killed run repeats no
+finished call; rerunning the command rebuilds the tables from the cache and
+trains again (training itself is a few minutes on CPU and is not checkpointed).
+A query whose negatives were all dropped still trains (the positive against
+nothing gives no gradient, so it is skipped and counted).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from populace.errors import PopulaceError
+from populace.llm.cache import CachedBackend, CallCache
+from populace.run import PERSONAS, Run, atomic_write_text
+from populace.target.contrastive import Example, train_contrastive
+from populace.target.embedder import DEFAULT_EMBEDDER, load_embedder
+from populace.target.pairs import candidate_negatives, check_negatives, write_queries
+from populace.target.pool import EMBEDDINGS
+from populace.target.prompts import Templates
+from populace.target.store import embed_personas
+
+FOLDER = "train_embedder"
+
+
+def _personas(r: Run, persona_ids) -> pd.DataFrame:
+    path = r.file(PERSONAS)
+    if not path.exists():
+        raise PopulaceError(f"{path} does not exist: train-embedder needs the run's personas "
+                            "(persona_id, persona)")
+    f = pd.read_parquet(path)
+    if not {"persona_id", "persona"} <= set(f.columns):
+        raise PopulaceError(f"{path} needs columns persona_id and persona")
+    f = f.dropna(subset=["persona_id", "persona"]).assign(
+        persona_id=lambda x: x["persona_id"].astype(str),
+        persona=lambda x: x["persona"].astype(str)).drop_duplicates("persona_id")
+    if persona_ids is not None:
+        keep = {str(p) for p in persona_ids}
+        f = f[f["persona_id"].isin(keep)]
+    if len(f) < 3:
+        raise PopulaceError(f"train-embedder needs at least 3 personas; {len(f)} available")
+    return f.reset_index(drop=True)
+
+
+def _write(r: Run, name: str, frame: pd.DataFrame) -> None:
+    r.write_table(f"{FOLDER}/{name}", frame)
+
+
+def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
+                   base: str = DEFAULT_EMBEDDER, persona_ids=None, hard: int = 5,
+                   random: int = 3, check: str = "relative", yes_threshold: float = 0.5, epochs: int = 1,
+                   batch_size: int = 8, lr: float = 2e-5, temperature: float = 0.05,
+                   seed: int = 0, prompt_dir=None, max_attempts: int = 2, llm_batch: int = 4,
+                   progress: bool = True, model_info: dict | None = None) -> dict:
+    """Write queries, filter negatives and fine-tune ``base``; returns the training record."""
+    from populace.survey.progress import progress_bar
+
+    if backend is None:
+        raise PopulaceError("train-embedder needs an LLM backend")
+    if epochs < 1 or batch_size < 1 or not temperature > 0 or hard < 0 or random < 0:
+        raise PopulaceError("epochs and batch size must be >= 1, temperature > 0, "
+                            "hard and random >= 0")
+    if hard + random < 1:
+        raise PopulaceError("at least one negative per query is needed (hard + random >= 1)")
+    r = run if isinstance(run, Run) else Run(run, create=False)
+    out = Path(out)
+    people = _personas(r, persona_ids)
+    ids, texts = people["persona_id"].tolist(), people["persona"].tolist()
+    text_of = dict(zip(ids, texts))
+    templates = Templates.load(prompt_dir)
+    emb = load_embedder(base)
+    t0 = time.time()
+    cache = CallCache(r.cache_path)
+    cb = CachedBackend(backend, cache)
+    try:
+        with progress_bar(2 * len(ids), "train-embedder: queries", enabled=progress) as adv:
+            queries = write_queries(cb, ids, texts, templates, seed=seed,
+                                    max_attempts=max_attempts, batch_size=llm_batch, advance=adv)
+        _write(r, "queries.parquet", queries)
+        if not queries["ok"].any():
+            raise PopulaceError("the LLM wrote no usable query (see "
+                                f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model")
+        vecs = embed_personas(ids, texts, emb, Path(r.path) / EMBEDDINGS)
+        owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
+        cands = candidate_negatives(queries, ids, vecs, emb, hard=hard, random=random, seed=seed)
+        with progress_bar(len(cands) + (int(queries["ok"].sum()) if check == "relative" else 0),
+                          "train-embedder: negative check",
+                          enabled=progress) as adv:
+            negs = check_negatives(cb, cands, text_of, templates, owner_of=owner_of, rule=check,
+                                   yes_threshold=yes_threshold, advance=adv)
+        _write(r, "negatives.parquet", negs)
+    finally:
+        cache.close()
+    kept = negs[negs["kept"]].groupby("query_id")["persona_id"].apply(list).to_dict()
+    examples, skipped = [], 0
+    for qid, q, pid in zip(queries["query_id"], queries["query"], queries["persona_id"]):
+        if q is None:
+            continue
+        neg = kept.get(qid, [])
+        if not neg:
+            skipped += 1
+            continue
+        examples.append(Example(q, text_of[pid], [text_of[p] for p in neg]))
+    if not examples:
+        raise PopulaceError("no training example left: the check dropped every negative (see "
+                            f"{r.file(FOLDER + '/negatives.parquet')})")
+    with progress_bar(epochs * len(examples), "train-embedder: fine-tuning",
+                      enabled=progress) as adv:
+        losses = train_contrastive(emb.model, examples, epochs=epochs, batch_size=batch_size,
+                                   lr=lr, temperature=temperature, seed=seed, advance=adv)
+    out.mkdir(parents=True, exist_ok=True)
+    emb.model.save(str(out))
+    record = {"base": emb.describe(), "personas": len(ids),
+              "queries": int(queries["ok"].sum()), "query_failures": int((~queries["ok"]).sum()),
+              "negatives_checked": len(negs), "negatives_kept": int(negs["kept"].sum()),
+              "negatives_dropped": int((~negs["kept"]).sum()),
+              "p_yes_mean": {"negatives": float(negs["p_yes"].mean()),
+                             "positives": float(negs["p_yes_positive"].mean())},
+              "examples": len(examples), "queries_without_negatives": skipped,
+              "settings": {"hard": hard, "random": random, "check": check,
+                           "yes_threshold": yes_threshold,
+                           "epochs": epochs, "batch_size": batch_size, "lr": lr,
+                           "temperature": temperature, "seed": seed},
+              "losses": losses, "llm_calls": cb.misses, "cache_hits": cb.hits,
+              "prompts_digest": templates.digest,
+              "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
+              "seconds": round(time.time() - t0, 1), "out": str(out.resolve())}
+    atomic_write_text(out / "populace_training.json", json.dumps(record, indent=2, default=str))
+    r.record_stage("train_embedder", key=str(out.resolve()), rows_in=len(ids),
+                   rows_out=len(examples), **{k: v for k, v in record.items() if k != "losses"})
+    return record

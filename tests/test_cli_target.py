@@ -1,0 +1,51 @@
+"""`populace target` and `populace train-embedder` on the command line: outputs and
+one-line errors (exit 2) before any model loads."""
+
+import pandas as pd
+import pytest
+
+from populace.cli import main
+from tests._target_helpers import make_run
+
+
+def _run(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    return e.value.code, capsys.readouterr().err
+
+
+def test_target_retrieval_only_writes_the_seed_links(tmp_path, capsys):
+    make_run(tmp_path / "run")
+    code, err = _run(["target", str(tmp_path / "run"), "residents of Hong Kong", "-n", "2",
+                      "--top-k", "1", "--no-revise", "--quiet"], capsys)
+    assert code == 0, err
+    out = pd.read_parquet(tmp_path / "run" / "targets" / "residents-of-hong-kong.parquet")
+    assert out["seed_persona_id"].tolist() == ["h05", "h05"]
+    assert "2 personas" in err
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["  ", "-n", "2"], "query is empty"),
+    (["teens", "-n", "500", "--top-k", "2"], "more than 20 x top-k"),
+    (["teens", "-n", "2", "--top-k", "50"], "larger than the pool"),
+    (["teens", "-n", "2", "--no-revise", "--embedder", "nope"], "unknown embedder"),
+])
+def test_target_errors(tmp_path, capsys, args, msg):
+    make_run(tmp_path / "run")
+    code, err = _run(["target", str(tmp_path / "run")] + args, capsys)
+    assert code == 2 and err.startswith("error: ") and msg in err and "Traceback" not in err
+
+
+def test_target_missing_run_and_personas(tmp_path, capsys):
+    code, err = _run(["target", str(tmp_path / "nope"), "teens", "-n", "2"], capsys)
+    assert code == 2 and "does not exist" in err
+    (tmp_path / "empty").mkdir()
+    code, err = _run(["target", str(tmp_path / "empty"), "teens", "-n", "2"], capsys)
+    assert code == 2 and "personas.parquet does not exist" in err
+
+
+def test_train_embedder_unknown_base(tmp_path, capsys):
+    make_run(tmp_path / "run")
+    code, err = _run(["train-embedder", str(tmp_path / "run"), "--out", str(tmp_path / "m"),
+                      "--base", "nope"], capsys)
+    assert code == 2 and "unknown embedder" in err

@@ -1,0 +1,74 @@
+"""train-embedder end to end: stand-in LLM for the bookkeeping, real SmolLM2 + MiniLM
+for the real run (a small pool, one epoch); the result loads with --embedder DIR."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from populace.errors import PopulaceError
+from populace.target import load_embedder
+from populace.target.train import train_embedder
+from tests._target_helpers import make_run
+from tests._target_standin import Scripted
+
+
+def test_train_with_standin_drops_false_negatives_and_resumes(tmp_path):
+    r = make_run(tmp_path / "run")
+    b = Scripted(yes_words=("soccer",))  # the LLM says YES to the h01 persona for any query
+    rec = train_embedder(r, tmp_path / "model", backend=b, hard=2, random=1, progress=False)
+    q = pd.read_parquet(tmp_path / "run" / "train_embedder" / "queries.parquet")
+    n = pd.read_parquet(tmp_path / "run" / "train_embedder" / "negatives.parquet")
+    assert len(q) == 24 and q["ok"].all() and set(q["kind"]) == {"detailed", "broad"}
+    assert rec["queries"] == 24 and len(n) == 24 * 3
+    assert not n[(n["persona_id"] == "h01")]["kept"].any()   # dropped as a possible match
+    assert (n["kept"] == (n["p_yes"] < n["p_yes_positive"])).all()  # the relative rule
+    assert 0 < n["kept"].sum() < len(n)
+    own = n.merge(q[["query_id", "persona_id"]], on="query_id", suffixes=("", "_pos"))
+    assert (own["persona_id"] != own["persona_id_pos"]).all()  # the positive is never a negative
+    assert set(n["source"]) == {"hard", "random"}
+    assert rec["examples"] == n[n["kept"]]["query_id"].nunique()
+    assert rec["examples"] + rec["queries_without_negatives"] == 24
+    assert len(rec["losses"]) == 1 and np.isfinite(rec["losses"][0])
+    meta = json.loads((tmp_path / "model" / "populace_training.json").read_text())
+    assert meta["negatives_kept"] == int(n["kept"].sum())
+    calls = b.calls
+    train_embedder(r, tmp_path / "model2", backend=b, hard=2, random=1, progress=False)
+    assert b.calls == calls  # every LLM step answered by cache.sqlite
+
+
+def test_train_errors(tmp_path):
+    r = make_run(tmp_path / "run")
+    with pytest.raises(PopulaceError, match="no usable query"):
+        train_embedder(r, tmp_path / "m", backend=Scripted(always_bad=True), progress=False)
+    with pytest.raises(PopulaceError, match="at least 3 personas"):
+        train_embedder(r, tmp_path / "m", backend=Scripted(), persona_ids=["h01"],
+                       progress=False)
+    with pytest.raises(PopulaceError, match="hard \\+ random"):
+        train_embedder(r, tmp_path / "m", backend=Scripted(), hard=0, random=0, progress=False)
+
+
+def test_train_end_to_end_with_smollm2_and_minilm(tmp_path):
+    from populace.llm.llamacpp import LlamaCppBackend
+    from populace.target.pool import load_pool, pool_vectors, retrieve
+    from tests._llm_helpers import smollm2_path
+
+    r = make_run(tmp_path / "run")
+    b = LlamaCppBackend(str(smollm2_path()), model_id="smollm2-135m", n_threads=2)
+    try:
+        ids = ["h03", "h05", "h08"]  # 3 personas, 6 queries: the test stays a few minutes
+        rec = train_embedder(r, tmp_path / "model", backend=b, persona_ids=ids, hard=1,
+                             random=1, epochs=1, batch_size=4, progress=False)
+    finally:
+        b.close()
+    assert rec["personas"] == 3 and rec["llm_calls"] > 0
+    assert rec["examples"] >= 1, rec
+    emb = load_embedder(str(tmp_path / "model"))  # loads as --embedder DIR
+    base = load_embedder("minilm")
+    assert emb.fingerprint != base.fingerprint and emb.dim == base.dim
+    v = emb.encode(["farmers in the countryside"])
+    assert v.shape == (1, 384) and abs(float(np.linalg.norm(v)) - 1) < 1e-4
+    pool = load_pool(r)
+    hits = retrieve("farmers in the countryside", pool, pool_vectors(r, pool, emb), emb, 1)
+    assert pool.ids[hits[0][0]] in pool.ids
