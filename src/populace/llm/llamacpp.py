@@ -52,7 +52,7 @@ class LlamaCppBackend:
     def __init__(self, model_path: str, *, model_id: str | None = None,
                  sha256: str | None = None, n_ctx: int = 4096, n_batch: int = 512,
                  n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
-                 chat_template: str | None = None):
+                 chat_template: str | None = None, flash_attn: bool = False):
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -68,7 +68,7 @@ class LlamaCppBackend:
         try:
             self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_batch=n_batch,
                              n_threads=self.n_threads, n_threads_batch=self.n_threads,
-                             logits_all=False, verbose=False)
+                             logits_all=False, flash_attn=flash_attn, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise PopulaceError(f"cannot load model {model_path}: {exc}") from None
         self.n_vocab = self.llm.n_vocab()
@@ -81,6 +81,10 @@ class LlamaCppBackend:
         params.n_threads_batch = self.n_threads
         params.n_seq_max = self.n_seq + 1
         params.kv_unified = True
+        # the same attention kernel as the generation context (llama.cpp's default,
+        # AUTO, would turn flash attention on here and not there); see docs/llm.md
+        params.flash_attn_type = (C.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn
+                                  else C.LLAMA_FLASH_ATTN_TYPE_DISABLED)
         params.no_perf = True
         self._n_ctx = n_ctx
         self._n_batch = n_batch
