@@ -214,7 +214,11 @@ class OpenAIBackend:
         if self.chat_template:
             from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+            def raise_exception(msg):  # what Hugging Face templates call on bad input
+                raise PopulaceError(f"the chat template refused the messages: {msg}")
+
             env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+            env.globals["raise_exception"] = raise_exception
             return env.from_string(self.chat_template).render(
                 messages=chat, add_generation_prompt=True, **self._special)
         if self._server_template is False:
