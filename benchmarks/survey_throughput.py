@@ -4,7 +4,7 @@ Same model, same personas x IPIP-50 items, in one run:
   (a)  populace: persona prefix decoded once, the 50 item suffixes scored as one
        batch of sequences sharing it; next-token probabilities of "1".."5"
   (a1) the same, suffixes scored one at a time from the saved prefix (on the
-       naive subset only)
+       first --a1-personas personas)
   (b)  the paper's naive way: for every item the full chat prompt on its own,
        KV cache cleared first (llama-cpp-python would silently reuse a matching
        prefix otherwise), greedy decoding of up to 8 tokens, first number parsed
@@ -132,6 +132,8 @@ def main() -> None:
     ap.add_argument("--naive-personas", type=int, default=5,
                     help="personas for (b) and (a1) (the naive path is slow)")
     ap.add_argument("--json-personas", type=int, default=5, help="personas for (c)")
+    ap.add_argument("--a1-personas", type=int, default=None,
+                    help="personas for (a1) [default: --naive-personas]")
     ap.add_argument("--check-items", type=int, default=3,
                     help="items of the first persona on which (b)'s greedy loop is checked "
                          "against create_completion")
@@ -168,6 +170,7 @@ def main() -> None:
     def reqs(text):
         return [ChoiceRequest(build_messages(t, ins, it, text), keys) for it in items]
 
+    n_a1 = args.naive_personas if args.a1_personas is None else args.a1_personas
     # warm-up so that no phase pays for page faults of the model file
     if not args.report_only:
         b.choice_probs(reqs("A person.")[:2])
@@ -178,7 +181,7 @@ def main() -> None:
             record("a", pid, time.perf_counter() - t0, probs=[list(r.probs) for r in res],
                    mass=[r.mass for r in res])
             print(f"(a) {pid}: {50 / done[('a', pid)]['seconds']:.2f} items/s", flush=True)
-        if i < args.naive_personas and ("a1", pid) not in done:
+        if i < n_a1 and ("a1", pid) not in done:
             b.batched = False
             t0 = time.perf_counter()
             b.choice_probs(reqs(text))
@@ -202,6 +205,8 @@ def main() -> None:
             sec = sum(done[("b", f"{pid}/{j}")]["seconds"] for j in range(len(items)))
             print(f"(b) {pid}: {len(items) / sec:.2f} items/s", flush=True)
 
+    if not args.report_only:  # before (c): the agreement figures matter more
+        run_naive()
     options = "\n".join(f"{k} = {o.label}" for k, o in zip(keys, ins.options(items[0])))
     listing = "\n".join(f"{it.id}: {it.text}" for it in items)
     for i, (pid, text) in enumerate([] if args.report_only else personas[: args.json_personas]):
@@ -215,15 +220,13 @@ def main() -> None:
                          reuse_prefix=False)[0]
         record("c", pid, time.perf_counter() - t0, text=res.text)
         print(f"(c) {pid}: {50 / done[('c', pid)]['seconds']:.2f} items/s", flush=True)
-    if not args.report_only:
-        run_naive()
     b.close()
 
     # ---------------------------------------------------------------- figures
     def phase(name, subset):
         return [done[(name, p)] for p, _ in subset if (name, p) in done]
 
-    A, A1 = phase("a", personas), phase("a1", personas[: args.naive_personas])
+    A, A1 = phase("a", personas), phase("a1", personas[:n_a1])
     C = phase("c", personas[: args.json_personas])
     B = [{**done[("b", f"{pid}/{j}")], "pid": pid, "j": j}
          for pid, _ in personas[: args.naive_personas] for j in range(len(items))
