@@ -137,6 +137,8 @@ def main() -> None:
     ap.add_argument("--check-items", type=int, default=3,
                     help="items of the first persona on which (b)'s greedy loop is checked "
                          "against create_completion")
+    ap.add_argument("--items", type=int, default=50,
+                    help="first N IPIP-50 items (fewer only for a quick check of the script)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="partial results (JSONL)")
     ap.add_argument("--results", type=Path, default=None, help="write the printed figures here")
@@ -145,7 +147,7 @@ def main() -> None:
     args = ap.parse_args()
 
     ins = load_instrument("ipip50")
-    items = list(ins.items)
+    items = list(ins.items)[: args.items]
     rm = resolve_model(args.model)
     part = args.out or HERE / "out" / f"survey_throughput.{rm.id.replace('/', '_')}.jsonl"
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +182,7 @@ def main() -> None:
             res = b.choice_probs(reqs(text))
             record("a", pid, time.perf_counter() - t0, probs=[list(r.probs) for r in res],
                    mass=[r.mass for r in res])
-            print(f"(a) {pid}: {50 / done[('a', pid)]['seconds']:.2f} items/s", flush=True)
+            print(f"(a) {pid}: {len(items) / done[('a', pid)]['seconds']:.2f} items/s", flush=True)
         if i < n_a1 and ("a1", pid) not in done:
             b.batched = False
             t0 = time.perf_counter()
@@ -219,7 +221,7 @@ def main() -> None:
         res = b.generate([GenerateRequest(msgs, max_tokens=700, temperature=0.0)],
                          reuse_prefix=False)[0]
         record("c", pid, time.perf_counter() - t0, text=res.text)
-        print(f"(c) {pid}: {50 / done[('c', pid)]['seconds']:.2f} items/s", flush=True)
+        print(f"(c) {pid}: {len(items) / done[('c', pid)]['seconds']:.2f} items/s", flush=True)
     b.close()
 
     # ---------------------------------------------------------------- figures
@@ -232,9 +234,10 @@ def main() -> None:
          for pid, _ in personas[: args.naive_personas] for j in range(len(items))
          if ("b", f"{pid}/{j}") in done]
     b_personas = len({r["pid"] for r in B})
-    per_item = {"a": 50, "a1": 50, "c": 50, "b": 1}
+    per_item = {"a": len(items), "a1": len(items), "c": len(items), "b": 1}
     rate = lambda rs, k: per_item[k] * len(rs) / sum(r["seconds"] for r in rs) if rs else float("nan")
-    lines = [f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50, "
+    lines = [f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50 "
+             f"({len(items)} items), "
              f"{len(A)} personas for (a), {len(A1)} for (a1), {len(B)} items of {b_personas} "
              f"personas for (b), {len(C)} personas for (c); {b.n_threads} threads; "
              f"personas: {len(personas)} written ones of about 80 words (benchmarks/_personas.py; "
