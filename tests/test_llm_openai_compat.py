@@ -226,7 +226,7 @@ def test_real_server_scores_multi_token_keys_exactly(llama_server):
     assert http.key_method(keys, msgs) == "continuation"
     r = http.choice_probs([ChoiceRequest(msgs, keys)])[0]
     assert r.ok and r.method == "continuation", r.error
-    assert http.calls == 4  # one shared first step, then one step per key
+    assert http.calls == 2  # the first token, then the second after the shared "1"
     local = LlamaCppBackend(str(smollm2_path()), n_ctx=1024)
     try:
         assert local.render(msgs) == http.render(msgs)
