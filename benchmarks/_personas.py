@@ -162,3 +162,16 @@ def sensitivity_pairs(pairs_per_trait: int = 10) -> list[dict]:
                 rows.append({"persona_id": f"{t}-{i:02d}-{level}", "trait": t, "pair": i,
                              "level": level, "persona": text})
     return rows
+
+
+def emit(lines: list[str], results=None) -> str:
+    """Print the benchmark's figures and, if ``results`` is a path, save them there."""
+    from pathlib import Path
+
+    text = "\n".join(lines)
+    print(text)
+    if results:
+        results = Path(results)
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(text + "\n")
+    return text

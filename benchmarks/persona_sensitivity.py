@@ -30,7 +30,7 @@ from scipy import stats
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _personas import TRAITS, sensitivity_pairs  # noqa: E402
+from _personas import TRAITS, emit, sensitivity_pairs  # noqa: E402
 
 from populace.instruments import load_instrument  # noqa: E402
 from populace.llm import load_backend  # noqa: E402
@@ -111,11 +111,7 @@ def main() -> None:
         n_ok = sum(met[(kind, t)] for t in TRAITS)
         lines.append(f"target (every interval above 0), mode {kind}: {n_ok}/{len(TRAITS)} traits"
                      + (" - met" if n_ok == len(TRAITS) else " - not met"))
-    text = "\n".join(lines)
-    print(text)
-    if args.results:
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        args.results.write_text(text + "\n")
+    emit(lines, args.results)
 
 
 if __name__ == "__main__":

@@ -4,18 +4,31 @@ Same model, same personas x IPIP-50 items, in one run:
   (a)  populace: persona prefix decoded once, the 50 item suffixes scored as one
        batch of sequences sharing it; next-token probabilities of "1".."5"
   (a1) the same, suffixes scored one at a time from the saved prefix (on the
-       naive subset only)
-  (b)  the paper's naive way: a full chat prompt per item, KV cache reset before
-       every item (llama-cpp-python would silently reuse a matching prefix
-       otherwise), greedy generation, first number parsed
+       first --a1-personas personas)
+  (b)  the paper's naive way: for every item the full chat prompt on its own,
+       KV cache cleared first (llama-cpp-python would silently reuse a matching
+       prefix otherwise), greedy decoding of up to 8 tokens, first number parsed
   (c)  all 50 items in one prompt, answered as one generated JSON object
 
-Prints items/s for each, the ratio (a)/(b), how often (a)'s argmax and (b)
-agree with Cohen's kappa, answer distributions per mode, and (c)'s parse
-failures. (b), (a1) and (c) are slow, so they run on the first
---naive-personas / --json-personas personas (stated in the output).
+(a) and (b) see exactly the same tokens: the same messages (system message,
+persona in the user message, item, options) rendered by the same chat template
+with the assistant-turn prefix, tokenised once by ``LlamaCppBackend.tokens``;
+(a) reads the answer keys' probabilities at the first position of the
+assistant's reply, (b) decodes greedily from that same position. (b) runs the
+greedy loop itself (evaluate the prompt, take the argmax token, evaluate it,
+...), which is what ``create_completion(temperature=0)`` does, because the loop
+also yields the single-sequence, full-prompt next-token distribution at the
+first answer position for free: the reference the batched (a) probabilities
+are compared with (max abs difference, argmax agreement). For the first items
+the script checks that ``create_completion`` generates the same text.
 
-Resumable: each finished persona of each phase is appended to
+Prints items/s for each, the ratio (a)/(b), how often (a)'s argmax and (b)
+agree with Cohen's kappa (also restricted to items whose top-2 gap in (a) is
+above 0.05), answer distributions per mode, and (c)'s parse failures. (b), (a1)
+and (c) are slow, so they run on the first --naive-personas / --json-personas
+personas (stated in the output).
+
+Resumable: each finished persona (item, for (b)) of each phase is appended to
 benchmarks/out/survey_throughput.<model>.jsonl; a rerun skips finished ones and
 the timings add up over runs. Usage:
 
@@ -38,7 +51,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _personas import throughput_personas  # noqa: E402
+from _personas import emit, throughput_personas  # noqa: E402
 
 from populace.instruments import load_instrument  # noqa: E402
 from populace.llm.base import ChoiceRequest, GenerateRequest, Message  # noqa: E402
@@ -58,6 +71,45 @@ For each statement below, say how well it describes this person, using this scal
 {items}
 
 Answer with one JSON object that maps every statement id to a number from 1 to 5, e.g. {{"{first}": 3, ...}}. Output only the JSON."""
+
+
+def logsoftmax_last(b) -> np.ndarray:
+    """Log-softmax of the generation context's logits at its last evaluated token."""
+    C = b._C
+    v = np.ctypeslib.as_array(C.llama_get_logits_ith(b.llm._ctx.ctx, -1),
+                              shape=(b.n_vocab,)).astype(np.float64)
+    mx = v.max()
+    return v - (mx + np.log(np.exp(v - mx).sum()))
+
+
+def naive_greedy(b, msgs, max_tokens: int = 8):
+    """(b) for one item: clear the cache, evaluate the full prompt as one sequence,
+    then greedy decoding (argmax token, evaluate it, repeat) up to max_tokens or
+    an end-of-generation token. Returns (text, first log-softmax, first token)."""
+    llm, C = b.llm, b._C
+    llm.reset()
+    C.llama_memory_clear(C.llama_get_memory(llm._ctx.ctx), True)
+    llm.eval(b.tokens(msgs))
+    lp = first = logsoftmax_last(b)
+    vocab = llm._model.vocab
+    out: list[int] = []
+    for step in range(max_tokens):
+        tok = int(np.argmax(lp))
+        if C.llama_vocab_is_eog(vocab, tok):
+            break
+        out.append(tok)
+        if step + 1 < max_tokens:
+            llm.eval([tok])
+            lp = logsoftmax_last(b)
+    text = llm.detokenize(out).decode("utf-8", errors="replace")
+    top = llm.detokenize([int(np.argmax(first))]).decode("utf-8", errors="replace")
+    return text, first, top
+
+
+def key_probs(b, lp, keys) -> list[float]:
+    """Answer-key probabilities from a log-softmax vector, as LlamaCppBackend sums them."""
+    raw = [float(sum(np.exp(lp[v[0]]) for v in b._key_variants(k))) for k in keys]
+    return [x / sum(raw) for x in raw]
 
 
 def kappa(a, b, labels) -> float:
@@ -80,6 +132,13 @@ def main() -> None:
     ap.add_argument("--naive-personas", type=int, default=5,
                     help="personas for (b) and (a1) (the naive path is slow)")
     ap.add_argument("--json-personas", type=int, default=5, help="personas for (c)")
+    ap.add_argument("--a1-personas", type=int, default=None,
+                    help="personas for (a1) [default: --naive-personas]")
+    ap.add_argument("--check-items", type=int, default=3,
+                    help="items of the first persona on which (b)'s greedy loop is checked "
+                         "against create_completion")
+    ap.add_argument("--items", type=int, default=50,
+                    help="first N IPIP-50 items (fewer only for a quick check of the script)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="partial results (JSONL)")
     ap.add_argument("--results", type=Path, default=None, help="write the printed figures here")
@@ -88,7 +147,7 @@ def main() -> None:
     args = ap.parse_args()
 
     ins = load_instrument("ipip50")
-    items = list(ins.items)
+    items = list(ins.items)[: args.items]
     rm = resolve_model(args.model)
     part = args.out or HERE / "out" / f"survey_throughput.{rm.id.replace('/', '_')}.jsonl"
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +172,7 @@ def main() -> None:
     def reqs(text):
         return [ChoiceRequest(build_messages(t, ins, it, text), keys) for it in items]
 
+    n_a1 = args.naive_personas if args.a1_personas is None else args.a1_personas
     # warm-up so that no phase pays for page faults of the model file
     if not args.report_only:
         b.choice_probs(reqs("A person.")[:2])
@@ -122,8 +182,8 @@ def main() -> None:
             res = b.choice_probs(reqs(text))
             record("a", pid, time.perf_counter() - t0, probs=[list(r.probs) for r in res],
                    mass=[r.mass for r in res])
-            print(f"(a) {pid}: {50 / done[('a', pid)]['seconds']:.2f} items/s", flush=True)
-        if i < args.naive_personas and ("a1", pid) not in done:
+            print(f"(a) {pid}: {len(items) / done[('a', pid)]['seconds']:.2f} items/s", flush=True)
+        if i < n_a1 and ("a1", pid) not in done:
             b.batched = False
             t0 = time.perf_counter()
             b.choice_probs(reqs(text))
@@ -131,18 +191,24 @@ def main() -> None:
             b.batched = True
     def run_naive():
         for pid, text in personas[: args.naive_personas]:
-            if ("b", pid) in done:  # a whole persona recorded at once
-                continue
             for j, it in enumerate(items):
                 if ("b", f"{pid}/{j}") in done:
                     continue
+                msgs = build_messages(t, ins, it, text)
                 t0 = time.perf_counter()
-                res = b.generate([GenerateRequest(build_messages(t, ins, it, text), max_tokens=8,
-                                                  temperature=0.0)], reuse_prefix=False)[0]
-                record("b", f"{pid}/{j}", time.perf_counter() - t0, text=res.text)
+                txt, first, top = naive_greedy(b, msgs, max_tokens=8)
+                sec = time.perf_counter() - t0
+                probs = key_probs(b, first, keys)
+                record("b", f"{pid}/{j}", sec, text=txt, probs=probs, top=top)
+                if pid == personas[0][0] and j < args.check_items:
+                    ref = b.generate([GenerateRequest(msgs, max_tokens=8, temperature=0.0)],
+                                     reuse_prefix=False)[0]
+                    record("bchk", f"{pid}/{j}", 0.0, text=ref.text)
             sec = sum(done[("b", f"{pid}/{j}")]["seconds"] for j in range(len(items)))
             print(f"(b) {pid}: {len(items) / sec:.2f} items/s", flush=True)
 
+    if not args.report_only:  # before (c): the agreement figures matter more
+        run_naive()
     options = "\n".join(f"{k} = {o.label}" for k, o in zip(keys, ins.options(items[0])))
     listing = "\n".join(f"{it.id}: {it.text}" for it in items)
     for i, (pid, text) in enumerate([] if args.report_only else personas[: args.json_personas]):
@@ -155,34 +221,27 @@ def main() -> None:
         res = b.generate([GenerateRequest(msgs, max_tokens=700, temperature=0.0)],
                          reuse_prefix=False)[0]
         record("c", pid, time.perf_counter() - t0, text=res.text)
-        print(f"(c) {pid}: {50 / done[('c', pid)]['seconds']:.2f} items/s", flush=True)
-    if not args.report_only:
-        run_naive()
+        print(f"(c) {pid}: {len(items) / done[('c', pid)]['seconds']:.2f} items/s", flush=True)
     b.close()
 
     # ---------------------------------------------------------------- figures
     def phase(name, subset):
         return [done[(name, p)] for p, _ in subset if (name, p) in done]
 
-    A, A1 = phase("a", personas), phase("a1", personas[: args.naive_personas])
+    A, A1 = phase("a", personas), phase("a1", personas[:n_a1])
     C = phase("c", personas[: args.json_personas])
-    # (b) is recorded per item (older runs: per persona); normalise to per-item rows
-    B = []
-    for pid, _ in personas[: args.naive_personas]:
-        if ("b", pid) in done:
-            r = done[("b", pid)]
-            B += [{"persona_id": pid, "j": j, "text": x, "seconds": r["seconds"] / len(items),
-                   "load1": r.get("load1", float("nan"))} for j, x in enumerate(r["texts"])]
-        else:
-            B += [{**done[("b", f"{pid}/{j}")], "persona_id": pid, "j": j}
-                  for j in range(len(items)) if ("b", f"{pid}/{j}") in done]
-    b_personas = len({r["persona_id"] for r in B})
-    per_item = {"a": 50, "a1": 50, "c": 50, "b": 1}
+    B = [{**done[("b", f"{pid}/{j}")], "pid": pid, "j": j}
+         for pid, _ in personas[: args.naive_personas] for j in range(len(items))
+         if ("b", f"{pid}/{j}") in done]
+    b_personas = len({r["pid"] for r in B})
+    per_item = {"a": len(items), "a1": len(items), "c": len(items), "b": 1}
     rate = lambda rs, k: per_item[k] * len(rs) / sum(r["seconds"] for r in rs) if rs else float("nan")
-    lines = [f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50, "
+    lines = [f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50 "
+             f"({len(items)} items), "
              f"{len(A)} personas for (a), {len(A1)} for (a1), {len(B)} items of {b_personas} "
-             f"personas for (b), {len(C)} personas for (c); "
-             f"{b.n_threads} threads",
+             f"personas for (b), {len(C)} personas for (c); {b.n_threads} threads; "
+             f"personas: {len(personas)} written ones of about 80 words (benchmarks/_personas.py; "
+             "mining has produced none yet)",
              f"(a)  prefix reuse, batched suffixes, log-probs : {rate(A, 'a'):7.2f} items/s "
              f"({len(A)} personas)",
              f"(a1) prefix reuse, one suffix at a time        : {rate(A1, 'a1'):7.2f} items/s "
@@ -192,34 +251,57 @@ def main() -> None:
              f"(c)  one JSON answer with all 50 items         : {rate(C, 'c'):7.2f} items/s "
              f"({len(C)} personas)",
              "1-minute load average while measuring (2 cores; other jobs share them): "
-             + ", ".join(f"{n} {np.mean([r['load1'] for r in rs if 'load1' in r]):.1f}"
-                         for n, rs in (("(a)", A), ("(a1)", A1), ("(b)", B), ("(c)", C))
-                         if any("load1" in r for r in rs)),
+             + ", ".join(f"{n} {np.mean([r['load1'] for r in rs]):.1f}"
+                         for n, rs in (("(a)", A), ("(a1)", A1), ("(b)", B), ("(c)", C)) if rs),
              f"ratio (a)/(b) = {rate(A, 'a') / rate(B, 'b'):.1f}x   "
-             f"(a1)/(b) = {rate(A1, 'a1') / rate(B, 'b'):.1f}x "
-             f"  target (a)/(b) >= 8x"]
+             f"(a1)/(b) = {rate(A1, 'a1') / rate(B, 'b'):.1f}x   target (a)/(b) >= 8x"]
     a_by = {r["persona_id"]: r for r in A}
     argmax_all = [float(codes[int(np.argmax(p))]) for r in A for p in r["probs"]]
     sample_all = [answer_from_probs("sample", p, codes, rng=cell_rng(0, r["persona_id"], it.id))
                   for r in A for p, it in zip(r["probs"], items)]
     expected_all = [answer_from_probs("expected", p, codes) for r in A for p in r["probs"]]
     mass_all = [m for r in A for m in r["mass"]]
-    pa, pb, unparsed = [], [], 0
-    b_answers = []
+    pa, pb, gaps, unparsed, b_answers = [], [], [], 0, []
+    diffs, same_full, b_vs_full, first_is_key = [], [], [], 0
     for r in B:
-        p, txt = a_by[r["persona_id"]]["probs"][r["j"]], r["text"]
-        k = parse_answer(txt, keys)
+        if r["pid"] not in a_by:
+            continue
+        p = np.asarray(a_by[r["pid"]]["probs"][r["j"]])
+        full = np.asarray(r["probs"])
+        diffs.append(float(np.abs(p - full).max()))
+        same_full.append(int(np.argmax(p)) == int(np.argmax(full)))
+        first_is_key += r["top"].strip() in keys
+        k = parse_answer(r["text"], keys)
         if k is None:
             unparsed += 1
             continue
         b_answers.append(float(codes[keys.index(k)]))
+        b_vs_full.append(b_answers[-1] == float(codes[int(np.argmax(full))]))
         pa.append(float(codes[int(np.argmax(p))]))
         pb.append(b_answers[-1])
+        top2 = np.sort(p)[-2:]
+        gaps.append(float(top2[1] - top2[0]))
     if pa:
-        agree = float(np.mean(np.array(pa) == np.array(pb)))
+        pa_, pb_, gap_ = np.array(pa), np.array(pb), np.array(gaps) > 0.05
+        agree = float(np.mean(pa_ == pb_))
         lines.append(f"agreement (a) argmax vs (b) parsed: {100 * agree:.1f}% of {len(pa)} items, "
-                     f"Cohen's kappa {kappa(pa, pb, codes):.3f}   target >= 95%; "
-                     f"(b) unparseable: {unparsed}")
+                     f"Cohen's kappa {kappa(pa, pb, codes):.3f}   target >= 95%: "
+                     f"{'met' if agree >= 0.95 else 'NOT met'}; (b) unparseable: {unparsed}")
+        if gap_.any():
+            lines.append(f"  on items whose top-2 gap in (a) is > 0.05: "
+                         f"{100 * np.mean(pa_[gap_] == pb_[gap_]):.1f}% of {int(gap_.sum())} items, "
+                         f"kappa {kappa(pa_[gap_], pb_[gap_], codes):.3f}")
+        lines.append(f"  (a) batched vs the same prompt evaluated alone (first answer position of "
+                     f"(b)): max |dp| {max(diffs):.2e}, median {np.median(diffs):.1e}; argmax equal "
+                     f"on {sum(same_full)} of {len(same_full)}")
+        lines.append(f"  (b) greedy's first token is an answer key on {first_is_key} of {len(diffs)}; "
+                     f"its parsed number is the argmax of the keys' probabilities on "
+                     f"{sum(b_vs_full)} of {len(b_vs_full)}")
+    chk = [(done[("bchk", k)]["text"], done[("b", k)]["text"])
+           for (ph, k) in list(done) if ph == "bchk" and ("b", k) in done]
+    if chk:
+        lines.append(f"  (b)'s greedy loop = create_completion(temperature=0) text on "
+                     f"{sum(x == y for x, y in chk)} of {len(chk)} checked items")
     c_fail, c_answers = 0, []
     for r in C:
         m = re.search(r"\{.*\}", r["text"] or "", re.S)
@@ -240,12 +322,7 @@ def main() -> None:
     lines.append(f"  (c) json     {dist(c_answers)}")
     lines.append(f"probability mass on the options (a): median {np.median(mass_all):.3f}, "
                  f"min {np.min(mass_all):.3f}")
-    text = "\n".join(lines)
-    print(text)
-    if args.results:
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        args.results.write_text(text + "\n")
-
+    emit(lines, args.results)
 
 if __name__ == "__main__":
     main()

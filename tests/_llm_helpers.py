@@ -112,16 +112,27 @@ def chat_ok(content="3", top=None):
                                                                     for t, v in top]}]}}]}
 
 
+def completion_ok(top):
+    """A /v1/completions answer whose one generated token has these top logprobs."""
+    return {"id": "x", "object": "text_completion", "model": "fake",
+            "choices": [{"index": 0, "text": top[0][0], "finish_reason": "length",
+                         "logprobs": {"tokens": [top[0][0]], "token_logprobs": [top[0][1]],
+                                      "top_logprobs": [dict(top)], "text_offset": [0]}}]}
+
+
 class FaultServer:
     """A scripted OpenAI-like server on loopback.
 
     ``script``: list of (status, body, headers) answered in order to POSTs on
-    /v1/chat/completions; after it runs out, ``default`` answers. GET
+    /v1/chat/completions; after it runs out, ``default`` answers.
+    ``completions``, if given, answers POSTs on /v1/completions. GET
     /v1/models lists ``models``. Every request is recorded in ``log``.
     """
 
-    def __init__(self, script=(), default=(200, chat_ok(), {}), models=("fake",)):
+    def __init__(self, script=(), default=(200, chat_ok(), {}), models=("fake",),
+                 completions=None):
         self.script = list(script)
+        self.completions = completions  # callable(body) -> response body, for /v1/completions
         self.default = default
         self.models = list(models)
         self.log: list[dict] = []
@@ -154,6 +165,8 @@ class FaultServer:
                 with outer.lock:
                     outer.log.append({"path": self.path, "body": body,
                                       "auth": self.headers.get("Authorization")})
+                    if self.path.endswith("/v1/completions") and outer.completions:
+                        return self._send(200, outer.completions(body))
                     if not self.path.endswith("/chat/completions"):
                         return self._send(404, {"error": "no such endpoint"})
                     status, resp, headers = outer.script.pop(0) if outer.script else outer.default

@@ -52,6 +52,25 @@ def test_prefix_reuse_matches_full_prompt_evaluation(smol):
         assert np.argmax(a.probs) == np.argmax(b.probs)
 
 
+def test_one_sequence_at_a_time_is_exact():
+    """With n_seq=1 (the prefix plus one item suffix in the KV cache at a time)
+    the shared-prefix path gives exactly the probabilities of each full prompt
+    decoded on its own in one call: the prefix split itself loses nothing.
+    (llama.cpp's kernels are not batch-invariant: a 1-token decode, or many
+    sequences in one KV cache, can move SmolLM2's probabilities by ~0.02;
+    see docs/llm.md.)"""
+    b = LlamaCppBackend(str(smollm2_path()), n_ctx=2048, n_seq=1)
+    try:
+        reqs = _requests("A loud party host.")
+        shared = b.choice_probs(reqs)
+        for r, a in zip(reqs, shared):
+            lp = b._score_group([], [b.tokens(r.messages)], [1])[0][-1]
+            raw = [sum(np.exp(lp[v[0]]) for v in b._key_variants(k)) for k in r.keys]
+            assert np.array_equal(a.probs, np.array(raw) / sum(raw))
+    finally:
+        b.close()
+
+
 def test_prefix_is_shared_in_tokens(smol):
     reqs = _requests("A person.")
     toks = [smol.tokens(r.messages) for r in reqs]

@@ -15,7 +15,7 @@ import pytest
 from populace.errors import PopulaceError
 from populace.llm.base import ChoiceRequest, GenerateRequest, Message
 from populace.llm.openai_compat import OpenAIBackend, normalise_base_url
-from tests._llm_helpers import FaultServer, chat_ok, free_port, smollm2_path
+from tests._llm_helpers import FaultServer, chat_ok, completion_ok, free_port, smollm2_path
 
 MSGS = (Message("system", "Reply with one number."),
         Message("user", "Here is a description of a person:\nA shy librarian.\n\n"
@@ -176,3 +176,64 @@ def test_env_key_never_written(tmp_path, monkeypatch):
     for f in tmp_path.iterdir():
         assert b"sk-never-on-disk" not in f.read_bytes()
     assert os.environ["OPENAI_API_KEY"] == "sk-never-on-disk"
+
+
+TEMPLATE = ("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
+            "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+def test_multi_token_keys_scored_exactly_token_by_token(monkeypatch):
+    prompt = "<|user|>Pick 10, 11 or 12.\n<|assistant|>"
+    steps = {prompt: [("1", -0.1), ("2", -2.5)],            # first token of every key
+             prompt + "1": [("0", -0.7), ("1", -1.2), ("3", -2.0)]}  # "12" is not in the top
+
+    def completions(body):
+        return completion_ok(steps[body["prompt"]])
+
+    with FaultServer(completions=completions) as fs:
+        be = OpenAIBackend(fs.url, "fake", chat_template=TEMPLATE)
+        monkeypatch.setattr(be, "_tokenize", lambda s: [16, 15])  # every key is two tokens
+        msgs = (Message("user", "Pick 10, 11 or 12."),)
+        assert be.render(msgs) == prompt
+        r = be.choice_probs([ChoiceRequest(msgs, ("10", "11", "12"))])[0]
+        posts = [x for x in fs.log if x["path"].endswith("/v1/completions")]
+    assert r.ok and r.method == "continuation"
+    raw = np.exp([-0.1 - 0.7, -0.1 - 1.2, -np.inf])
+    assert np.allclose(r.probs, raw / raw.sum()) and abs(r.mass - raw.sum()) < 1e-9
+    # the shared first step is asked once, then once per key still alive
+    assert sorted(p["body"]["prompt"] for p in posts) == [prompt, prompt + "1"]
+    assert all(p["body"]["max_tokens"] == 1 and p["body"]["logprobs"] == 20 for p in posts)
+
+
+def test_multi_token_keys_without_template_need_distinct_first_tokens(monkeypatch):
+    with FaultServer() as fs:  # no /apply-template, no chat_template
+        be = OpenAIBackend(fs.url, "fake")
+        monkeypatch.setattr(be, "_tokenize", lambda s: [16, 15])
+        with pytest.raises(PopulaceError, match="chat template"):
+            be.choice_probs([ChoiceRequest(MSGS, ("10", "11"))])
+
+
+def test_real_server_scores_multi_token_keys_exactly(llama_server):
+    from llama_cpp import Llama
+
+    from populace.llm.llamacpp import LlamaCppBackend
+
+    vocab = Llama(model_path=str(smollm2_path()), vocab_only=True, verbose=False)
+    template = vocab.metadata["tokenizer.chat_template"]
+    msgs = (Message("user", "Pick a number: 10, 11 or 12. Reply with the number only."),)
+    keys = ("10", "11", "12")  # two tokens each for SmolLM2, sharing the first ("1")
+    http = OpenAIBackend(llama_server, "smollm2-135m", chat_template=template)
+    assert http.key_method(keys, msgs) == "continuation"
+    r = http.choice_probs([ChoiceRequest(msgs, keys)])[0]
+    assert r.ok and r.method == "continuation", r.error
+    assert http.calls == 2  # the first token, then the second after the shared "1"
+    local = LlamaCppBackend(str(smollm2_path()), n_ctx=1024)
+    try:
+        assert local.render(msgs) == http.render(msgs)
+        mine = local.choice_probs([ChoiceRequest(msgs, keys)])[0]
+    finally:
+        local.close()
+    assert mine.method == "logits_multi_token"
+    # the same product of conditional probabilities, server vs in process
+    assert np.allclose(r.probs, mine.probs, atol=0.02)
+    assert abs(r.mass - mine.mass) < 0.02

@@ -81,6 +81,10 @@ def test_modes_with_stand_in():
     probs = np.array(res["argmax"].long["probs"].tolist())
     assert np.array_equal(res["argmax"].long["answer"], probs.argmax(1) + 1.0)
     assert np.allclose(res["expected"].long["answer"], probs @ np.arange(1, 6))
+    # what the options captured is summarised in the metadata (the stand-in gives 0.9)
+    meta = res["argmax"].meta
+    assert meta["option_mass"] == {"median": 0.9, "min": 0.9, "below_0.5": 0}
+    assert meta["scoring_methods"] == {"standin": 20}
     s1 = survey(frame(), mini_instrument(), backend=sb, mode="sample", seed=1, progress=False)
     assert res["sample"].wide.equals(survey(frame(), mini_instrument(), backend=sb, progress=False).wide)
     assert not res["sample"].wide.equals(s1.wide)

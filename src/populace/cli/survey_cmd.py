@@ -44,6 +44,9 @@ def survey(
     concurrency: int = typer.Option(8, "--concurrency", help="requests in flight (openai)"),
     timeout: float = typer.Option(120.0, "--timeout", help="seconds per request (openai)"),
     retries: int = typer.Option(5, "--retries", help="retries on 429/5xx/timeouts (openai)"),
+    chat_template: Optional[Path] = typer.Option(
+        None, "--chat-template", help="the model's Jinja chat template (openai): multi-token "
+        "answer keys are then scored exactly through the completions endpoint"),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
     n_ctx: int = typer.Option(4096, "--n-ctx", help="context length (llamacpp)"),
     cache: Optional[Path] = typer.Option(None, "--cache",
@@ -81,9 +84,16 @@ def survey(
     if backend == "openai":
         kw = dict(api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
                   max_retries=retries)
+        if chat_template is not None:
+            if not chat_template.is_file():
+                raise PopulaceError(f"chat template {chat_template} does not exist")
+            kw["chat_template"] = chat_template.read_text("utf-8")
     elif backend == "llamacpp":
         if base_url:
             raise PopulaceError("--base-url needs --backend openai")
+        if chat_template is not None:
+            raise PopulaceError("--chat-template is for --backend openai (llamacpp reads the "
+                                "template from the GGUF file)")
         kw = dict(n_threads=threads, n_ctx=n_ctx)
     console = Console(stderr=True)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)

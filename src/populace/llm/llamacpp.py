@@ -46,8 +46,8 @@ def _model_params(C, extra_bufts: bool):
 
     Extra buffer types repack weights for AMX and similar kernels; a llama.cpp
     built with GGML_NATIVE on a CPU that lists AMX but whose OS/sandbox does not
-    grant AMX tiles dies with SIGILL in ``ggml_backend_amx_mul_mat``, so they are
-    off unless ``extra_bufts=True`` or ``POPULACE_LLAMA_EXTRA_BUFTS=1``.
+    grant AMX tiles dies with SIGILL in ``ggml_backend_amx_mul_mat``.  See
+    :func:`_extra_bufts_default` for when they are on.
     """
     orig = C.llama_model_default_params
 
@@ -64,6 +64,26 @@ def _model_params(C, extra_bufts: bool):
         C.llama_model_default_params = orig
 
 
+def _extra_bufts_default(C) -> bool:
+    """Extra buffer types on unless this llama.cpp build carries AMX kernels.
+
+    ``POPULACE_LLAMA_EXTRA_BUFTS=1`` / ``0`` decides outright.  Without it they
+    are off only for a build whose system info lists ``AMX_INT8 = 1`` (the
+    SIGILL case above); on other builds the repacked layouts (``REPACK``) are
+    the fast CPU kernels, so they stay on.  ``scripts/setup`` builds
+    llama-cpp-python with ``GGML_NATIVE=OFF`` and no AMX for this reason.
+    """
+    env = os.environ.get("POPULACE_LLAMA_EXTRA_BUFTS")
+    if env in ("0", "1"):
+        return env == "1"
+    try:
+        info = C.llama_print_system_info()
+    except Exception:  # pragma: no cover - very old bindings
+        return False
+    info = info.decode("utf-8", "replace") if isinstance(info, bytes) else str(info)
+    return "AMX_INT8 = 1" not in info
+
+
 class LlamaCppBackend:
     """A GGUF model loaded in this process.
 
@@ -76,7 +96,8 @@ class LlamaCppBackend:
     def __init__(self, model_path: str, *, model_id: str | None = None,
                  sha256: str | None = None, n_ctx: int = 4096, n_batch: int = 512,
                  n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
-                 chat_template: str | None = None, extra_bufts: bool | None = None):
+                 chat_template: str | None = None, flash_attn: bool = False,
+                 extra_bufts: bool | None = None):
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -90,12 +111,12 @@ class LlamaCppBackend:
         self.n_seq = max(1, n_seq if batched else 1)
         self._stack = ExitStack()
         if extra_bufts is None:
-            extra_bufts = os.environ.get("POPULACE_LLAMA_EXTRA_BUFTS", "0") == "1"
+            extra_bufts = _extra_bufts_default(C)
         try:
             with _model_params(C, extra_bufts):
                 self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_batch=n_batch,
                                  n_threads=self.n_threads, n_threads_batch=self.n_threads,
-                                 logits_all=False, verbose=False)
+                                 logits_all=False, flash_attn=flash_attn, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise PopulaceError(f"cannot load model {model_path}: {exc}") from None
         self.n_vocab = self.llm.n_vocab()
@@ -108,6 +129,10 @@ class LlamaCppBackend:
         params.n_threads_batch = self.n_threads
         params.n_seq_max = self.n_seq + 1
         params.kv_unified = True
+        # the same attention kernel as the generation context (llama.cpp's default,
+        # AUTO, would turn flash attention on here and not there); see docs/llm.md
+        params.flash_attn_type = (C.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn
+                                  else C.LLAMA_FLASH_ATTN_TYPE_DISABLED)
         params.no_perf = True
         self._n_ctx = n_ctx
         self._n_batch = n_batch

@@ -11,9 +11,16 @@
   outside the top list gets 0; ``mass`` records how much probability the keys
   captured. At the first call per key set the backend checks, through the
   server's tokenize endpoint where it has one (vLLM/llama.cpp ``/tokenize``,
-  llama-cpp-python ``/extras/tokenize``), that every key is one token; keys
-  that are not are scored by their first token if those differ between keys
-  (``method="first_token"``), else the survey must use ``generate`` mode.
+  llama-cpp-python ``/extras/tokenize``), that every key is one token. Keys
+  that are not (``"10"``, ``"Agree"``) are scored exactly where the prompt can
+  be rendered as text (``chat_template=``, a Jinja chat template, or a server
+  with llama.cpp's ``/apply-template``): token by token through the
+  completions endpoint, P(key) = P(t1 | prompt) * P(t2 | prompt + t1) ...,
+  each factor read from that step's ``top_logprobs`` (``method="continuation"``;
+  a token outside the server's top list counts 0 and lowers ``mass``).
+  Otherwise they are scored by their first token if those differ between keys
+  (``method="first_token"``, approximate), else the survey must use
+  ``generate`` mode.
 * Unreachable servers and unknown model names are one clear error at start;
   401/403 say the API key was refused. The key is read from the environment
   variable ``api_key_env`` (default ``OPENAI_API_KEY``) and never stored.
@@ -77,7 +84,8 @@ class OpenAIBackend:
     def __init__(self, base_urls: str | Sequence[str], model: str, *,
                  api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8,
                  timeout: float = 120.0, max_retries: int = 5, backoff: float = 0.5,
-                 top_logprobs: int = 20, check: bool = True):
+                 top_logprobs: int = 20, check: bool = True, chat_template: str | None = None,
+                 bos_token: str = "", eos_token: str = ""):
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
             raise PopulaceError("give at least one --base-url")
@@ -92,6 +100,9 @@ class OpenAIBackend:
         self.top_logprobs = top_logprobs
         self._rr = itertools.cycle(range(len(self.base_urls)))
         self._key_check: dict[tuple[str, ...], str] = {}
+        self.chat_template = chat_template
+        self._special = {"bos_token": bos_token, "eos_token": eos_token}
+        self._server_template: bool | None = None  # does the server have /apply-template?
         self.calls = 0     # HTTP requests that reached a server and got an answer
         self.attempts = 0  # every HTTP attempt, retries included
         if check:
@@ -196,27 +207,114 @@ class OpenAIBackend:
                 continue
         return None
 
-    def key_method(self, keys: Sequence[str]) -> str:
-        """``"top_logprobs"`` if every key is one token, ``"first_token"`` if keys are
-        multi-token but start with distinct tokens; raises otherwise."""
+    def render(self, msgs) -> str | None:
+        """The prompt text of a conversation (assistant turn opened), or None if
+        neither ``chat_template`` nor the server's ``/apply-template`` can render it."""
+        chat = [{"role": m.role, "content": m.content} for m in msgs]
+        if self.chat_template:
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+            def raise_exception(msg):  # what Hugging Face templates call on bad input
+                raise PopulaceError(f"the chat template refused the messages: {msg}")
+
+            env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+            env.globals["raise_exception"] = raise_exception
+            return env.from_string(self.chat_template).render(
+                messages=chat, add_generation_prompt=True, **self._special)
+        if self._server_template is False:
+            return None
+        httpx = _httpx()
+        root = self.base_urls[0].rsplit("/v1", 1)[0]
+        try:
+            r = httpx.post(root + "/apply-template", json={"messages": chat},
+                           headers=self._headers(), timeout=15)
+            prompt = r.json().get("prompt") if r.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            prompt = None
+        self._server_template = isinstance(prompt, str)
+        return prompt if self._server_template else None
+
+    def key_method(self, keys: Sequence[str], msgs=None) -> str:
+        """``"top_logprobs"`` if every key is one token; for multi-token keys
+        ``"continuation"`` (exact) if the prompt can be rendered as text, else
+        ``"first_token"`` if the keys start with distinct tokens; raises otherwise."""
         keys = tuple(keys)
         if keys not in self._key_check:
             toks = {k: self._tokenize(k) for k in keys}
             if any(t is None for t in toks.values()) or all(len(t) == 1 for t in toks.values()):
                 method = "top_logprobs"  # unknown tokeniser: the captured mass will tell
+            elif msgs is not None and self.render(msgs) is not None:
+                method = "continuation"
             elif len({t[0] for t in toks.values() if t}) == len(keys):
                 method = "first_token"
             else:
                 raise PopulaceError(
                     f"answer keys {', '.join(keys)} are not single tokens for {self.model} and "
-                    "share first tokens, so log-probabilities cannot score them; use --mode generate")
+                    "share first tokens: give the model's chat template (chat_template=) so "
+                    "they can be scored exactly through the completions endpoint, or use "
+                    "--mode generate")
             self._key_check[keys] = method
         return self._key_check[keys]
+
+    def _continuation(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
+        """Exact multi-token key probabilities, token by token (see the module doc).
+
+        Each step asks the completions endpoint for one token's ``top_logprobs``
+        after the prompt plus the part of the key matched so far; steps shared
+        by several keys (the "1" of "10" and "11") are asked once."""
+        prompts = [self.render(r.messages) for r in requests]
+        # state per (request, key): (text matched so far, log-prob so far) or None (lost)
+        state = {(i, k): ("", 0.0) for i, r in enumerate(requests) for k in r.keys}
+        errors: dict[int, str] = {}
+        for _ in range(max((len(k) for r in requests for k in r.keys), default=0)):
+            todo = sorted({(i, sofar) for (i, k), st in state.items()
+                           if st is not None and st[0] != k and i not in errors
+                           for sofar in [st[0]]})
+            if not todo:
+                break
+            payloads = [{"model": self.model, "prompt": prompts[i] + sofar, "max_tokens": 1,
+                         "temperature": 0.0, "logprobs": self.top_logprobs} for i, sofar in todo]
+            answers = dict(zip(todo, _run(self._many("/completions", payloads))))
+            for (i, k), st in list(state.items()):
+                if st is None or st[0] == k or i in errors:
+                    continue
+                data, err = answers[(i, st[0])]
+                top = _top_logprobs(data) if err is None else None
+                if err is not None or top is None:
+                    errors[i] = err or ("the completions endpoint returned no logprobs "
+                                        "(needed for multi-token answer keys)")
+                    continue
+                rest = k[len(st[0]):]
+                match = [(t, lp) for t, lp in top if t and rest.startswith(t)]
+                if not match:  # not among the server's top tokens: counts 0
+                    state[(i, k)] = None
+                    continue
+                t, lp = max(match, key=lambda x: len(x[0]))
+                state[(i, k)] = (st[0] + t, st[1] + lp)
+        out = []
+        for i, r in enumerate(requests):
+            if i in errors:
+                out.append(ChoiceResult(error=errors[i]))
+                continue
+            raw = [math.exp(state[(i, k)][1]) if state[(i, k)] is not None else 0.0
+                   for k in r.keys]
+            probs, mass = renormalise(raw)
+            out.append(ChoiceResult(probs=probs, mass=mass, method="continuation") if probs else
+                       ChoiceResult(mass=0.0, error="no answer option among the server's top "
+                                    f"{self.top_logprobs} tokens at any step"))
+        return out
 
     # ------------------------------------------------------------ protocol
     def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
         if not requests:
             return []
+        exact = [i for i, r in enumerate(requests)
+                 if self.key_method(r.keys, r.messages) == "continuation"]
+        if exact:
+            done = dict(zip(exact, self._continuation([requests[i] for i in exact])))
+            rest = [i for i in range(len(requests)) if i not in done]
+            done.update(zip(rest, self.choice_probs([requests[i] for i in rest])))
+            return [done[i] for i in range(len(requests))]
         payloads = [{"model": self.model, "max_tokens": 1, "temperature": 0.0,
                      "logprobs": True, "top_logprobs": self.top_logprobs,
                      "messages": [{"role": m.role, "content": m.content} for m in r.messages]}
@@ -227,7 +325,7 @@ class OpenAIBackend:
             if err is not None:
                 out.append(ChoiceResult(error=err))
                 continue
-            method = self.key_method(r.keys)
+            method = self.key_method(r.keys, r.messages)
             top = _top_logprobs(data)
             if top is None:
                 out.append(ChoiceResult(error="the server returned no logprobs (does it support "

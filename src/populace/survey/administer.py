@@ -132,6 +132,9 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
     wide = wide.reindex(index=ids, columns=[it.id for it in items]).reset_index()
     wide.columns.name = None
     n_failed = int((long["status"] != "ok").sum())
+    # how much of the model's probability the answer options captured (choice modes)
+    mass = long.loc[long["status"] == "ok", "mass"].astype(float).dropna()
+    methods = long["method"].dropna().value_counts().to_dict()
     meta = {
         "populace_version": __version__, "created": datetime.now(timezone.utc).isoformat(),
         "instrument": ins.id, "items": len(items), "personas": len(ids),
@@ -141,6 +144,9 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
         "prompt_templates": templates.digest, "prompt_dir": str(prompt_dir) if prompt_dir else None,
         "max_attempts": max_attempts if mode == "generate" else None,
         "answers": len(long), "failures": n_failed,
+        "option_mass": ({"median": round(float(mass.median()), 6), "min": round(float(mass.min()), 6),
+                         "below_0.5": int((mass < 0.5).sum())} if len(mass) else None),
+        "scoring_methods": {str(k): int(v) for k, v in methods.items()},
         "model_calls": cb.misses, "cache_hits": cb.hits,
         "cache": str(cache_obj.path) if cache_obj is not None else None,
         "elapsed_s": round(elapsed, 3),
