@@ -18,7 +18,7 @@ probabilities, each key as its own sequence sharing the prefix.
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from typing import Sequence
 
 import numpy as np
@@ -40,6 +40,30 @@ def _import_llama():
     return Llama, _internals, llama_chat_format, C
 
 
+@contextmanager
+def _model_params(C, extra_bufts: bool):
+    """Load with ``use_extra_bufts`` set (llama-cpp-python has no keyword for it).
+
+    Extra buffer types repack weights for AMX and similar kernels; a llama.cpp
+    built with GGML_NATIVE on a CPU that lists AMX but whose OS/sandbox does not
+    grant AMX tiles dies with SIGILL in ``ggml_backend_amx_mul_mat``, so they are
+    off unless ``extra_bufts=True`` or ``POPULACE_LLAMA_EXTRA_BUFTS=1``.
+    """
+    orig = C.llama_model_default_params
+
+    def params():
+        p = orig()
+        if hasattr(p, "use_extra_bufts"):
+            p.use_extra_bufts = extra_bufts
+        return p
+
+    C.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        C.llama_model_default_params = orig
+
+
 class LlamaCppBackend:
     """A GGUF model loaded in this process.
 
@@ -52,7 +76,7 @@ class LlamaCppBackend:
     def __init__(self, model_path: str, *, model_id: str | None = None,
                  sha256: str | None = None, n_ctx: int = 4096, n_batch: int = 512,
                  n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
-                 chat_template: str | None = None):
+                 chat_template: str | None = None, extra_bufts: bool | None = None):
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -65,10 +89,13 @@ class LlamaCppBackend:
         self.batched = batched
         self.n_seq = max(1, n_seq if batched else 1)
         self._stack = ExitStack()
+        if extra_bufts is None:
+            extra_bufts = os.environ.get("POPULACE_LLAMA_EXTRA_BUFTS", "0") == "1"
         try:
-            self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_batch=n_batch,
-                             n_threads=self.n_threads, n_threads_batch=self.n_threads,
-                             logits_all=False, verbose=False)
+            with _model_params(C, extra_bufts):
+                self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_batch=n_batch,
+                                 n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                                 logits_all=False, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise PopulaceError(f"cannot load model {model_path}: {exc}") from None
         self.n_vocab = self.llm.n_vocab()
