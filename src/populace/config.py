@@ -133,6 +133,7 @@ class EvaluateConfig(_Section):
     no_persona_temperatures: list[float] = [0.0, 0.7, 1.0]
     no_persona_n: Optional[int] = Field(None, ge=1)   # default: K
     syncp_n: Optional[int] = Field(None, ge=1)        # default: K
+    syncp_max_tokens: int = Field(160, ge=8)          # tokens per SyncP persona reply
     external: list[ExternalSet] = []
     bootstrap: int = Field(200, ge=0)
     noise_repeats: int = Field(10, ge=1)

@@ -85,6 +85,7 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True) -> di
             n = ev.syncp_n or k
             frame = synthesize(n, backend=get_backend(), out=run_path / SYNTH_PERSONAS,
                                seed=cfg.seed, cache=run_path / "cache.sqlite",
+                               max_tokens=ev.syncp_max_tokens,
                                progress=progress)
             ok = frame[frame["status"] == "ok"][["persona_id", "persona"]]
             if ok.empty:

@@ -1,7 +1,7 @@
 """The report's figures (matplotlib, Agg backend), each returned as PNG bytes.
 
 - ``metric_bars``: every metric per persona set with its bootstrap interval and
-  the human noise floor as a dashed line (one panel per metric).
+  the human noise floor of each set (black bars; one panel per metric).
 - ``trait_scatter``: two traits, humans (grey) under each persona set, point
   area by weight (the paper's Figure 3).
 - ``marginals``: per-trait histograms, humans vs each set (densities).
@@ -51,9 +51,11 @@ def metric_bars(rows: list[dict], title: str) -> bytes:
         err = np.clip(np.array([lo, hi], dtype=float), 0, None)
         ax.bar(range(len(sets)), vals, color=[COLORS[i % len(COLORS)] for i in range(len(sets))],
                yerr=err, capsize=3)
-        floor = next((r["floor"] for r in rs.values() if r["floor"] is not None), None)
-        if floor is not None:
-            ax.axhline(floor, ls="--", color="k", lw=1, label="noise floor")
+        floors = [rs[s]["floor"] if s in rs and rs[s]["floor"] is not None else np.nan
+                  for s in sets]
+        if np.isfinite(floors).any():   # each set's own floor (it depends on its size)
+            ax.scatter(range(len(sets)), floors, marker="_", s=500, c="k", zorder=3,
+                       label="noise floor")
             ax.legend(fontsize=7)
         ax.set_xticks(range(len(sets)))
         ax.set_xticklabels(sets, rotation=45, ha="right", fontsize=7)

@@ -129,7 +129,7 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
                                  "x floor"], rows))
             parts.append(_img(f"metrics_{ins_id}", F.metric_bars(tidy, f"{ins_id}: metrics"),
                               out_dir, f"{ins_id}: metric per set with bootstrap interval; "
-                              "dashed: human noise floor"))
+                              "black bar: the human noise floor at that set's size"))
         else:
             srows = []
             for s in sets:
@@ -148,6 +148,7 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
     from populace.run import atomic_write_text
 
     atomic_write_text(path, doc)
+    path.chmod(0o644)
     return path
 
 
