@@ -44,9 +44,18 @@ def test_every_stage_ran_and_left_its_artifacts(e2e):
     # mining ran every sub-stage against the real model
     for sub in ("read", "preprocess", "qc", "group", "persona", "critic", "pii"):
         assert m["stages"][sub]["status"] == "done"
-    assert m["stages"]["persona"]["llm"]["model_calls"] > 0
+    assert m["stages"]["qc"]["llm"]["model_calls"] > 0
+    mine = m["stages"]["mine"]
     people = pd.read_parquet(run.path / "personas.parquet")
     assert len(people) >= 2 and people["persona"].str.len().gt(0).all()
+    assert mine["rows_out"] == len(people)
+    if mine["persona_source"] == "profiles":   # SmolLM2 mined fewer than 2 personas
+        assert mine["mined_personas"] < 2
+        posts = pd.read_parquet(run.path / "posts.parquet")
+        assert set(people["author_id"]) <= set(posts["author_id"].astype(str))
+        assert people["persona"].str.contains("In their own words").all()
+    else:
+        assert mine["persona_source"] == "mined" and m["stages"]["persona"]["rows_out"] >= 2
     for ins, n_items in (("bfi25", 25), ("cfcs12", 12), ("fbps26", 26)):
         wide = pd.read_parquet(run.path / "responses" / f"{ins}.parquet")
         assert len(wide) == len(people) and wide.shape[1] == n_items + 1

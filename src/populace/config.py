@@ -55,6 +55,10 @@ class MineConfig(_Section):
     limit_authors: Optional[int] = Field(None, ge=1)
     prompts: Optional[str] = None           # folder overriding mining prompt templates
     settings: dict = {}                     # any populace.mining.MiningConfig field
+    # when mining keeps fewer than 2 personas: "none" stops with an error; "profiles"
+    # builds rule-based profile personas (author metadata + an excerpt of their own
+    # posts, no LLM) from the same authors, recorded as persona_source = "profiles"
+    fallback: Literal["none", "profiles"] = "none"
 
     @model_validator(mode="after")
     def _source(self):

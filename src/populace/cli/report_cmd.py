@@ -16,7 +16,7 @@ def report(
     samples: Optional[int] = typer.Option(None, "--samples", help="sample personas shown"),
 ) -> None:
     """Write RUN/report/report.html (figures embedded) and RUN/report/*.png."""
-    from populace.report import build_report
+    from populace.pipeline.report import build_report
 
     pick = [t.strip() for t in traits.split(",")] if traits else None
     path = build_report(run, scatter_traits=pick, sample_personas=samples)

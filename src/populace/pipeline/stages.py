@@ -12,7 +12,7 @@ import pandas as pd
 
 from populace.errors import PopulaceError
 from populace.pipeline import tables as T
-from populace.run import PERSONAS, Run
+from populace.run import PERSONAS, POSTS, Run
 
 STAGE_VERSION = 1   # bump when a stage's outputs change meaning (invalidates old keys)
 
@@ -87,12 +87,55 @@ def run_mine(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
                progress=progress, model_info=get_backend.info, log=log if progress else None)
     n = len(res.personas)
     counts = {s["stage"]: [s.get("rows_in"), s.get("rows_out")] for s in res.summary}
+    extra = {"persona_source": "mined", "mined_personas": n}
     if n < 2:
-        raise PopulaceError(f"mining kept {n} persona(s) in {run.path}; alignment needs at "
-                            "least 2. Mine more authors or relax [mine.settings] (docs/mining.md)"
-                            f"; counts per sub-stage: {counts}")
+        if cfg.mine.fallback != "profiles":
+            raise PopulaceError(f"mining kept {n} persona(s) in {run.path}; alignment needs at "
+                                "least 2. Mine more authors, relax [mine.settings] "
+                                "(docs/mining.md) or set mine.fallback = \"profiles\"; counts "
+                                f"per sub-stage: {counts}")
+        people = profile_personas(run)
+        if len(people) < 2:
+            raise PopulaceError(f"mining kept {n} persona(s) and only {len(people)} author(s) "
+                                "have a post that passes the rules; read more authors")
+        run.write_table(PERSONAS, people)
+        extra = {"persona_source": "profiles", "mined_personas": n}
+        if log:
+            log(f"mine: the model kept {n} persona(s); using {len(people)} profile personas "
+                "(mine.fallback = profiles)")
+        n = len(people)
     return {"rows_in": counts.get("read", [None, None])[1], "rows_out": n,
-            "substages": counts}
+            "substages": counts, **extra}
+
+
+def profile_personas(run: Run, words: int = 60) -> pd.DataFrame:
+    """Rule-based personas (no LLM) for ``mine.fallback = "profiles"``: each author's
+    metadata from the corpus (age, gender, topic) and the opening words of their
+    longest post that passed the preprocessing rules, quoted as their own words."""
+    posts = run.read_table(POSTS)
+    pre = run.read_table("mining/preprocess.parquet")
+    kept = pre[pre["keep"].astype(bool)]
+    if kept.empty:
+        return pd.DataFrame(columns=["persona_id", "author_id", "persona"])
+    best = kept.assign(n=kept["text"].str.split().str.len()).sort_values(
+        ["author_id", "n"], ascending=[True, False]).drop_duplicates("author_id")
+    meta = posts.drop_duplicates("author_id").set_index("author_id")
+    rows = []
+    for a, text in zip(best["author_id"], best["text"]):
+        m = meta.loc[a] if a in meta.index else {}
+        who = " ".join(str(x) for x in (
+            f"{m['age']}-year-old" if "age" in m and pd.notna(m["age"]) else None,
+            m.get("gender") if hasattr(m, "get") else None) if x and str(x) != "nan")
+        topic = m.get("topic") if hasattr(m, "get") else None
+        about = (f" who lists their field as {topic}" if topic and str(topic) not in
+                 ("nan", "indUnk") else "")
+        quote = " ".join(str(text).split()[:words])
+        rows.append({"persona_id": f"p-{a}", "author_id": str(a),
+                     "persona": f"A {who + ' ' if who else ''}blogger{about}. In their own "
+                                f"words: \"{quote}\"",
+                     **{k: m.get(k) for k in ("gender", "age", "topic", "sign")
+                        if hasattr(m, "get") and k in m}})
+    return pd.DataFrame(rows)
 
 
 # -------------------------------------------------------------------------- survey
@@ -172,7 +215,7 @@ def run_evaluate(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict
 
 # -------------------------------------------------------------------------- report
 def run_report(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
-    from populace.report import build_report
+    from populace.pipeline.report import build_report
 
     path = build_report(run.path)
     figs = sorted(p.name for p in (run.path / T.REPORT_DIR).glob("*.png"))

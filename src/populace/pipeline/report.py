@@ -22,7 +22,7 @@ from populace.errors import PopulaceError
 from populace.instruments import load_instrument
 from populace.pipeline import tables as T
 from populace.pipeline.harness import load_set
-from populace.report import figures as F
+from populace.pipeline import figures as F
 from populace.run import PERSONAS, Run
 
 CSS = """body{font-family:system-ui,Arial,sans-serif;margin:24px;max-width:1200px;color:#222}

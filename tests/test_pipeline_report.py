@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from populace.report import build_report
+from populace.pipeline.report import build_report
 from tests._pipeline_helpers import e2e_run
 
 CHROMIUM = "/usr/bin/chromium"
