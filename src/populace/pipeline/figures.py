@@ -60,7 +60,7 @@ def metric_bars(rows: list[dict], title: str) -> bytes:
         ax.set_xticks(range(len(sets)))
         ax.set_xticklabels(sets, rotation=45, ha="right", fontsize=7)
         ax.set_title(m, fontsize=9)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1.05)
     return _png(fig)
 
 
@@ -87,7 +87,7 @@ def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
         if i == 0:
             ax.set_ylabel(labels[1], fontsize=8)
         ax.legend(fontsize=6, loc="best")
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1.05)
     return _png(fig)
 
 
@@ -110,7 +110,7 @@ def marginals(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.nda
         ax.set_title(c, fontsize=9)
         ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=6)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1.05)
     return _png(fig)
 
 
@@ -157,7 +157,7 @@ def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
             ax.set_xticklabels(columns, rotation=90, fontsize=6)
             ax.set_yticklabels(columns, fontsize=6)
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1.05)
     return _png(fig)
 
 
@@ -181,5 +181,5 @@ def weights_plot(pool_weights, counts, ess: float | None, title: str) -> bytes:
     axes[1].set_ylabel("personas", fontsize=8)
     axes[1].set_title(f"selected counts (ESS {ess:.1f})" if ess else "selected counts",
                       fontsize=9)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, y=1.05)
     return _png(fig)
