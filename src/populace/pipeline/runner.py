@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from populace.config import RunConfig
-from populace.errors import PopulaceError
 from populace.pipeline import stages as S
 from populace.run import Run, config_hash
 
@@ -108,13 +107,8 @@ class _Backend:
             self.backend.close()
 
 
-def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print,
-                 only: list[str] | None = None) -> RunResult:
+def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print) -> RunResult:
     """Run (or resume) every stage of ``cfg`` in ``cfg.dir``; see the module doc."""
-    if only:
-        bad = [s for s in only if s not in STAGES]
-        if bad:
-            raise PopulaceError(f"unknown stage(s) {', '.join(bad)}; stages: {', '.join(STAGES)}")
     S.check(cfg)
     run = Run(cfg.dir)
     full = cfg.model_dump(mode="json")
@@ -129,9 +123,7 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print,
             key = keys[name]
             rec = run.stage(name)
             done = run.is_done(name, key) and all(run.has(o) for o in outputs(cfg, name))
-            if done or (only and name not in only):
-                if not done and only:
-                    continue
+            if done:
                 result.summary.append({"stage": name, "resumed": True, **rec})
                 if log:
                     log(f"{name}: done earlier with the same settings, skipped")
