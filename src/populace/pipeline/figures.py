@@ -20,7 +20,12 @@ COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e3
 
 
 def _plt():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from populace.errors import PopulaceError
+
+        raise PopulaceError("the report needs matplotlib: pip install 'populace[plots]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
