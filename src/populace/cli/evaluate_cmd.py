@@ -113,9 +113,11 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
         for name, rows in part.groupby("set", sort=False):
             vals = dict(zip(rows["metric"], zip(rows["value"], rows["ci_low"], rows["ci_high"])))
             t.add_row(name, *[_cell(*vals[m]) if m in vals else "" for m in metrics[:10]])
-        floors = dict(zip(part["metric"], part["floor"]))
+        first = "aligned" if (part["set"] == "aligned").any() else part["set"].iloc[0]
+        ref_rows = part[part["set"] == first]
+        floors = dict(zip(ref_rows["metric"], ref_rows["floor"]))
         if any(v == v and v is not None for v in floors.values()):
-            t.add_row("noise floor", *[_cell(floors.get(m)) for m in metrics[:10]])
+            t.add_row(f"floor ({first})", *[_cell(floors.get(m)) for m in metrics[:10]])
         out.print(t)
     out.print(f"wrote {run / 'evaluation' / 'results.json'} and {run / 'evaluation' / 'metrics.csv'}")
 
