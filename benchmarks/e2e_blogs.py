@@ -65,12 +65,12 @@ def config(args) -> dict:
     }
 
 
-def table(frame, results) -> list[str]:
+def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
     lines = []
     metrics = ["amw", "fd", "sw", "mmd", "corr_mae"]
     for ins, part in frame.groupby("instrument", sort=False):
         res = results["instruments"][ins]
-        kind = "in domain" if ins == "ipip50" else "out of domain"
+        kind = "in domain" if ins == align_instrument else "out of domain"
         lines.append(f"\n{ins} ({kind}); humans: {res.get('reference') or 'none (synthetic only)'}"
                      + (f", {res['n_reference']} rows" if res.get("n_reference") else ""))
         if not part["metric"].isin(metrics).any():
@@ -95,12 +95,16 @@ def table(frame, results) -> list[str]:
                 f"{fl[m][3]:>28.4f}" if m in fl else " " * 28 for m in metrics))
             for base in ("raw", "random"):
                 if base in vals:
+                    # relative change; undefined where the unbiased MMD is <= 0
                     ch = [100 * (vals["aligned"][m][0] / vals[base][m][0] - 1)
-                          if m in vals[base] and vals[base][m][0] else float("nan")
+                          if m in vals[base] and vals[base][m][0] > 0
+                          and vals["aligned"][m][0] >= 0 else float("nan")
                           for m in metrics]
-                    avg = sum(c for c in ch[:4] if c == c) / max(1, sum(c == c for c in ch[:4]))
+                    avg = [c for c in ch[:3] if c == c]
+                    avg = sum(avg) / len(avg) if avg else float("nan")
                     lines.append("  " + f"{'aligned vs ' + base:<16}" + "".join(
-                        f"{c:>+27.1f}%" for c in ch) + f"   avg of AMW/FD/SW/MMD {avg:+.1f}%")
+                        (f"{c:>+27.1f}%" if c == c else f"{'n/a':>28}") for c in ch)
+                        + f"   avg of AMW/FD/SW {avg:+.1f}%")
     return lines
 
 
@@ -139,7 +143,7 @@ def main(argv=None) -> int:
     frame = pd.read_csv(res.run.path / "evaluation" / "metrics.csv")
     results = json.loads((res.run.path / "evaluation" / "results.json").read_text())
     lines += ["", "Metrics (lower is better; [95% bootstrap CI]); floor = two disjoint human "
-              "samples of K"] + table(frame, results)
+              "samples of K"] + table(frame, results, cfg.align.instrument)
     lines += ["", f"report: {res.report}"]
     text = "\n".join(lines)
     print(text)
