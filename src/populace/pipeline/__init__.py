@@ -36,8 +36,9 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True, log=None):
     cfg = cfg or config_of_run(run_dir)
     get_backend = _Backend(cfg)
     try:
-        sets = build_sets(Path(run_dir), cfg, get_backend, progress=progress)
-        results = evaluate_sets(Path(run_dir), cfg, sets, log=log)
+        failed: dict = {}
+        sets = build_sets(Path(run_dir), cfg, get_backend, progress=progress, failed=failed)
+        results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed)
     finally:
         get_backend.close()
     return results, write_results(Path(run_dir), results)

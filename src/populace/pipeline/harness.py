@@ -48,9 +48,13 @@ def _survey(run_path: Path, personas, name: str, instrument: str, cfg, backend, 
     return path
 
 
-def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True) -> dict[str, dict]:
-    """{set name: {"kind", "personas" (persona_id, weight) or None, "paths": {ins: file}}}."""
+def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
+               failed: dict | None = None) -> dict[str, dict]:
+    """{set name: {"kind", "personas" (persona_id, weight) or None, "paths": {ins: file}}};
+    a set that could not be built is in ``failed`` (name -> reason) instead."""
     ev, ins_ids = cfg.evaluate, _instrument_ids(cfg)
+    if failed is None:
+        failed = {}
     aligned = pd.read_parquet(run_path / T.ALIGNED)
     k = int(aligned["count"].sum()) if "count" in aligned else len(aligned)
     pool = pd.read_parquet(run_path / PERSONAS)[["persona_id", "persona"]]
@@ -88,9 +92,10 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True) -> di
                                max_tokens=ev.syncp_max_tokens,
                                progress=progress)
             ok = frame[frame["status"] == "ok"][["persona_id", "persona"]]
-            if ok.empty:
-                raise PopulaceError(f"syncp: the model wrote no usable persona in {n} tries "
-                                    f"(see {run_path / SYNTH_PERSONAS})")
+            if ok.empty:   # a baseline the model cannot produce is recorded, not fatal
+                failed["syncp"] = (f"the model wrote no usable persona for any of {n} "
+                                   f"(see {run_path / SYNTH_PERSONAS})")
+                continue
             paths = {i: _survey(run_path, ok, "syncp", i, cfg, get_backend(), progress=progress)
                      for i in ins_ids}
             sets["syncp"] = {"kind": kind, "personas": None, "paths": paths, "n": len(ok),
@@ -141,10 +146,12 @@ def _summary(table, space):
             "n": int(len(x))}
 
 
-def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None) -> dict:
+def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
+                  failed: dict | None = None) -> dict:
     """Every comparison; returns the results dict (written by :func:`write_results`)."""
     ev = cfg.evaluate
-    out = {"sets": {}, "instruments": {}, "config": ev.model_dump(mode="json")}
+    out = {"sets": {}, "instruments": {}, "config": ev.model_dump(mode="json"),
+           "failed_sets": dict(failed or {})}
     for name, s in sets.items():
         out["sets"][name] = {k: v for k, v in s.items() if k not in ("personas", "paths")}
         out["sets"][name]["paths"] = {i: str(p) for i, p in s["paths"].items()}

@@ -105,7 +105,9 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
                         [[s, results["sets"][s].get("kind"),
                           results["sets"][s].get("size", results["sets"][s].get("n", "")),
                           ("temperature %g" % results["sets"][s]["temperature"])
-                          if "temperature" in results["sets"][s] else ""] for s in sets]))
+                          if "temperature" in results["sets"][s] else ""] for s in sets]
+                        + [[s, "", 0, f"left out: {why}"]
+                           for s, why in (results.get("failed_sets") or {}).items()]))
     align_ins = (cfg.get("align") or {}).get("instrument")
     for ins_id, res in results["instruments"].items():
         ins = load_instrument(ins_id)

@@ -206,11 +206,15 @@ def run_targets(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
 def run_evaluate(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
     from populace.pipeline.harness import build_sets, evaluate_sets, write_results
 
-    sets = build_sets(run.path, cfg, get_backend, progress=progress)
-    results = evaluate_sets(run.path, cfg, sets, log=log if progress else None)
+    failed: dict = {}
+    sets = build_sets(run.path, cfg, get_backend, progress=progress, failed=failed)
+    results = evaluate_sets(run.path, cfg, sets, log=log if progress else None, failed=failed)
     frame = write_results(run.path, results)
+    if failed and log:
+        for name, why in failed.items():
+            log(f"evaluate: set {name} left out: {why}")
     return {"rows_in": len(sets), "rows_out": len(frame), "sets": list(sets),
-            "instruments": list(results["instruments"])}
+            "failed_sets": failed, "instruments": list(results["instruments"])}
 
 
 # -------------------------------------------------------------------------- report
