@@ -99,7 +99,8 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
 
         cfg = cfg.model_copy(update={"evaluate": load_config(config).evaluate})
     console = Console(stderr=True)
-    results, frame = evaluate_run(run, cfg, log=lambda m: console.print(m))
+    results, frame = evaluate_run(run, cfg, progress=not as_json,
+                                  log=None if as_json else (lambda m: console.print(m)))
     if as_json:
         print(json.dumps(frame.to_dict(orient="records"), indent=2))
         return
