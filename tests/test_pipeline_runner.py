@@ -29,6 +29,9 @@ def test_stage_keys_change_downstream_only(tmp_path):
     raw["survey"]["temperature"] = 0.7
     c = stage_keys(parse_config(raw))
     assert [s for s in STAGES if a[s] != c[s]] == list(STAGES[1:])
+    raw = config_dict(tmp_path / "r", ext)
+    raw["model"]["threads"] = 1
+    assert stage_keys(parse_config(raw)) == a   # speed settings do not invalidate work
 
 
 def test_every_stage_ran_and_left_its_artifacts(e2e):

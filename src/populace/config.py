@@ -190,6 +190,8 @@ class RunConfig(_Section):
     def stage_configs(self) -> dict[str, dict]:
         """Each stage's own settings (what its key hashes), as plain JSON data."""
         d = self.model_dump(mode="json")
+        # how fast the model runs does not change what it answers
+        d["model"] = {k: v for k, v in d["model"].items() if k not in ("threads", "concurrency")}
         return {"mine": {"model": d["model"], **d["mine"]},
                 "survey": {"model": d["model"], **d["survey"]},
                 "align": d["align"], "targets": {"model": d["model"], **d["targets"]},
