@@ -132,6 +132,9 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print) -> RunResu
                 log(f"{name}: running")
             t0 = time.perf_counter()
             out = S.RUNNERS[name](run, cfg, get_backend, progress=progress, log=log)
+            # a stage may record its own sub-stages (mining does, through its own Run):
+            # reread the manifest so recording this stage keeps them
+            run.manifest = Run(run.path).manifest
             out.setdefault("rows_in", None)
             out.setdefault("rows_out", None)
             if get_backend.info:
