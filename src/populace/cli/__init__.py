@@ -13,6 +13,7 @@ import typer
 from populace.cli import (align_cmd, demo_cmd, evaluate_cmd, instruments_cmd, mine_cmd,
                           models_cmd, reference_cmd, survey_cmd, target_cmd,
                           train_embedder_cmd)
+from populace.cli import export_cmd, report_cmd, run_cmd, synth_cmd
 from populace.errors import PopulaceError
 
 app = typer.Typer(
@@ -32,6 +33,10 @@ app.command("survey")(survey_cmd.survey)
 app.command("mine")(mine_cmd.mine)
 app.command("target")(target_cmd.target)
 app.command("train-embedder")(train_embedder_cmd.train_embedder)
+app.command("run")(run_cmd.run)
+app.command("report")(report_cmd.report)
+app.command("export")(export_cmd.export)
+app.command("synth")(synth_cmd.synth)
 app.add_typer(reference_cmd.app, name="reference")
 
 

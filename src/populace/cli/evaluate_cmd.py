@@ -9,7 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pathlib import Path
+
 from populace.cli import _options as O
+from populace.errors import PopulaceError
 from populace.evaluate.compare import compare
 from populace.reference import load_reference
 
@@ -17,9 +20,14 @@ METRIC_LABELS = {"amw": "AMW", "fd": "FD", "sw": "SW", "mmd": "MMD", "corr_mae":
 
 
 def evaluate(
-    synthetic: str = typer.Option(..., "--synthetic", "-s",
-                                  help="persona answers: persona_id + item columns (+ weight)"),
-    reference: str = typer.Option(..., "--reference", "-r", help="human reference file"),
+    run: Optional[Path] = typer.Argument(None, help="run directory made by `populace run`: "
+                                         "compare every persona set on every configured "
+                                         "instrument against held-out humans"),
+    synthetic: Optional[str] = typer.Option(None, "--synthetic", "-s",
+                                            help="persona answers: persona_id + item columns "
+                                            "(+ weight)"),
+    reference: Optional[str] = typer.Option(None, "--reference", "-r",
+                                            help="human reference file"),
     instrument: str = O.InstrumentOpt,
     space: str = typer.Option("traits", "--space", help="traits or items"),
     country: Optional[list[str]] = O.CountryOpt,
@@ -32,13 +40,26 @@ def evaluate(
                                   help="bootstrap replicates for confidence intervals (0 = none)"),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c",
+                                          help="with RUN: evaluate with this config's "
+                                          "[evaluate] section instead of the run's own"),
 ) -> None:
     """Compare a synthetic response table with a human reference.
 
     Filters (--country, --where) apply to the reference. Lower is better for
     every metric; the noise floor is the same metric between two disjoint human
     samples of the synthetic set's (effective) size.
+
+    With a RUN directory: the harness (aligned, raw, random, no-persona,
+    SyncP and external sets x instruments; docs/pipeline.md), written to
+    RUN/evaluation/results.json and RUN/evaluation/metrics.csv.
     """
+    if run is not None:
+        if synthetic or reference:
+            raise PopulaceError("give either a RUN directory or --synthetic/--reference")
+        return _evaluate_run(run, config, as_json)
+    if not synthetic or not reference:
+        raise PopulaceError("give a RUN directory, or both --synthetic and --reference")
     syn = load_reference(synthetic, instrument, weight_column="auto")
     ref = O.load_cli_reference(reference, instrument, country=country, where=where, region=region,
                                missing_code=missing_code)
@@ -67,3 +88,45 @@ def evaluate(
     console.print(f"n synthetic = {result.n_synthetic:,} (effective {result.n_synthetic_effective:,.0f}), "
                   f"n reference = {result.n_reference:,}; noise floor from {noise_repeats} pairs "
                   f"of {result.noise_floor_n:,} humans")
+
+
+def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
+    from populace.pipeline import config_of_run, evaluate_run
+
+    cfg = config_of_run(run)
+    if config is not None:
+        from populace.config import load_config
+
+        cfg = cfg.model_copy(update={"evaluate": load_config(config).evaluate})
+    console = Console(stderr=True)
+    results, frame = evaluate_run(run, cfg, progress=not as_json,
+                                  log=None if as_json else (lambda m: console.print(m)))
+    if as_json:
+        print(json.dumps(frame.to_dict(orient="records"), indent=2))
+        return
+    out = Console()
+    for ins, part in frame.groupby("instrument", sort=False):
+        t = Table(title=f"{ins}: {results['instruments'][ins].get('reference') or 'no human data'}")
+        metrics = list(dict.fromkeys(part["metric"]))
+        t.add_column("set")
+        for m in metrics[:10]:
+            t.add_column(METRIC_LABELS.get(m, m), justify="right")
+        for name, rows in part.groupby("set", sort=False):
+            vals = dict(zip(rows["metric"], zip(rows["value"], rows["ci_low"], rows["ci_high"])))
+            t.add_row(name, *[_cell(*vals[m]) if m in vals else "" for m in metrics[:10]])
+        first = "aligned" if (part["set"] == "aligned").any() else part["set"].iloc[0]
+        ref_rows = part[part["set"] == first]
+        floors = dict(zip(ref_rows["metric"], ref_rows["floor"]))
+        if any(v == v and v is not None for v in floors.values()):
+            t.add_row(f"floor ({first})", *[_cell(floors.get(m)) for m in metrics[:10]])
+        out.print(t)
+    out.print(f"wrote {run / 'evaluation' / 'results.json'} and {run / 'evaluation' / 'metrics.csv'}")
+
+
+def _cell(v, lo=None, hi=None) -> str:
+    if v is None or v != v:
+        return ""
+    s = f"{v:.4f}"
+    if lo is not None and lo == lo and hi is not None and hi == hi:
+        s += f" [{lo:.3f}, {hi:.3f}]"
+    return s

@@ -5,11 +5,11 @@ contrastive fine-tuning of the embedder."""
 from populace.target.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
 from populace.target.index import EmbeddingIndex
 from populace.target.pool import Pool, load_pool, retrieve
-from populace.target.revise import MAX_PER_SEED, TargetResult, slugify, target
+from populace.target.revise import MAX_PER_SEED, TargetResult, slugify, target, target_run
 from populace.target.store import embed_personas
 
 __all__ = ["DEFAULT_EMBEDDER", "Embedder", "EmbeddingIndex", "embed_personas", "load_embedder",
-           "Pool", "load_pool", "retrieve", "target", "TargetResult", "MAX_PER_SEED", "slugify"]
+           "Pool", "load_pool", "retrieve", "target", "target_run", "TargetResult", "MAX_PER_SEED", "slugify"]
 
 
 # ``populace.target(...)`` is the Python API of ``populace target`` (design.md),

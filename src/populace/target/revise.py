@@ -173,3 +173,11 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     frame.to_parquet(tmp, index=False)
     os.replace(tmp, path)
+
+
+def target_run(run_dir: str | Path, query: str, n: int = 10, *, backend=None,
+               progress: bool = True, **kwargs) -> Path | None:
+    """The pipeline's entry point (``populace run``'s targets stage): :func:`target`
+    on a run directory; returns the path of ``RUN/targets/<slug>.parquet``."""
+    return target(run_dir, query, n, backend=backend, progress=progress, **kwargs).out
+

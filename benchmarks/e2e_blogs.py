@@ -1,0 +1,157 @@
+"""The whole pipeline on real bloggers, evaluated on humans not used for alignment.
+
+    python benchmarks/e2e_blogs.py                       # qwen2.5-1.5b, 300 bloggers, K = 100 (hours)
+    python benchmarks/e2e_blogs.py --smoke               # smollm2-135m, 5 bloggers, K = 3 (minutes)
+
+Mines ../shared/data/blogs with the documented *benchmark profile* (docs/pipeline.md:
+at most 6 posts of at most 80 words per author, no LLM clean, QC keeps high and
+medium, 3 kept posts per author, critic overall >= 6 and others >= 5, PII by
+rules: at most 6 QC + 1 persona + 1 critic calls per author, plus one retry
+each), surveys IPIP-50 (in domain), CFCS-12, Grit-12 and FBPS-26 (out of
+domain), aligns K personas with the default aligner to half of the
+openpsychometrics BIG5 answers and evaluates aligned vs raw vs random (and the
+no-persona model) on the other half, on CFCS and Grit human answers and on
+FBPS (synthetic distributions only), with bootstrap intervals and the noise
+floor. Prints the metric table, the change of aligned vs raw and vs random,
+and the report's path; saves the text to benchmarks/results/e2e_blogs[_smoke].txt.
+
+Resumable: the run directory is benchmarks/out/e2e_blogs[_smoke]/; a rerun
+skips finished stages and answers every finished LLM call from its cache, so
+it can be stopped and restarted across sessions (run it under
+``flock /tmp/populace-cpu.lock`` on a shared machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "src"))
+
+BENCH_PROFILE = {"max_posts_per_author": 6, "max_post_words": 80, "clean_mode": "never",
+                 "qc_keep_quality": ["high", "medium"], "min_posts": 3,
+                 "critic_overall_min": 6, "critic_other_min": 5, "pii_llm": False,
+                 "persona_max_tokens": 200}
+
+
+def config(args) -> dict:
+    from populace.pipeline.demo import TEST_PROFILE
+
+    smoke = args.smoke
+    out = ROOT / "benchmarks" / "out" / ("e2e_blogs_smoke" if smoke else "e2e_blogs")
+    ref = lambda name, rows=None: {"path": str(SHARED / "openpsychometrics" / name / "data.csv"),  # noqa: E731
+                                   **({"max_rows": rows} if rows else {})}
+    return {
+        "dir": str(out),
+        "model": {"name": args.model or ("smollm2-135m" if smoke else "qwen2.5-1.5b"),
+                  "n_ctx": 2048, "threads": args.threads},
+        "mine": {"corpus": str(SHARED / "blogs"), "limit_authors": args.authors,
+                 "settings": TEST_PROFILE if smoke else BENCH_PROFILE,
+                 "fallback": "profiles" if smoke else "none"},
+        "survey": {"instruments": ["ipip50", "cfcs12", "grit12", "fbps26"]},
+        "align": {"instrument": "ipip50", "k": args.k, "holdout": 0.5,
+                  "reference": ref("BIG5")},
+        "evaluate": {"sets": ["aligned", "raw", "random", "no_persona"],
+                     "no_persona_n": args.k, "bootstrap": args.bootstrap,
+                     "instruments": [{"instrument": "ipip50"},
+                                     {"instrument": "cfcs12", "reference": ref("CFCS")},
+                                     {"instrument": "grit12", "reference": ref("grit")},
+                                     {"instrument": "fbps26", "space": "items"}]},
+        "report": {"scatter_traits": ["EXT", "EST"], "sample_personas": 5},
+    }
+
+
+def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
+    lines = []
+    metrics = ["amw", "fd", "sw", "mmd", "corr_mae"]
+    for ins, part in frame.groupby("instrument", sort=False):
+        res = results["instruments"][ins]
+        kind = "in domain" if ins == align_instrument else "out of domain"
+        lines.append(f"\n{ins} ({kind}); humans: {res.get('reference') or 'none (synthetic only)'}"
+                     + (f", {res['n_reference']} rows" if res.get("n_reference") else ""))
+        if not part["metric"].isin(metrics).any():
+            for name, rows in part.groupby("set", sort=False):
+                means = rows[rows["metric"].str.startswith("mean[")]["value"]
+                sds = rows[rows["metric"].str.startswith("sd[")]["value"]
+                lines.append(f"  {name:<16} item mean {means.mean():.3f}  mean item SD "
+                             f"{sds.mean():.3f}")
+            continue
+        lines.append("  " + f"{'set':<16}" + "".join(f"{m:>28}" for m in metrics))
+        vals = {}
+        for name, rows in part.groupby("set", sort=False):
+            r = {m: (v, lo, hi, fl) for m, v, lo, hi, fl in
+                 zip(rows["metric"], rows["value"], rows["ci_low"], rows["ci_high"], rows["floor"])}
+            vals[name] = r
+            lines.append("  " + f"{name:<16}" + "".join(
+                f"{r[m][0]:>9.4f} [{r[m][1]:.3f},{r[m][2]:.3f}]".rjust(28) if m in r else " " * 28
+                for m in metrics))
+        if "aligned" in vals:
+            fl = vals["aligned"]
+            lines.append("  " + f"{'floor (K)':<16}" + "".join(
+                f"{fl[m][3]:>28.4f}" if m in fl else " " * 28 for m in metrics))
+            for base in ("raw", "random"):
+                if base in vals:
+                    # relative change; undefined where the unbiased MMD is <= 0
+                    ch = [100 * (vals["aligned"][m][0] / vals[base][m][0] - 1)
+                          if m in vals[base] and vals[base][m][0] > 0
+                          and vals["aligned"][m][0] >= 0 else float("nan")
+                          for m in metrics]
+                    avg = [c for c in ch[:3] if c == c]
+                    avg = sum(avg) / len(avg) if avg else float("nan")
+                    lines.append("  " + f"{'aligned vs ' + base:<16}" + "".join(
+                        (f"{c:>+27.1f}%" if c == c else f"{'n/a':>28}") for c in ch)
+                        + f"   avg of AMW/FD/SW {avg:+.1f}%")
+    return lines
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--smoke", action="store_true", help="smollm2, 5 authors, K = 3")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--authors", type=int, default=None)
+    ap.add_argument("--k", type=int, default=None)
+    ap.add_argument("--bootstrap", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    args.authors = args.authors or (5 if args.smoke else 300)
+    args.k = args.k or (3 if args.smoke else 100)
+    import json
+
+    import pandas as pd
+
+    from populace.config import parse_config
+    from populace.pipeline import run_pipeline
+
+    cfg = parse_config(config(args), origin="benchmarks/e2e_blogs.py")
+    t0 = time.perf_counter()
+    res = run_pipeline(cfg, progress=True, log=lambda m: print(m, flush=True))
+    secs = time.perf_counter() - t0
+    m = res.run.manifest
+    lines = [f"e2e_blogs{' --smoke' if args.smoke else ''}: model {cfg.model.name}, "
+             f"{args.authors} bloggers, K = {args.k}, bootstrap {args.bootstrap}",
+             f"this invocation: {secs:.0f} s (stages run now: {', '.join(res.ran) or 'none'})",
+             "stages (rows in -> out, seconds when run):"]
+    for name, rec in m["stages"].items():
+        lines.append(f"  {name:<11} {rec.get('rows_in')} -> {rec.get('rows_out')}  "
+                     f"{rec.get('seconds')} s"
+                     + (f"  [{rec['persona_source']}: {rec['mined_personas']} mined]"
+                        if "persona_source" in rec else ""))
+    frame = pd.read_csv(res.run.path / "evaluation" / "metrics.csv")
+    results = json.loads((res.run.path / "evaluation" / "results.json").read_text())
+    lines += ["", "Metrics (lower is better; [95% bootstrap CI]); floor = two disjoint human "
+              "samples of K"] + table(frame, results, cfg.align.instrument)
+    lines += ["", f"report: {res.report}"]
+    text = "\n".join(lines)
+    print(text)
+    out = ROOT / "benchmarks" / "results" / f"e2e_blogs{'_smoke' if args.smoke else ''}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""`populace run CONFIG.toml`: the whole pipeline, resumable (populace.pipeline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def stage_table(summary: list[dict]) -> Table:
+    t = Table(title="populace run: stages")
+    for c in ("stage", "status", "rows in", "rows out", "s"):
+        t.add_column(c, justify="left" if c in ("stage", "status") else "right")
+    for r in summary:
+        status = "skipped (done earlier)" if r.get("resumed") else "ran"
+        if r.get("status_note"):
+            status += f"; {r['status_note']}"
+        t.add_row(r["stage"], status, "" if r.get("rows_in") is None else str(r["rows_in"]),
+                  "" if r.get("rows_out") is None else str(r["rows_out"]),
+                  str(r.get("seconds", "")))
+    return t
+
+
+def run(
+    config: Path = typer.Argument(..., help="run config (TOML; see docs/pipeline.md and "
+                                  "examples/populace.toml)"),
+    check: bool = typer.Option(False, "--check", help="validate the config and stop"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+) -> None:
+    """Mine, survey, align, (target), evaluate, report and export in one run directory.
+
+    Rerunning the same config skips every finished stage; changing one stage's
+    settings reruns that stage and those after it.
+    """
+    from populace.config import load_config
+    from populace.pipeline import run_pipeline
+    from populace.pipeline.stages import check as check_cfg
+
+    console = Console(stderr=True)
+    cfg = load_config(config)
+    if check:
+        check_cfg(cfg)
+        console.print(f"{config}: valid; run directory {cfg.dir}")
+        return
+    res = run_pipeline(cfg, progress=not quiet, log=lambda m: console.print(m))
+    console.print(stage_table(res.summary))
+    console.print(f"report: {res.report}")

