@@ -9,6 +9,8 @@ Same model, same personas x IPIP-50 items, in one run:
        KV cache cleared first (llama-cpp-python would silently reuse a matching
        prefix otherwise), greedy decoding of up to 8 tokens, first number parsed
   (c)  all 50 items in one prompt, answered as one generated JSON object
+  (ax) (a) with n_seq=1: one item suffix beside the prefix in the KV cache at a
+       time (on the first --exact-personas personas, default those of (b))
 
 (a) and (b) see exactly the same tokens: the same messages (system message,
 persona in the user message, item, options) rendered by the same chat template
@@ -134,6 +136,8 @@ def main() -> None:
     ap.add_argument("--json-personas", type=int, default=5, help="personas for (c)")
     ap.add_argument("--a1-personas", type=int, default=None,
                     help="personas for (a1) [default: --naive-personas]")
+    ap.add_argument("--exact-personas", type=int, default=None,
+                    help="personas for (ax), the exact n_seq=1 path (default: --naive-personas)")
     ap.add_argument("--check-items", type=int, default=3,
                     help="items of the first persona on which (b)'s greedy loop is checked "
                          "against create_completion")
@@ -173,6 +177,8 @@ def main() -> None:
         return [ChoiceRequest(build_messages(t, ins, it, text), keys) for it in items]
 
     n_a1 = args.naive_personas if args.a1_personas is None else args.a1_personas
+    if args.exact_personas is None:
+        args.exact_personas = args.naive_personas
     # warm-up so that no phase pays for page faults of the model file
     if not args.report_only:
         b.choice_probs(reqs("A person.")[:2])
@@ -189,6 +195,23 @@ def main() -> None:
             b.choice_probs(reqs(text))
             record("a1", pid, time.perf_counter() - t0)
             b.batched = True
+    # (ax) a backend with n_seq=1: the prefix plus one item suffix in the KV cache
+    # at a time (on SmolLM2 this equals each full prompt decoded alone in one call
+    # bit for bit, tests/test_llm_llamacpp.py; (b)'s own loop decodes in other
+    # batch shapes, so small drift remains: the script prints it); on (b)'s personas
+    if not args.report_only and args.exact_personas:
+        bx = LlamaCppBackend(str(rm.path), model_id=rm.id, sha256=rm.sha256,
+                             n_threads=args.threads, n_seq=1)
+        bx.choice_probs(reqs("A person.")[:2])
+        for pid, text in personas[: args.exact_personas]:
+            if ("ax", pid) in done:
+                continue
+            t0 = time.perf_counter()
+            res = bx.choice_probs(reqs(text))
+            record("ax", pid, time.perf_counter() - t0, probs=[list(r.probs) for r in res])
+            print(f"(ax) {pid}: {len(items) / done[('ax', pid)]['seconds']:.2f} items/s", flush=True)
+        bx.close()
+
     def run_naive():
         for pid, text in personas[: args.naive_personas]:
             for j, it in enumerate(items):
@@ -297,6 +320,25 @@ def main() -> None:
         lines.append(f"  (b) greedy's first token is an answer key on {first_is_key} of {len(diffs)}; "
                      f"its parsed number is the argmax of the keys' probabilities on "
                      f"{sum(b_vs_full)} of {len(b_vs_full)}")
+    AX = phase("ax", personas[: args.exact_personas])
+    ax_by = {r["persona_id"]: r for r in AX}
+    xa, xb, xd = [], [], []
+    for r in B:
+        k = parse_answer(r["text"], keys) if r["pid"] in ax_by else None
+        if k is None:
+            continue
+        p = np.asarray(ax_by[r["pid"]]["probs"][r["j"]])
+        xd.append(float(np.abs(p - np.asarray(r["probs"])).max()))
+        xa.append(float(codes[int(np.argmax(p))]))
+        xb.append(float(codes[keys.index(k)]))
+    if xa:
+        agree_x = float(np.mean(np.array(xa) == np.array(xb)))
+        lines.append(f"(ax) exact path (prefix reuse, n_seq=1): {rate(AX, 'a'):.2f} items/s "
+                     f"({len(AX)} personas), {rate(AX, 'a') / rate(B, 'b'):.1f}x (b); argmax "
+                     f"agreement with (b) {100 * agree_x:.1f}% of {len(xa)} items, kappa "
+                     f"{kappa(xa, xb, codes):.3f}; max |dp| vs the full prompt alone "
+                     f"{max(xd):.2e}   targets >= 8x and >= 95%: "
+                     f"{'met' if agree_x >= 0.95 and rate(AX, 'a') >= 8 * rate(B, 'b') else 'NOT met'}")
     chk = [(done[("bchk", k)]["text"], done[("b", k)]["text"])
            for (ph, k) in list(done) if ph == "bchk" and ("b", k) in done]
     if chk:
