@@ -81,10 +81,12 @@ def test_survey_run_directory_and_no_persona(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     pd.DataFrame(MORE[:1], columns=["persona_id", "persona"]).to_parquet(run / "personas.parquet")
-    code, _, err = run_cli(["survey", str(run), "-i", str(ins), "--mode", "argmax", "-q"], capsys)
+    code, _, err = run_cli(["survey", str(run), "-i", str(ins), "--mode", "argmax", "-q",
+                            "--n-seq", "1"], capsys)
     assert code == 0, err
     assert (run / "responses" / "mini5.parquet").exists() and (run / "cache.sqlite").exists()
-    assert json.loads((run / "responses" / "mini5.meta.json").read_text())["mode"] == "argmax"
+    meta = json.loads((run / "responses" / "mini5.meta.json").read_text())
+    assert meta["mode"] == "argmax" and meta["n_seq"] == 1
     out = tmp_path / "np.csv"
     code, _, err = run_cli(["survey", "--no-persona", "-n", "6", "--temperature", "1.5",
                             "-i", str(ins), "--out", str(out), "-q"], capsys)
@@ -129,6 +131,8 @@ def test_openai_backend_generate_failure_records(tmp_path, capsys):
     (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--chat-template", "{tmp}/p.csv"],
      "--chat-template is for --backend openai"),
     (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-n", "3"], "-n only applies"),
+    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--n-seq", "0"],
+     "--n-seq must be at least 1"),
     (["--personas", "{tmp}/bad.csv", "--out", "{tmp}/o.parquet"], "missing persona"),
     (["--out", "{tmp}/o.parquet"], "give --personas"),
     (["--personas", "{tmp}/p.csv"], "give --out"),

@@ -49,6 +49,9 @@ def survey(
         "answer keys are then scored exactly through the completions endpoint"),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
     n_ctx: int = typer.Option(4096, "--n-ctx", help="context length (llamacpp)"),
+    n_seq: int = typer.Option(64, "--n-seq", help="item suffixes decoded together beside the "
+                              "persona prefix (llamacpp); 1 = one at a time: slower, closer to "
+                              "each full prompt alone (docs/llm.md)"),
     cache: Optional[Path] = typer.Option(None, "--cache",
                                          help="SQLite call cache [default: cache.sqlite in the "
                                          "run directory, else beside --out]"),
@@ -94,9 +97,13 @@ def survey(
         if chat_template is not None:
             raise PopulaceError("--chat-template is for --backend openai (llamacpp reads the "
                                 "template from the GGUF file)")
-        kw = dict(n_threads=threads, n_ctx=n_ctx)
+        if n_seq < 1:
+            raise PopulaceError(f"--n-seq must be at least 1; got {n_seq}")
+        kw = dict(n_threads=threads, n_ctx=n_ctx, n_seq=n_seq)
     console = Console(stderr=True)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
+    if backend == "llamacpp":
+        info = {**info, "n_seq": n_seq}
     try:
         res = run_survey(None if no_persona else personas, instrument, backend=b, out=out,
                          mode=mode, seed=seed, temperature=temperature, no_persona=no_persona,
