@@ -7,11 +7,28 @@ for placeholders the stage does not fill, so a typo fails at start, not mid-run.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import string
 from importlib import resources
 from pathlib import Path
 
 from populace.errors import PopulaceError
+
+_OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
+
+
+def fence(text: str) -> str:
+    """Text made safe to place between the ``<<<DATA`` / ``DATA>>>`` markers."""
+    return _CLOSE.sub(">>", _OPEN.sub("<<", str(text)))
+
+
+def template_digest(texts: dict[str, str]) -> str:
+    """A short hash of a set of templates (name and text), recorded with outputs."""
+    h = hashlib.sha256()
+    for n in sorted(texts):
+        h.update(n.encode() + b"\0" + texts[n].encode() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def load_templates(package: str, allowed: dict[str, set[str]],

@@ -14,26 +14,16 @@ instruction after the data.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from populace.llm.base import Message
-from populace.templates import load_templates
+from populace.templates import fence, load_templates, template_digest
 
 FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"},
           "qc_quality": {"post"}, "qc_harmful": {"post"}, "persona": {"posts", "max_words"},
           "critic": {"posts", "persona"}, "pii": {"text"}}
-_OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
-
-
-def fence(text: str) -> str:
-    """Text made safe to place between the ``<<<DATA`` / ``DATA>>>`` markers."""
-    return _CLOSE.sub(">>", _OPEN.sub("<<", text))
-
-
 def default_template(name: str) -> str:
     return resources.files("populace.mining").joinpath("prompts", f"{name}.txt").read_text("utf-8")
 
@@ -58,10 +48,7 @@ class Templates:
 
     @property
     def digest(self) -> str:
-        h = hashlib.sha256()
-        for n in sorted(self.texts):
-            h.update(n.encode() + b"\0" + self.texts[n].encode() + b"\0")
-        return h.hexdigest()[:16]
+        return template_digest(self.texts)
 
     def messages(self, name: str, **fields) -> tuple[Message, ...]:
         """System + user messages of a stage; data fields must already be fenced."""

@@ -12,25 +12,15 @@ data (``<<<DATA`` ... ``DATA>>>``), and every instruction comes after the data.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from populace.llm.base import Message
-from populace.templates import load_templates
+from populace.templates import fence, load_templates, template_digest
 
 FIELDS = {"system": set(), "revise": {"persona", "query", "max_words"},
           "query_detailed": {"persona"}, "query_broad": {"persona"},
           "negative_check": {"query", "persona"}}
-_OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
-
-
-def fence(text: str) -> str:
-    """Text made safe to place between the data markers."""
-    return _CLOSE.sub(">>", _OPEN.sub("<<", str(text)))
-
-
 @dataclass(frozen=True)
 class Templates:
     texts: dict
@@ -41,10 +31,7 @@ class Templates:
 
     @property
     def digest(self) -> str:
-        h = hashlib.sha256()
-        for n in sorted(self.texts):
-            h.update(n.encode() + b"\0" + self.texts[n].encode() + b"\0")
-        return h.hexdigest()[:16]
+        return template_digest(self.texts)
 
     def messages(self, name: str, **fields) -> tuple[Message, ...]:
         safe = {k: fence(v) if isinstance(v, str) else v for k, v in fields.items()}
