@@ -30,6 +30,25 @@ MissingCodeOpt = typer.Option(None, "--missing-code",
 ColumnMapOpt = typer.Option(None, "--map",
                             help="FILECOLUMN=ITEMID for columns not named by item id (repeatable)")
 
+BackendOpt = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai")
+BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (repeatable)")
+ApiKeyEnvOpt = typer.Option("OPENAI_API_KEY", "--api-key-env",
+                            help="environment variable holding the API key")
+ThreadsOpt = typer.Option(None, "--threads", help="CPU threads (llamacpp)")
+
+
+def backend_kwargs(backend: str, base_url, api_key_env: str, threads, **llamacpp) -> dict:
+    """``load_backend`` keyword arguments from the backend options above (``llamacpp``:
+    extra keyword arguments such as ``n_ctx``); an unknown backend gets none and
+    ``load_backend`` names it."""
+    if backend == "openai":
+        return {"api_key_env": api_key_env}
+    if backend == "llamacpp":
+        if base_url:
+            raise PopulaceError("--base-url needs --backend openai")
+        return {"n_threads": threads, **llamacpp}
+    return {}
+
 
 def parse_column_map(pairs: Optional[list[str]]) -> dict[str, str] | None:
     if not pairs:

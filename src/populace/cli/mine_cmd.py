@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, ThreadsOpt,
+                                   backend_kwargs)
 from populace.errors import PopulaceError
 
 
@@ -99,12 +101,10 @@ def mine(
                                              "[4]"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding prompt templates by file name"),
-    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
-    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
-                                                 help="OpenAI-compatible server URL (repeatable)"),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
-                                    help="environment variable holding the API key"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    backend: str = BackendOpt,
+    base_url: Optional[list[str]] = BaseUrlOpt,
+    api_key_env: str = ApiKeyEnvOpt,
+    threads: Optional[int] = ThreadsOpt,
     n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="context length; also the persona "
                                         "prompt's token budget [paper: 4096, cheap: 2048]"),
     profile: str = typer.Option("paper", "--profile",
@@ -136,13 +136,7 @@ def mine(
         over["pii_llm"] = False
     cfg = MiningConfig.from_profile(profile, seed=seed, **over)
     n_ctx = cfg.context_tokens
-    kw: dict = {}
-    if backend == "openai":
-        kw = dict(api_key_env=api_key_env)
-    elif backend == "llamacpp":
-        if base_url:
-            raise PopulaceError("--base-url needs --backend openai")
-        kw = dict(n_threads=threads, n_ctx=n_ctx)
+    kw = backend_kwargs(backend, base_url, api_key_env, threads, n_ctx=n_ctx)
     b = cb = info = cinfo = None
     if any(s in LLM_STAGES for s in todo):
         from populace.llm import load_backend

@@ -8,6 +8,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, ThreadsOpt,
+                                   backend_kwargs)
 from populace.errors import PopulaceError
 
 
@@ -33,12 +35,10 @@ def target(
     max_words: int = typer.Option(120, "--max-words", help="length limit of a revised persona"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding prompt templates by file name"),
-    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
-    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
-                                                 help="OpenAI-compatible server URL (repeatable)"),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
-                                    help="environment variable holding the API key"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    backend: str = BackendOpt,
+    base_url: Optional[list[str]] = BaseUrlOpt,
+    api_key_env: str = ApiKeyEnvOpt,
+    threads: Optional[int] = ThreadsOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
 ) -> None:
     """Retrieve the personas closest to QUERY and have the LLM revise them into N
@@ -58,9 +58,7 @@ def target(
     if not no_revise:
         from populace.llm import load_backend
 
-        if backend == "llamacpp" and base_url:
-            raise PopulaceError("--base-url needs --backend openai")
-        kw = dict(api_key_env=api_key_env) if backend == "openai" else dict(n_threads=threads)
+        kw = backend_kwargs(backend, base_url, api_key_env, threads)
         b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     try:
         res = run_target(r, query, n, top_k=top_k, backend=b, embedder=embedder, seed=seed,

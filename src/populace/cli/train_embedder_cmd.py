@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from populace.errors import PopulaceError
+from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, ThreadsOpt,
+                                   backend_kwargs)
 
 
 def train_embedder(
@@ -32,12 +33,10 @@ def train_embedder(
     seed: int = typer.Option(0, "--seed", help="seed of decoding, random negatives, training"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding prompt templates by file name"),
-    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
-    base_url: Optional[list[str]] = typer.Option(None, "--base-url",
-                                                 help="OpenAI-compatible server URL (repeatable)"),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
-                                    help="environment variable holding the API key"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    backend: str = BackendOpt,
+    base_url: Optional[list[str]] = BaseUrlOpt,
+    api_key_env: str = ApiKeyEnvOpt,
+    threads: Optional[int] = ThreadsOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
 ) -> None:
     """LLM queries per persona as positives, checked hard + random negatives, InfoNCE
@@ -50,9 +49,7 @@ def train_embedder(
     console = Console(stderr=True)
     r = Run(run, create=False)
     resolve_embedder(base)  # unknown names fail before the LLM loads
-    if backend == "llamacpp" and base_url:
-        raise PopulaceError("--base-url needs --backend openai")
-    kw = dict(api_key_env=api_key_env) if backend == "openai" else dict(n_threads=threads)
+    kw = backend_kwargs(backend, base_url, api_key_env, threads)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     try:
         rec = run_train(r, out, backend=b, base=base, hard=hard, random=random, check=check,
