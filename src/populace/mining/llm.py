@@ -72,15 +72,21 @@ class StageCaller:
         self.stats["prompt_tokens"] += sum(len(m.content) for m in req.messages) // 4 + 4
         self.stats["completion_tokens"] += len(text or "") // 4
 
-    def _generate(self, reqs: list[GenerateRequest]):
+    def _call(self, method, reqs: list):
+        """``backend.generate`` or ``backend.choice_probs`` on ``reqs``, counting
+        requests, model calls and (through a CachedBackend) cache hits."""
         before = (getattr(self.backend, "misses", None), getattr(self.backend, "hits", None))
-        res = self.backend.generate(reqs)
+        res = method(reqs)
         if before[0] is not None:
             self.stats["model_calls"] += self.backend.misses - before[0]
             self.stats["cache_hits"] += self.backend.hits - before[1]
         else:
             self.stats["model_calls"] += len(reqs)
         self.stats["requests"] += len(reqs)
+        return res
+
+    def _generate(self, reqs: list[GenerateRequest]):
+        res = self._call(self.backend.generate, reqs)
         for r, g in zip(reqs, res):
             self._count(r, g.text)
         return res
@@ -94,14 +100,7 @@ class StageCaller:
         out = []
         for g in groups:
             g = list(g)
-            before = (getattr(self.backend, "misses", None), getattr(self.backend, "hits", None))
-            res = self.backend.choice_probs(g)
-            if before[0] is not None:
-                self.stats["model_calls"] += self.backend.misses - before[0]
-                self.stats["cache_hits"] += self.backend.hits - before[1]
-            else:
-                self.stats["model_calls"] += len(g)
-            self.stats["requests"] += len(g)
+            res = self._call(self.backend.choice_probs, g)
             self.stats["scored"] = self.stats.get("scored", 0) + len(g)
             for r in g:
                 self._count(GenerateRequest(messages=r.messages), None)
