@@ -19,6 +19,13 @@ by step reuses every call made for the first authors. Each invocation's wall
 time is logged in RUN/bench_invocations.json (also when it is stopped by
 SIGTERM/SIGINT), and seconds per author sum those.
 
+Across sessions (a fresh machine keeps only the repository): --state FILE
+(default benchmarks/state/mine_blogs.<model>.<profile>.calls.jsonl.gz) is
+loaded into the run's call cache at the start and rewritten from it at the end,
+also when the run is stopped. It holds the model's replies keyed by request
+hashes (QC probabilities, personas, scores), never prompts or posts; it is
+written only with ``clean_mode=never``, where no reply copies a post.
+
 Profile: ``--profile cheap`` (default here; see populace.mining.config.PROFILES
 and docs/mining.md): at most 6 posts of 80 words per author sent to the LLM,
 rule-only cleaning, QC from next-token probabilities (high+medium kept),
@@ -154,6 +161,25 @@ def _log_invocation(run_dir: Path, rec: dict) -> None:
     tmp.replace(run_dir / "bench_invocations.json")
 
 
+def load_state(run_dir: Path, state: Path) -> None:
+    from populace.llm.cache import CallCache
+
+    if state.exists():
+        with CallCache(run_dir / "cache.sqlite") as c:
+            print(f"loaded {c.import_jsonl(state)} cached calls from {state}", flush=True)
+
+
+def save_state(run_dir: Path, state: Path, cfg) -> None:
+    from populace.llm.cache import CallCache
+
+    if cfg.clean_mode != "never":
+        print(f"state not saved: with clean_mode={cfg.clean_mode} the cache holds cleaned posts")
+        return
+    if (run_dir / "cache.sqlite").exists():
+        with CallCache(run_dir / "cache.sqlite") as c:
+            print(f"saved {c.export_jsonl(state)} cached calls to {state}", flush=True)
+
+
 def write_review(run_dir: Path) -> Path:
     from populace.mining.persona import context_texts
     from populace.run import Run
@@ -199,6 +225,9 @@ def main(argv=None) -> None:
     ap.add_argument("--n-ctx", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--labels", type=Path, default=HERE / "mine_blogs_labels" / "labels.csv")
+    ap.add_argument("--state", type=Path, default=None,
+                    help="call-cache state carried across sessions "
+                    "[benchmarks/state/mine_blogs.<model>.<profile>.calls.jsonl.gz]")
     ap.add_argument("--review", action="store_true", help="write RUN/review.md and exit")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--results", type=Path, default=None,
@@ -207,6 +236,7 @@ def main(argv=None) -> None:
     run_dir = Path(a.out or HERE / "out" / f"mine_blogs.{a.model}.{a.profile}")
     results = a.results or HERE / "results" / (
         "mine_blogs.txt" if a.profile == "cheap" else f"mine_blogs.{a.profile}.txt")
+    state = a.state or HERE / "state" / f"mine_blogs.{a.model}.{a.profile}.calls.jsonl.gz"
     if a.review:
         print(write_review(run_dir))
         return
@@ -230,6 +260,7 @@ def main(argv=None) -> None:
         signal.signal(signal.SIGTERM, stop)
         t0 = time.perf_counter()
         run_dir.mkdir(parents=True, exist_ok=True)
+        load_state(run_dir, state)
         finished = False
         done_before = max([x.get("finished_authors", 0) for x in _invocations(run_dir)
                            if x.get("config") == cfg.to_dict()] + [0])
@@ -257,6 +288,7 @@ def main(argv=None) -> None:
                     cb.close()
         finally:
             wall = time.perf_counter() - t0
+            save_state(run_dir, state, cfg)
             _log_invocation(run_dir, {"authors": a.authors, "wall": round(wall, 1),
                                       "finished": finished, "finished_authors": finished_n,
                                       "config": cfg.to_dict(),

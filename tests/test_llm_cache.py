@@ -85,3 +85,26 @@ def test_cached_backend_counts_and_skips_failures(tmp_path):
         cb.generate(g)
         cb.generate(g)
         assert cache.count() == 5 and inner.calls == 7
+
+
+def test_export_import_round_trip_carries_replies_not_prompts(tmp_path):
+    a = CallCache(tmp_path / "a.sqlite")
+    a.put_many([("k1", "m", "generate", {"text": "PERSONA: She bakes.", "error": None}),
+                ("k2", "m", "choice", {"probs": [0.2, 0.8]}),
+                ("k3", "other", "generate", {"text": "x", "error": None})])
+    f = tmp_path / "state" / "calls.jsonl.gz"
+    assert a.export_jsonl(f, model="m") == 2
+    assert a.export_jsonl(tmp_path / "g.jsonl.gz", exclude_kinds=("choice",)) == 2
+    b = CallCache(tmp_path / "b.sqlite")
+    b.put_many([("k1", "m", "generate", {"text": "kept", "error": None})])
+    assert b.import_jsonl(f) == 2
+    assert b.get("k1")["text"] == "kept" and b.get("k2") == {"probs": [0.2, 0.8]}
+    assert b.get("k3") is None and b.count() == 2
+    # a cached backend on b answers a's call without the model
+    r = GenerateRequest(MSGS)
+    key = call_key("standin:v1", "generate", r.key_payload())
+    a.put_many([(key, "standin:v1", "generate", {"text": "from a", "error": None})])
+    a.export_jsonl(f)
+    b.import_jsonl(f)
+    cb = CachedBackend(StandIn(), b)
+    assert cb.generate([r])[0].text == "from a" and cb.misses == 0

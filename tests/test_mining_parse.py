@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from populace.mining.parse import (ParseError, evidence_support, json_object, parse_clean,
-                                   parse_critic, parse_persona, parse_pii_names, parse_qc)
+                                   parse_critic, parse_persona, parse_pii_names, parse_qc,
+                                   trim_to_words)
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "mining_model_outputs.json").read_text())
 POST = ("just saw joe's pictures from urlLink bfd . they totally rule. fritch and smith with "
@@ -74,7 +75,8 @@ def test_persona_formats():
     r = parse_persona('**PERSONA:** She is a shy student who loves music.\n**EVIDENCE:**\n'
                       '- "i listened to each like three times"\n* \u201cdumb girls\u201d', 100)
     assert r == {"persona": "She is a shy student who loves music.",
-                 "evidence": ["i listened to each like three times", "dumb girls"]}
+                 "evidence": ["i listened to each like three times", "dumb girls"],
+                 "trimmed": False}
     assert parse_persona("PERSONA: NULL\nEVIDENCE:\n", 100) == {"persona": None, "evidence": []}
     with pytest.raises(ParseError, match="limit is 5"):
         parse_persona('PERSONA: He is a very busy man.\nEVIDENCE:\n- "x"', 5)
@@ -95,7 +97,7 @@ def test_pii_names_and_helpers():
 
 
 def test_real_qwen_personas():
-    """Qwen2.5-Coder-1.5B on real bloggers: a runaway persona over the word limit, a
+    """Qwen2.5-Coder-1.5B on real bloggers: a runaway persona cut by the token limit, a
     retry that starts with EVIDENCE:, and NULL followed by (ignored) evidence."""
     got = []
     for r in FIX:
@@ -105,7 +107,10 @@ def test_real_qwen_personas():
                 got.append(parse_persona(r["text"], 100)["persona"])
             except ParseError as exc:
                 got.append(str(exc))
-    assert any(g and "the limit is 100" in g for g in got)
+    # the runaway was cut by the token limit with no EVIDENCE block: the cut paragraph
+    # is not enough, the reason names the missing evidence
+    assert sum(g == 'give at least one evidence quote as a line - "quote" after EVIDENCE:'
+               for g in got) >= 1
     assert any(g == 'the reply must start with "PERSONA:"' for g in got)
     assert got.count(None) == 2
 
@@ -151,12 +156,27 @@ def test_real_qwen_replies_prompt_2():
             out[key] = str(exc)
     assert out["prompt 2 (task after the posts), first attempt, author 23676"][
         "persona"].startswith("The person writing these posts")
-    assert "the limit is 100" in out["prompt 2, first attempt, author 26357"]
-    assert "the limit is 100" in out["prompt 2, first attempt, author 48428"]  # 102 words
-    assert "the limit is 100" in out["prompt 2, first attempt, author 48923"]
+    # over 100 words and no EVIDENCE block: the cut-to-sentences rule cannot save them
+    for a in ("26357", "48428", "48923"):  # 48428 has 102 words
+        assert "evidence quote" in out[f"prompt 2, first attempt, author {a}"]
     assert "placeholder" in out["prompt 2, corrective retry, author 26357"]
     assert out["prompt 2, corrective retry, author 48428"] == 'the reply must start with "PERSONA:"'
     assert out["prompt 2, corrective retry, author 48923"] == 'the reply must start with "PERSONA:"'
     assert out["critic prompt 2, author 23676"] == {k: 10 for k in (
         "hallucination", "coverage", "conciseness", "relevance", "overall")}
     assert out["pii prompt, author 23676"] == ["The person writing these posts", "Static", "Ni"]
+
+
+def test_over_long_persona_is_cut_at_its_last_full_sentence():
+    runaway = ("She is a nurse who works nights. She loves her two cats. "
+               + "She is a good friend and always helps others. " * 20)
+    r = parse_persona(f'PERSONA: {runaway}\nEVIDENCE:\n- "my night shift again"', 40)
+    assert r["trimmed"] and len(r["persona"].split()) <= 40
+    assert r["persona"].startswith("She is a nurse who works nights. She loves her two cats.")
+    assert r["persona"].endswith(".")
+    assert trim_to_words("He likes tea.", 40) == ("He likes tea.", False)
+    # no sentence end within the limit: a failure with a reason, not a cut word salad
+    with pytest.raises(ParseError, match="more than 10 words"):
+        parse_persona('PERSONA: ' + "word " * 30 + '\nEVIDENCE:\n- "x y z"', 10)
+    # a cut leaving fewer than 15 words fails too
+    assert trim_to_words("He is. " + "and then some more words " * 10, 20) == (None, False)

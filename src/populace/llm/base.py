@@ -10,7 +10,8 @@ Two operations:
     the model put all its probability on valid answers).
 
 ``generate(requests)``
-    Free text for each request (chat messages + decoding parameters).
+    Free text for each request (chat messages + decoding parameters, optionally
+    a GBNF grammar the reply must follow).
 
 Requests are plain frozen dataclasses so the call cache can hash them.
 Backends report per-request failures (a server that keeps returning errors)
@@ -64,11 +65,17 @@ class GenerateRequest:
     seed: int = 0
     sample_index: int = 0  # distinguishes repeated stochastic samples of one prompt
     stop: tuple[str, ...] = field(default=())
+    #: a GBNF grammar the reply must follow (llama.cpp's format), or None. Backends
+    #: that can enforce it do (llama.cpp in process, llama.cpp servers); the
+    #: caller still parses the reply, so a backend that ignores it only costs retries.
+    grammar: str | None = None
 
     def key_payload(self) -> dict:
         d = asdict(self)
         d["messages"] = [asdict(m) for m in self.messages]
         d["stop"] = list(self.stop)
+        if d["grammar"] is None:  # keys of requests without a grammar stay as they were
+            del d["grammar"]
         return d
 
 

@@ -103,6 +103,46 @@ class CallCache:
             return self._con.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
         return self._con.execute("SELECT COUNT(*) FROM calls WHERE model=?", (model,)).fetchone()[0]
 
+    def export_jsonl(self, path: str | Path, *, model: str | None = None,
+                     exclude_kinds: Sequence[str] = ()) -> int:
+        """Write every entry (of ``model`` only, if given) as gzip-compressed JSON
+        lines ``{key, model, kind, value, created}``; returns the count. Keys are
+        hashes, so the file holds model replies, never prompts. Written to a
+        temporary file first, so an interrupted export leaves the old file."""
+        import gzip
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        q, args = "SELECT key, model, kind, value, created FROM calls", ()
+        if model is not None:
+            q, args = q + " WHERE model=?", (model,)
+        n = 0
+        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+            for k, m, kind, v, c in self._con.execute(q + " ORDER BY created, key", args):
+                if kind in exclude_kinds:
+                    continue
+                fh.write(json.dumps({"key": k, "model": m, "kind": kind, "value": json.loads(v),
+                                     "created": c}, ensure_ascii=False) + "\n")
+                n += 1
+        tmp.replace(path)
+        return n
+
+    def import_jsonl(self, path: str | Path) -> int:
+        """Add the entries of an :meth:`export_jsonl` file (existing keys are kept);
+        returns how many lines it held."""
+        import gzip
+
+        rows = []
+        with gzip.open(Path(path), "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    d = json.loads(line)
+                    rows.append((d["key"], d["model"], d["kind"], d["value"]))
+        for i in range(0, len(rows), 5000):
+            self.put_many(rows[i:i + 5000])
+        return len(rows)
+
     def close(self) -> None:
         self._con.close()
 

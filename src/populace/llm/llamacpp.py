@@ -320,12 +320,32 @@ class LlamaCppBackend:
                 res = self.llm.create_completion(
                     prompt=self.tokens(r.messages), max_tokens=r.max_tokens,
                     temperature=r.temperature, top_p=r.top_p, seed=seed,
-                    stop=list(r.stop) or None)
+                    stop=list(r.stop) or None, grammar=self._grammar(r.grammar))
                 out.append(GenerateResult(text=res["choices"][0]["text"]))
             except (ValueError, RuntimeError) as exc:
                 out.append(GenerateResult(error=f"generation failed: {exc}"))
         self.calls += len(requests)
         return out
+
+    def _grammar(self, text: str | None):
+        """The compiled GBNF grammar (compiled once per text), or None."""
+        if text is None:
+            return None
+        cache = self.__dict__.setdefault("_grammars", {})
+        if text not in cache:
+            from llama_cpp import LlamaGrammar
+
+            # llama.cpp only parses a grammar when it builds the sampler, and
+            # llama-cpp-python then dereferences the NULL it returns for an
+            # invalid one (a segfault): build one here and check it first
+            vocab = self._C.llama_model_get_vocab(self.llm._model.model)
+            probe = self._C.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
+            if not probe:
+                raise PopulaceError("invalid GBNF grammar (llama.cpp could not parse it; "
+                                    "see its log above)")
+            self._C.llama_sampler_free(probe)
+            cache[text] = LlamaGrammar.from_string(text, verbose=False)
+        return cache[text]
 
     def close(self) -> None:
         self._stack.close()

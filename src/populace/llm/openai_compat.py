@@ -85,7 +85,8 @@ class OpenAIBackend:
                  api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8,
                  timeout: float = 120.0, max_retries: int = 5, backoff: float = 0.5,
                  top_logprobs: int = 20, check: bool = True, chat_template: str | None = None,
-                 bos_token: str = "", eos_token: str = ""):
+                 bos_token: str = "", eos_token: str = "",
+                 grammar_field: str | None = "grammar"):
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
             raise PopulaceError("give at least one --base-url")
@@ -98,6 +99,9 @@ class OpenAIBackend:
         self.max_retries = max(0, max_retries)
         self.backoff = backoff
         self.top_logprobs = top_logprobs
+        #: request field that carries a GBNF grammar: "grammar" (llama.cpp's server,
+        #: llama_cpp.server), "guided_grammar" (vLLM), or None to never send one
+        self.grammar_field = grammar_field
         self._rr = itertools.cycle(range(len(self.base_urls)))
         self._key_check: dict[tuple[str, ...], str] = {}
         self.chat_template = chat_template
@@ -354,6 +358,8 @@ class OpenAIBackend:
                  "messages": [{"role": m.role, "content": m.content} for m in r.messages]}
             if r.stop:
                 p["stop"] = list(r.stop)
+            if r.grammar is not None and self.grammar_field:
+                p[self.grammar_field] = r.grammar
             payloads.append(p)
         answers = _run(self._many("/chat/completions", payloads)) if payloads else []
         out = []

@@ -52,6 +52,7 @@ class MiningConfig:
     pii_llm: bool = True                 # ask the LLM for full names besides the regex rules
     pii_max_tokens: int = 80
     # every LLM stage
+    grammar: bool = True                 # hold persona/critic/qc/pii replies to their format (GBNF)
     max_attempts: int = 2                # one try + one corrective retry, then a recorded failure
     qc_max_tokens: int = 40
     clean_max_tokens: int = 512          # cap; each post gets about its own length + 16

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from populace.mining import grammars
 from populace.mining.config import MiningConfig
 from populace.mining.llm import Item, StageCaller
 from populace.mining.parse import CRITIC_KEYS, parse_critic
@@ -29,7 +30,7 @@ def critic(pers: pd.DataFrame, authors: pd.DataFrame, cleaned: pd.DataFrame,
     sel = authors.set_index("author_id").loc[pers["author_id"]].reset_index()
     ctx = context_texts(sel, cleaned, cfg.posts_budget)
     items = [Item(templates.messages("critic", posts=format_posts(*ctx[a]), persona=fence(p)),
-                  parse_critic, cfg.critic_max_tokens)
+                  parse_critic, cfg.critic_max_tokens, grammars.CRITIC if cfg.grammar else None)
              for a, p in zip(pers["author_id"], pers["persona"])]
     res = caller.run(items, advance)
     out = pers[["author_id"]].copy()

@@ -31,6 +31,7 @@ class Item:
     messages: tuple[Message, ...]
     parse: Callable[[str], Any]
     max_tokens: int
+    grammar: str | None = None  # GBNF the reply must follow (see mining/grammars.py)
 
 
 @dataclass
@@ -121,7 +122,8 @@ class StageCaller:
                     self.stats["retries"] += len(idx)
                 reqs = [GenerateRequest(messages=convo[i], max_tokens=items[i].max_tokens,
                                         temperature=0.0 if attempt == 0 else self.retry_temperature,
-                                        seed=self.seed, sample_index=attempt) for i in idx]
+                                        seed=self.seed, sample_index=attempt,
+                                        grammar=items[i].grammar) for i in idx]
                 res = self._generate(reqs)
                 todo = []
                 for i, g in zip(idx, res):

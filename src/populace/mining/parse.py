@@ -18,6 +18,8 @@ when the last attempt fails. Accepted formats:
             trailing "(Post 3)" reference is dropped from a quote, a quote is
             kept to its first 40 words, and a last quote cut off by the token
             limit (opened, never closed) is dropped when another quote exists.
+            A paragraph over ``max_words`` is cut after its last full sentence
+            within the limit (``trimmed``); it fails if that leaves < 15 words.
 ``pii``     a JSON object {"full_names": [...]}.
 """
 
@@ -173,9 +175,9 @@ def parse_persona(text: str, max_words: int = 100) -> dict:
         raise ParseError("the persona is empty (write NULL if the posts do not support one)")
     if persona.startswith("<") and persona.endswith(">"):
         raise ParseError("replace the placeholder <...> with the persona itself")
-    n = len(persona.split())
-    if n > max_words:
-        raise ParseError(f"the persona has {n} words; the limit is {max_words}")
+    persona, trimmed = trim_to_words(persona, max_words)
+    if persona is None:
+        raise ParseError(f"the persona has more than {max_words} words; the limit is {max_words}")
     if re.match(r"(i|my|we|our)\b", persona, re.IGNORECASE):
         raise ParseError("write the persona in the third person")
     ev = _EVIDENCE.search(text)
@@ -193,7 +195,29 @@ def parse_persona(text: str, max_words: int = 100) -> dict:
                 quotes.append(" ".join(q.split()[:MAX_QUOTE_WORDS]))
     if not quotes:
         raise ParseError('give at least one evidence quote as a line - "quote" after EVIDENCE:')
-    return {"persona": persona, "evidence": quotes}
+    return {"persona": persona, "evidence": quotes, "trimmed": trimmed}
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"\u201d')]*(?=\s|$)")
+MIN_TRIMMED_WORDS = 15  # a cut that leaves fewer words is a failure, not a persona
+
+
+def trim_to_words(text: str, max_words: int) -> tuple[str | None, bool]:
+    """(text, False) when it has at most ``max_words`` words; else the text cut after
+    its last full sentence within the limit, (cut, True), or (None, False) when
+    that leaves fewer than ``MIN_TRIMMED_WORDS`` words (small models run on past
+    the limit, often repeating themselves, so the first sentences are the persona)."""
+    if len(text.split()) <= max_words:
+        return text, False
+    best = None
+    for m in _SENTENCE_END.finditer(text):
+        head = text[:m.end()]
+        if len(head.split()) > max_words:
+            break
+        best = head
+    if best is None or len(best.split()) < min(MIN_TRIMMED_WORDS, max_words):
+        return None, False
+    return best.strip(), True
 
 
 def parse_pii_names(text: str) -> list[str]:

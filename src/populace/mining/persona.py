@@ -4,7 +4,8 @@ evidence quotes, or ``NULL`` when the posts do not support one.
 
 Output per author: ``persona`` (None for NULL or failure), ``evidence`` (list
 of quotes), ``evidence_support`` (share of quotes found in the shown posts,
-see ``parse.evidence_support``), ``status`` (``ok`` | ``null`` | ``failed``),
+see ``parse.evidence_support``), ``trimmed`` (the paragraph ran over
+``max_words`` and was cut at its last full sentence within the limit), ``status`` (``ok`` | ``null`` | ``failed``),
 ``error``, ``attempts``, ``raw`` (the last reply when it failed).
 One request per author plus at most ``max_attempts - 1`` retries.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from populace.mining import grammars
 from populace.mining.config import MiningConfig
 from populace.mining.llm import Item, StageCaller
 from populace.mining.parse import evidence_support, parse_persona
@@ -39,7 +41,8 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
     ctx = context_texts(authors, cleaned, cfg.posts_budget)
     items = [Item(templates.messages("persona", posts=format_posts(*ctx[a]),
                                      max_words=cfg.max_words),
-                  lambda s: parse_persona(s, cfg.max_words), cfg.persona_max_tokens)
+                  lambda s: parse_persona(s, cfg.max_words), cfg.persona_max_tokens,
+                  grammars.persona(cfg.max_words) if cfg.grammar else None)
              for a in authors["author_id"]]
     res = caller.run(items, advance)
     rows = []
@@ -50,9 +53,10 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
         rows.append({"author_id": a, "persona": v.get("persona") if status == "ok" else None,
                      "evidence": ev,
                      "evidence_support": evidence_support(ev, ctx[a][0]) if ev else float("nan"),
+                     "trimmed": bool(v.get("trimmed", False)) and status == "ok",
                      "status": status, "error": o.error, "attempts": o.attempts,
                      "raw": None if o.status == "ok" else o.raw})
-    cols = ["author_id", "persona", "evidence", "evidence_support", "status", "error",
+    cols = ["author_id", "persona", "evidence", "evidence_support", "trimmed", "status", "error",
             "attempts", "raw"]
     out = pd.DataFrame(rows, columns=cols)
     out["keep"] = out["status"] == "ok"

@@ -24,6 +24,7 @@ import re
 
 import pandas as pd
 
+from populace.mining import grammars
 from populace.mining.config import MiningConfig
 from populace.mining.llm import Item, StageCaller
 from populace.mining.parse import parse_pii_names
@@ -126,7 +127,8 @@ def pii(crit: pd.DataFrame, pers: pd.DataFrame, caller: StageCaller | None,
     joined = [p + "\n" + "\n".join(ev) for p, ev in zip(kept["persona"], kept["evidence"])]
     if cfg.pii_llm and caller is not None and len(kept):
         items = [Item(templates.messages("pii", text=fence(t)), parse_pii_names,
-                      cfg.pii_max_tokens) for t in joined]
+                      cfg.pii_max_tokens, grammars.PII if cfg.grammar else None)
+                 for t in joined]
         res = caller.run(items, advance)
     else:
         res = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from populace.llm.base import ChoiceRequest
+from populace.mining import grammars
 from populace.mining.config import MiningConfig
 from populace.mining.llm import Item, Outcome, StageCaller
 from populace.mining.parse import parse_qc
@@ -75,8 +76,8 @@ def qc(cleaned: pd.DataFrame, caller: StageCaller, templates: Templates, cfg: Mi
                 res[i] = Outcome(value=s, status="ok", attempts=1)
     todo = [i for i, o in enumerate(res) if o is None]
     if todo:
-        items = [Item(templates.messages("qc", post=fence(texts[i])), parse_qc, cfg.qc_max_tokens)
-                 for i in todo]
+        items = [Item(templates.messages("qc", post=fence(texts[i])), parse_qc, cfg.qc_max_tokens,
+                      grammars.QC if cfg.grammar else None) for i in todo]
         fallback = todo if cfg.qc_method == "probs" else []
         for i, o in zip(todo, caller.run(items, advance if not fallback else lambda n: None)):
             res[i] = o
