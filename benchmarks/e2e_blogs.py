@@ -17,8 +17,11 @@ and the report's path; saves the text to benchmarks/results/e2e_blogs[_smoke].tx
 
 Resumable: the run directory is benchmarks/out/e2e_blogs[_smoke]/; a rerun
 skips finished stages and answers every finished LLM call from its cache, so
-it can be stopped and restarted across sessions (run it under
-``flock /tmp/populace-cpu.lock`` on a shared machine).
+it can be stopped and restarted (run it under ``flock /tmp/populace-cpu.lock``
+on a shared machine). Across sessions on fresh machines: the full run loads
+benchmarks/state/e2e_blogs.<model>.calls.jsonl.gz (and mine_blogs.py's cheap
+state, whose mining requests are the same) into its cache first and saves its
+cache there when it ends or is stopped (SIGTERM/SIGINT); see benchmarks/_state.py.
 """
 
 from __future__ import annotations
@@ -31,11 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-BENCH_PROFILE = {"max_posts_per_author": 6, "max_post_words": 80, "clean_mode": "never",
-                 "qc_keep_quality": ["high", "medium"], "min_posts": 3,
-                 "critic_overall_min": 6, "critic_other_min": 5, "pii_llm": False,
-                 "persona_max_tokens": 200}
+# the ``cheap`` mining profile (populace.mining.config.PROFILES, as
+# benchmarks/mine_blogs.py, so the two share every mining call through the
+# committed state) with three changes: authors with >= 3 kept posts, critic
+# overall >= 6 and others >= 5, and PII by rules only
+BENCH_PROFILE = {"min_posts": 3, "critic_overall_min": 6, "critic_other_min": 5,
+                 "pii_llm": False}
 
 
 def config(args) -> dict:
@@ -50,6 +56,7 @@ def config(args) -> dict:
         "model": {"name": args.model or ("smollm2-135m" if smoke else "qwen2.5-1.5b"),
                   "n_ctx": 2048, "threads": args.threads},
         "mine": {"corpus": str(SHARED / "blogs"), "limit_authors": args.authors,
+                 "profile": "paper" if smoke else "cheap",
                  "settings": TEST_PROFILE if smoke else BENCH_PROFILE,
                  "fallback": "profiles" if smoke else "none"},
         "survey": {"instruments": ["ipip50", "cfcs12", "grit12", "fbps26"]},
@@ -126,9 +133,29 @@ def main(argv=None) -> int:
     from populace.config import parse_config
     from populace.pipeline import run_pipeline
 
+    import signal
+
+    import _state
+
     cfg = parse_config(config(args), origin="benchmarks/e2e_blogs.py")
+    cache = Path(cfg.dir) / "cache.sqlite"
+    state = None
+    if not args.smoke:
+        state = _state.STATE / f"e2e_blogs.{cfg.model.name}.calls.jsonl.gz"
+        Path(cfg.dir).mkdir(parents=True, exist_ok=True)
+        _state.load(cache, _state.STATE / f"mine_blogs.{cfg.model.name}.cheap.calls.jsonl.gz",
+                    state)
+
+    def stop(signum, frame):
+        raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
+
+    signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
-    res = run_pipeline(cfg, progress=True, log=lambda m: print(m, flush=True))
+    try:
+        res = run_pipeline(cfg, progress=True, log=lambda m: print(m, flush=True))
+    finally:
+        if state is not None:
+            _state.save(cache, state)
     secs = time.perf_counter() - t0
     m = res.run.manifest
     lines = [f"e2e_blogs{' --smoke' if args.smoke else ''}: model {cfg.model.name}, "

@@ -47,6 +47,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import _state  # noqa: E402
 PAPER_PASS = 0.72
 
 
@@ -162,22 +164,14 @@ def _log_invocation(run_dir: Path, rec: dict) -> None:
 
 
 def load_state(run_dir: Path, state: Path) -> None:
-    from populace.llm.cache import CallCache
-
-    if state.exists():
-        with CallCache(run_dir / "cache.sqlite") as c:
-            print(f"loaded {c.import_jsonl(state)} cached calls from {state}", flush=True)
+    _state.load(run_dir / "cache.sqlite", state)
 
 
 def save_state(run_dir: Path, state: Path, cfg) -> None:
-    from populace.llm.cache import CallCache
-
     if cfg.clean_mode != "never":
         print(f"state not saved: with clean_mode={cfg.clean_mode} the cache holds cleaned posts")
         return
-    if (run_dir / "cache.sqlite").exists():
-        with CallCache(run_dir / "cache.sqlite") as c:
-            print(f"saved {c.export_jsonl(state)} cached calls to {state}", flush=True)
+    _state.save(run_dir / "cache.sqlite", state)
 
 
 def write_review(run_dir: Path) -> Path:

@@ -9,8 +9,9 @@ Groups and references (../shared/data):
   (justifiability of a bribe, 1-10) of the region's countries (every wave in the
   data; docs/data.md lists countries and waves), unweighted.
 
-Sets of --n personas from the pool (real blog authors' post excerpts, as in
-target_retrieval.py):
+Sets of --n personas from the pool (with --personas FILE, personas mined from
+real bloggers by benchmarks/mine_blogs.py; without it, real blog authors' post
+excerpts, as in target_retrieval.py):
   (a) random   n personas drawn at random from the pool (seeded);
   (b) retrieved the top-n by cosine similarity to the group query (no revision);
   (c) revised  the top-k (k = n // 2) retrieved and revised into n members of
@@ -34,7 +35,8 @@ beats (a) "beyond the intervals" when the bootstrap interval of the
 difference (a) - (c) lies above 0.
 
 Resumable: every LLM call (revision and survey) is in
-benchmarks/out/target_groups.<model>/cache.sqlite. Run under the CPU lock:
+benchmarks/out/target_groups.<model>/cache.sqlite, saved to benchmarks/state/
+for the next session (benchmarks/_state.py). Run under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_groups.py --n 20
 """
@@ -166,23 +168,30 @@ def main(argv=None) -> int:
     ap.add_argument("--boot", type=int, default=500)
     ap.add_argument("--max-words", type=int, default=60, help="length limit of a revision")
     ap.add_argument("--groups", nargs="*", default=None, help="subset of group indexes 0-3")
+    ap.add_argument("--personas", type=Path, default=None,
+                    help="personas.parquet of a mining run (default: post excerpts)")
     a = ap.parse_args(argv)
     from populace.llm import load_backend
     from populace.run import Run
     from populace.target import load_embedder, target
-    from target_retrieval import excerpts
+    import _state
+    from target_retrieval import excerpts, mined
 
     t0 = time.time()
-    run_dir = ROOT / "benchmarks" / "out" / f"target_groups.{a.model}"
+    tag = f"{a.model}{'.mined' if a.personas else ''}"
+    run_dir = ROOT / "benchmarks" / "out" / f"target_groups.{tag}"
     run = Run(run_dir)
-    pool = excerpts(a.authors, 80)
+    state = _state.STATE / f"target_groups.{tag}.calls.jsonl.gz"
+    _state.load(run.cache_path, state)
+    pool = mined(a.personas) if a.personas else excerpts(a.authors, 80)
+    what = (f"personas mined from {len(pool)} real bloggers" if a.personas
+            else f"post excerpts of {len(pool)} real blog authors")
     run.write_table("personas.parquet", pool)
     emb = load_embedder("minilm")
     rng = np.random.default_rng(a.seed)
     backend, info = load_backend(a.model, n_threads=2)
     lines = [f"target_groups: n = {a.n} personas per set, LLM {a.model} (revision and survey, "
-             f"mode expected), embedder minilm, pool = post excerpts of {len(pool)} real blog "
-             "authors", "score = mean over items of TV (all items) | W1 on [0,1]-scaled codes "
+             f"mode expected), embedder minilm, pool = {what}", "score = mean over items of TV (all items) | W1 on [0,1]-scaled codes "
              "(ordinal items); lower is better; [95% bootstrap interval over personas]", ""]
     header = (f"{'group':<30}{'set':<14}{'TV':>7} {'interval':<17}{'W1':>7} {'interval':<17}")
     lines.append(header)
@@ -238,11 +247,13 @@ def main(argv=None) -> int:
             print("\n".join(lines[-4:]), flush=True)
     finally:
         backend.close()
+        _state.save(run.cache_path, state)
     lines += ["", "target: (c) better than (a) on every group beyond the intervals"] + verdicts
     lines.append(f"wall time {time.time() - t0:.0f} s")
     text = "\n".join(lines)
     print(text)
-    tag = "" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick"
+    tag = ("" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick") + (
+        ".mined" if a.personas else "")
     (ROOT / "benchmarks" / "results" / f"target_groups{tag}.txt").write_text(text + "\n")
     return 0
 

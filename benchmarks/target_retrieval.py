@@ -1,12 +1,12 @@
 """Retrieval quality of the base vs the fine-tuned embedder on real blog authors.
 
-Pool: the first --authors bloggers of the Blog Authorship Corpus
-(../shared/data/blogs, Schler et al. 2006). The personas are **post excerpts**,
-not mined personas: mining with the small models available here yields almost
-no personas (benchmarks/results/mine_blogs.txt: 0 personas of 4 authors with
-Qwen2.5-1.5B; SmolLM2 is weaker still), so each author's text is the first
---excerpt-words words of their first-person posts of >= 30 words. The results
-say so in their first line.
+Pool: with --personas FILE, the personas mined from real bloggers of the Blog
+Authorship Corpus (../shared/data/blogs, Schler et al. 2006) by
+benchmarks/mine_blogs.py (its RUN/personas.parquet, which carries each
+author's gender, age and topic). Without it, the first --authors bloggers'
+**post excerpts** stand in for personas (the first --excerpt-words words of
+their first-person posts of >= 30 words). The results say which in their
+first line.
 
 Queries:
 - held out by persona: the authors are split in two halves (seeded); the
@@ -23,8 +23,9 @@ out of min(10, #relevant)) and MRR (1 / rank of the first relevant author), for
 the base and the fine-tuned embedder side by side, with a paired bootstrap
 interval (1,000 resamples of the queries) of the difference.
 
-Resumable: the run directory benchmarks/out/target_retrieval.<model>/ keeps the
-call cache; a rerun repeats no finished LLM call. Run it under the CPU lock:
+Resumable: the run directory benchmarks/out/target_retrieval.<model>[.mined]/ keeps
+the call cache; a rerun repeats no finished LLM call, and the calls are saved to
+benchmarks/state/ (see benchmarks/_state.py) for the next session. Run it under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_retrieval.py --authors 80
 """
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 BLOGS = ROOT.parent / "shared" / "data" / "blogs"
 FIRST = re.compile(r"\b(i|me|my|i'm|i've)\b", re.IGNORECASE)
 
@@ -64,6 +66,17 @@ def excerpts(authors: int, words: int) -> pd.DataFrame:
                          "gender": first["gender"], "age": int(first["age"]),
                          "topic": first["topic"]})
     return pd.DataFrame(rows)
+
+
+def mined(path: Path) -> pd.DataFrame:
+    """The mined personas of a mining run, with their author's metadata."""
+    p = pd.read_parquet(path)
+    missing = {"persona_id", "persona", "gender", "age", "topic"} - set(p.columns)
+    if missing:
+        raise SystemExit(f"{path} lacks columns {sorted(missing)}")
+    p = p.dropna(subset=["persona"]).copy()
+    p["age"] = p["age"].astype(int)
+    return p[["persona_id", "persona", "gender", "age", "topic"]].reset_index(drop=True)
 
 
 def metadata_queries(pool: pd.DataFrame) -> list[tuple[str, set]]:
@@ -116,6 +129,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--personas", type=Path, default=None,
+                    help="personas.parquet of a mining run (default: post excerpts)")
     a = ap.parse_args(argv)
     if not BLOGS.exists():
         print(f"needs the Blog Authorship Corpus in {BLOGS}")
@@ -129,9 +144,17 @@ def main(argv=None) -> int:
     from populace.target.train import train_embedder
 
     t0 = time.time()
-    run_dir = Path(a.out or ROOT / "benchmarks" / "out" / f"target_retrieval.{a.model}")
+    import _state
+
+    tag = f"{a.model}{'.mined' if a.personas else ''}"
+    run_dir = Path(a.out or ROOT / "benchmarks" / "out" / f"target_retrieval.{tag}")
     run = Run(run_dir)
-    pool = excerpts(a.authors, a.excerpt_words)
+    state = _state.STATE / f"target_retrieval.{tag}.calls.jsonl.gz"
+    _state.load(run.cache_path, state)
+    pool = mined(a.personas) if a.personas else excerpts(a.authors, a.excerpt_words)
+    what = (f"personas mined by benchmarks/mine_blogs.py from {len(pool)} real authors"
+            if a.personas else f"blog post excerpts of {len(pool)} real authors, not mined "
+            "personas")
     run.write_table("personas.parquet", pool)
     ids, texts = pool["persona_id"].tolist(), pool["persona"].tolist()
     rng = np.random.default_rng(a.seed)
@@ -151,13 +174,13 @@ def main(argv=None) -> int:
         cache.close()
     finally:
         backend.close()
+        _state.save(run.cache_path, state)
     held = [(q, {p}) for q, p, ok in zip(tq["query"], tq["persona_id"], tq["ok"]) if ok]
     meta = metadata_queries(pool)
     base, tuned = load_embedder(a.base), load_embedder(str(model_dir))
     folder = run_dir / "embeddings"
     lines = [
-        "target_retrieval: base vs fine-tuned embedder (personas = blog post excerpts of "
-        f"{len(ids)} real authors, not mined personas)",
+        f"target_retrieval: base vs fine-tuned embedder (pool = {what})",
         f"LLM {a.model} for queries and the negative check; base {a.base}; "
         f"fine-tuned on {len(train_ids)} training authors' queries: {rec['examples']} examples, "
         f"{rec['negatives_kept']} of {rec['negatives_checked']} negatives kept "
@@ -186,7 +209,8 @@ def main(argv=None) -> int:
                  f"{rec['llm_calls']} training, cached {rec['cache_hits']})")
     text = "\n".join(lines)
     print(text)
-    res = ROOT / "benchmarks" / "results" / "target_retrieval.txt"
+    res = ROOT / "benchmarks" / "results" / (
+        "target_retrieval.txt" if a.model == "qwen2.5-1.5b" else f"target_retrieval.{a.model}.txt")
     res.write_text(text + "\n")
     return 0
 

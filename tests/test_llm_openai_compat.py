@@ -67,6 +67,36 @@ def test_real_server_choice_probs_and_generate(llama_server):
     assert g.ok and isinstance(g.text, str)
 
 
+def test_real_server_enforces_a_grammar(llama_server):
+    """The grammar goes to llama_cpp.server as its ``grammar`` field: the critic's
+    reply always parses (SmolLM2 alone wrote digit lists, see the fixtures)."""
+    from populace.mining import Templates, grammars
+    from populace.mining.parse import parse_critic
+    from populace.mining.prompts import fence, format_posts
+
+    b = OpenAIBackend(llama_server, "smollm2-135m", concurrency=1)
+    msgs = Templates.load().messages(
+        "critic", posts=format_posts(["I walked my dog and I wrote my thesis today."],
+                                     ["2004-05-01"]), persona=fence("She is a student."))
+    g = b.generate([GenerateRequest(msgs, max_tokens=60, grammar=grammars.CRITIC)])[0]
+    assert g.ok, g.error
+    assert set(parse_critic(g.text)) == {"hallucination", "coverage", "conciseness",
+                                         "relevance", "overall"}
+    # the field name is configurable (vLLM: guided_grammar); None never sends one
+    sent = []
+
+    async def capture(path, payloads):
+        sent.extend(payloads)
+        return [({"choices": [{"message": {"content": "{}"}}]}, None) for _ in payloads]
+
+    b._many = capture
+    for field in ("guided_grammar", None):
+        b.grammar_field = field
+        b.generate([GenerateRequest(msgs, max_tokens=8, grammar=grammars.CRITIC)])
+    assert sent[0]["guided_grammar"] == grammars.CRITIC and "grammar" not in sent[0]
+    assert "guided_grammar" not in sent[1] and "grammar" not in sent[1]
+
+
 def test_real_server_agrees_with_in_process(llama_server):
     from populace.llm.llamacpp import LlamaCppBackend
 

@@ -28,6 +28,15 @@ def test_mining_config_from_settings():
         S.mining_config(_cfg(settings={"min_posts": 9, "max_posts_per_author": 3}))
 
 
+def test_mining_profile_with_settings_over_it():
+    mc = S.mining_config(_cfg(profile="cheap", settings={"min_posts": 3}))
+    assert mc.profile == "cheap" and mc.qc_method == "probs" and mc.max_post_words == 80
+    assert mc.min_posts == 3 and mc.clean_mode == "never"
+    assert S.mining_config(_cfg()).profile == "paper"
+    with pytest.raises(PopulaceError, match="unknown profile"):
+        S.mining_config(_cfg(profile="fast"))
+
+
 def test_outputs_cover_every_stage():
     cfg = _cfg()
     from populace.pipeline import STAGES

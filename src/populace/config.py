@@ -54,7 +54,8 @@ class MineConfig(_Section):
     date_column: Optional[str] = None
     limit_authors: Optional[int] = Field(None, ge=1)
     prompts: Optional[str] = None           # folder overriding mining prompt templates
-    settings: dict = {}                     # any populace.mining.MiningConfig field
+    profile: str = "paper"                  # named mining profile (paper, cheap) settings start from
+    settings: dict = {}                     # any populace.mining.MiningConfig field (overrides)
     # when mining keeps fewer than 2 personas: "none" stops with an error; "profiles"
     # builds rule-based profile personas (author metadata + an excerpt of their own
     # posts, no LLM) from the same authors, recorded as persona_source = "profiles"

@@ -18,17 +18,23 @@ STAGE_VERSION = 1   # bump when a stage's outputs change meaning (invalidates ol
 
 
 def mining_config(cfg):
-    """populace.mining.MiningConfig from ``[mine.settings]`` (unknown keys are errors)."""
+    """populace.mining.MiningConfig: profile ``[mine] profile`` with ``[mine.settings]``
+    over it (unknown keys are errors)."""
     from populace.mining import MiningConfig
+    from populace.mining.config import PROFILES
 
     known = {f.name for f in dataclasses.fields(MiningConfig)}
     bad = sorted(set(cfg.mine.settings) - known)
     if bad:
         raise PopulaceError(f"mine.settings: unknown setting(s) {', '.join(bad)}; known: "
                             f"{', '.join(sorted(known - {'extra'}))} (docs/mining.md)")
-    settings = {"context_tokens": cfg.model.n_ctx, **cfg.mine.settings}
+    if cfg.mine.profile not in PROFILES:
+        raise PopulaceError(f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
+                            f"{', '.join(PROFILES)}")
+    settings = {"context_tokens": cfg.model.n_ctx, **PROFILES[cfg.mine.profile],
+                **cfg.mine.settings}
     try:
-        return MiningConfig(**settings)
+        return MiningConfig.from_profile(cfg.mine.profile, **settings)
     except TypeError as exc:
         raise PopulaceError(f"mine.settings: {exc}") from None
 
