@@ -19,7 +19,7 @@ excerpts, as in target_retrieval.py):
 Each set is surveyed by the LLM (``populace.survey``, mode ``expected``: the
 option probabilities of each persona and item are kept).
 
-Metrics, per item on marginals (so blanks are handled per item: a human who
+Metrics (populace.evaluate.marginals), per item on marginals (so blanks are handled per item: a human who
 skipped Q12 still counts for Q1; YRBS skip patterns leave whole rows
 incomplete, which item-space metrics would drop):
 - TV: total-variation distance between the synthetic option distribution (mean
@@ -50,6 +50,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from populace.evaluate import marginals
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -94,8 +96,7 @@ def reference_marginals(kind, region, ins):
         x = t.items[it.id].to_numpy(float)
         ok = ~np.isnan(x)
         x, w = x[ok], w_all[ok]
-        shares = np.array([w[x == c].sum() for c in codes]) / w.sum()
-        out[it.id] = (codes, shares, x, w)
+        out[it.id] = (codes, marginals.shares(x, codes, w), x, w)
     return out, len(t)
 
 
@@ -105,41 +106,12 @@ def option_codes(ins, it):
     return list(option_keys(ins, it)[1])
 
 
-def distances(p, q, codes, nominal):
-    tv = 0.5 * float(np.abs(p - q).sum())
-    if nominal:
-        return tv, None
-    span = (codes.max() - codes.min()) or 1.0
-    cp, cq = np.cumsum(p), np.cumsum(q)
-    w1 = float(np.sum(np.abs(cp - cq)[:-1] * np.diff(codes)) / span)
-    return tv, w1
-
-
-def score(dists_by_item):
-    tv = np.mean([d[0] for d in dists_by_item.values()])
-    w1s = [d[1] for d in dists_by_item.values() if d[1] is not None]
-    return float(tv), (float(np.mean(w1s)) if w1s else float("nan"))
-
-
 def set_score(probs, refs, rows=None):
-    """probs: {item: (n_personas, n_options) array}; rows: bootstrap row choice."""
-    d = {}
-    for item, (codes, shares, _, _) in refs.items():
-        p = probs[item] if rows is None else probs[item][rows]
-        d[item] = distances(p.mean(0), shares, codes, item in NOMINAL)
-    return score(d)
+    return marginals.set_score(probs, refs, NOMINAL, rows)
 
 
 def noise_floor(refs, n, rng, repeats=200):
-    vals = []
-    for _ in range(repeats):
-        d = {}
-        for item, (codes, shares, x, w) in refs.items():
-            pick = x[rng.choice(len(x), size=n, p=w / w.sum())]
-            emp = np.array([(pick == c).mean() for c in codes])
-            d[item] = distances(emp, shares, codes, item in NOMINAL)
-        vals.append(score(d))
-    return np.array(vals).mean(0)
+    return marginals.noise_floor(refs, NOMINAL, n, rng, repeats)
 
 
 def survey_probs(personas, instruments, backend, cache):
