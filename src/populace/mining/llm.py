@@ -1,5 +1,5 @@
 """Calling the model for a stage: batches, strict parsing, one corrective retry,
-recorded failures, and per-stage counts of calls and tokens.
+recorded failures (``populace.llm.retry``), and per-stage counts of calls and tokens.
 
 Each request goes through the run's call cache (``CachedBackend``), committed
 per batch of ``batch_size``, so a killed stage loses at most one batch. An
@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from populace.llm.base import ChoiceRequest, ChoiceResult, GenerateRequest, Message
+from populace.llm.retry import RAW_KEEP, Prompt, generate_parsed  # noqa: F401
 from populace.mining.parse import ParseError
-
-RAW_KEEP = 2000  # characters of a failed reply kept in the stage table
 
 
 @dataclass
@@ -111,39 +110,17 @@ class StageCaller:
 
     def run(self, items: Sequence[Item], advance: Callable[[int], None] = lambda n: None
             ) -> list[Outcome]:
-        out = [Outcome() for _ in items]
-        for start in range(0, len(items), self.batch_size):
-            idx = list(range(start, min(start + self.batch_size, len(items))))
-            convo = {i: items[i].messages for i in idx}
-            for attempt in range(self.max_attempts):
-                if not idx:
-                    break
-                if attempt:
-                    self.stats["retries"] += len(idx)
-                reqs = [GenerateRequest(messages=convo[i], max_tokens=items[i].max_tokens,
-                                        temperature=0.0 if attempt == 0 else self.retry_temperature,
-                                        seed=self.seed, sample_index=attempt,
-                                        grammar=items[i].grammar) for i in idx]
-                res = self._generate(reqs)
-                todo = []
-                for i, g in zip(idx, res):
-                    o = out[i]
-                    o.attempts = attempt + 1
-                    if not g.ok:
-                        o.error, o.raw = g.error, None
-                        todo.append(i)
-                        continue
-                    o.raw = (g.text or "")[:RAW_KEEP]
-                    try:
-                        o.value, o.status, o.error = items[i].parse(g.text or ""), "ok", None
-                    except ParseError as exc:
-                        o.error = str(exc)
-                        todo.append(i)
-                        convo[i] = items[i].messages + (
-                            Message("assistant", (g.text or "")[:RAW_KEEP]),
-                            Message("user", f"Your reply could not be used: {exc}. Do the task "
-                                    "again and reply exactly in the required format."))
-                idx = todo
-            self.stats["failures"] += len(idx)
-            advance(len(range(start, min(start + self.batch_size, len(items)))))
-        return out
+        """Generate and parse each item (``populace.llm.retry.generate_parsed``:
+        batches, one corrective retry, recorded failures)."""
+        def retried(n):
+            self.stats["retries"] += n
+
+        res = generate_parsed(
+            self._generate, [Prompt(it.messages, it.parse, it.max_tokens, grammar=it.grammar)
+                             for it in items],
+            parse_error=ParseError, seed=self.seed, max_attempts=self.max_attempts,
+            batch_size=self.batch_size, retry_temperature=self.retry_temperature,
+            advance=advance, on_retry=retried)
+        self.stats["failures"] += sum(not r.ok for r in res)
+        return [Outcome(value=r.value, status="ok" if r.ok else "failed", error=r.error,
+                        attempts=r.attempts, raw=r.raw) for r in res]
