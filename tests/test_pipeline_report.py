@@ -62,3 +62,18 @@ def test_renders_in_headless_chromium(run_dir, tmp_path):
     colours = np.unique(flat[:: 37], axis=0)
     assert len(colours) > 200
     assert (flat.mean(axis=1) < 128).mean() > 0.005   # dark text and lines
+
+
+def test_stage_table_names_report_and_export():
+    from populace.pipeline.report import _stage_rows
+
+    m = {"config": {"run": {}}, "stages": {
+        "mine": {"rows_in": 191, "rows_out": 5, "seconds": 2.0},
+        "report": {"rows_in": None, "rows_out": 12, "seconds": 6.5},   # an earlier run's
+        "export": {"rows_in": 2, "rows_out": 2, "seconds": 0.2}}}
+    rows = _stage_rows(m)
+    assert [r[0] for r in rows] == ["mine", "report", "export"]
+    assert rows[1][4] == "writing this report" and rows[2][4] == "runs after this report"
+    assert rows[0][:3] == ["mine", 191, 5]
+    # a report of a run that ``populace run`` did not make lists only its stages
+    assert [r[0] for r in _stage_rows({"stages": {"mine": {}}})] == ["mine"]

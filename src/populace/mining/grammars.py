@@ -16,7 +16,9 @@ backend that ignores grammars costs retries, not wrong values.
              paragraph at its last full sentence within ``max_words``.
 ``critic``   the JSON object of five integer scores 1-10, in the prompt's order.
 ``qc``       {"quality": "high"|"medium"|"low", "harmful": "yes"|"no"}.
-``pii``      {"full_names": [up to 10 strings]}.
+``pii``      {"full_names": [...]}: at most 5 names, each two to four capitalised
+             words (a full name; a first name alone is not PII here), so a
+             reply cannot run past its token limit listing junk.
 """
 
 from __future__ import annotations
@@ -46,5 +48,6 @@ CRITIC = ("root ::= \"{\" " + ' ", " '.join(f'"\\"{k}\\": " n' for k in CRITIC_K
 QC = ('root ::= "{\\"quality\\": \\"" ("high" | "medium" | "low") '
       '"\\", \\"harmful\\": \\"" ("yes" | "no") "\\"}"\n')
 
-PII = ('root ::= "{\\"full_names\\": [" ( name ( ", " name ){0,9} )? "]}"\n'
-       'name ::= "\\"" [^"\\n\\\\]{2,60} "\\""\n')
+PII = ('root ::= "{\\"full_names\\": [" ( name ( ", " name ){0,4} )? "]}"\n'
+       'name ::= "\\"" word ( " " word ){1,3} "\\""\n'
+       "word ::= [A-Z] [a-zA-Z'.-]{1,20}\n")

@@ -54,12 +54,22 @@ def _f(v, nd=4):
     return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{nd}f}"
 
 
+#: pipeline stages that run when (or after) the report is written, so the
+#: manifest cannot hold their record yet
+_LATE = {"report": "writing this report", "export": "runs after this report"}
+
+
 def _stage_rows(manifest: dict) -> list[list]:
     rows = []
-    for name, rec in manifest.get("stages", {}).items():
+    stages = manifest.get("stages", {})
+    for name, rec in stages.items():
+        if name in _LATE:
+            continue  # an earlier run's record; this run's comes after the report
         rows.append([name, "" if rec.get("rows_in") is None else rec["rows_in"],
                      "" if rec.get("rows_out") is None else rec["rows_out"],
                      rec.get("seconds", ""), rec.get("status_note", rec.get("status", ""))])
+    if "run" in manifest.get("config", {}):  # written by ``populace run``: name the last two
+        rows += [[name, "", "", "", note] for name, note in _LATE.items()]
     return rows
 
 
