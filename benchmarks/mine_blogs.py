@@ -126,6 +126,12 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
       f"{(crit['status'] != 'ok').sum()}")
     p(f"critic pass rate: {rate:.0%} of scored personas ({int(scored['critic_pass'].sum())}/"
       f"{len(scored)}); the paper reports about {PAPER_PASS:.0%}")
+    if "rules_pass" in scored:
+        nums = scored["rule_unsupported_numbers"].map(len) > 0
+        p(f"grounding rules: {int(scored['rules_pass'].sum())}/{len(scored)} pass (numbers absent "
+          f"from the posts in {int(nums.sum())}, evidence found < 50% in "
+          f"{int((~scored['rule_evidence_ok']).sum())}); kept (critic and rules): "
+          f"{int(scored['keep'].sum())}/{len(scored)}")
     if len(scored):
         p("mean scores: " + ", ".join(f"{k} {scored[f'critic_{k}'].astype(float).mean():.1f}"
                                       for k in CRITIC_KEYS))
@@ -133,22 +139,31 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
     sample = crit.merge(pers[["author_id", "persona", "evidence_support"]], on="author_id")
     for _, r in sample.head(5).iterrows():
         s = ", ".join(f"{k[:4]} {r[f'critic_{k}']}" for k in CRITIC_KEYS)
-        p(f"- author {r['author_id']} [{'PASS' if r['critic_pass'] else 'fail'}; {s}; "
-          f"evidence found {r['evidence_support']:.0%}]")
+        rules = ("" if "rules_pass" not in r else
+                 f"; rules {'pass' if r['rules_pass'] else 'fail'}"
+                 + (f" (numbers not in posts: {', '.join(r['rule_unsupported_numbers'])})"
+                    if len(r["rule_unsupported_numbers"]) else ""))
+        p(f"- author {r['author_id']} [critic {'PASS' if r['critic_pass'] else 'fail'}; {s}; "
+          f"evidence found {r['evidence_support']:.0%}{rules}]")
         p(f"  {r['persona']}")
     if labels is not None and labels.exists():
         lab = pd.read_csv(labels, dtype={"author_id": str})
-        m = lab.merge(scored[["author_id", "critic_pass"]], on="author_id")
+        cols = ["author_id", "critic_pass"] + (["keep"] if "rules_pass" in scored else [])
+        m = lab.merge(scored[cols], on="author_id")
         if len(m):
             mine_ = (m["your_label"].str.strip().str.lower() == "pass").astype(int)
-            crit_ = m["critic_pass"].astype(int)
-            p(f"\ncritic keep decision vs. my labels ({labels.parent.name}/{labels.name}): "
-              f"{len(m)} personas; I pass {int(mine_.sum())}, the critic passes "
-              f"{int(crit_.sum())}; agreement {(mine_ == crit_).mean():.0%}, "
-              f"Cohen's kappa {kappa(mine_, crit_):.2f}")
-            p("  both pass {}, both fail {}, only I pass {}, only the critic passes {}".format(
-                int(((mine_ == 1) & (crit_ == 1)).sum()), int(((mine_ == 0) & (crit_ == 0)).sum()),
-                int(((mine_ == 1) & (crit_ == 0)).sum()), int(((mine_ == 0) & (crit_ == 1)).sum())))
+            p(f"\nkeep decisions vs. my labels ({labels.parent.name}/{labels.name}): "
+              f"{len(m)} personas, I pass {int(mine_.sum())}")
+            for col, name in (("critic_pass", "critic alone"), ("keep", "critic + rules")):
+                if col not in m:
+                    continue
+                crit_ = m[col].astype(int)
+                p(f"  {name}: passes {int(crit_.sum())}; agreement {(mine_ == crit_).mean():.0%}, "
+                  f"Cohen's kappa {kappa(mine_, crit_):.2f}; both pass "
+                  f"{int(((mine_ == 1) & (crit_ == 1)).sum())}, both fail "
+                  f"{int(((mine_ == 0) & (crit_ == 0)).sum())}, only I pass "
+                  f"{int(((mine_ == 1) & (crit_ == 0)).sum())}, only it passes "
+                  f"{int(((mine_ == 0) & (crit_ == 1)).sum())}")
 
 
 def _invocations(run_dir: Path) -> list[dict]:

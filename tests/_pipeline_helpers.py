@@ -43,7 +43,7 @@ def config_dict(run_dir: Path, ext: Path, **align) -> dict:
                               "min_tokens": 20, "clean_mode": "never",
                               "qc_keep_quality": ["high", "medium", "low"],
                               "qc_require_harmless": False, "critic_overall_min": 0,
-                              "critic_other_min": 0, "pii_llm": False, "max_attempts": 2,
+                              "critic_other_min": 0, "grounding_rules": False, "pii_llm": False, "max_attempts": 2,
                               "persona_max_tokens": 96, "max_words": 80,
                               "critic_max_tokens": 48, "qc_max_tokens": 16}},
         "survey": {"instruments": ["bfi25", "cfcs12", "fbps26"]},

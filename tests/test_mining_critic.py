@@ -39,3 +39,32 @@ def test_thresholds():
     out = critic(pers(authors["author_id"].iloc[0]), authors, cleaned,
                  StageCaller(Scripted(scores=8), "critic"), Templates.load(), cfg)
     assert out["critic_pass"].tolist() == [True] and out["critic_overall"].tolist() == [8]
+
+
+def test_grounding_rules_drop_invented_numbers_and_unfound_evidence():
+    from populace.mining.critic import unsupported_numbers
+
+    posts = ["I turned 23 last week and my 2 cats hate the new flat.", "Work was long."]
+    assert unsupported_numbers("She is a 30-year-old with 2 cats, aged 23.", posts) == ["30"]
+    assert unsupported_numbers("He likes tea.", posts) == []
+    assert unsupported_numbers("She has 3 cats.", ["I have 33 cats"]) == ["3"]  # whole numbers
+
+    authors = pd.DataFrame({"author_id": ["a", "b", "c"], "keep": [True] * 3,
+                            "context_post_ids": [["p1"], ["p1"], ["p1"]]})
+    cleaned = pd.DataFrame({"post_id": ["p1"], "author_id": ["a"], "date": ["2004-01-01"],
+                            "text": [posts[0]]})
+    pers = pd.DataFrame({"author_id": ["a", "b", "c"], "keep": [True] * 3,
+                         "persona": ["She is 23 and has 2 cats.", "She is a 30-year-old nurse.",
+                                     "She has cats."],
+                         "evidence_support": [1.0, 1.0, 0.0]})
+    cfg = tiny_config(critic_overall_min=0, critic_other_min=0)
+    caller = StageCaller(Scripted(scores=9), "critic", max_attempts=1)
+    out = critic(pers, authors, cleaned, caller, Templates.load(), cfg).set_index("author_id")
+    assert out["critic_pass"].all()                       # the scripted critic passes all three
+    assert out["rules_pass"].tolist() == [True, False, False]
+    assert out.loc["b", "rule_unsupported_numbers"] == ["30"]
+    assert not out.loc["c", "rule_evidence_ok"]
+    assert out["keep"].tolist() == [True, False, False]
+    off = critic(pers, authors, cleaned, caller, Templates.load(),
+                 tiny_config(critic_overall_min=0, critic_other_min=0, grounding_rules=False))
+    assert off["keep"].all()

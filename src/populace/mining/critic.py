@@ -4,9 +4,23 @@ scores each persona against the posts it was written from on hallucination
 1-10. Kept (``critic_pass``): overall >= ``critic_overall_min`` (8) and every
 other score >= ``critic_other_min`` (7). A reply that does not parse is retried
 once, then recorded as ``failed`` and the persona is dropped.
+
+Grounding rules (``grounding_rules``, default on; no LLM), applied beside the
+critic because a small critic passes invented facts (Qwen2.5-1.5B gave 10/10 to
+personas that invented "a 30-year-old software developer"):
+
+- numbers: every number in the persona ("30-year-old", "3 kids") must occur in
+  the posts it was written from (``rule_unsupported_numbers`` lists the others);
+- evidence: at least ``min_evidence_support`` (0.5) of its evidence quotes must
+  be found in those posts (``parse.evidence_support``).
+
+``critic_pass`` is the critic's verdict alone (what the paper's ~72% measures),
+``rules_pass`` the rules', and ``keep`` both.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
@@ -21,6 +35,16 @@ from populace.mining.prompts import Templates, fence, format_posts
 def passes(scores: dict, cfg: MiningConfig) -> bool:
     return (scores["overall"] >= cfg.critic_overall_min
             and all(scores[k] >= cfg.critic_other_min for k in CRITIC_KEYS if k != "overall"))
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def unsupported_numbers(persona: str, posts: list[str]) -> list[str]:
+    """Numbers in ``persona`` that occur in none of ``posts`` (as whole numbers)."""
+    text = " ".join(posts)
+    return sorted({n for n in _NUMBER.findall(persona or "")
+                   if not re.search(rf"(?<!\d){re.escape(n)}(?!\d)", text)}, key=int)
 
 
 def critic(pers: pd.DataFrame, authors: pd.DataFrame, cleaned: pd.DataFrame,
@@ -42,5 +66,12 @@ def critic(pers: pd.DataFrame, authors: pd.DataFrame, cleaned: pd.DataFrame,
     out["attempts"] = [o.attempts for o in res]
     out["raw"] = [o.raw for o in res]
     out["critic_pass"] = [o.status == "ok" and passes(o.value, cfg) for o in res]
-    out["keep"] = out["critic_pass"]
+    nums = [unsupported_numbers(p, ctx[a][0]) for a, p in zip(pers["author_id"], pers["persona"])]
+    support = (pers["evidence_support"].astype(float) if "evidence_support" in pers
+               else pd.Series([float("nan")] * len(pers)))
+    out["rule_unsupported_numbers"] = nums
+    out["rule_evidence_ok"] = [bool(s >= cfg.min_evidence_support) for s in support.fillna(0.0)]
+    out["rules_pass"] = [(not n and e) or not cfg.grounding_rules
+                         for n, e in zip(nums, out["rule_evidence_ok"])]
+    out["keep"] = out["critic_pass"] & out["rules_pass"]
     return out

@@ -8,7 +8,7 @@ Stages and their tables (``RUN/...``)::
   qc          mining/qc.parquet          LLM quality + harmlessness
   group       mining/group.parquet       authors with >= min_posts kept posts, context posts
   persona     mining/persona.parquet     LLM persona (or NULL) + evidence
-  critic      mining/critic.parquet      LLM scores, pass/fail
+  critic      mining/critic.parquet      LLM scores, pass/fail, grounding rules
   pii         mining/pii.parquet         PII rewrite -> personas.parquet
 
 Resume: each stage's record in ``manifest.json`` carries a key (hash of the
@@ -65,8 +65,9 @@ def build_personas(run: Run) -> pd.DataFrame:
     crit = run.read_table(TABLES["critic"])
     pers = run.read_table(TABLES["persona"])[["author_id", "evidence_support"]]
     grp = run.read_table(TABLES["group"]).drop(columns=["keep", "reason", "context_post_ids"])
-    out = p.merge(crit[["author_id"] + [f"critic_{k}" for k in CRITIC_KEYS] + ["critic_pass"]],
-                  on="author_id", how="left")
+    extra = [c for c in ("rules_pass", "rule_unsupported_numbers") if c in crit]
+    out = p.merge(crit[["author_id"] + [f"critic_{k}" for k in CRITIC_KEYS] + ["critic_pass"]
+                       + extra], on="author_id", how="left")
     out = out.merge(pers, on="author_id", how="left").merge(grp, on="author_id", how="left")
     out.insert(0, "persona_id", "p-" + out["author_id"].astype(str))
     return out.drop(columns=["pii_llm_error"])

@@ -19,7 +19,8 @@ DEMO_AUTHORS = 8
 TEST_PROFILE = {"min_posts": 2, "max_posts_per_author": 2, "max_post_words": 40,
                 "min_tokens": 20, "clean_mode": "never",
                 "qc_keep_quality": ["high", "medium", "low"], "qc_require_harmless": False,
-                "critic_overall_min": 0, "critic_other_min": 0, "pii_llm": False,
+                "critic_overall_min": 0, "critic_other_min": 0, "grounding_rules": False,
+                "pii_llm": False,
                 "max_attempts": 2, "persona_max_tokens": 96, "max_words": 80,
                 "critic_max_tokens": 48, "qc_max_tokens": 16}
 
