@@ -42,9 +42,8 @@ _NUMBER = re.compile(r"\d+")
 
 def unsupported_numbers(persona: str, posts: list[str]) -> list[str]:
     """Numbers in ``persona`` that occur in none of ``posts`` (as whole numbers)."""
-    text = " ".join(posts)
-    return sorted({n for n in _NUMBER.findall(persona or "")
-                   if not re.search(rf"(?<!\d){re.escape(n)}(?!\d)", text)}, key=int)
+    found = set(_NUMBER.findall(" ".join(posts)))  # maximal digit runs: whole numbers
+    return sorted(set(_NUMBER.findall(persona or "")) - found, key=int)
 
 
 def critic(pers: pd.DataFrame, authors: pd.DataFrame, cleaned: pd.DataFrame,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from populace.llm.base import ChoiceRequest, ChoiceResult, GenerateRequest, Message
-from populace.llm.retry import RAW_KEEP, Prompt, generate_parsed  # noqa: F401
+from populace.llm.retry import Prompt, generate_parsed
 from populace.mining.parse import ParseError
 
 
