@@ -6,7 +6,7 @@
 Mines ../shared/data/blogs with the documented *benchmark profile* (docs/pipeline.md:
 the cheap profile with at most 4 posts of at most 60 words per author, personas
 of at most 60 words, 3 kept posts per author, the paper's critic thresholds and
-the grounding rules, PII by rules: at most 4 QC scorings + 1 persona + 1 critic
+the grounding rules, invented-number sentences dropped, PII by rules: at most 4 QC scorings + 1 persona + 1 critic
 call per author, plus one retry each), surveys IPIP-50 (in domain), CFCS-12, Grit-12 and FBPS-26 (out of
 domain), aligns K personas with the default aligner to half of the
 openpsychometrics BIG5 answers and evaluates aligned vs raw vs random (and the
@@ -39,11 +39,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # still, because 300 bloggers at the cheap profile's ~100 s each would take
 # over 8 hours on 2 cores: at most 4 posts of at most 60 words per author (QC
 # and prompts), personas of at most 60 words, authors with >= 3 kept posts,
-# and PII by rules only. The critic keeps the paper's thresholds (8 / 7) and
-# the grounding rules stay on.
+# and PII by rules only; sentences stating numbers absent from the posts are
+# dropped before the critic (repair_numbers). The critic keeps the paper's
+# thresholds (8 / 7) and the grounding rules stay on.
 BENCH_PROFILE = {"max_posts_per_author": 4, "max_post_words": 60, "max_context_posts": 4,
                  "max_words": 60, "persona_max_tokens": 160, "min_posts": 3,
-                 "pii_llm": False}
+                 "pii_llm": False, "repair_numbers": True}
 
 
 def config(args) -> dict:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from populace.mining.parse import (ParseError, evidence_support, json_object, parse_clean,
-                                   parse_critic, parse_persona, parse_pii_names, parse_qc,
-                                   trim_to_words)
+from populace.mining.parse import (ParseError, drop_unsupported_sentences, evidence_support,
+                                   json_object, parse_clean, parse_critic, parse_persona,
+                                   parse_pii_names, parse_qc, trim_to_words)
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "mining_model_outputs.json").read_text())
 POST = ("just saw joe's pictures from urlLink bfd . they totally rule. fritch and smith with "
@@ -180,3 +180,20 @@ def test_over_long_persona_is_cut_at_its_last_full_sentence():
         parse_persona('PERSONA: ' + "word " * 30 + '\nEVIDENCE:\n- "x y z"', 10)
     # a cut leaving fewer than 15 words fails too
     assert trim_to_words("He is. " + "and then some more words " * 10, 20) == (None, False)
+
+
+def test_drop_unsupported_sentences_removes_invented_numbers_only():
+    posts = ["I turned 23 last week and my two cats slept through it."]
+    p = ("She is a 30-year-old software developer. She turned 23 recently and loves her "
+         "cats, writing about them with warmth and a dry sense of humour every single week.")
+    text, n = drop_unsupported_sentences(p, posts)
+    assert n == 1 and text.startswith("She turned 23 recently") and "30" not in text
+    assert drop_unsupported_sentences("He likes tea and long walks.", posts) == (
+        "He likes tea and long walks.", 0)
+    # nothing sensible left: a failure, not a persona
+    assert drop_unsupported_sentences("He is 41. He likes tea.", posts) == (None, 1)
+    # a last sentence without a full stop is a sentence too
+    text, n = drop_unsupported_sentences(
+        "She writes about her cats and her busy week with warmth, humour and some worry. "
+        "She was born in 1980", posts)
+    assert n == 1 and "1980" not in text and text.endswith("worry.")

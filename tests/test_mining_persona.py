@@ -41,3 +41,30 @@ def test_persona_prompt_holds_the_context_posts():
     out = personas(authors, cleaned, StageCaller(b, "persona"), Templates.load(), tiny_config())
     assert b.calls == 1 and out["status"].tolist() == ["ok"]
     assert out["evidence_support"].iloc[0] == 1.0
+
+
+class _Inventive(Scripted):
+    """Answers with an invented age in the persona's first sentence."""
+
+    def reply(self, r):
+        out = super().reply(r)
+        return out.replace("They write about daily life and work, and share feelings openly.",
+                           "She is a 30-year-old software developer. " + LONG, 1)
+
+
+LONG = ("She writes about daily life and work, shares her feelings openly and answers her "
+        "readers with warmth.")
+
+
+def test_repair_numbers_drops_the_invented_sentence():
+    from dataclasses import replace
+
+    authors, cleaned = inputs()
+    cfg = tiny_config()
+    plain = personas(authors, cleaned, StageCaller(_Inventive(), "persona"), Templates.load(), cfg)
+    assert "30-year-old" in plain["persona"].iloc[0] and plain["repaired"].iloc[0] == 0
+    fixed = personas(authors, cleaned, StageCaller(_Inventive(), "persona"), Templates.load(),
+                     replace(cfg, repair_numbers=True))
+    r = fixed.iloc[0]
+    assert r["status"] == "ok" and r["repaired"] == 1 and r["keep"]
+    assert r["persona"] == LONG

@@ -50,6 +50,7 @@ class MiningConfig:
     critic_max_tokens: int = 80
     grounding_rules: bool = True         # also drop personas with numbers absent from the posts
     min_evidence_support: float = 0.5    # ... or with fewer of their quotes found in the posts
+    repair_numbers: bool = False         # persona stage: drop sentences with numbers absent from the posts
     # PII
     pii_llm: bool = True                 # ask the LLM for full names besides the regex rules
     pii_max_tokens: int = 80

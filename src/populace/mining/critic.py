@@ -20,14 +20,12 @@ personas that invented "a 30-year-old software developer"):
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from populace.mining import grammars
 from populace.mining.config import MiningConfig
 from populace.mining.llm import Item, StageCaller
-from populace.mining.parse import CRITIC_KEYS, parse_critic
+from populace.mining.parse import CRITIC_KEYS, parse_critic, unsupported_numbers
 from populace.mining.persona import context_texts
 from populace.mining.prompts import Templates, fence, format_posts
 
@@ -35,15 +33,6 @@ from populace.mining.prompts import Templates, fence, format_posts
 def passes(scores: dict, cfg: MiningConfig) -> bool:
     return (scores["overall"] >= cfg.critic_overall_min
             and all(scores[k] >= cfg.critic_other_min for k in CRITIC_KEYS if k != "overall"))
-
-
-_NUMBER = re.compile(r"\d+")
-
-
-def unsupported_numbers(persona: str, posts: list[str]) -> list[str]:
-    """Numbers in ``persona`` that occur in none of ``posts`` (as whole numbers)."""
-    found = set(_NUMBER.findall(" ".join(posts)))  # maximal digit runs: whole numbers
-    return sorted(set(_NUMBER.findall(persona or "")) - found, key=int)
 
 
 def critic(pers: pd.DataFrame, authors: pd.DataFrame, cleaned: pd.DataFrame,

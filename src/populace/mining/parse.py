@@ -220,6 +220,40 @@ def trim_to_words(text: str, max_words: int) -> tuple[str | None, bool]:
     return best.strip(), True
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def unsupported_numbers(persona: str, posts: list[str]) -> list[str]:
+    """Numbers in ``persona`` that occur in none of ``posts`` (as whole numbers)."""
+    found = set(_NUMBER.findall(" ".join(posts)))  # maximal digit runs: whole numbers
+    return sorted(set(_NUMBER.findall(persona or "")) - found, key=int)
+
+
+def drop_unsupported_sentences(persona: str, posts: list[str]) -> tuple[str | None, int]:
+    """``persona`` without the sentences that state a number found in none of
+    ``posts`` (small models invent ages and years: "She is a 30-year-old software
+    developer."), and how many were dropped; (None, n) when fewer than
+    ``MIN_TRIMMED_WORDS`` words remain."""
+    if not unsupported_numbers(persona, posts):
+        return persona, 0
+    cuts = [0] + [m.end() for m in _SENTENCE_END.finditer(persona)]
+    if cuts[-1] < len(persona.rstrip()):
+        cuts.append(len(persona))
+    kept, dropped = [], 0
+    for a, b in zip(cuts, cuts[1:]):
+        sentence = persona[a:b].strip()
+        if not sentence:
+            continue
+        if unsupported_numbers(sentence, posts):
+            dropped += 1
+        else:
+            kept.append(sentence)
+    text = " ".join(kept)
+    if len(text.split()) < MIN_TRIMMED_WORDS:
+        return None, dropped
+    return text, dropped
+
+
 def parse_pii_names(text: str) -> list[str]:
     obj = json_object(text)
     names = obj.get("full_names", obj.get("names"))

@@ -5,7 +5,10 @@ evidence quotes, or ``NULL`` when the posts do not support one.
 Output per author: ``persona`` (None for NULL or failure), ``evidence`` (list
 of quotes), ``evidence_support`` (share of quotes found in the shown posts,
 see ``parse.evidence_support``), ``trimmed`` (the paragraph ran over
-``max_words`` and was cut at its last full sentence within the limit), ``status`` (``ok`` | ``null`` | ``failed``),
+``max_words`` and was cut at its last full sentence within the limit),
+``repaired`` (with ``repair_numbers``: how many sentences stating a number
+found in none of the shown posts were dropped, ``parse.drop_unsupported_sentences``;
+a persona left with too few words fails), ``status`` (``ok`` | ``null`` | ``failed``),
 ``error``, ``attempts``, ``raw`` (the last reply when it failed).
 One request per author plus at most ``max_attempts - 1`` retries.
 """
@@ -17,7 +20,7 @@ import pandas as pd
 from populace.mining import grammars
 from populace.mining.config import MiningConfig
 from populace.mining.llm import Item, StageCaller
-from populace.mining.parse import evidence_support, parse_persona
+from populace.mining.parse import drop_unsupported_sentences, evidence_support, parse_persona
 from populace.mining.prompts import Templates, format_posts
 
 
@@ -49,15 +52,22 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
     for a, o in zip(authors["author_id"], res):
         v = o.value or {}
         status = o.status if o.status != "ok" else ("null" if v.get("persona") is None else "ok")
+        text, repaired, error = v.get("persona"), 0, o.error
+        if status == "ok" and cfg.repair_numbers:
+            text, repaired = drop_unsupported_sentences(text, ctx[a][0])
+            if text is None:
+                status, error = "failed", (f"repair_numbers dropped {repaired} sentence(s) with "
+                                           "numbers absent from the posts; too little was left")
         ev = v.get("evidence", []) if status == "ok" else []
-        rows.append({"author_id": a, "persona": v.get("persona") if status == "ok" else None,
+        rows.append({"author_id": a, "persona": text if status == "ok" else None,
                      "evidence": ev,
                      "evidence_support": evidence_support(ev, ctx[a][0]) if ev else float("nan"),
                      "trimmed": bool(v.get("trimmed", False)) and status == "ok",
-                     "status": status, "error": o.error, "attempts": o.attempts,
-                     "raw": None if o.status == "ok" else o.raw})
-    cols = ["author_id", "persona", "evidence", "evidence_support", "trimmed", "status", "error",
-            "attempts", "raw"]
+                     "repaired": repaired,
+                     "status": status, "error": error, "attempts": o.attempts,
+                     "raw": None if status == "ok" else o.raw})
+    cols = ["author_id", "persona", "evidence", "evidence_support", "trimmed", "repaired",
+            "status", "error", "attempts", "raw"]
     out = pd.DataFrame(rows, columns=cols)
     out["keep"] = out["status"] == "ok"
     return out
