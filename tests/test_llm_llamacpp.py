@@ -52,6 +52,30 @@ def test_prefix_reuse_matches_full_prompt_evaluation(smol):
         assert np.argmax(a.probs) == np.argmax(b.probs)
 
 
+def test_scoring_reuses_the_previous_calls_prefix(smol):
+    """The system message and instructions before the persona are decoded once:
+    a second call with another persona decodes fewer prefix tokens, with the
+    same probabilities (up to llama.cpp's batch-size noise) as decoding it all."""
+    a, b = _requests("A loud party host.")[:2], _requests("A shy librarian who reads.")[:2]
+    counts, probs = {}, {}
+    for reuse in (True, False):
+        smol.reuse_scoring_prefix = reuse
+        try:
+            smol.choice_probs(a)
+            before = smol.decoded_tokens
+            probs[reuse] = smol.choice_probs(b)
+            counts[reuse] = smol.decoded_tokens - before
+        finally:
+            smol.reuse_scoring_prefix = True
+    shared = 0
+    ta, tb = smol.tokens(a[0].messages), smol.tokens(b[0].messages)
+    while ta[shared] == tb[shared]:
+        shared += 1
+    assert counts[False] - counts[True] == shared > 20
+    for x, y in zip(probs[True], probs[False]):
+        assert np.allclose(x.probs, y.probs, atol=0.03) and np.argmax(x.probs) == np.argmax(y.probs)
+
+
 def test_one_sequence_at_a_time_is_exact():
     """With n_seq=1 (the prefix plus one item suffix in the KV cache at a time)
     the shared-prefix path gives exactly the probabilities of each full prompt

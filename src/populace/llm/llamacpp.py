@@ -152,6 +152,11 @@ class LlamaCppBackend:
                                                           bos_token=bos)
         self._key_tokens: dict[str, list[list[int]]] = {}
         self.calls = 0  # requests actually scored or generated (for tests and stats)
+        # scoring: the prefix tokens sequence 0 of the scoring context holds after the
+        # last call; the next call decodes only what differs from them
+        self.reuse_scoring_prefix = True
+        self._scored_prefix: list[int] = []
+        self.decoded_tokens = 0  # tokens the scoring context decoded (for tests and stats)
 
     # ------------------------------------------------------------ rendering
     def render(self, msgs: Sequence[Message]) -> str:
@@ -180,6 +185,7 @@ class LlamaCppBackend:
         Returns {entry index: log-softmax vector} for entries that want logits.
         """
         C, b, out = self._C, self._batch, {}
+        self.decoded_tokens += len(items)
         for start in range(0, len(items), self._n_batch):
             chunk = items[start:start + self._n_batch]
             b.n_tokens = len(chunk)
@@ -205,12 +211,23 @@ class LlamaCppBackend:
         """Decode a prefix once, then every suffix as its own sequence sharing it.
 
         Returns for each suffix the log-softmax vectors at its last ``n_out``
-        positions (logits are computed only there).
+        positions (logits are computed only there). The prefix's leading tokens
+        that equal the previous call's prefix stay in the KV cache and are not
+        decoded again (``reuse_scoring_prefix``; the system message and the
+        fixed start of a template repeat across calls).
         """
         C = self._C
-        C.llama_memory_clear(self._mem, True)
         p = len(prefix)
-        self._decode([(t, i, 0, i == p - 1) for i, t in enumerate(prefix)])
+        old, self._scored_prefix = self._scored_prefix, []  # unknown until decoded
+        c = 0
+        if self.reuse_scoring_prefix:
+            while c < min(len(old), p - 1) and old[c] == prefix[c]:
+                c += 1
+        if c == 0 or not C.llama_memory_seq_rm(self._mem, 0, c, -1):
+            c = 0
+            C.llama_memory_clear(self._mem, True)
+        self._decode([(t, i, 0, i == p - 1) for i, t in enumerate(prefix) if i >= c])
+        self._scored_prefix = list(prefix)
         results: list[list[np.ndarray]] = [None] * len(seqs)  # type: ignore[list-item]
         # groups of at most n_seq sequences that fit in the context beside the prefix
         groups, cur, used = [], [], 0
