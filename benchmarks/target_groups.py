@@ -167,7 +167,7 @@ def main(argv=None) -> int:
              "(ordinal items); lower is better; [95% bootstrap interval over personas]", ""]
     header = (f"{'group':<30}{'set':<14}{'TV':>7} {'interval':<17}{'W1':>7} {'interval':<17}")
     lines.append(header)
-    verdicts = []
+    verdicts, items_lines = [], []
     groups = [GROUPS[int(i)] for i in a.groups] if a.groups else GROUPS
     try:
         for query, kind, region in groups:
@@ -186,13 +186,14 @@ def main(argv=None) -> int:
                          seed=a.seed, progress=False, max_words=a.max_words,
                          out=run_dir / "sets" / f"{kind}-{region}-revised.parquet")
             sets["(c) revised"] = rev.personas
-            boots = {}
+            boots, probs_of = {}, {}
             for name, people in sets.items():
                 if people.empty:
                     lines.append(f"{query:<30}{name:<14}no personas: all {a.n} revisions "
                                  f"failed to parse (see {rev.out.name[:-8]}.failures.parquet)")
                     continue
                 probs = survey_probs(people, instruments, backend, run.cache_path)
+                probs_of[name] = probs
                 est = set_score(probs, refs)
                 bs = np.array([set_score(probs, refs, rng.integers(0, len(people), len(people)))
                                for _ in range(a.boot)])
@@ -202,6 +203,15 @@ def main(argv=None) -> int:
                              f"{est[1]:>7.3f} [{lo[1]:.3f}, {hi[1]:.3f}]"
                              + (f"  ({len(people)} personas; {len(rev.failures)} revision "
                                 "failures)" if name == "(c) revised" else ""))
+            for name, (est, bs) in boots.items():
+                per = {it: marginals.item_distances(probs_of[name][it].mean(0), refs[it][1],
+                                                    refs[it][0], it in NOMINAL)[0]
+                       for it in refs}
+                items_lines.append(f"{query:<30}{name:<14}" + "  ".join(
+                    f"{it} {v:.3f}" for it, v in per.items()))
+            items_lines.append(f"{query:<30}{'humans':<14}" + "  ".join(
+                f"{it} mode {refs[it][0][int(np.argmax(refs[it][1]))]:g} "
+                f"({refs[it][1].max():.0%})" for it in refs))
             nf = noise_floor(refs, a.n, rng)
             lines.append(f"{query:<30}{'noise floor':<14}{nf[0]:>7.3f} {'':<17}{nf[1]:>7.3f}   "
                          f"(n = {a.n} humans; reference rows {n_ref})")
@@ -220,6 +230,8 @@ def main(argv=None) -> int:
     finally:
         backend.close()
         _state.save(run.cache_path, state)
+    lines += ["", "TV per item (lower is better); humans: the most common answer code and its "
+              "share"] + items_lines
     lines += ["", "target: (c) better than (a) on every group beyond the intervals"] + verdicts
     lines.append(f"wall time {time.time() - t0:.0f} s")
     text = "\n".join(lines)

@@ -24,10 +24,11 @@ def test_all_stages_scripted(tmp_path):
     assert len(p) >= 2
     for c in ("persona_id", "author_id", "persona", "evidence", "critic_overall",
               "critic_hallucination", "critic_pass", "pii_flag", "gender", "age", "topic",
-              "sign", "n_posts", "evidence_support"):
+              "sign", "n_posts", "evidence_support", "trimmed", "repaired"):
         assert c in p.columns, c
     assert p["persona_id"].is_unique and p["critic_pass"].all()
     assert (p["evidence_support"] == 1.0).all()  # the scripted quotes come from the posts
+    assert (p["repaired"] == 0).all() and not p["trimmed"].any()
     m = json.loads((tmp_path / "run" / "manifest.json").read_text())
     st = m["stages"]
     assert list(st) == ["read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii"]

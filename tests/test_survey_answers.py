@@ -48,6 +48,15 @@ def test_parse_answer():
     assert parse_answer("12", ("1", "12")) == "12"
 
 
+def test_parse_letter_answer():
+    keys = ("A", "B", "C", "D", "E")
+    assert parse_answer("B", keys) == "B"
+    assert parse_answer("(C) 2 or 3 days", keys) == "C"
+    assert parse_answer("I think D.", keys) == "D"  # "I" is no key here
+    assert parse_answer("F", keys) is None and parse_answer("Bob", keys) is None
+    assert parse_answer("1", keys) is None
+
+
 def test_unknown_mode():
     with pytest.raises(ValueError):
         answer_from_probs("generate", P, CODES)

@@ -28,6 +28,23 @@ def test_defaults_put_persona_in_the_user_message_before_the_item():
         assert default_template(n).strip()
 
 
+def test_letter_keys_for_yrbs_and_unchanged_number_prompts():
+    """YRBS options are keyed A, B, ... as on CDC's questionnaire (no "1 = 0 days");
+    every other instrument's prompt says "number", word for word as before."""
+    t = Templates.load()
+    yrbs = load_instrument("yrbs2019")
+    it = yrbs.item("Q12")
+    sys_msg, user = (m.content for m in build_messages(t, yrbs, it, "A teen."))
+    assert "A = 0 days" in user and "B = 1 day" in user and "1 = 0 days" not in user
+    assert "the letter of one option" in user and "the letter of one answer option" in sys_msg
+    assert user.endswith("carry a weapon such as a gun, knife, or club?")
+    assert option_keys(yrbs, it) == (("A", "B", "C", "D", "E"), (1.0, 2.0, 3.0, 4.0, 5.0))
+    ipip = load_instrument("ipip50")
+    sys_msg, user = (m.content for m in build_messages(t, ipip, ipip.items[0], "A teen."))
+    assert sys_msg == "You answer questionnaires. Reply with the number of one answer option only."
+    assert "Answer with the number of one option:" in user and "{key}" not in user
+
+
 def test_override_by_folder(tmp_path):
     (tmp_path / "persona.txt").write_text("Persona: {persona}\nItem: {item}\nOptions:\n{options}")
     (tmp_path / "system.txt").write_text("")

@@ -149,6 +149,7 @@ class Instrument(BaseModel):
     scale: Scale | None = None
     traits: tuple[Trait, ...] = ()
     scoring: Literal["mean", "sum"] = "mean"
+    answer_keys: Literal["numbers", "letters"] = "numbers"  # how options are keyed in prompts
     items: tuple[Item, ...]
     notes: str | None = None
 

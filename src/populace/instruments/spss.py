@@ -72,12 +72,16 @@ def instrument_from_spss(
     numeric_bins: dict[str, dict] | None = None,
     instructions: str | None = None,
     notes: str | None = None,
+    question_texts: dict[str, str] | None = None,
+    answer_keys: str | None = None,
 ) -> dict:
     """An instrument (as a plain dict, ready for YAML) from SPSS syntax.
 
     ``variables`` lists the variables to include, in order. Each must have a
     variable label, and value labels unless ``numeric_bins`` gives
-    ``{"bins": [...], "labels": [...]}`` for it.
+    ``{"bins": [...], "labels": [...]}`` for it. ``question_texts`` replaces a
+    variable label (often a short form) by the published question, ``answer_keys``
+    ("letters") keys the options A, B, ... in prompts.
     """
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     var_labels, value_labels = parse_spss_labels(text)
@@ -86,7 +90,7 @@ def instrument_from_spss(
     for var in variables:
         if var not in var_labels:
             raise PopulaceError(f"{path}: variable {var} has no VARIABLE LABELS entry")
-        item: dict = {"id": var, "text": var_labels[var]}
+        item: dict = {"id": var, "text": (question_texts or {}).get(var, var_labels[var])}
         if var in numeric_bins:
             spec = numeric_bins[var]
             item["type"] = "numeric"
@@ -106,5 +110,10 @@ def instrument_from_spss(
         out["instructions"] = instructions
     if notes:
         out["notes"] = notes
+    if answer_keys:
+        out["answer_keys"] = answer_keys
+    unknown = set(question_texts or {}) - set(variables)
+    if unknown:
+        raise PopulaceError(f"question_texts for variables not included: {sorted(unknown)}")
     out["items"] = items
     return out

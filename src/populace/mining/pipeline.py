@@ -63,7 +63,9 @@ def build_personas(run: Run) -> pd.DataFrame:
     """personas.parquet: the PII-rewritten personas with scores and author metadata."""
     p = run.read_table(TABLES["pii"])
     crit = run.read_table(TABLES["critic"])
-    pers = run.read_table(TABLES["persona"])[["author_id", "evidence_support"]]
+    pers = run.read_table(TABLES["persona"])
+    pers = pers[["author_id", "evidence_support"]
+                + [c for c in ("trimmed", "repaired") if c in pers]]
     grp = run.read_table(TABLES["group"]).drop(columns=["keep", "reason", "context_post_ids"])
     extra = [c for c in ("rules_pass", "rule_unsupported_numbers") if c in crit]
     out = p.merge(crit[["author_id"] + [f"critic_{k}" for k in CRITIC_KEYS] + ["critic_pass"]

@@ -10,6 +10,7 @@ import numpy as np
 
 MODES = ("sample", "expected", "argmax", "generate")
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]\d)")
+_LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 
 
 def cell_rng(seed: int, persona_id: str, item_id: str, draw: int = 0) -> np.random.Generator:
@@ -52,9 +53,14 @@ def answer_from_probs(mode: str, probs: Sequence[float], codes: Sequence[float],
 
 
 def parse_answer(text: str | None, keys: Sequence[str]) -> str | None:
-    """The first number in the text, if it is one of the answer keys; else None."""
+    """The first number in the text, if it is one of the answer keys; else None.
+    With letter keys (A, B, ...): the first capital letter standing alone that is a
+    key ("B", "B.", "(B) Always"; the "I" of "I think" is no key below nine options)."""
     if not text:
         return None
+    if keys and keys[0].isalpha():
+        m = next((m for m in _LETTER.finditer(text) if m.group(1) in keys), None)
+        return m.group(1) if m else None
     m = _NUMBER.search(text)
     if m is None:
         return None

@@ -10,7 +10,10 @@ Files in ``populace/survey/prompts/``:
 
 Placeholders: ``{persona}``, ``{item}`` (the item text), ``{options}`` (one
 line per option, ``"1 = Disagree"``), ``{instructions}`` (the instrument's
-instructions, may be empty). The persona goes in the user message, before the
+instructions, may be empty), ``{key}`` ("number", or "letter" for an instrument
+with ``answer_keys: letters``, whose options are keyed A, B, C, ... as on
+CDC's YRBS questionnaire; numbered keys beside numeric labels such as
+"1 = 0 days" invite confusion). The persona goes in the user message, before the
 item, so every item of a persona shares one prompt prefix. A folder given as
 ``prompt_dir`` overrides any of these files by name.
 """
@@ -28,7 +31,7 @@ from populace.llm.base import Message
 from populace.templates import load_templates
 
 TEMPLATE_NAMES = ("system", "persona", "no_persona", "persona_choice", "no_persona_choice")
-_FIELDS = {"persona", "item", "options", "instructions"}
+_FIELDS = {"persona", "item", "options", "instructions", "key"}
 
 
 def default_template(name: str) -> str:
@@ -57,19 +60,31 @@ class Templates:
 
 
 def option_keys(instrument: Instrument, item: Item) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """Answer keys shown to the model ("1".."K", by option position) and their codes."""
+    """Answer keys shown to the model ("1".."K", or "A".. with ``answer_keys: letters``,
+    by option position) and their codes."""
     opts = instrument.options(item)
-    return tuple(str(i) for i in range(1, len(opts) + 1)), tuple(float(o.code) for o in opts)
+    return _keys(instrument, len(opts)), tuple(float(o.code) for o in opts)
+
+
+def _keys(instrument: Instrument, n: int) -> tuple[str, ...]:
+    if instrument.answer_keys == "letters":
+        return tuple(chr(ord("A") + i) for i in range(n))
+    return tuple(str(i) for i in range(1, n + 1))
+
+
+def key_word(instrument: Instrument) -> str:
+    return "letter" if instrument.answer_keys == "letters" else "number"
 
 
 def build_messages(t: Templates, instrument: Instrument, item: Item,
                    persona: str | None) -> tuple[Message, ...]:
     opts = instrument.options(item)
-    options = "\n".join(f"{i} = {o.label}" for i, o in enumerate(opts, start=1))
+    options = "\n".join(f"{k} = {o.label}" for k, o in zip(_keys(instrument, len(opts)), opts))
     kind = "" if item.type == "likert" else "_choice"
     name = ("persona" if persona is not None else "no_persona") + kind
     user = t.texts[name].format(persona=(persona or "").strip(), item=item.text,
-                                options=options, instructions=instrument.instructions or "")
-    system = t.texts["system"].strip()
+                                options=options, instructions=instrument.instructions or "",
+                                key=key_word(instrument))
+    system = t.texts["system"].strip().replace("{key}", key_word(instrument))
     msgs = ((Message("system", system),) if system else ()) + (Message("user", user.strip()),)
     return msgs
