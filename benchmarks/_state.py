@@ -38,3 +38,23 @@ def save(cache_path: Path, state: Path) -> int:
         n = c.export_jsonl(state)
     print(f"saved {n} cached calls to {state}", flush=True)
     return n
+
+
+def save_every(cache_path: Path, state: Path, minutes: float = 10.0):
+    """Save ``cache_path`` to ``state`` every ``minutes`` from a daemon thread (a
+    session that ends with SIGKILL then loses at most that much); returns the
+    ``threading.Event`` that stops it. The export reads the SQLite cache while
+    the run writes it (WAL), and replaces the state file atomically."""
+    import threading
+
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(minutes * 60):
+            try:
+                save(cache_path, state)
+            except Exception as exc:  # pragma: no cover - best effort, the final save remains
+                print(f"periodic state save failed: {exc}", flush=True)
+
+    threading.Thread(target=loop, daemon=True, name="state-saver").start()
+    return stop

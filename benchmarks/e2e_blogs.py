@@ -20,7 +20,8 @@ skips finished stages and answers every finished LLM call from its cache, so
 it can be stopped and restarted (run it under ``flock /tmp/populace-cpu.lock``
 on a shared machine). Across sessions on fresh machines: the full run loads
 benchmarks/state/e2e_blogs.<model>.calls.jsonl.gz into its cache first and saves its
-cache there when it ends or is stopped (SIGTERM/SIGINT); see benchmarks/_state.py.
+cache there every 10 minutes and when it ends or is stopped (SIGTERM/SIGINT); see
+benchmarks/_state.py.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def main(argv=None) -> int:
         state = _state.STATE / f"e2e_blogs.{cfg.model.name}.calls.jsonl.gz"
         Path(cfg.dir).mkdir(parents=True, exist_ok=True)
         _state.load(cache, state)
+        _state.save_every(cache, state, minutes=10)
 
     def stop(signum, frame):
         raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
