@@ -127,6 +127,9 @@ def main(argv=None) -> int:
     ap.add_argument("--random", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--val-fraction", type=float, default=0.0,
+                    help="share of the training authors held out to pick the epoch "
+                    "(0 = the base) by their queries' MRR (train_embedder val_fraction)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)
     ap.add_argument("--personas", type=Path, default=None,
@@ -162,11 +165,11 @@ def main(argv=None) -> int:
     train_ids = [ids[i] for i in order[: len(ids) // 2]]
     test_ids = [ids[i] for i in order[len(ids) // 2:]]
     backend, info = load_backend(a.model, n_threads=2)
-    model_dir = run_dir / f"model-s{a.seed}-e{a.epochs}"
+    model_dir = run_dir / f"model-s{a.seed}-e{a.epochs}-v{a.val_fraction:g}"
     try:
         rec = train_embedder(run, model_dir, backend=backend, base=a.base, persona_ids=train_ids,
                              hard=a.hard, random=a.random, epochs=a.epochs, lr=a.lr,
-                             seed=a.seed, model_info=info)
+                             val_fraction=a.val_fraction, seed=a.seed, model_info=info)
         cache = CallCache(run.cache_path)
         cb = CachedBackend(backend, cache)
         tq = write_queries(cb, test_ids, [texts[ids.index(p)] for p in test_ids],
@@ -186,7 +189,10 @@ def main(argv=None) -> int:
         f"{rec['negatives_kept']} of {rec['negatives_checked']} negatives kept "
         f"(mean P(YES) negatives {rec['p_yes_mean']['negatives']:.3f}, "
         f"positives {rec['p_yes_mean']['positives']:.3f}), {a.epochs} epoch(s), "
-        f"loss {', '.join(f'{x:.3f}' for x in rec['losses'])}",
+        f"loss {', '.join(f'{x:.3f}' for x in rec['losses'])}"
+        + (f"; validation ({rec['validation']['personas']} of the training authors held out): "
+           f"MRR by epoch {', '.join(f'{x:.3f}' for x in rec['validation']['mrr_by_epoch'])}, "
+           f"saved epoch {rec['validation']['selected_epoch']}" if rec.get("validation") else ""),
         f"held-out queries: {len(held)} of {len(tq)} parsed, from {len(test_ids)} test authors "
         "(none of them in training); metadata queries: "
         f"{len(meta)} (gender, age band, topic)",

@@ -38,6 +38,30 @@ def test_train_with_standin_drops_false_negatives_and_resumes(tmp_path):
     assert b.calls == calls  # every LLM step answered by cache.sqlite
 
 
+def test_validation_split_holds_personas_out_and_keeps_the_best_epoch(tmp_path):
+    r = make_run(tmp_path / "run")
+    b = Scripted()
+    rec = train_embedder(r, tmp_path / "model", backend=b, hard=2, random=1, epochs=2,
+                         val_fraction=0.25, progress=False)
+    v = rec["validation"]
+    assert v["personas"] == 3 and v["queries"] == 6   # 12 personas, 2 queries each
+    assert len(v["mrr_by_epoch"]) == 3 and all(0 < x <= 1 for x in v["mrr_by_epoch"])
+    best = max(range(3), key=lambda e: (v["mrr_by_epoch"][e], -e))
+    assert v["selected_epoch"] == best
+    q = pd.read_parquet(tmp_path / "run" / "train_embedder" / "queries.parquet")
+    n = pd.read_parquet(tmp_path / "run" / "train_embedder" / "negatives.parquet")
+    held = set(q["persona_id"]) - set(q[q["query_id"].isin(n["query_id"])]["persona_id"])
+    assert len(held) == 3                       # no held-out persona's query was trained on
+    assert not set(n["persona_id"]) & held      # and none of them served as a negative
+    assert rec["examples"] + rec["queries_without_negatives"] == 18
+    saved = load_embedder(str(tmp_path / "model")).encode(["farmers in the countryside"])
+    if v["selected_epoch"] == 0:                # the base model itself was saved
+        assert np.allclose(saved, load_embedder("minilm").encode(["farmers in the countryside"]),
+                           atol=1e-5)
+    with pytest.raises(PopulaceError, match="val_fraction"):
+        train_embedder(r, tmp_path / "m", backend=b, val_fraction=1.0, progress=False)
+
+
 def test_train_errors(tmp_path):
     r = make_run(tmp_path / "run")
     with pytest.raises(PopulaceError, match="no usable query"):

@@ -30,6 +30,9 @@ def train_embedder(
     lr: float = typer.Option(2e-5, "--lr", help="AdamW learning rate"),
     temperature: float = typer.Option(0.05, "--temperature", help="softmax temperature of "
                                       "the contrastive loss"),
+    val_fraction: float = typer.Option(0.0, "--val-fraction", help="share of personas held "
+                                       "out; the epoch (0 = the base) with the best held-out "
+                                       "MRR is saved [default: 0, train on all]"),
     seed: int = typer.Option(0, "--seed", help="seed of decoding, random negatives, training"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding prompt templates by file name"),
@@ -53,7 +56,7 @@ def train_embedder(
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     try:
         rec = run_train(r, out, backend=b, base=base, hard=hard, random=random, check=check,
-                        epochs=epochs,
+                        epochs=epochs, val_fraction=val_fraction,
                         batch_size=batch_size, lr=lr, temperature=temperature, seed=seed,
                         prompt_dir=prompts, progress=not quiet, model_info=info)
     finally:
@@ -61,4 +64,10 @@ def train_embedder(
     console.print(f"{rec['examples']} training queries ({rec['query_failures']} query failures), "
                   f"{rec['negatives_kept']} of {rec['negatives_checked']} negatives kept; "
                   f"loss per epoch {', '.join(f'{x:.3f}' for x in rec['losses'])}")
+    v = rec.get("validation")
+    if v:
+        console.print(f"held-out MRR by epoch ({v['queries']} queries of {v['personas']} "
+                      f"personas): {', '.join(f'{x:.3f}' for x in v['mrr_by_epoch'])}; saved "
+                      f"epoch {v['selected_epoch']}" + (" (the base model)"
+                                                         if v["selected_epoch"] == 0 else ""))
     console.print(f"fine-tuned model in {out} (use --embedder {out})")

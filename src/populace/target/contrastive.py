@@ -31,8 +31,9 @@ class Example:
 
 def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_size: int = 8,
                       lr: float = 2e-5, temperature: float = 0.05, seed: int = 0,
-                      advance=lambda n: None) -> list[float]:
-    """Fine-tune ``model`` (a SentenceTransformer) in place; returns the mean loss per epoch."""
+                      advance=lambda n: None, on_epoch=lambda epoch: None) -> list[float]:
+    """Fine-tune ``model`` (a SentenceTransformer) in place; returns the mean loss per epoch.
+    ``on_epoch(e)`` is called (model in eval mode) after epoch e = 1, 2, ..."""
     import torch
     import torch.nn.functional as F
 
@@ -78,5 +79,8 @@ def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_
             count += len(batch)
             advance(len(batch))
         losses.append(total / max(1, count))
+        model.eval()
+        on_epoch(len(losses))
+        model.train()
     model.eval()
     return losses

@@ -11,6 +11,14 @@ Steps (tables under ``RUN/train_embedder/``, each written atomically):
    saved as a sentence-transformers folder ``out`` with ``populace_training.json``
    (settings, counts, losses). ``--embedder out`` loads it.
 
+With ``val_fraction`` > 0 a seeded share of the personas is held out: their
+queries are written but never trained on (and they are never negatives); after
+every epoch (and before the first) the MRR of those queries, each searching
+for its own persona among all personas, is measured, and the weights of the
+best epoch are saved, epoch 0 being the base model itself (so fine-tuning that
+does not help on held-out personas returns the base unchanged, recorded as
+``selected_epoch`` 0). Off by default (the paper trains on every persona).
+
 Every LLM call goes through ``RUN/cache.sqlite``: a killed run repeats no
 finished call; rerunning the command rebuilds the tables from the cache and
 trains again (training itself is a few minutes on CPU and is not checkpointed).
@@ -58,15 +66,39 @@ def _personas(r: Run, persona_ids) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
+def _val_split(ids: list[str], fraction: float, seed: int) -> set[str]:
+    """A seeded share ``fraction`` of ``ids`` (at least one when fraction > 0)."""
+    if fraction <= 0:
+        return set()
+    import numpy as np
+
+    n = max(1, int(round(fraction * len(ids))))
+    order = np.random.default_rng([seed, 7919]).permutation(len(ids))
+    return {ids[i] for i in order[:n]}
+
+
+def _mrr(emb, queries: list[str], owners: list[str], ids: list[str], texts: list[str]) -> float:
+    """Mean reciprocal rank of each query's own persona among ``ids`` (current weights)."""
+    import numpy as np
+
+    docs = emb.encode(texts)
+    sims = emb.encode(queries) @ docs.T
+    where = {p: i for i, p in enumerate(ids)}
+    own = np.array([sims[k, where[o]] for k, o in enumerate(owners)])
+    ranks = 1 + (sims > own[:, None]).sum(axis=1)
+    return float(np.mean(1.0 / ranks))
+
+
 def _write(r: Run, name: str, frame: pd.DataFrame) -> None:
     r.write_table(f"{FOLDER}/{name}", frame)
 
 
 def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
                    base: str = DEFAULT_EMBEDDER, persona_ids=None, hard: int = 5,
-                   random: int = 3, check: str = "relative", yes_threshold: float = 0.5, epochs: int = 1,
-                   batch_size: int = 8, lr: float = 2e-5, temperature: float = 0.05,
-                   seed: int = 0, prompt_dir=None, max_attempts: int = 2, llm_batch: int = 4,
+                   random: int = 3, check: str = "relative", yes_threshold: float = 0.5,
+                   epochs: int = 1, batch_size: int = 8, lr: float = 2e-5,
+                   temperature: float = 0.05, val_fraction: float = 0.0, seed: int = 0,
+                   prompt_dir=None, max_attempts: int = 2, llm_batch: int = 4,
                    progress: bool = True, model_info: dict | None = None) -> dict:
     """Write queries, filter negatives and fine-tune ``base``; returns the training record."""
     from populace.survey.progress import progress_bar
@@ -76,6 +108,8 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     if epochs < 1 or batch_size < 1 or not temperature > 0 or hard < 0 or random < 0:
         raise PopulaceError("epochs and batch size must be >= 1, temperature > 0, "
                             "hard and random >= 0")
+    if not 0.0 <= val_fraction < 1.0:
+        raise PopulaceError("val_fraction must be in [0, 1)")
     if hard + random < 1:
         raise PopulaceError("at least one negative per query is needed (hard + random >= 1)")
     r = run if isinstance(run, Run) else Run(run, create=False)
@@ -83,6 +117,11 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     people = _personas(r, persona_ids)
     ids, texts = people["persona_id"].tolist(), people["persona"].tolist()
     text_of = dict(zip(ids, texts))
+    val_ids = _val_split(ids, val_fraction, seed)
+    train_ids = [p for p in ids if p not in val_ids]
+    if val_ids and len(train_ids) < 3:
+        raise PopulaceError(f"val_fraction {val_fraction} leaves {len(train_ids)} training "
+                            "personas; at least 3 are needed")
     templates = Templates.load(prompt_dir)
     emb = load_embedder(base)
     t0 = time.time()
@@ -98,8 +137,12 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
                                 f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model")
         vecs = embed_personas(ids, texts, emb, Path(r.path) / EMBEDDINGS)
         owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
-        cands = candidate_negatives(queries, ids, vecs, emb, hard=hard, random=random, seed=seed)
-        with progress_bar(len(cands) + (int(queries["ok"].sum()) if check == "relative" else 0),
+        in_train = queries["persona_id"].isin(train_ids)
+        keep_rows = [i for i, p in enumerate(ids) if p not in val_ids]
+        cands = candidate_negatives(queries[in_train], train_ids, vecs[keep_rows], emb,
+                                    hard=hard, random=random, seed=seed)
+        with progress_bar(len(cands) + (int((queries["ok"] & in_train).sum())
+                                        if check == "relative" else 0),
                           "train-embedder: negative check",
                           enabled=progress) as adv:
             negs = check_negatives(cb, cands, text_of, templates, owner_of=owner_of, rule=check,
@@ -110,7 +153,7 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     kept = negs[negs["kept"]].groupby("query_id")["persona_id"].apply(list).to_dict()
     examples, skipped = [], 0
     for qid, q, pid in zip(queries["query_id"], queries["query"], queries["persona_id"]):
-        if q is None:
+        if q is None or pid in val_ids:
             continue
         neg = kept.get(qid, [])
         if not neg:
@@ -120,10 +163,30 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     if not examples:
         raise PopulaceError("no training example left: the check dropped every negative (see "
                             f"{r.file(FOLDER + '/negatives.parquet')})")
+    val_q = queries[queries["ok"] & queries["persona_id"].isin(val_ids)]
+    val_mrr, best = [], {"epoch": 0, "state": None}
+
+    def validate(epoch: int) -> None:
+        if val_q.empty:
+            return
+        val_mrr.append(_mrr(emb, val_q["query"].tolist(), val_q["persona_id"].tolist(), ids,
+                            texts))
+        if val_mrr[-1] > max(val_mrr[:-1], default=float("-inf")):
+            best["epoch"] = epoch
+            best["state"] = (None if epoch == 0 else
+                             {k: v.detach().clone() for k, v in emb.model.state_dict().items()})
+
+    validate(0)
     with progress_bar(epochs * len(examples), "train-embedder: fine-tuning",
                       enabled=progress) as adv:
         losses = train_contrastive(emb.model, examples, epochs=epochs, batch_size=batch_size,
-                                   lr=lr, temperature=temperature, seed=seed, advance=adv)
+                                   lr=lr, temperature=temperature, seed=seed, advance=adv,
+                                   on_epoch=validate)
+    if val_mrr:
+        if best["epoch"] == 0:
+            emb = load_embedder(base)  # no epoch beat the base on held-out personas
+        elif best["epoch"] != epochs:
+            emb.model.load_state_dict(best["state"])
     out.mkdir(parents=True, exist_ok=True)
     emb.model.save(str(out))
     record = {"base": emb.describe(), "personas": len(ids),
@@ -136,8 +199,13 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
               "settings": {"hard": hard, "random": random, "check": check,
                            "yes_threshold": yes_threshold,
                            "epochs": epochs, "batch_size": batch_size, "lr": lr,
+                           "val_fraction": val_fraction,
                            "temperature": temperature, "seed": seed},
-              "losses": losses, "llm_calls": cb.misses, "cache_hits": cb.hits,
+              "losses": losses,
+              "validation": ({"personas": len(val_ids), "queries": len(val_q),
+                              "mrr_by_epoch": val_mrr, "selected_epoch": best["epoch"]}
+                             if val_ids else None),
+              "llm_calls": cb.misses, "cache_hits": cb.hits,
               "prompts_digest": templates.digest,
               "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
               "seconds": round(time.time() - t0, 1), "out": str(out.resolve())}
