@@ -3,7 +3,7 @@ import pytest
 from populace.errors import PopulaceError
 from populace.templates import load_templates
 
-ALLOWED = {"persona": {"persona", "item", "options", "instructions"}, "system": set()}
+ALLOWED = {"persona": {"persona", "item", "options", "instructions", "key"}, "system": {"key"}}
 
 
 def test_package_defaults_and_override(tmp_path):
@@ -15,7 +15,7 @@ def test_package_defaults_and_override(tmp_path):
 
 
 @pytest.mark.parametrize("text,needle", [
-    ("Hello {nmae}", "uses unknown placeholders nmae; allowed: none"),
+    ("Hello {nmae}", "uses unknown placeholders nmae; allowed: key"),
     ("Hello {", "write literal braces"),
 ])
 def test_bad_template(tmp_path, text, needle):
