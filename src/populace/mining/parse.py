@@ -225,8 +225,15 @@ _NUMBER = re.compile(r"\d+")
 
 def unsupported_numbers(persona: str, posts: list[str]) -> list[str]:
     """Numbers in ``persona`` that occur in none of ``posts`` (as whole numbers)."""
-    found = set(_NUMBER.findall(" ".join(posts)))  # maximal digit runs: whole numbers
-    return sorted(set(_NUMBER.findall(persona or "")) - found, key=int)
+    return _absent(persona, _numbers(posts))
+
+
+def _numbers(posts: list[str]) -> set[str]:
+    return set(_NUMBER.findall(" ".join(posts)))  # maximal digit runs: whole numbers
+
+
+def _absent(text: str, found: set[str]) -> list[str]:
+    return sorted(set(_NUMBER.findall(text or "")) - found, key=int)
 
 
 def drop_unsupported_sentences(persona: str, posts: list[str]) -> tuple[str | None, int]:
@@ -234,7 +241,8 @@ def drop_unsupported_sentences(persona: str, posts: list[str]) -> tuple[str | No
     ``posts`` (small models invent ages and years: "She is a 30-year-old software
     developer."), and how many were dropped; (None, n) when fewer than
     ``MIN_TRIMMED_WORDS`` words remain."""
-    if not unsupported_numbers(persona, posts):
+    found = _numbers(posts)
+    if not _absent(persona, found):
         return persona, 0
     cuts = [0] + [m.end() for m in _SENTENCE_END.finditer(persona)]
     if cuts[-1] < len(persona.rstrip()):
@@ -244,7 +252,7 @@ def drop_unsupported_sentences(persona: str, posts: list[str]) -> tuple[str | No
         sentence = persona[a:b].strip()
         if not sentence:
             continue
-        if unsupported_numbers(sentence, posts):
+        if _absent(sentence, found):
             dropped += 1
         else:
             kept.append(sentence)

@@ -118,7 +118,8 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     ids, texts = people["persona_id"].tolist(), people["persona"].tolist()
     text_of = dict(zip(ids, texts))
     val_ids = _val_split(ids, val_fraction, seed)
-    train_ids = [p for p in ids if p not in val_ids]
+    train_rows = [i for i, p in enumerate(ids) if p not in val_ids]
+    train_ids = [ids[i] for i in train_rows]
     if val_ids and len(train_ids) < 3:
         raise PopulaceError(f"val_fraction {val_fraction} leaves {len(train_ids)} training "
                             "personas; at least 3 are needed")
@@ -138,8 +139,7 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
         vecs = embed_personas(ids, texts, emb, Path(r.path) / EMBEDDINGS)
         owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
         in_train = queries["persona_id"].isin(train_ids)
-        keep_rows = [i for i, p in enumerate(ids) if p not in val_ids]
-        cands = candidate_negatives(queries[in_train], train_ids, vecs[keep_rows], emb,
+        cands = candidate_negatives(queries[in_train], train_ids, vecs[train_rows], emb,
                                     hard=hard, random=random, seed=seed)
         with progress_bar(len(cands) + (int((queries["ok"] & in_train).sum())
                                         if check == "relative" else 0),
@@ -172,9 +172,8 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
         val_mrr.append(_mrr(emb, val_q["query"].tolist(), val_q["persona_id"].tolist(), ids,
                             texts))
         if val_mrr[-1] > max(val_mrr[:-1], default=float("-inf")):
-            best["epoch"] = epoch
-            best["state"] = (None if epoch == 0 else
-                             {k: v.detach().clone() for k, v in emb.model.state_dict().items()})
+            best["epoch"] = epoch  # epoch 0: the base model's own weights
+            best["state"] = {k: v.detach().clone() for k, v in emb.model.state_dict().items()}
 
     validate(0)
     with progress_bar(epochs * len(examples), "train-embedder: fine-tuning",
@@ -182,11 +181,8 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
         losses = train_contrastive(emb.model, examples, epochs=epochs, batch_size=batch_size,
                                    lr=lr, temperature=temperature, seed=seed, advance=adv,
                                    on_epoch=validate)
-    if val_mrr:
-        if best["epoch"] == 0:
-            emb = load_embedder(base)  # no epoch beat the base on held-out personas
-        elif best["epoch"] != epochs:
-            emb.model.load_state_dict(best["state"])
+    if val_mrr and best["epoch"] != epochs:
+        emb.model.load_state_dict(best["state"])  # epoch 0: no epoch beat the base
     out.mkdir(parents=True, exist_ok=True)
     emb.model.save(str(out))
     record = {"base": emb.describe(), "personas": len(ids),
