@@ -36,15 +36,31 @@ def run_tasks(backend, tasks: Sequence[Task], *, seed: int = 0, max_attempts: in
 
 
 def yes_probability(backend, messages_list: Sequence[tuple[Message, ...]], *,
-                    batch_size: int = 16, advance: Callable[[int], None] = lambda n: None
-                    ) -> list[float | None]:
+                    batch_size: int = 16, advance: Callable[[int], None] = lambda n: None,
+                    groups: Sequence | None = None) -> list[float | None]:
     """P(Yes) renormalised over Yes/No as the first token of the reply (one forward
     pass per request through ``choice_probs``, no decoding: "Yes" and "No" are one
-    token each in common tokenizers, "YES" is not); None where it failed."""
-    out: list[float | None] = []
-    for start in range(0, len(messages_list), batch_size):
-        chunk = messages_list[start:start + batch_size]
-        res = backend.choice_probs([ChoiceRequest(m, ANSWER_KEYS) for m in chunk])
-        out.extend(r.probs[0] if r.ok and r.probs else None for r in res)
-        advance(len(chunk))
+    token each in common tokenizers, "YES" is not); None where it failed.
+
+    ``groups`` (one key per message, e.g. the persona a check is about): requests
+    are sent group by group, in the order each group first appears, and a batch
+    never spans two groups, so the requests of one batch share their prompt up to
+    what differs inside the group (the persona text when the template puts it
+    first): a prefix-reusing backend decodes it once per batch. Results come back
+    in the order of ``messages_list`` whatever the grouping."""
+    keys = list(groups) if groups is not None else [0] * len(messages_list)
+    if len(keys) != len(messages_list):
+        raise ValueError("groups needs one key per message")
+    order: dict = {}
+    for i, k in enumerate(keys):
+        order.setdefault(k, []).append(i)
+    out: list[float | None] = [None] * len(messages_list)
+    for members in order.values():
+        for start in range(0, len(members), batch_size):
+            chunk = members[start:start + batch_size]
+            res = backend.choice_probs([ChoiceRequest(messages_list[i], ANSWER_KEYS)
+                                        for i in chunk])
+            for i, r in zip(chunk, res):
+                out[i] = r.probs[0] if r.ok and r.probs else None
+            advance(len(chunk))
     return out

@@ -11,7 +11,10 @@ Negatives: for each query, the ``hard`` personas most similar to it under the
 base embedder (the positive excluded) plus ``random`` others drawn with a
 generator seeded by (seed, query). Each candidate is checked with
 ``negative_check.txt``: P(Yes) over the first reply token, renormalised over
-Yes/No (one token each), from one forward pass (``choice_probs``, no decoding). Two rules:
+Yes/No (one token each), from one forward pass (``choice_probs``, no decoding).
+The template puts the persona before the query and the checks are sent persona
+by persona, so a prefix-reusing backend decodes each persona once per batch and
+then only the short query and question of every check. Two rules:
 
 ``relative`` (default)  the query is also checked against its own persona; a
     candidate the LLM finds at least as matching (P(YES) >= P(YES | positive))
@@ -114,7 +117,10 @@ def check_negatives(backend, cands: pd.DataFrame, text_of: dict, templates: Temp
                                        in zip(cands["query"], cands["query_id"])))
     every = pairs + pos_pairs
     msgs = [templates.messages("negative_check", query=q, persona=text_of[p]) for q, p in every]
-    p_all = yes_probability(backend, msgs, batch_size=batch_size, advance=advance)
+    # checks of one persona go together: the template puts the persona first, so a
+    # batch shares it as its prompt prefix and only the queries differ
+    p_all = yes_probability(backend, msgs, batch_size=batch_size, advance=advance,
+                            groups=[p for _, p in every])
     p_yes = p_all[:len(pairs)]
     out["p_yes"] = [np.nan if p is None else p for p in p_yes]
     if rule == "relative":
