@@ -22,6 +22,13 @@ def test_target_retrieval_only_writes_the_seed_links(tmp_path, capsys):
     out = pd.read_parquet(tmp_path / "run" / "targets" / "residents-of-hong-kong.parquet")
     assert out["seed_persona_id"].tolist() == ["h05", "h05"]
     assert "2 personas" in err
+    # the exact faiss index retrieves the same seed as numpy (where faiss-cpu is installed)
+    pytest.importorskip("faiss", reason="faiss-cpu is not installed")
+    code, err = _run(["target", str(tmp_path / "run"), "residents of Hong Kong", "-n", "2",
+                      "--top-k", "1", "--no-revise", "--quiet", "--index", "faiss",
+                      "--out", str(tmp_path / "f.parquet")], capsys)
+    assert code == 0, err
+    assert pd.read_parquet(tmp_path / "f.parquet")["seed_persona_id"].tolist() == ["h05", "h05"]
 
 
 @pytest.mark.parametrize("args,msg", [
@@ -29,6 +36,7 @@ def test_target_retrieval_only_writes_the_seed_links(tmp_path, capsys):
     (["teens", "-n", "500", "--top-k", "2"], "more than 20 x top-k"),
     (["teens", "-n", "2", "--top-k", "50"], "larger than the pool"),
     (["teens", "-n", "2", "--no-revise", "--embedder", "nope"], "unknown embedder"),
+    (["teens", "-n", "2", "--index", "annoy"], "unknown index backend"),
 ])
 def test_target_errors(tmp_path, capsys, args, msg):
     make_run(tmp_path / "run")

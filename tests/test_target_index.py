@@ -80,3 +80,35 @@ def test_k_larger_than_pool_returns_all():
 def test_bad_inputs(make, needle):
     with pytest.raises(PopulaceError, match=needle):
         make()
+
+
+def test_faiss_backend_returns_what_numpy_returns():
+    pytest.importorskip("faiss", reason="faiss-cpu is not installed (pip install 'populace[faiss]')")
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(2000, 24)).astype(np.float32)
+    q = rng.normal(size=(9, 24)).astype(np.float32)
+    ids = [f"p{i}" for i in range(2000)]
+    a = EmbeddingIndex(v, ids, backend="numpy")
+    b = EmbeddingIndex(v, ids, backend="faiss")
+    assert b.backend == "faiss"
+    pa, sa = a.search(q, 15)
+    pb, sb = b.search(q, 15)
+    np.testing.assert_array_equal(pa, pb)
+    np.testing.assert_allclose(sa, sb, rtol=1e-4, atol=1e-5)
+
+
+def test_auto_backend_uses_faiss_only_for_large_pools(monkeypatch):
+    from populace.target import index as mod
+
+    assert mod.resolve_backend("auto", 10) == "numpy"
+    assert mod.resolve_backend("numpy", 10**6) == "numpy"
+    have = True
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        have = False
+    assert mod.resolve_backend("auto", mod.FAISS_MIN) == ("faiss" if have else "numpy")
+    monkeypatch.setitem(__import__("sys").modules, "faiss", None)   # as if not installed
+    assert mod.resolve_backend("auto", mod.FAISS_MIN) == "numpy"
+    with pytest.raises(PopulaceError, match="populace\\[faiss\\]"):
+        EmbeddingIndex(np.eye(2), ["a", "b"], backend="faiss")

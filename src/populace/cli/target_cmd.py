@@ -33,6 +33,9 @@ def target(
     no_revise: bool = typer.Option(False, "--no-revise",
                                    help="retrieval only: output the seed personas unrevised"),
     max_words: int = typer.Option(120, "--max-words", help="length limit of a revised persona"),
+    index: str = typer.Option("auto", "--index",
+                              help="exact search backend: auto (faiss for pools of >= 50,000 "
+                              "personas when installed, else numpy), numpy or faiss"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding prompt templates by file name"),
     backend: str = BackendOpt,
@@ -45,6 +48,7 @@ def target(
     members of that group (resumable through RUN/cache.sqlite)."""
     from populace.target import target as run_target
     from populace.target.pool import load_pool
+    from populace.target.index import resolve_backend
     from populace.target.revise import check_sizes
     from populace.run import Run
 
@@ -53,7 +57,9 @@ def target(
         raise PopulaceError("the query is empty: describe the target group, "
                             'e.g. "US high-school students"')
     r = Run(run, create=False)
-    check_sizes(n, top_k, len(load_pool(r)))  # fail before loading any model
+    pool_size = len(load_pool(r))
+    check_sizes(n, top_k, pool_size)  # fail before loading any model
+    resolve_backend(index, pool_size)
     b = info = None
     if not no_revise:
         from populace.llm import load_backend
@@ -63,7 +69,7 @@ def target(
     try:
         res = run_target(r, query, n, top_k=top_k, backend=b, embedder=embedder, seed=seed,
                          out=out, revise=not no_revise, prompt_dir=prompts, max_words=max_words,
-                         progress=not quiet, model_info=info)
+                         progress=not quiet, model_info=info, index=index)
     finally:
         if b is not None:
             b.close()

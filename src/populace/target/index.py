@@ -2,8 +2,12 @@
 
 numpy by default: scores are computed in blocks of queries against all
 vectors and the top k taken with ``argpartition`` (exact, O(n) per query).
-With ``backend="faiss"`` (``pip install faiss-cpu``) an exact inner-product
-index (IndexFlatIP) is used instead, which is faster for large pools.
+With ``backend="faiss"`` (``pip install "populace[faiss]"``, i.e. faiss-cpu)
+an exact inner-product index (IndexFlatIP) is used instead, which is faster for
+large pools; both are exact, so they return the same personas (up to the order
+of exact ties). ``backend="auto"`` (the default of ``populace target``) takes
+faiss when it is installed and the pool has at least ``FAISS_MIN`` vectors,
+numpy otherwise.
 """
 
 from __future__ import annotations
@@ -11,6 +15,25 @@ from __future__ import annotations
 import numpy as np
 
 from populace.errors import PopulaceError
+
+BACKENDS = ("auto", "numpy", "faiss")
+#: pool size from which ``auto`` uses faiss (when installed)
+FAISS_MIN = 50_000
+
+
+def resolve_backend(backend: str, n: int) -> str:
+    """``numpy`` or ``faiss`` for a pool of ``n`` vectors; see the module doc."""
+    if backend not in BACKENDS:
+        raise PopulaceError(f"unknown index backend {backend!r}; use {', '.join(BACKENDS)}")
+    if backend != "auto":
+        return backend
+    if n < FAISS_MIN:
+        return "numpy"
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return "numpy"
+    return "faiss"
 
 
 class EmbeddingIndex:
@@ -25,17 +48,16 @@ class EmbeddingIndex:
             vectors = vectors / np.maximum(norms, 1e-12)[:, None]
         self.vectors = vectors
         self.ids = list(ids)
-        self.backend = backend
+        self.backend = resolve_backend(backend, len(ids))
         self._faiss = None
-        if backend == "faiss":
+        if self.backend == "faiss":
             try:
                 import faiss
             except ImportError:
-                raise PopulaceError("backend faiss needs the faiss-cpu package") from None
+                raise PopulaceError("index backend faiss needs the faiss-cpu package: "
+                                    'pip install "populace[faiss]"') from None
             self._faiss = faiss.IndexFlatIP(vectors.shape[1])
             self._faiss.add(vectors)
-        elif backend != "numpy":
-            raise PopulaceError(f"unknown index backend {backend!r}; use numpy or faiss")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -51,8 +73,8 @@ class EmbeddingIndex:
             raise PopulaceError("top-k must be at least 1")
         k = min(int(k), len(self))
         if self._faiss is not None:
-            scores, pos = self._faiss.search(q, k)
-            return pos, scores
+            scores, pos = self._faiss.search(np.ascontiguousarray(q), k)
+            return pos.astype(np.int64), scores
         out_pos = np.empty((len(q), k), dtype=np.int64)
         out_scores = np.empty((len(q), k), dtype=np.float32)
         for start in range(0, len(q), block):

@@ -78,9 +78,10 @@ def pool_vectors(run: Run, pool: Pool, embedder: Embedder, *, progress: bool = F
                           progress=progress)
 
 
-def retrieve(query: str, pool: Pool, vectors: np.ndarray, embedder: Embedder, k: int
-             ) -> list[tuple[int, float]]:
-    """Top-``k`` (pool position, cosine similarity), best first."""
-    index = EmbeddingIndex(vectors, pool.ids)
+def retrieve(query: str, pool: Pool, vectors: np.ndarray, embedder: Embedder, k: int, *,
+             index: str = "auto") -> list[tuple[int, float]]:
+    """Top-``k`` (pool position, cosine similarity), best first; ``index`` is the
+    search backend (:mod:`populace.target.index`: auto, numpy or faiss)."""
+    index = EmbeddingIndex(vectors, pool.ids, backend=index)
     pos, scores = index.search(embedder.encode([query]), k)
     return [(int(p), float(s)) for p, s in zip(pos[0], scores[0])]

@@ -38,6 +38,7 @@ from populace.llm.cache import CachedBackend, CallCache
 from populace.run import Run, config_hash
 from populace.target.calls import Task, run_tasks
 from populace.target.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
+from populace.target.index import resolve_backend
 from populace.target.parse import persona_line
 from populace.target.pool import load_pool, pool_vectors, retrieve
 from populace.target.prompts import Templates
@@ -85,7 +86,8 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
            out: str | Path | None = None, revise: bool = True,
            prompt_dir: str | Path | None = None, max_words: int = 120,
            max_attempts: int = 2, batch_size: int = 4, variant_temperature: float = 0.8,
-           progress: bool = True, model_info: dict | None = None) -> TargetResult:
+           progress: bool = True, model_info: dict | None = None,
+           index: str = "auto") -> TargetResult:
     """Retrieve and revise personas for the group ``query``; see the module doc."""
     if not isinstance(query, str) or not re.search(r"\w", query):
         raise PopulaceError("the query is empty: describe the target group, "
@@ -98,11 +100,12 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     r = run if isinstance(run, Run) else Run(run, create=False)
     pool = load_pool(r)
     k = check_sizes(int(n), top_k, len(pool))
+    index = resolve_backend(index, len(pool))
     templates = Templates.load(prompt_dir)
     emb = embedder if isinstance(embedder, Embedder) else load_embedder(embedder)
     t0 = time.time()
     vecs = pool_vectors(r, pool, emb, progress=progress)
-    hits = retrieve(query, pool, vecs, emb, k)
+    hits = retrieve(query, pool, vecs, emb, k, index=index)
     plan = _seed_plan(hits, int(n))
     slug = slugify(query)
     out_path = Path(out) if out is not None else r.file(f"{TARGETS}/{slug}.parquet")
@@ -154,7 +157,8 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     elif fail_path.exists():
         fail_path.unlink()
     info = {"query": query, "n": int(n), "top_k": k, "pool": len(pool),
-            "pool_source": pool.source, "embedder": emb.describe(), "revise": revise,
+            "pool_source": pool.source, "embedder": emb.describe(), "index": index,
+            "revise": revise,
             "written": len(frame), "failures": len(fail_frame), "seed": seed,
             "prompts_digest": templates.digest, "out": str(out_path),
             "seconds": round(time.time() - t0, 2), **stats,
