@@ -109,10 +109,14 @@ class AlignConfig(_Section):
 
 
 class TargetsConfig(_Section):
-    """Group targeting (issue 6); runs only where populace.target.target_run exists."""
+    """Group targeting (``populace target`` for each query; docs/targeting.md)."""
     enabled: bool = False
     queries: list[str] = []
     n: int = Field(50, ge=1)
+    top_k: Optional[int] = Field(None, ge=1)   # None: min(n, pool size)
+    embedder: str = "minilm"                   # name, model folder (train-embedder) or HF id
+    index: Literal["auto", "numpy", "faiss"] = "auto"
+    max_words: int = Field(120, ge=8)
 
 
 class EvalInstrument(_Section):

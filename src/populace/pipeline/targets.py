@@ -31,6 +31,9 @@ def run_targets(run_path, cfg, get_backend, *, progress: bool = True) -> dict:
     outs = {}
     for q in cfg.targets.queries:
         kw = {"n": cfg.targets.n}
+        for name in ("top_k", "embedder", "index", "max_words"):
+            if name in accepted:
+                kw[name] = getattr(cfg.targets, name)
         if "backend" in accepted:
             kw["backend"] = get_backend()
         if "progress" in accepted:

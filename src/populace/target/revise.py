@@ -180,8 +180,12 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
 
 
 def target_run(run_dir: str | Path, query: str, n: int = 10, *, backend=None,
-               progress: bool = True, **kwargs) -> Path | None:
+               progress: bool = True, top_k: int | None = None,
+               embedder: str | Embedder = DEFAULT_EMBEDDER, index: str = "auto",
+               max_words: int = 120, **kwargs) -> Path | None:
     """The pipeline's entry point (``populace run``'s targets stage): :func:`target`
-    on a run directory; returns the path of ``RUN/targets/<slug>.parquet``."""
-    return target(run_dir, query, n, backend=backend, progress=progress, **kwargs).out
+    on a run directory; returns the path of ``RUN/targets/<slug>.parquet``. The
+    settings of ``[targets]`` are named parameters (the stage passes those it sees)."""
+    return target(run_dir, query, n, backend=backend, progress=progress, top_k=top_k,
+                  embedder=embedder, index=index, max_words=max_words, **kwargs).out
 
