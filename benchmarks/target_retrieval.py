@@ -79,6 +79,10 @@ def mined(path: Path) -> pd.DataFrame:
     return p[["persona_id", "persona", "gender", "age", "topic"]].reset_index(drop=True)
 
 
+# the corpus' industry labels whose hyphen is not an "and"
+TOPIC_NAMES = {"Non-Profit": "non-profit organisations"}
+
+
 def metadata_queries(pool: pd.DataFrame) -> list[tuple[str, set]]:
     out = []
     for g, word in (("female", "a woman"), ("male", "a man")):
@@ -90,7 +94,8 @@ def metadata_queries(pool: pd.DataFrame) -> list[tuple[str, set]]:
         out.append((q, set(pool[pool["age"].between(lo, hi)]["persona_id"])))
     for topic, n in pool["topic"].value_counts().items():
         if n >= 3 and topic not in ("indUnk",):
-            name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", topic).replace("-", " and ").lower()
+            name = TOPIC_NAMES.get(topic) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", topic).replace(
+                "-", " and ").lower()
             q = "a student who blogs" if topic == "Student" else f"a blogger who works in {name}"
             out.append((q, set(pool[pool["topic"] == topic]["persona_id"])))
     return [(q, rel) for q, rel in out if rel]
