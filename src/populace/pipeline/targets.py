@@ -28,12 +28,12 @@ def run_targets(run_path, cfg, get_backend, *, progress: bool = True) -> dict:
     if fn is None:
         return {"status_note": SKIPPED, "queries": list(cfg.targets.queries)}
     accepted = set(inspect.signature(fn).parameters)
+    # every [targets] setting the entry point names (n always), the same for each query
+    settings = {name: value for name, value in cfg.targets.model_dump().items()
+                if name == "n" or (name in accepted and name not in ("enabled", "queries"))}
     outs = {}
     for q in cfg.targets.queries:
-        kw = {"n": cfg.targets.n}
-        for name in ("top_k", "embedder", "index", "max_words"):
-            if name in accepted:
-                kw[name] = getattr(cfg.targets, name)
+        kw = dict(settings)
         if "backend" in accepted:
             kw["backend"] = get_backend()
         if "progress" in accepted:
