@@ -100,3 +100,41 @@ def test_injection_does_not_change_what_a_stage_does(tmp_path):
     assert cl.loc["x-1", "status"] == "ok"
     pre = res.run.read_table("mining/preprocess.parquet").set_index("post_id")
     assert pre.loc["x-0", "injection_suspect"]
+
+
+class _Recording(Scripted):
+    """Scripted, and records which stage each request belonged to, in order."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.order = []
+
+    def reply(self, r):
+        user = next(m.content for m in r.messages if m.role == "user")
+        self.order.append("critic" if '"hallucination"' in user
+                          else "persona" if "EVIDENCE" in user else "other")
+        return super().reply(r)
+
+
+def test_critic_prefetch_interleaves_and_changes_nothing(tmp_path):
+    """Each persona's critic request follows it directly (so a local model reuses
+    the posts both prompts start with); the critic stage then makes no model call,
+    and every table equals the one written without prefetching."""
+    cfg = tiny_config(max_attempts=2)
+    on, off = _Recording(), _Recording()
+    a = mine(blogs_dir(), tmp_path / "on", backend=on, config=cfg, limit_authors=3,
+             progress=False)
+    b = mine(blogs_dir(), tmp_path / "off", backend=off, config=cfg, limit_authors=3,
+             progress=False, critic_prefetch=False)
+    seq_on = [s for s in on.order if s != "other"]
+    seq_off = [s for s in off.order if s != "other"]
+    n = seq_on.count("persona")
+    assert n >= 2 and seq_on == ["persona", "critic"] * n
+    assert seq_off == ["persona"] * n + ["critic"] * n and on.calls == off.calls
+    st = a.run.manifest["stages"]
+    assert st["critic"]["llm"]["model_calls"] == 0
+    assert st["critic"]["llm"]["cache_hits"] == st["persona"]["critic_prefetch"]["model_calls"] == n
+    assert "critic_prefetch" not in b.run.manifest["stages"]["persona"]
+    for t in ("mining/persona.parquet", "mining/critic.parquet"):
+        pd.testing.assert_frame_equal(a.run.read_table(t), b.run.read_table(t))
+    pd.testing.assert_frame_equal(a.personas, b.personas)

@@ -15,6 +15,8 @@ One request per author plus at most ``max_attempts - 1`` retries.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pandas as pd
 
 from populace.mining import grammars
@@ -39,7 +41,12 @@ def context_texts(authors: pd.DataFrame, cleaned: pd.DataFrame, budget: int):
 
 
 def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
-             templates: Templates, cfg: MiningConfig, advance=lambda n: None) -> pd.DataFrame:
+             templates: Templates, cfg: MiningConfig, advance=lambda n: None,
+             after: Callable[[dict], None] | None = None) -> pd.DataFrame:
+    """One row per kept author (see the module doc). With ``after``, authors are
+    sent one at a time and ``after(row)`` runs on each row as soon as it exists
+    (the mining pipeline sends the critic's request there, so a local model still
+    holds the posts it just read); the requests, and so the rows, are the same."""
     authors = authors[authors["keep"].astype(bool)].reset_index(drop=True)
     ctx = context_texts(authors, cleaned, cfg.posts_budget)
     items = [Item(templates.messages("persona", posts=format_posts(*ctx[a]),
@@ -47,27 +54,38 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
                   lambda s: parse_persona(s, cfg.max_words), cfg.persona_max_tokens,
                   grammars.persona(cfg.max_words) if cfg.grammar else None)
              for a in authors["author_id"]]
-    res = caller.run(items, advance)
-    rows = []
-    for a, o in zip(authors["author_id"], res):
-        v = o.value or {}
-        status = o.status if o.status != "ok" else ("null" if v.get("persona") is None else "ok")
-        text, repaired, error = v.get("persona"), 0, o.error
-        if status == "ok" and cfg.repair_numbers:
-            text, repaired = drop_unsupported_sentences(text, ctx[a][0])
-            if text is None:
-                status, error = "failed", (f"repair_numbers dropped {repaired} sentence(s) with "
-                                           "numbers absent from the posts; too little was left")
-        ev = v.get("evidence", []) if status == "ok" else []
-        rows.append({"author_id": a, "persona": text if status == "ok" else None,
-                     "evidence": ev,
-                     "evidence_support": evidence_support(ev, ctx[a][0]) if ev else float("nan"),
-                     "trimmed": bool(v.get("trimmed", False)) and status == "ok",
-                     "repaired": repaired,
-                     "status": status, "error": error, "attempts": o.attempts,
-                     "raw": None if status == "ok" else o.raw})
-    cols = ["author_id", "persona", "evidence", "evidence_support", "trimmed", "repaired",
-            "status", "error", "attempts", "raw"]
-    out = pd.DataFrame(rows, columns=cols)
+    if after is None:
+        rows = [_row(a, o, ctx[a][0], cfg)
+                for a, o in zip(authors["author_id"], caller.run(items, advance))]
+    else:
+        rows = []
+        for a, it in zip(authors["author_id"], items):
+            rows.append(_row(a, caller.run([it], advance)[0], ctx[a][0], cfg))
+            after(rows[-1])
+    out = pd.DataFrame(rows, columns=COLUMNS)
     out["keep"] = out["status"] == "ok"
     return out
+
+
+COLUMNS = ["author_id", "persona", "evidence", "evidence_support", "trimmed", "repaired",
+           "status", "error", "attempts", "raw"]
+
+
+def _row(a, o, posts: list[str], cfg: MiningConfig) -> dict:
+    """The persona row of author ``a`` from its outcome ``o``."""
+    v = o.value or {}
+    status = o.status if o.status != "ok" else ("null" if v.get("persona") is None else "ok")
+    text, repaired, error = v.get("persona"), 0, o.error
+    if status == "ok" and cfg.repair_numbers:
+        text, repaired = drop_unsupported_sentences(text, posts)
+        if text is None:
+            status, error = "failed", (f"repair_numbers dropped {repaired} sentence(s) with "
+                                       "numbers absent from the posts; too little was left")
+    ev = v.get("evidence", []) if status == "ok" else []
+    return {"author_id": a, "persona": text if status == "ok" else None,
+            "evidence": ev,
+            "evidence_support": evidence_support(ev, posts) if ev else float("nan"),
+            "trimmed": bool(v.get("trimmed", False)) and status == "ok",
+            "repaired": repaired,
+            "status": status, "error": error, "attempts": o.attempts,
+            "raw": None if status == "ok" else o.raw}

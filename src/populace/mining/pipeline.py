@@ -81,8 +81,15 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
          date_column: str | None = None, limit_authors: int | None = None,
          prompt_dir: str | Path | None = None, progress: bool = True,
          model_info: dict | None = None, critic_model_info: dict | None = None,
-         log=print) -> MineResult:
-    """Mine personas from ``corpus`` into the run directory ``out``; see the module doc."""
+         log=print, critic_prefetch: bool = True) -> MineResult:
+    """Mine personas from ``corpus`` into the run directory ``out``; see the module doc.
+
+    ``critic_prefetch`` (default on; used only when the critic is the mining
+    model and both stages run): the persona stage sends each persona's critic
+    request right after writing it, into the call cache, and the critic stage
+    then reads it from there. The requests and results are the same; a local
+    model (llama.cpp) keeps the posts both prompts start with in its KV cache,
+    so it does not read them twice."""
     cfg = config or MiningConfig()
     templates = Templates.load(prompt_dir)
     todo = list(STAGES) if not stages else list(stages)
@@ -146,10 +153,16 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
                     caller = StageCaller(b, name, max_attempts=cfg.max_attempts, seed=cfg.seed,
                                          batch_size=cfg.batch_size,
                                          retry_temperature=cfg.retry_temperature)
+            prefetch = None
+            if (name == "persona" and critic_prefetch and critic_backend is None
+                    and caller is not None and "critic" in todo):
+                prefetch = StageCaller(gen, "critic", max_attempts=cfg.max_attempts,
+                                       seed=cfg.seed, batch_size=cfg.batch_size,
+                                       retry_temperature=cfg.retry_temperature)
             rec = _run_stage(name, run, cfg, templates, caller, corpus, progress,
                              dict(corpus_format=corpus_format, author_column=author_column,
                                   text_column=text_column, date_column=date_column,
-                                  limit_authors=limit_authors))
+                                  limit_authors=limit_authors), prefetch)
             extra = rec.pop("extra", {})
             if caller is not None:
                 extra["llm"] = caller.stats
@@ -176,7 +189,8 @@ def _llm_filter(run: Run, name: str, source: str, progress, stage_fn, extra_fn) 
             "extra": extra_fn(df)}
 
 
-def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw) -> dict:
+def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw,
+               prefetch=None) -> dict:
     bar = _noop_bar
     if name == "read":
         if corpus is None:
@@ -222,11 +236,19 @@ def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw
     if name == "persona":
         g, cl = run.read_table(TABLES["group"]), run.read_table(TABLES["clean"])
         n = int(g["keep"].sum())
+        after = None
+        if prefetch is not None:
+            def after(row):  # the critic's request for this persona, into the cache
+                if row["status"] == "ok":
+                    critic_mod.critic(pd.DataFrame([{**row, "keep": True}]), g, cl, prefetch,
+                                      templates, cfg)
         with bar(n, "persona", enabled=progress) as adv:
-            df = persona_mod.personas(g, cl, caller, templates, cfg, adv)
+            df = persona_mod.personas(g, cl, caller, templates, cfg, adv, after=after)
         run.write_table(TABLES[name], df)
-        return {"rows_in": n, "rows_out": int(df["keep"].sum()),
-                "extra": {"outcomes": df["status"].value_counts().to_dict()}}
+        extra = {"outcomes": df["status"].value_counts().to_dict()}
+        if prefetch is not None:
+            extra["critic_prefetch"] = prefetch.stats
+        return {"rows_in": n, "rows_out": int(df["keep"].sum()), "extra": extra}
     if name == "critic":
         p, g = run.read_table(TABLES["persona"]), run.read_table(TABLES["group"])
         cl = run.read_table(TABLES["clean"])
