@@ -147,9 +147,17 @@ def profile_personas(run: Run, words: int = 60) -> pd.DataFrame:
 # -------------------------------------------------------------------------- survey
 def run_survey(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
     from populace.survey import survey
+    from populace.survey.prefetch import prefetch_choices, worth_prefetching
 
     people = run.read_table(PERSONAS)
     per = {}
+    extra = {}
+    if worth_prefetching(get_backend(), cfg.survey.mode, cfg.survey.instruments):
+        # persona by persona: each persona's prompt prefix is decoded once for
+        # all instruments; the survey calls below then read the cache
+        extra["prefetch"] = prefetch_choices(people, cfg.survey.instruments,
+                                             backend=get_backend(), cache=run.cache_path,
+                                             prompt_dir=cfg.survey.prompts, progress=progress)
     for ins in cfg.survey.instruments:
         res = survey(people, ins, backend=get_backend(), out=run.path / "responses",
                      mode=cfg.survey.mode, seed=cfg.survey.seed,
@@ -159,7 +167,7 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
         m = res.meta
         per[ins] = {"answers": m["answers"], "failures": m["failures"],
                     "model_calls": m["model_calls"], "cache_hits": m["cache_hits"]}
-    return {"rows_in": len(people), "rows_out": len(people), "instruments": per}
+    return {"rows_in": len(people), "rows_out": len(people), "instruments": per, **extra}
 
 
 # --------------------------------------------------------------------------- align
