@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from populace.instruments import load_instrument
 from populace.survey import survey

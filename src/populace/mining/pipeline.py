@@ -111,6 +111,10 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
                    models={"mine": model_info or {"fingerprint": fp},
                            "critic": critic_model_info or model_info or {"fingerprint": cfp}},
                    seeds={"mine": cfg.seed})
+    def stage_caller(b, name):
+        return StageCaller(b, name, max_attempts=cfg.max_attempts, seed=cfg.seed,
+                           batch_size=cfg.batch_size, retry_temperature=cfg.retry_temperature)
+
     summary, key = [], None
     try:
         for name in STAGES:
@@ -150,15 +154,11 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
                 if b is None and need:
                     raise PopulaceError(f"stage {name} needs a model; pass backend=")
                 if b is not None:
-                    caller = StageCaller(b, name, max_attempts=cfg.max_attempts, seed=cfg.seed,
-                                         batch_size=cfg.batch_size,
-                                         retry_temperature=cfg.retry_temperature)
+                    caller = stage_caller(b, name)
             prefetch = None
             if (name == "persona" and critic_prefetch and critic_backend is None
                     and caller is not None and "critic" in todo):
-                prefetch = StageCaller(gen, "critic", max_attempts=cfg.max_attempts,
-                                       seed=cfg.seed, batch_size=cfg.batch_size,
-                                       retry_temperature=cfg.retry_temperature)
+                prefetch = stage_caller(gen, "critic")
             rec = _run_stage(name, run, cfg, templates, caller, corpus, progress,
                              dict(corpus_format=corpus_format, author_column=author_column,
                                   text_column=text_column, date_column=date_column,

@@ -36,13 +36,13 @@ from populace import __version__
 from populace.errors import PopulaceError
 from populace.instruments import load_instrument
 from populace.instruments.model import Instrument
-from populace.llm.base import Backend, ChoiceRequest, GenerateRequest
+from populace.llm.base import Backend, GenerateRequest
 from populace.llm.cache import CachedBackend, CallCache
 from populace.survey.answers import MODES, answer_from_probs, cell_rng, parse_answer
 from populace.survey.output import output_paths, write_outputs
 from populace.survey.personas import load_personas, no_persona_frame
 from populace.survey.progress import progress_bar
-from populace.survey.prompts import Templates, build_messages, option_keys
+from populace.survey.prompts import Templates, build_messages, choice_request, option_keys
 
 
 @dataclass
@@ -100,8 +100,8 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
     try:
         with progress_bar(total, f"survey {ins.id} ({mode})", enabled=progress) as advance:
             if no_persona and mode != "generate":
-                shared = cb.choice_probs([ChoiceRequest(build_messages(templates, ins, it, None),
-                                                        kc[0]) for it, kc in zip(items, keys_codes)])
+                shared = cb.choice_probs([choice_request(templates, ins, it, None)
+                                          for it in items])
                 for pid in ids:
                     for it, kc, res in zip(items, keys_codes, shared):
                         records.append(_choice_record(mode, pid, it.id, kc, res, seed, temperature))
@@ -114,8 +114,8 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
                                                texts, no_persona, seed, temperature, max_tokens,
                                                max_attempts)
                     else:
-                        reqs = [ChoiceRequest(build_messages(templates, ins, it, texts[p]), kc[0])
-                                for p in block for it, kc in zip(items, keys_codes)]
+                        reqs = [choice_request(templates, ins, it, texts[p])
+                                for p in block for it in items]
                         res = cb.choice_probs(reqs)
                         recs = [_choice_record(mode, ids[p], it.id, kc, res[k * len(items) + j],
                                                seed, temperature)

@@ -8,8 +8,8 @@ scored one after another, the system message and the persona, which every
 item prompt starts with, are decoded once for all of them. ``prefetch_choices``
 does that, persona by persona and instrument by instrument, through the call
 cache; the ``survey`` calls that follow find every request there and make no
-model call. The requests are exactly those ``survey`` sends (same messages,
-same answer keys), so answers are drawn from the same cached probabilities.
+model call. The requests are exactly those ``survey`` sends (both build them with
+``prompts.choice_request``), so answers are drawn from the same cached probabilities.
 
 Only for the log-probability modes; a server backend (``concurrency`` > 0)
 gains nothing from the order and loses its parallel requests, so callers skip
@@ -23,11 +23,11 @@ from pathlib import Path
 import pandas as pd
 
 from populace.instruments import load_instrument
-from populace.llm.base import Backend, ChoiceRequest
+from populace.llm.base import Backend
 from populace.llm.cache import CachedBackend, CallCache
 from populace.survey.personas import load_personas
 from populace.survey.progress import progress_bar
-from populace.survey.prompts import Templates, build_messages, option_keys
+from populace.survey.prompts import Templates, choice_request
 
 
 def worth_prefetching(backend: Backend, mode: str, instruments) -> bool:
@@ -54,8 +54,7 @@ def prefetch_choices(personas: str | Path | pd.DataFrame, instruments, *, backen
                           enabled=progress) as advance:
             for text in people["persona"].tolist():
                 for ins, items in per:
-                    cb.choice_probs([ChoiceRequest(build_messages(templates, ins, it, text),
-                                                   option_keys(ins, it)[0]) for it in items])
+                    cb.choice_probs([choice_request(templates, ins, it, text) for it in items])
                     stats["requests"] += len(items)
                     advance(len(items))
         stats["model_calls"], stats["cache_hits"] = cb.misses, cb.hits

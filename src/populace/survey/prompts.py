@@ -27,7 +27,7 @@ from pathlib import Path
 
 from populace.errors import PopulaceError
 from populace.instruments.model import Instrument, Item
-from populace.llm.base import Message
+from populace.llm.base import ChoiceRequest, Message
 from populace.templates import load_templates
 
 TEMPLATE_NAMES = ("system", "persona", "no_persona", "persona_choice", "no_persona_choice")
@@ -88,3 +88,11 @@ def build_messages(t: Templates, instrument: Instrument, item: Item,
     system = t.texts["system"].strip().replace("{key}", key_word(instrument))
     msgs = ((Message("system", system),) if system else ()) + (Message("user", user.strip()),)
     return msgs
+
+
+def choice_request(t: Templates, instrument: Instrument, item: Item,
+                   persona: str | None) -> ChoiceRequest:
+    """The log-probability request for one item (what ``survey`` and
+    ``prefetch_choices`` send: the prompt and the option keys)."""
+    return ChoiceRequest(build_messages(t, instrument, item, persona),
+                         option_keys(instrument, item)[0])
