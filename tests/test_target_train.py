@@ -96,3 +96,25 @@ def test_train_end_to_end_with_smollm2_and_minilm(tmp_path):
     pool = load_pool(r)
     hits = retrieve("farmers in the countryside", pool, pool_vectors(r, pool, emb), emb, 1)
     assert pool.ids[hits[0][0]] in pool.ids
+
+
+def test_mrr_breaks_ties_at_random_not_for_the_owner():
+    """A collapsed embedder (one vector for every text) must not score a perfect
+    MRR: each owner ties with all n personas, expected reciprocal rank H(n)/n."""
+    import numpy as np
+
+    from populace.target.train import _mrr
+
+    class Collapsed:
+        def encode(self, texts):
+            return np.ones((len(texts), 3))
+
+    class Exact:   # each query on its owner's axis
+        def encode(self, texts):
+            return np.eye(4)[[int(t[-1]) for t in texts]]
+
+    ids, texts = ["a", "b", "c", "d"], ["t0", "t1", "t2", "t3"]
+    queries, owners = ["q0", "q2"], ["a", "c"]
+    assert _mrr(Collapsed(), queries, owners, ids, texts) == pytest.approx(
+        (1 + 1 / 2 + 1 / 3 + 1 / 4) / 4)
+    assert _mrr(Exact(), queries, owners, ids, texts) == 1.0

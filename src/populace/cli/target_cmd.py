@@ -57,7 +57,8 @@ def target(
         raise PopulaceError("the query is empty: describe the target group, "
                             'e.g. "US high-school students"')
     r = Run(run, create=False)
-    pool_size = len(load_pool(r))
+    pool = load_pool(r)
+    pool_size = len(pool)
     check_sizes(n, top_k, pool_size)  # fail before loading any model
     resolve_backend(index, pool_size)
     b = info = None
@@ -69,7 +70,7 @@ def target(
     try:
         res = run_target(r, query, n, top_k=top_k, backend=b, embedder=embedder, seed=seed,
                          out=out, revise=not no_revise, prompt_dir=prompts, max_words=max_words,
-                         progress=not quiet, model_info=info, index=index)
+                         progress=not quiet, model_info=info, index=index, pool=pool)
     finally:
         if b is not None:
             b.close()

@@ -12,7 +12,8 @@ Persona sets (``evaluate.sets`` plus ``evaluate.external``):
 external sets       persona files from elsewhere (populace.pipeline.external), surveyed here
 
 Every set but ``aligned``/``raw``/``random`` is surveyed by the harness into
-``evaluation/sets/<set>/`` through the run's call cache (resumable).
+``evaluation/sets/<set>/`` through the run's call cache (resumable); persona sets
+(``syncp``, external) persona by persona when that saves decoding (``survey_set``).
 
 Human data: for the align instrument, by default the held-out split written by
 the align stage (``reference/holdout.parquet``); any instrument may name its own
@@ -46,6 +47,25 @@ def _survey(run_path: Path, personas, name: str, instrument: str, cfg, backend, 
            no_persona=no_persona, n=n, cache=run_path / "cache.sqlite",
            prompt_dir=cfg.survey.prompts, progress=progress)
     return path
+
+
+def survey_set(run_path: Path, personas, name: str, instruments: list[str], cfg, backend, *,
+               progress=True) -> dict[str, Path]:
+    """Survey one persona set on every instrument: {instrument: responses file}.
+
+    With several instruments, a log-probability mode and a local backend, the
+    items are first scored persona by persona into the run's call cache
+    (:mod:`populace.survey.prefetch`), so each persona's prompt prefix is decoded
+    once for all instruments; the surveys then read the cache (same requests,
+    same answers)."""
+    from populace.survey.prefetch import prefetch_choices, worth_prefetching
+
+    if worth_prefetching(backend, cfg.survey.mode, instruments):
+        prefetch_choices(personas, instruments, backend=backend,
+                         cache=run_path / "cache.sqlite", prompt_dir=cfg.survey.prompts,
+                         progress=progress)
+    return {i: _survey(run_path, personas, name, i, cfg, backend, progress=progress)
+            for i in instruments}
 
 
 def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
@@ -96,8 +116,8 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
                 failed["syncp"] = (f"the model wrote no usable persona for any of {n} "
                                    f"(see {run_path / SYNTH_PERSONAS})")
                 continue
-            paths = {i: _survey(run_path, ok, "syncp", i, cfg, get_backend(), progress=progress)
-                     for i in ins_ids}
+            paths = survey_set(run_path, ok, "syncp", ins_ids, cfg, get_backend(),
+                               progress=progress)
             sets["syncp"] = {"kind": kind, "personas": None, "paths": paths, "n": len(ok),
                              "failed": int((frame["status"] != "ok").sum())}
     for x in ev.external:
@@ -107,8 +127,8 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
                               id_column=x.id_column, limit=x.limit, seed=ev.seed)
         T.write_json(run_path / SETS_DIR / x.name / "source.json",
                      {"path": x.path, "preset": x.preset, "rows": len(frame)})
-        paths = {i: _survey(run_path, frame, x.name, i, cfg, get_backend(), progress=progress)
-                 for i in ins_ids}
+        paths = survey_set(run_path, frame, x.name, ins_ids, cfg, get_backend(),
+                           progress=progress)
         sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame)}
     return sets
 

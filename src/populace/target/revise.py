@@ -40,7 +40,7 @@ from populace.target.calls import Task, run_tasks
 from populace.target.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
 from populace.target.index import resolve_backend
 from populace.target.parse import persona_line
-from populace.target.pool import load_pool, pool_vectors, retrieve
+from populace.target.pool import Pool, load_pool, pool_vectors, retrieve
 from populace.target.prompts import Templates
 
 MAX_PER_SEED = 20
@@ -87,8 +87,12 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
            prompt_dir: str | Path | None = None, max_words: int = 120,
            max_attempts: int = 2, batch_size: int = 4, variant_temperature: float = 0.8,
            progress: bool = True, model_info: dict | None = None,
-           index: str = "auto") -> TargetResult:
-    """Retrieve and revise personas for the group ``query``; see the module doc."""
+           index: str = "auto", pool: Pool | None = None) -> TargetResult:
+    """Retrieve and revise personas for the group ``query``; see the module doc.
+
+    ``pool``: the run's pool when the caller has loaded it already
+    (:func:`populace.target.pool.load_pool`; the CLI does, to check sizes before
+    loading a model)."""
     if not isinstance(query, str) or not re.search(r"\w", query):
         raise PopulaceError("the query is empty: describe the target group, "
                             'e.g. "US high-school students"')
@@ -98,7 +102,7 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     if max_attempts < 1:
         raise PopulaceError("max_attempts must be at least 1")
     r = run if isinstance(run, Run) else Run(run, create=False)
-    pool = load_pool(r)
+    pool = load_pool(r) if pool is None else pool
     k = check_sizes(int(n), top_k, len(pool))
     index = resolve_backend(index, len(pool))
     templates = Templates.load(prompt_dir)

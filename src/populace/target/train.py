@@ -78,15 +78,22 @@ def _val_split(ids: list[str], fraction: float, seed: int) -> set[str]:
 
 
 def _mrr(emb, queries: list[str], owners: list[str], ids: list[str], texts: list[str]) -> float:
-    """Mean reciprocal rank of each query's own persona among ``ids`` (current weights)."""
+    """Mean reciprocal rank of each query's own persona among ``ids`` (current weights).
+
+    A persona scored exactly as high as the owner is a tie broken at random: the
+    reciprocal rank is its expectation over the tied positions. Counting ties for
+    the owner would give a collapsed embedder (every text on one vector) a
+    perfect MRR, and the epoch selection would keep it."""
     import numpy as np
 
     docs = emb.encode(texts)
     sims = emb.encode(queries) @ docs.T
     where = {p: i for i, p in enumerate(ids)}
     own = np.array([sims[k, where[o]] for k, o in enumerate(owners)])
-    ranks = 1 + (sims > own[:, None]).sum(axis=1)
-    return float(np.mean(1.0 / ranks))
+    above = (sims > own[:, None]).sum(axis=1)
+    tied = (sims == own[:, None]).sum(axis=1)   # the owner and the personas tied with it
+    rr = [np.mean(1.0 / np.arange(a + 1, a + t + 1)) for a, t in zip(above, tied)]
+    return float(np.mean(rr))
 
 
 def _write(r: Run, name: str, frame: pd.DataFrame) -> None:
