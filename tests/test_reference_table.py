@@ -18,6 +18,20 @@ def test_matrix_spaces(big5):
         big5.matrix("factors")
 
 
+def test_complete_is_the_mask_of_the_rows_matrix_keeps(big5):
+    t = big5.subset(np.arange(10))
+    items = t.items.copy()
+    items.iloc[2, 0] = np.nan
+    t = ResponseTable(t.instrument, items, t.meta, np.arange(10, dtype=float))
+    assert t.complete("items").tolist() == [i != 2 for i in range(10)]
+    for space in ("traits", "items"):   # trait scores may tolerate a missing item
+        keep = t.complete(space)
+        x, w, _ = t.matrix(space)
+        assert len(x) == keep.sum() and w.tolist() == np.flatnonzero(keep).tolist()
+    with pytest.raises(PopulaceError, match="unknown space"):
+        t.complete("factors")
+
+
 def test_unkeyed_instrument_falls_back_to_items():
     ins = load_instrument("fbps26")
     t = ResponseTable(ins, pd.DataFrame(np.full((3, 26), 2.0), columns=ins.item_ids),

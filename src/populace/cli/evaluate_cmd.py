@@ -52,7 +52,8 @@ def evaluate(
 
     With a RUN directory: the harness (aligned, raw, random, no-persona,
     SyncP and external sets x instruments; docs/pipeline.md), written to
-    RUN/evaluation/results.json and RUN/evaluation/metrics.csv.
+    RUN/evaluation/results.json, RUN/evaluation/metrics.csv and
+    RUN/evaluation/differences.csv (aligned minus raw/random, paired bootstrap).
     """
     if run is not None:
         if synthetic or reference:
@@ -120,7 +121,29 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
         if any(v == v and v is not None for v in floors.values()):
             t.add_row(f"floor ({first})", *[_cell(floors.get(m)) for m in metrics[:10]])
         out.print(t)
-    out.print(f"wrote {run / 'evaluation' / 'results.json'} and {run / 'evaluation' / 'metrics.csv'}")
+        paired = results["instruments"][ins].get("paired") or {}
+        if paired and "error" not in paired:
+            p = Table(title=f"{ins}: aligned minus baseline, paired bootstrap "
+                      "(negative = aligned closer)")
+            p.add_column("comparison")
+            for m in metrics[:10]:
+                if m in next(iter(paired.values())):
+                    p.add_column(METRIC_LABELS.get(m, m), justify="right")
+            for comp, per in paired.items():
+                p.add_row(comp, *[_diff_cell(per[m]) for m in metrics[:10] if m in per])
+            out.print(p)
+    out.print(f"wrote {run / 'evaluation' / 'results.json'}, "
+              f"{run / 'evaluation' / 'metrics.csv'} and {run / 'evaluation' / 'differences.csv'}")
+
+
+def _diff_cell(r: dict) -> str:
+    """difference [CI] and the relative change."""
+    cell = f"{r['difference']:+.4f}"
+    if r.get("low") is not None:
+        cell += f" [{r['low']:+.4f}, {r['high']:+.4f}]"
+    if r.get("relative") is not None:
+        cell += f" ({100 * r['relative']:+.1f}%)"
+    return cell
 
 
 def _cell(v, lo=None, hi=None) -> str:

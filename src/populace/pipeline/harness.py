@@ -202,8 +202,43 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
                                 n_boot=ev.bootstrap, seed=ev.seed)
                     r.update(c.to_dict())
             res["sets"][name] = r
+        if ref is not None:
+            paired = paired_differences(run_path, entry, ref, sets, ev)
+            if paired:
+                res["paired"] = paired
         out["instruments"][entry.instrument] = res
     return out
+
+
+def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev) -> dict | None:
+    """aligned vs each other set of the pool (raw, random), by paired bootstrap
+    (:mod:`populace.evaluate.paired`); None without an aligned set, a pool
+    baseline or bootstrap replicates."""
+    from populace.evaluate.paired import paired_bootstrap
+
+    pool = {n: s for n, s in sets.items() if s["personas"] is not None}
+    if "aligned" not in pool or len(pool) < 2 or ev.bootstrap < 2:
+        return None
+    paths = {str(s["paths"][entry.instrument]) for s in pool.values()}
+    if len(paths) != 1:   # the sets must be rows of one surveyed pool
+        return None
+    ids = pd.concat([s["personas"]["persona_id"] for s in pool.values()]).astype(str).unique()
+    table = T.persona_responses(run_path, entry.instrument,
+                                pd.DataFrame({"persona_id": ids, "weight": 1.0}),
+                                path=Path(paths.pop()))
+    keep = table.complete(entry.space)
+    X = table.matrix(entry.space)[0]
+    rows = table.meta["persona_id"].astype(str).to_numpy()[keep]
+    weights = {}
+    for n, s in pool.items():
+        w = s["personas"].assign(persona_id=s["personas"]["persona_id"].astype(str))
+        w = w.groupby("persona_id")["weight"].sum()
+        weights[n] = pd.Series(rows).map(w).fillna(0.0).to_numpy(float)
+        if (weights[n] > 0).sum() < 2:
+            return {"error": f"set {n!r} has fewer than 2 complete rows"}
+    Y, wy, _ = ref.matrix(entry.space)
+    return paired_bootstrap(X, Y, weights, [("aligned", n) for n in pool if n != "aligned"],
+                            wy=wy, n_boot=ev.bootstrap, seed=ev.seed)
 
 
 def tidy(results: dict) -> pd.DataFrame:
@@ -228,13 +263,35 @@ def tidy(results: dict) -> pd.DataFrame:
                                        "ci_high", "floor"])
 
 
-def write_results(run_path: Path, results: dict) -> pd.DataFrame:
-    T.write_json(run_path / T.RESULTS, results)
-    frame = tidy(results)
-    path = run_path / T.METRICS_CSV
+DIFFERENCE_COLUMNS = ["instrument", "comparison", "metric", "a", "b", "difference", "low",
+                      "high", "relative", "relative_low", "relative_high", "share_better",
+                      "n_boot"]
+
+
+def tidy_differences(results: dict) -> pd.DataFrame:
+    """One row per instrument x paired comparison x metric (``paired`` of results)."""
+    rows = []
+    for ins, res in results["instruments"].items():
+        for comp, per in (res.get("paired") or {}).items():
+            if comp == "error":
+                continue
+            for m, r in per.items():
+                rows.append({"instrument": ins, "comparison": comp, "metric": m,
+                             **{c: r.get(c) for c in DIFFERENCE_COLUMNS[3:]}})
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     frame.to_csv(tmp, index=False)
     tmp.replace(path)
+
+
+def write_results(run_path: Path, results: dict) -> pd.DataFrame:
+    T.write_json(run_path / T.RESULTS, results)
+    frame = tidy(results)
+    _write_csv(run_path / T.METRICS_CSV, frame)
+    _write_csv(run_path / T.DIFFERENCES_CSV, tidy_differences(results))
     return frame
 
 

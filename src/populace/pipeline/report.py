@@ -142,6 +142,7 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
             parts.append(_img(f"metrics_{ins_id}", F.metric_bars(tidy, f"{ins_id}: metrics"),
                               out_dir, f"{ins_id}: metric per set with bootstrap interval; "
                               "black bar: the human noise floor at that set's size"))
+            parts.append(_paired(res.get("paired")))
         else:
             srows = []
             for s in sets:
@@ -162,6 +163,32 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
     atomic_write_text(path, doc)
     path.chmod(0o644)
     return path
+
+
+def _pct(v) -> str:
+    return "" if v is None else f"{100 * v:+.1f}%"
+
+
+def _paired(paired: dict | None) -> str:
+    """aligned vs raw/random: the difference with its paired bootstrap interval."""
+    if not paired:
+        return ""
+    if "error" in paired:
+        return f'<p class="note">paired comparison not computed: {html.escape(paired["error"])}</p>'
+    rows = []
+    for comp, per in paired.items():
+        for mt, r in per.items():
+            ci = (f"[{_f(r['low'])}, {_f(r['high'])}]" if r.get("low") is not None else "")
+            rci = (f"[{_pct(r['relative_low'])}, {_pct(r['relative_high'])}]"
+                   if r.get("relative_low") is not None else "")
+            rows.append([comp, mt, _f(r["difference"]), ci, _pct(r.get("relative")), rci,
+                         "" if r.get("share_better") is None else f"{r['share_better']:.2f}"])
+    return ('<p class="note">Paired comparison: every bootstrap replicate redraws the '
+            "pool's personas and the human rows once for all sets, so the interval of a "
+            "difference holds only what differs between the sets (the selection itself is "
+            "held fixed). Negative = the aligned set is closer to the humans.</p>"
+            + _table(["comparison", "metric", "difference", "95% CI", "relative",
+                      "95% CI (relative)", "share of replicates better"], rows))
 
 
 def _figures(run, results, ins, res, sets, scatter_traits, out_dir) -> str:

@@ -69,7 +69,7 @@ def OUTPUTS(cfg, name: str) -> list[str]:
         "survey": [f"responses/{i}.parquet" for i in cfg.survey.instruments],
         "align": [T.ALIGNED, T.ALIGN_DIAG, T.ALIGN_REF],
         "targets": [],
-        "evaluate": [T.RESULTS, T.METRICS_CSV],
+        "evaluate": [T.RESULTS, T.METRICS_CSV, T.DIFFERENCES_CSV],
         "report": [T.REPORT_HTML],
         "export": [f"{T.EXPORT_DIR}/personas.{f}" for f in ("jsonl", "csv", "parquet")],
     }[name]

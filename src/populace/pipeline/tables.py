@@ -31,6 +31,7 @@ ALIGNED = "aligned.parquet"
 ALIGN_DIAG = "align/diagnostics.json"
 RESULTS = "evaluation/results.json"
 METRICS_CSV = "evaluation/metrics.csv"
+DIFFERENCES_CSV = "evaluation/differences.csv"   # aligned vs raw/random, paired bootstrap
 REPORT_DIR = "report"
 REPORT_HTML = "report/report.html"
 EXPORT_DIR = "exports"

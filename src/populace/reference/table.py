@@ -70,16 +70,20 @@ class ResponseTable:
         to ``items``). ``items``: item answers as coded (not reverse-keyed).
         Rows with a missing value in that space are left out.
         """
-        if space not in SPACES:
-            raise PopulaceError(f"unknown space {space!r}; use one of {', '.join(SPACES)}")
-        if self.effective_space(space) == "traits":
-            frame = self.trait_scores()
-        else:
-            frame = self.items
+        frame = self._space_frame(space)
         x = frame.to_numpy(dtype=float)
         ok = ~np.isnan(x).any(axis=1)
         w = None if self.weights is None else self.weights[ok]
         return x[ok], w, list(frame.columns)
+
+    def complete(self, space: str = "traits") -> np.ndarray:
+        """Boolean mask of the rows :meth:`matrix` keeps (no missing value in ``space``)."""
+        return ~np.isnan(self._space_frame(space).to_numpy(dtype=float)).any(axis=1)
+
+    def _space_frame(self, space: str) -> pd.DataFrame:
+        if space not in SPACES:
+            raise PopulaceError(f"unknown space {space!r}; use one of {', '.join(SPACES)}")
+        return self.trait_scores() if self.effective_space(space) == "traits" else self.items
 
     def effective_space(self, space: str) -> str:
         return "traits" if space == "traits" and self.instrument.traits else "items"
