@@ -96,6 +96,20 @@ class StandIn:
         pass
 
 
+class OrderStandIn(StandIn):
+    """The stand-in, recording (persona id of PERSONAS, batch size) of each
+    choice_probs batch in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+    def choice_probs(self, requests):
+        user = requests[0].messages[-1].content
+        self.batches.append((next(p for p, t in PERSONAS if t in user), len(requests)))
+        return super().choice_probs(requests)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

