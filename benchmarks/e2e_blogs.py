@@ -120,7 +120,7 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
 
 
 def paired_lines(results) -> list[str]:
-    """aligned vs raw/random with paired bootstrap intervals (evaluation/differences.csv)."""
+    """aligned vs each other set with paired bootstrap intervals (evaluation/differences.csv)."""
     lines = []
     for ins, res in results["instruments"].items():
         paired = res.get("paired") or {}

@@ -112,3 +112,27 @@ def test_replicates_without_any_row_of_a_small_set_are_dropped(data):
         r = paired_bootstrap(pool, Y, {"tiny": tiny, "raw": sets["raw"]}, [("tiny", "raw")],
                              metrics=["amw"], n_boot=400, seed=0)["tiny vs raw"]["amw"]
     assert 300 < r["n_boot"] < 400 and r["low"] <= r["high"]
+
+
+def test_sets_with_their_own_rows_are_drawn_on_their_own(data):
+    """A set outside the pool (e.g. the no-persona model) shares the humans' draw
+    only: a copy of the aligned rows given as such a set differs by 0, with an
+    interval around 0 that is not degenerate; the pool's pairs are unchanged."""
+    pool, Y, sets = data
+    keep = sets["aligned"] > 0
+    others = {"copy": (pool[keep], sets["aligned"][keep]), "far": (pool[-50:], None)}
+    pairs = [("aligned", "raw"), ("aligned", "copy"), ("aligned", "far")]
+    res = paired_bootstrap(pool, Y, sets, pairs, others=others, n_boot=100, seed=2)
+    alone = paired_bootstrap(pool, Y, sets, pairs[:1], n_boot=100, seed=2)
+    assert res["aligned vs raw"] == alone["aligned vs raw"]
+    for m, r in res["aligned vs copy"].items():
+        assert r["difference"] == 0 and r["low"] < 0 < r["high"], m
+    far = res["aligned vs far"]      # the biased rows alone: aligned is much closer
+    for m in ("amw", "fd", "sw"):
+        want = M.compute_all(pool[-50:], Y, seed=2)[m]
+        assert far[m]["b"] == pytest.approx(want, rel=1e-9)
+        assert far[m]["high"] < 0 and far[m]["share_better"] == 1.0
+    with pytest.raises(PopulaceError, match="both a pool set"):
+        paired_bootstrap(pool, Y, sets, pairs[:1], others={"raw": (pool, None)})
+    with pytest.raises(PopulaceError, match="columns"):
+        paired_bootstrap(pool, Y, sets, pairs[:1], others={"x": (pool[:, :2], None)})

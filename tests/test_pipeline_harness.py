@@ -95,6 +95,11 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
             "no_persona_t1": {"personas": None}}
     for s in sets.values():
         s["paths"] = {"ipip50": path}
+    own = tmp_path / "sets" / "ipip50.parquet"      # a set surveyed on its own
+    own.parent.mkdir()
+    big5_rows = big5.items.iloc[100:140].reset_index(drop=True)
+    big5_rows.assign(persona_id=[f"n{i}" for i in range(40)]).to_parquet(own, index=False)
+    sets["no_persona_t1"]["paths"] = {"ipip50": own}
     ref = big5.subset(np.arange(1000, 3000))
     cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
                         "align": {"instrument": "ipip50",
@@ -102,10 +107,12 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
                         "evaluate": {"bootstrap": 40}})
     entry = EvalInstrument(instrument="ipip50")
     res = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate)
-    assert set(res) == {"aligned vs raw", "aligned vs random"}
-    for comp, base in (("aligned vs raw", "raw"), ("aligned vs random", "random")):
+    assert list(res) == ["aligned vs raw", "aligned vs random", "aligned vs no_persona_t1"]
+    for comp, base in (("aligned vs raw", "raw"), ("aligned vs random", "random"),
+                       ("aligned vs no_persona_t1", "no_persona_t1")):
         for side, name in (("a", "aligned"), ("b", base)):
-            syn = T.persona_responses(tmp_path, "ipip50", sets[name]["personas"], path=path)
+            syn = T.persona_responses(tmp_path, "ipip50", sets[name]["personas"],
+                                      path=sets[name]["paths"]["ipip50"])
             want = compare(syn, ref, noise_repeats=1, n_boot=0, seed=cfg.evaluate.seed).metrics
             for m, v in want.items():
                 assert res[comp][m][side] == pytest.approx(v, rel=1e-9, abs=1e-12)

@@ -95,9 +95,9 @@ def test_evaluation_tables(e2e):
     t0 = results["instruments"]["bfi25"]["sets"]["no_persona_t0"]["summary"]["sd"]
     assert max(t0.values()) == 0
     assert results["sets"]["hub"]["n"] == 2
-    # aligned vs the pool's other sets, paired: each side is that set's own metric
+    # aligned vs every other set, paired: each side is that set's own metric
     diff = pd.read_csv(path / "differences.csv")
-    assert set(diff["comparison"]) == {"aligned vs raw", "aligned vs random"}
+    assert set(diff["comparison"]) == {f"aligned vs {s}" for s in sets - {"aligned"}}
     assert set(diff["instrument"]) == {"bfi25", "cfcs12"}        # those with human data
     value = frame.set_index(["set", "instrument", "metric"])["value"]
     for r in diff.itertuples():

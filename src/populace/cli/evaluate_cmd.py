@@ -53,7 +53,7 @@ def evaluate(
     With a RUN directory: the harness (aligned, raw, random, no-persona,
     SyncP and external sets x instruments; docs/pipeline.md), written to
     RUN/evaluation/results.json, RUN/evaluation/metrics.csv and
-    RUN/evaluation/differences.csv (aligned minus raw/random, paired bootstrap).
+    RUN/evaluation/differences.csv (aligned minus each other set, paired bootstrap).
     """
     if run is not None:
         if synthetic or reference:

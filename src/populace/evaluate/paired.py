@@ -15,6 +15,11 @@ The selection is held fixed: the aligner is not rerun in each replicate, so
 the intervals describe the sampling noise of personas and humans given the
 selection, not the variability of the selection itself.
 
+Sets with rows of their own (the no-persona model, SyncP, an external file:
+``others``) are resampled independently of the pool in each replicate but
+share its human draw, so their differences from a pool set carry each side's
+own noise and not the humans'.
+
 Intervals are bias-corrected percentile intervals, as in ``bootstrap_ci``
 (Efron & Tibshirani 1993, sec. 10.6): the metrics are distances whose
 small-sample bias depends on the set's size, so the replicates of a
@@ -40,14 +45,17 @@ def _interval(vals: np.ndarray, estimate: float, alpha: float) -> tuple[float, f
 
 
 def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None,
-                     metrics=None, n_boot: int = 200, alpha: float = 0.05, seed=0,
+                     others: dict[str, tuple] | None = None, metrics=None,
+                     n_boot: int = 200, alpha: float = 0.05, seed=0,
                      max_reference: int = 20000) -> dict:
     """Differences between sets of one pool, with paired bootstrap intervals.
 
     ``X``: the pool's rows (n x d); ``set_weights``: {set name: n non-negative
-    weights over those rows (0 = not in the set)}; ``pairs``: (a, b) set names
-    to compare; ``Y``/``wy``: the human reference. Each set's estimate equals
-    the metric on its positive-weight rows alone (as ``compare`` computes it).
+    weights over those rows (0 = not in the set)}; ``others``: {set name:
+    (rows, weights or None)} of sets with rows of their own; ``pairs``: (a, b)
+    set names to compare; ``Y``/``wy``: the human reference. Each set's
+    estimate equals the metric on its positive-weight rows alone (as
+    ``compare`` computes it).
 
     Returns ``{"a vs b": {metric: {"a", "b", "difference", "low", "high",
     "relative", "relative_low", "relative_high", "share_better", "n_boot"}}}``;
@@ -66,12 +74,23 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
             raise PopulaceError(f"set {name!r}: {w.shape} weights for {n} pool rows")
         weights(w, n, f"weights of set {name!r}")   # validates (non-negative, some positive)
         W[name] = w
+    own = {}
+    for name, (Xo, wo) in (others or {}).items():
+        if name in W:
+            raise PopulaceError(f"set {name!r} is both a pool set and one with its own rows")
+        Xo = points(Xo, f"rows of set {name!r}")
+        if Xo.shape[1] != X.shape[1]:
+            raise PopulaceError(f"set {name!r} has {Xo.shape[1]} columns, the pool "
+                                f"{X.shape[1]}")
+        wo = (np.ones(len(Xo)) if wo is None else np.asarray(wo, dtype=float))
+        weights(wo, len(Xo), f"weights of set {name!r}")
+        own[name] = (Xo, wo)
     pairs = [tuple(p) for p in pairs]
     for a, b in pairs:
         for s in (a, b):
-            if s not in W:
+            if s not in W and s not in own:
                 raise PopulaceError(f"pair {a!r} vs {b!r}: no set {s!r} "
-                                    f"(sets: {', '.join(W)})")
+                                    f"(sets: {', '.join([*W, *own])})")
     n_boot = int(n_boot)
     if n_boot < 2:
         raise PopulaceError(f"n_boot must be at least 2; got {n_boot}")
@@ -93,13 +112,24 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     if by is not None:
         WY *= by
 
-    used = sorted({s for p in pairs for s in p}, key=list(W).index)
+    # each set: (its positive-weight rows, their weights, their replicate counts);
+    # pool sets share the pool's counts, the others draw their own (after the
+    # pool and the humans, so adding one leaves the pool sets' replicates as they were)
+    sides = {}
+    for s in W:
+        keep = W[s] > 0
+        sides[s] = (X[keep], W[s][keep], CX[:, keep])
+    for s, (Xo, wo) in own.items():
+        keep = wo > 0
+        m = int(keep.sum())
+        sides[s] = (Xo[keep], wo[keep],
+                    rng.multinomial(m, np.full(m, 1.0 / m), size=n_boot).astype(np.float64))
+    used = sorted({s for p in pairs for s in p}, key=list(sides).index)
     est, reps = {}, {}
     for s in used:
-        keep = W[s] > 0
-        Xs, ws = X[keep], W[s][keep]
+        Xs, ws, counts = sides[s]
         ws_row = None if ws.min() == ws.max() else row(ws / ws.sum())
-        WXs = CX[:, keep] * ws
+        WXs = counts * ws
         for m in chosen:
             bw = None
             if m == "mmd":   # the bandwidth of the set's own full-data estimate

@@ -211,14 +211,22 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
 
 
 def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev) -> dict | None:
-    """aligned vs each other set of the pool (raw, random), by paired bootstrap
-    (:mod:`populace.evaluate.paired`); None without an aligned set, a pool
-    baseline or bootstrap replicates."""
+    """aligned vs every other set, by paired bootstrap (:mod:`populace.evaluate.paired`):
+    the pool's sets (raw, random) share the pool's draw, the others (no-persona,
+    SyncP, external) are drawn on their own; all share the humans' draw. None
+    without an aligned set, another set or bootstrap replicates."""
     from populace.evaluate.paired import paired_bootstrap
 
     pool = {n: s for n, s in sets.items() if s["personas"] is not None}
-    if "aligned" not in pool or len(pool) < 2 or ev.bootstrap < 2:
+    if "aligned" not in pool or len(sets) < 2 or ev.bootstrap < 2:
         return None
+    others = {}
+    for n, s in sets.items():
+        if s["personas"] is None:
+            x, w, _ = T.persona_responses(run_path, entry.instrument,
+                                          path=s["paths"][entry.instrument]).matrix(entry.space)
+            if len(x) >= 2:
+                others[n] = (x, w)
     paths = {str(s["paths"][entry.instrument]) for s in pool.values()}
     if len(paths) != 1:   # the sets must be rows of one surveyed pool
         return None
@@ -237,8 +245,11 @@ def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev) ->
         if (weights[n] > 0).sum() < 2:
             return {"error": f"set {n!r} has fewer than 2 complete rows"}
     Y, wy, _ = ref.matrix(entry.space)
-    return paired_bootstrap(X, Y, weights, [("aligned", n) for n in pool if n != "aligned"],
-                            wy=wy, n_boot=ev.bootstrap, seed=ev.seed)
+    pairs = [("aligned", n) for n in sets if n != "aligned" and (n in pool or n in others)]
+    if not pairs:
+        return None
+    return paired_bootstrap(X, Y, weights, pairs, wy=wy, others=others, n_boot=ev.bootstrap,
+                            seed=ev.seed)
 
 
 def tidy(results: dict) -> pd.DataFrame:

@@ -170,7 +170,7 @@ def _pct(v) -> str:
 
 
 def _paired(paired: dict | None) -> str:
-    """aligned vs raw/random: the difference with its paired bootstrap interval."""
+    """aligned vs each other set: the difference with its paired bootstrap interval."""
     if not paired:
         return ""
     if "error" in paired:
@@ -184,9 +184,11 @@ def _paired(paired: dict | None) -> str:
             rows.append([comp, mt, _f(r["difference"]), ci, _pct(r.get("relative")), rci,
                          "" if r.get("share_better") is None else f"{r['share_better']:.2f}"])
     return ('<p class="note">Paired comparison: every bootstrap replicate redraws the '
-            "pool's personas and the human rows once for all sets, so the interval of a "
-            "difference holds only what differs between the sets (the selection itself is "
-            "held fixed). Negative = the aligned set is closer to the humans.</p>"
+            "pool's personas and the human rows once for all sets of the pool (aligned, raw, "
+            "random), so the interval of their difference holds only what differs between "
+            "them (the selection itself is held fixed); sets with rows of their own are "
+            "redrawn on their own and share the human draw. Negative = the aligned set is "
+            "closer to the humans.</p>"
             + _table(["comparison", "metric", "difference", "95% CI", "relative",
                       "95% CI (relative)", "share of replicates better"], rows))
 
