@@ -60,7 +60,8 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     Returns ``{"a vs b": {metric: {"a", "b", "difference", "low", "high",
     "relative", "relative_low", "relative_high", "share_better", "n_boot"}}}``;
     ``relative`` is ``a / b - 1`` and is None where ``b``'s estimate is not
-    positive (the unbiased mmd can be 0 or below).
+    positive (the unbiased mmd can be 0 or below); its interval leaves out the
+    replicates in which ``b`` is not positive.
     """
     X, Y = points(X, "X"), points(Y, "Y")
     if X.shape[1] != Y.shape[1]:
