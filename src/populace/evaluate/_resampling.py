@@ -88,6 +88,22 @@ def noise_floor(Y, n: int, wy=None, metrics=None, repeats: int = 10, seed=0) -> 
     }
 
 
+def reference_rows(Y, wy, max_reference: int, rng: np.random.Generator):
+    """The reference's positive-weight rows (and weights) that bootstrap replicates
+    resample: all of them, or a seeded uniform subsample of ``max_reference``."""
+    py = None if wy is None or wy.min() > 0 else np.flatnonzero(wy > 0)
+    ny = Y.shape[0] if py is None else py.size
+    if ny > max_reference:
+        pick = np.sort(rng.choice(ny, size=max_reference, replace=False))
+        py = pick if py is None else py[pick]
+    return (Y, wy) if py is None else (Y[py], None if wy is None else wy[py])
+
+
+def count_draws(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_boot`` multinomial resamples of ``n`` rows, as (n_boot, n) float counts."""
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
+
+
 def bootstrap_ci(X, Y, wx=None, wy=None, metrics=None, n_boot: int = 200, alpha: float = 0.05,
                  seed=0, max_reference: int = 20000) -> dict:
     """Percentile bootstrap confidence intervals for each metric.
@@ -138,15 +154,10 @@ def bootstrap_ci(X, Y, wx=None, wy=None, metrics=None, n_boot: int = 200, alpha:
 
     rng = np.random.default_rng(seed)
     px = None if wx is None or wx.min() > 0 else np.flatnonzero(wx > 0)
-    py = None if wy is None or wy.min() > 0 else np.flatnonzero(wy > 0)
-    ny = Y.shape[0] if py is None else py.size
-    if ny > max_reference:
-        pick = np.sort(rng.choice(ny, size=max_reference, replace=False))
-        py = pick if py is None else py[pick]
+    Yb, by = reference_rows(Y, wy, max_reference, rng)
     Xb, bx = (X, wx) if px is None else (X[px], wx[px])
-    Yb, by = (Y, wy) if py is None else (Y[py], None if wy is None else wy[py])
-    WX = rng.multinomial(len(Xb), np.full(len(Xb), 1.0 / len(Xb)), size=n_boot).astype(np.float64)
-    WY = rng.multinomial(len(Yb), np.full(len(Yb), 1.0 / len(Yb)), size=n_boot).astype(np.float64)
+    WX = count_draws(len(Xb), n_boot, rng)
+    WY = count_draws(len(Yb), n_boot, rng)
     if bx is not None:
         WX *= bx
     if by is not None:

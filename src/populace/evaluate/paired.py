@@ -36,6 +36,7 @@ import numpy as np
 from populace.errors import PopulaceError
 
 from ._core import DEFAULT_MAX_N, evaluate, mmd_inputs, names, points, row, weights
+from ._resampling import count_draws, reference_rows
 
 
 def _interval(vals: np.ndarray, estimate: float, alpha: float) -> tuple[float, float]:
@@ -101,15 +102,9 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     chosen = names(metrics, X.shape[1])
 
     rng = np.random.default_rng(seed)
-    py = None if wy is None or wy.min() > 0 else np.flatnonzero(wy > 0)
-    ny = Y.shape[0] if py is None else py.size
-    if ny > max_reference:
-        pick = np.sort(rng.choice(ny, size=max_reference, replace=False))
-        py = pick if py is None else py[pick]
-    Yb, by = (Y, wy) if py is None else (Y[py], None if wy is None else wy[py])
-    CX = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
-    WY = rng.multinomial(len(Yb), np.full(len(Yb), 1.0 / len(Yb)),
-                         size=n_boot).astype(np.float64)
+    Yb, by = reference_rows(Y, wy, max_reference, rng)
+    CX = count_draws(n, n_boot, rng)
+    WY = count_draws(len(Yb), n_boot, rng)
     if by is not None:
         WY *= by
 
@@ -122,9 +117,7 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
         sides[s] = (X[keep], W[s][keep], CX[:, keep])
     for s, (Xo, wo) in own.items():
         keep = wo > 0
-        m = int(keep.sum())
-        sides[s] = (Xo[keep], wo[keep],
-                    rng.multinomial(m, np.full(m, 1.0 / m), size=n_boot).astype(np.float64))
+        sides[s] = (Xo[keep], wo[keep], count_draws(int(keep.sum()), n_boot, rng))
     used = sorted({s for p in pairs for s in p}, key=list(sides).index)
     est, reps = {}, {}
     for s in used:
