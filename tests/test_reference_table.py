@@ -18,18 +18,20 @@ def test_matrix_spaces(big5):
         big5.matrix("factors")
 
 
-def test_complete_is_the_mask_of_the_rows_matrix_keeps(big5):
+def test_masked_matrix_marks_the_rows_matrix_keeps(big5):
     t = big5.subset(np.arange(10))
     items = t.items.copy()
     items.iloc[2, 0] = np.nan
     t = ResponseTable(t.instrument, items, t.meta, np.arange(10, dtype=float))
-    assert t.complete("items").tolist() == [i != 2 for i in range(10)]
+    assert t.masked_matrix("items")[1].tolist() == [i != 2 for i in range(10)]
     for space in ("traits", "items"):   # trait scores may tolerate a missing item
-        keep = t.complete(space)
-        x, w, _ = t.matrix(space)
+        full, keep, cols = t.masked_matrix(space)
+        x, w, cols_m = t.matrix(space)
+        assert len(full) == 10 and cols == cols_m
         assert len(x) == keep.sum() and w.tolist() == np.flatnonzero(keep).tolist()
+        np.testing.assert_array_equal(x, full[keep])
     with pytest.raises(PopulaceError, match="unknown space"):
-        t.complete("factors")
+        t.masked_matrix("factors")
 
 
 def test_unkeyed_instrument_falls_back_to_items():

@@ -122,7 +122,10 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
             t.add_row(f"floor ({first})", *[_cell(floors.get(m)) for m in metrics[:10]])
         out.print(t)
         paired = results["instruments"][ins].get("paired") or {}
-        if paired and "error" not in paired:
+        if results["instruments"][ins].get("paired_error"):
+            out.print(f"{ins}: paired comparison not computed: "
+                      f"{results['instruments'][ins]['paired_error']}")
+        if paired:
             p = Table(title=f"{ins}: aligned minus baseline, paired bootstrap "
                       "(negative = aligned closer)")
             p.add_column("comparison")

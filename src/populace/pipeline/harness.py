@@ -188,9 +188,10 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
         if ref is not None:
             res["n_reference"] = len(ref)
             res["human"] = _summary(ref, entry.space)
+        tables = {}
         for name, s in sets.items():
-            syn = T.persona_responses(run_path, entry.instrument, s["personas"],
-                                      path=s["paths"][entry.instrument])
+            syn = tables[name] = T.persona_responses(run_path, entry.instrument, s["personas"],
+                                                     path=s["paths"][entry.instrument])
             if log:
                 log(f"evaluate {name} on {entry.instrument} ({len(syn)} rows)")
             r = {"summary": _summary(syn, entry.space), "n": len(syn)}
@@ -203,39 +204,51 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
                     r.update(c.to_dict())
             res["sets"][name] = r
         if ref is not None:
-            paired = paired_differences(run_path, entry, ref, sets, ev)
+            paired, why = paired_differences(run_path, entry, ref, sets, ev, tables)
             if paired:
                 res["paired"] = paired
+            elif why:
+                res["paired_error"] = why
         out["instruments"][entry.instrument] = res
     return out
 
 
-def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev) -> dict | None:
+def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
+                       tables: dict | None = None) -> tuple[dict | None, str | None]:
     """aligned vs every other set, by paired bootstrap (:mod:`populace.evaluate.paired`):
     the pool's sets (raw, random) share the pool's draw, the others (no-persona,
-    SyncP, external) are drawn on their own; all share the humans' draw. None
-    without an aligned set, another set or bootstrap replicates."""
+    SyncP, external) are drawn on their own; all share the humans' draw.
+
+    ``tables``: the sets' response tables on this instrument where the caller
+    already holds them (the out-of-pool sets' rows are taken from there).
+    Returns (comparisons, None); (None, None) without an aligned set, another
+    set or bootstrap replicates, or when the pool's sets are not rows of one
+    surveyed pool; (None, reason) when a set is too small to compare.
+    """
     from populace.evaluate.paired import paired_bootstrap
 
     pool = {n: s for n, s in sets.items() if s["personas"] is not None}
     if "aligned" not in pool or len(sets) < 2 or ev.bootstrap < 2:
-        return None
+        return None, None
+    paths = {str(s["paths"][entry.instrument]) for s in pool.values()}
+    if len(paths) != 1:   # the sets must be rows of one surveyed pool
+        return None, None
     others = {}
     for n, s in sets.items():
         if s["personas"] is None:
-            x, w, _ = T.persona_responses(run_path, entry.instrument,
-                                          path=s["paths"][entry.instrument]).matrix(entry.space)
+            table = (tables or {}).get(n)
+            if table is None:
+                table = T.persona_responses(run_path, entry.instrument,
+                                            path=s["paths"][entry.instrument])
+            x, w, _ = table.matrix(entry.space)
             if len(x) >= 2:
                 others[n] = (x, w)
-    paths = {str(s["paths"][entry.instrument]) for s in pool.values()}
-    if len(paths) != 1:   # the sets must be rows of one surveyed pool
-        return None
     ids = pd.concat([s["personas"]["persona_id"] for s in pool.values()]).astype(str).unique()
     table = T.persona_responses(run_path, entry.instrument,
                                 pd.DataFrame({"persona_id": ids, "weight": 1.0}),
                                 path=Path(paths.pop()))
-    keep = table.complete(entry.space)
-    X = table.matrix(entry.space)[0]
+    full, keep, _ = table.masked_matrix(entry.space)
+    X = full[keep]
     rows = table.meta["persona_id"].astype(str).to_numpy()[keep]
     weights = {}
     for n, s in pool.items():
@@ -243,13 +256,13 @@ def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev) ->
         w = w.groupby("persona_id")["weight"].sum()
         weights[n] = pd.Series(rows).map(w).fillna(0.0).to_numpy(float)
         if (weights[n] > 0).sum() < 2:
-            return {"error": f"set {n!r} has fewer than 2 complete rows"}
+            return None, f"set {n!r} has fewer than 2 complete rows"
     Y, wy, _ = ref.matrix(entry.space)
     pairs = [("aligned", n) for n in sets if n != "aligned" and (n in pool or n in others)]
     if not pairs:
-        return None
+        return None, None
     return paired_bootstrap(X, Y, weights, pairs, wy=wy, others=others, n_boot=ev.bootstrap,
-                            seed=ev.seed)
+                            seed=ev.seed), None
 
 
 def tidy(results: dict) -> pd.DataFrame:
@@ -284,8 +297,6 @@ def tidy_differences(results: dict) -> pd.DataFrame:
     rows = []
     for ins, res in results["instruments"].items():
         for comp, per in (res.get("paired") or {}).items():
-            if comp == "error":
-                continue
             for m, r in per.items():
                 rows.append({"instrument": ins, "comparison": comp, "metric": m,
                              **{c: r.get(c) for c in DIFFERENCE_COLUMNS[3:]}})

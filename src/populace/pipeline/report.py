@@ -142,7 +142,7 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
             parts.append(_img(f"metrics_{ins_id}", F.metric_bars(tidy, f"{ins_id}: metrics"),
                               out_dir, f"{ins_id}: metric per set with bootstrap interval; "
                               "black bar: the human noise floor at that set's size"))
-            parts.append(_paired(res.get("paired")))
+            parts.append(_paired(res.get("paired"), res.get("paired_error")))
         else:
             srows = []
             for s in sets:
@@ -169,12 +169,12 @@ def _pct(v) -> str:
     return "" if v is None else f"{100 * v:+.1f}%"
 
 
-def _paired(paired: dict | None) -> str:
+def _paired(paired: dict | None, error: str | None = None) -> str:
     """aligned vs each other set: the difference with its paired bootstrap interval."""
+    if error:
+        return f'<p class="note">paired comparison not computed: {html.escape(error)}</p>'
     if not paired:
         return ""
-    if "error" in paired:
-        return f'<p class="note">paired comparison not computed: {html.escape(paired["error"])}</p>'
     rows = []
     for comp, per in paired.items():
         for mt, r in per.items():

@@ -70,15 +70,16 @@ class ResponseTable:
         to ``items``). ``items``: item answers as coded (not reverse-keyed).
         Rows with a missing value in that space are left out.
         """
+        x, ok, cols = self.masked_matrix(space)
+        w = None if self.weights is None else self.weights[ok]
+        return x[ok], w, cols
+
+    def masked_matrix(self, space: str = "traits") -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(X of every row, boolean mask of the complete rows :meth:`matrix` keeps,
+        column names): for callers that must map the kept rows back to ``meta``."""
         frame = self._space_frame(space)
         x = frame.to_numpy(dtype=float)
-        ok = ~np.isnan(x).any(axis=1)
-        w = None if self.weights is None else self.weights[ok]
-        return x[ok], w, list(frame.columns)
-
-    def complete(self, space: str = "traits") -> np.ndarray:
-        """Boolean mask of the rows :meth:`matrix` keeps (no missing value in ``space``)."""
-        return ~np.isnan(self._space_frame(space).to_numpy(dtype=float)).any(axis=1)
+        return x, ~np.isnan(x).any(axis=1), list(frame.columns)
 
     def _space_frame(self, space: str) -> pd.DataFrame:
         if space not in SPACES:
