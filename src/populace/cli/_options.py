@@ -35,6 +35,9 @@ BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server URL
 ApiKeyEnvOpt = typer.Option("OPENAI_API_KEY", "--api-key-env",
                             help="environment variable holding the API key")
 ThreadsOpt = typer.Option(None, "--threads", help="CPU threads (llamacpp)")
+PromptsOpt = typer.Option(None, "--prompts",
+                          help="folder overriding prompt templates by file name")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="no progress bars")
 
 
 def backend_kwargs(backend: str, base_url, api_key_env: str, threads, **llamacpp) -> dict:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from populace.cli._options import QuietOpt
 from populace.cli.reference_cmd import print_summary
 from populace.evaluate import metrics as M
 from populace.instruments import builtin_ids, load_instrument
@@ -33,7 +34,7 @@ def demo(
     authors: int = typer.Option(8, "--authors", help="bloggers mined"),
     no_run: bool = typer.Option(False, "--no-run",
                                 help="only the instruments, reference summary and noise floor"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    quiet: bool = QuietOpt,
 ) -> None:
     """Bundled instruments, a human reference and its noise floor, then the whole
     pipeline on a few real bloggers with SmolLM2 (mine, survey, align, evaluate,

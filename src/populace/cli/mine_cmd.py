@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, ThreadsOpt,
+from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, PromptsOpt, QuietOpt,
+                                   ThreadsOpt,
                                    backend_kwargs)
 from populace.errors import PopulaceError
 
@@ -99,8 +100,7 @@ def mine(
     batch_size: Optional[int] = typer.Option(None, "--batch-size",
                                              help="requests per model batch and cache commit "
                                              "[4]"),
-    prompts: Optional[Path] = typer.Option(None, "--prompts",
-                                           help="folder overriding prompt templates by file name"),
+    prompts: Optional[Path] = PromptsOpt,
     backend: str = BackendOpt,
     base_url: Optional[list[str]] = BaseUrlOpt,
     api_key_env: str = ApiKeyEnvOpt,
@@ -110,7 +110,7 @@ def mine(
     profile: str = typer.Option("paper", "--profile",
                                 help="named settings: paper (the paper's rules, default) | "
                                 "cheap (a 1.5B model on a laptop); options given override it"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    quiet: bool = QuietOpt,
 ) -> None:
     """Mine seed personas: preprocess, clean, QC, group, persona, critic, PII (resumable)."""
     from populace.mining import STAGES, MiningConfig

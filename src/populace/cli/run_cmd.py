@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from populace.cli._options import QuietOpt
+
 
 def stage_table(summary: list[dict]) -> Table:
     t = Table(title="populace run: stages")
@@ -27,7 +29,7 @@ def run(
     config: Path = typer.Argument(..., help="run config (TOML; see docs/pipeline.md and "
                                   "examples/populace.toml)"),
     check: bool = typer.Option(False, "--check", help="validate the config and stop"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    quiet: bool = QuietOpt,
 ) -> None:
     """Mine, survey, align, (target), evaluate, report and export in one run directory.
 

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from populace.cli._options import PromptsOpt
 from populace.errors import PopulaceError
 
 
@@ -56,8 +57,7 @@ def survey(
                                          help="SQLite call cache [default: cache.sqlite in the "
                                          "run directory, else beside --out]"),
     no_cache: bool = typer.Option(False, "--no-cache", help="no call cache (no resume)"),
-    prompts: Optional[Path] = typer.Option(None, "--prompts",
-                                           help="folder overriding prompt templates by file name"),
+    prompts: Optional[Path] = PromptsOpt,
     max_attempts: int = typer.Option(3, "--max-attempts",
                                      help="generate mode: attempts per item before a failure"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),

@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, ThreadsOpt,
+from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, PromptsOpt, QuietOpt,
+                                   ThreadsOpt,
                                    backend_kwargs)
 from populace.errors import PopulaceError
 
@@ -36,13 +37,12 @@ def target(
     index: str = typer.Option("auto", "--index",
                               help="exact search backend: auto (faiss for pools of >= 50,000 "
                               "personas when installed, else numpy), numpy or faiss"),
-    prompts: Optional[Path] = typer.Option(None, "--prompts",
-                                           help="folder overriding prompt templates by file name"),
+    prompts: Optional[Path] = PromptsOpt,
     backend: str = BackendOpt,
     base_url: Optional[list[str]] = BaseUrlOpt,
     api_key_env: str = ApiKeyEnvOpt,
     threads: Optional[int] = ThreadsOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    quiet: bool = QuietOpt,
 ) -> None:
     """Retrieve the personas closest to QUERY and have the LLM revise them into N
     members of that group (resumable through RUN/cache.sqlite)."""

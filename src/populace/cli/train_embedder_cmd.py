@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, ThreadsOpt,
+from populace.cli._options import (ApiKeyEnvOpt, BackendOpt, BaseUrlOpt, PromptsOpt, QuietOpt,
+                                   ThreadsOpt,
                                    backend_kwargs)
 
 
@@ -34,13 +35,12 @@ def train_embedder(
                                        "out; the epoch (0 = the base) with the best held-out "
                                        "MRR is saved [default: 0, train on all]"),
     seed: int = typer.Option(0, "--seed", help="seed of decoding, random negatives, training"),
-    prompts: Optional[Path] = typer.Option(None, "--prompts",
-                                           help="folder overriding prompt templates by file name"),
+    prompts: Optional[Path] = PromptsOpt,
     backend: str = BackendOpt,
     base_url: Optional[list[str]] = BaseUrlOpt,
     api_key_env: str = ApiKeyEnvOpt,
     threads: Optional[int] = ThreadsOpt,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars"),
+    quiet: bool = QuietOpt,
 ) -> None:
     """LLM queries per persona as positives, checked hard + random negatives, InfoNCE
     fine-tuning of the base embedder (LLM steps resumable through RUN/cache.sqlite)."""
