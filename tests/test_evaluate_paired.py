@@ -136,3 +136,53 @@ def test_sets_with_their_own_rows_are_drawn_on_their_own(data):
         paired_bootstrap(pool, Y, sets, pairs[:1], others={"raw": (pool, None)})
     with pytest.raises(PopulaceError, match="columns"):
         paired_bootstrap(pool, Y, sets, pairs[:1], others={"x": (pool[:, :2], None)})
+
+
+def test_replicate_weights_are_used_as_given(data):
+    """Given per-replicate weights replace the fixed set's draws: two sets with the
+    same weights in every replicate differ by exactly 0 there, so the (bias-
+    corrected) interval collapses to the full-data difference; the estimates
+    still come from the fixed weights. (Not MMD: its bandwidth is each set's own.)"""
+    pool, Y, sets = data
+    kw = dict(metrics=["amw", "fd", "sw", "corr_mae"], n_boot=40, seed=4)
+    fixed = paired_bootstrap(pool, Y, sets, [("aligned", "raw")], **kw)
+    same = np.tile(sets["aligned"], (40, 1))
+    res = paired_bootstrap(pool, Y, sets, [("aligned", "raw")], **kw,
+                           replicate_weights={"aligned": same, "raw": same.copy()})
+    for m, r in res["aligned vs raw"].items():
+        f = fixed["aligned vs raw"][m]
+        assert (r["a"], r["b"], r["difference"]) == (f["a"], f["b"], f["difference"]), m
+        assert r["low"] == pytest.approx(r["difference"], abs=1e-12)
+        assert r["high"] == pytest.approx(r["difference"], abs=1e-12)
+        assert r["share_better"] == float(r["difference"] < 0), m
+
+
+def test_a_redrawn_selection_widens_the_interval(data):
+    """The selection rerun per replicate (here: 100 rows drawn anew from the pool
+    each time, some of them biased) carries its own variability: the interval of
+    aligned minus raw is wider than with the selection held fixed."""
+    pool, Y, sets = data
+    rng = np.random.default_rng(8)
+    redrawn = np.zeros((200, len(pool)))
+    for b in range(200):
+        redrawn[b, rng.choice(len(pool), 100, replace=False)] = 1.0
+    kw = dict(metrics=["amw", "sw"], n_boot=200, seed=0)
+    fixed = paired_bootstrap(pool, Y, sets, [("aligned", "raw")], **kw)["aligned vs raw"]
+    rerun = paired_bootstrap(pool, Y, sets, [("aligned", "raw")],
+                             replicate_weights={"aligned": redrawn}, **kw)["aligned vs raw"]
+    for m in ("amw", "sw"):
+        assert rerun[m]["difference"] == fixed[m]["difference"]
+        assert rerun[m]["high"] - rerun[m]["low"] > 1.2 * (fixed[m]["high"] - fixed[m]["low"])
+
+
+def test_replicate_weight_errors(data):
+    pool, Y, sets = data
+    with pytest.raises(PopulaceError, match="not a pool set"):
+        paired_bootstrap(pool, Y, sets, [("aligned", "raw")], n_boot=5,
+                         replicate_weights={"nope": np.ones((5, len(pool)))})
+    with pytest.raises(PopulaceError, match=r"non-negative \(5, 400\) array"):
+        paired_bootstrap(pool, Y, sets, [("aligned", "raw")], n_boot=5,
+                         replicate_weights={"aligned": np.ones((4, len(pool)))})
+    with pytest.raises(PopulaceError, match="non-negative"):
+        paired_bootstrap(pool, Y, sets, [("aligned", "raw")], n_boot=5,
+                         replicate_weights={"aligned": -np.ones((5, len(pool)))})

@@ -28,7 +28,8 @@ def test_sections_and_figures(run_dir):
     for title in ("Stage counts", "Persona sets", "bfi25 (alignment instrument)",
                   "cfcs12 (out of domain)", "fbps26 (out of domain)", "Alignment diagnostics",
                   "Sample personas", "noise floor", "95% CI", "effective sample size",
-                  "Paired comparison", "aligned vs raw", "aligned vs random"):
+                  "Paired comparison", "aligned vs raw", "aligned vs random",
+                  "Paired comparison with the selection rerun"):
         assert title in doc, title
     imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', doc)
     assert len(imgs) >= 8

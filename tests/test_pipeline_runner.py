@@ -99,6 +99,15 @@ def test_evaluation_tables(e2e):
     diff = pd.read_csv(path / "differences.csv")
     assert set(diff["comparison"]) == {f"aligned vs {s}" for s in sets - {"aligned"}}
     assert set(diff["instrument"]) == {"bfi25", "cfcs12"}        # those with human data
+    # rerun_selection: the same comparisons again, the aligner rerun per replicate
+    assert results["rerun_selection"]["replicates"] == 20
+    fixed, rerun = (diff[diff["selection"] == s].drop(columns="selection")
+                    for s in ("fixed", "rerun"))
+    assert len(fixed) == len(rerun) and len(fixed) + len(rerun) == len(diff)
+    key = ["instrument", "comparison", "metric"]
+    both = fixed.merge(rerun, on=key, suffixes=("", "_rerun"))
+    assert len(both) == len(fixed)
+    assert (both["a"] == both["a_rerun"]).all() and (both["b"] == both["b_rerun"]).all()
     value = frame.set_index(["set", "instrument", "metric"])["value"]
     for r in diff.itertuples():
         base = r.comparison.split(" vs ")[1]
@@ -112,9 +121,10 @@ def test_evaluate_command_prints_the_paired_differences(e2e):
 
     _, res = e2e
     out = run("evaluate", str(res.run.path)).stdout
-    assert out.count("aligned minus baseline, paired bootstrap") == 2   # bfi25, cfcs12
-    assert "differences.csv" in out
     cells = " ".join(out.replace("│", " ").split())   # rich wraps cells in 80 columns
+    assert cells.count("aligned minus baseline, paired bootstrap") == 4   # bfi25, cfcs12
+    assert cells.count("selection rerun per replicate") == 2            # ... and rerun
+    assert "differences.csv" in cells
     assert "aligned vs" in cells and "random" in cells
 
 

@@ -146,6 +146,7 @@ class EvaluateConfig(_Section):
     external: list[ExternalSet] = []
     bootstrap: int = Field(200, ge=0)
     noise_repeats: int = Field(10, ge=1)
+    rerun_selection: bool = False   # also paired intervals with the aligner rerun per replicate
     seed: int = 0
 
     @field_validator("sets")

@@ -121,20 +121,21 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
         if any(v == v and v is not None for v in floors.values()):
             t.add_row(f"floor ({first})", *[_cell(floors.get(m)) for m in metrics[:10]])
         out.print(t)
-        paired = results["instruments"][ins].get("paired") or {}
-        if results["instruments"][ins].get("paired_error"):
-            out.print(f"{ins}: paired comparison not computed: "
-                      f"{results['instruments'][ins]['paired_error']}")
-        if paired:
-            p = Table(title=f"{ins}: aligned minus baseline, paired bootstrap "
-                      "(negative = aligned closer)")
-            p.add_column("comparison")
-            for m in metrics[:10]:
-                if m in next(iter(paired.values())):
-                    p.add_column(METRIC_LABELS.get(m, m), justify="right")
-            for comp, per in paired.items():
-                p.add_row(comp, *[_diff_cell(per[m]) for m in metrics[:10] if m in per])
-            out.print(p)
+        res = results["instruments"][ins]
+        for key, how in (("paired", ""), ("paired_rerun", ", selection rerun per replicate")):
+            paired = res.get(key) or {}
+            if res.get(f"{key}_error"):
+                out.print(f"{ins}: paired comparison{how} not computed: {res[f'{key}_error']}")
+            if paired:
+                p = Table(title=f"{ins}: aligned minus baseline, paired bootstrap{how} "
+                          "(negative = aligned closer)")
+                p.add_column("comparison")
+                for m in metrics[:10]:
+                    if m in next(iter(paired.values())):
+                        p.add_column(METRIC_LABELS.get(m, m), justify="right")
+                for comp, per in paired.items():
+                    p.add_row(comp, *[_diff_cell(per[m]) for m in metrics[:10] if m in per])
+                out.print(p)
     out.print(f"wrote {run / 'evaluation' / 'results.json'}, "
               f"{run / 'evaluation' / 'metrics.csv'} and {run / 'evaluation' / 'differences.csv'}")
 

@@ -11,9 +11,12 @@ times the replicate's counts). The interval of the difference ``a - b`` and of
 the relative change ``a / b - 1`` then carries only what differs between the
 sets.
 
-The selection is held fixed: the aligner is not rerun in each replicate, so
-the intervals describe the sampling noise of personas and humans given the
-selection, not the variability of the selection itself.
+By default the selection is held fixed: the aligner is not rerun in each
+replicate, so the intervals describe the sampling noise of personas and
+humans given the selection, not the variability of the selection itself.
+``replicate_weights`` lifts that: the caller gives each pool set's weights in
+every replicate (e.g. the aligner rerun on that replicate's pool draw,
+:mod:`populace.pipeline.reselect`), and those replace the fixed set's counts.
 
 Sets with rows of their own (the no-persona model, SyncP, an external file:
 ``others``) are resampled independently of the pool in each replicate but
@@ -48,7 +51,8 @@ def _interval(vals: np.ndarray, estimate: float, alpha: float) -> tuple[float, f
 def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None,
                      others: dict[str, tuple] | None = None, metrics=None,
                      n_boot: int = 200, alpha: float = 0.05, seed=0,
-                     max_reference: int = 20000) -> dict:
+                     max_reference: int = 20000,
+                     replicate_weights: dict[str, np.ndarray] | None = None) -> dict:
     """Differences between sets of one pool, with paired bootstrap intervals.
 
     ``X``: the pool's rows (n x d); ``set_weights``: {set name: n non-negative
@@ -63,6 +67,11 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     ``relative`` is ``a / b - 1`` and is None where ``b``'s estimate is not
     positive (the unbiased mmd can be 0 or below); its interval leaves out the
     replicates in which ``b`` is not positive.
+
+    ``replicate_weights``: {pool set name: (n_boot, n) weights of that set in
+    each replicate} replacing the default (the replicate's pool counts times
+    the set's weights), for sets whose membership is itself redrawn per
+    replicate; the estimate still comes from ``set_weights``.
     """
     X, Y = points(X, "X"), points(Y, "Y")
     if X.shape[1] != Y.shape[1]:
@@ -87,6 +96,15 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
         wo = (np.ones(len(Xo)) if wo is None else np.asarray(wo, dtype=float))
         weights(wo, len(Xo), f"weights of set {name!r}")
         own[name] = (Xo, wo)
+    R = {}
+    for name, r in (replicate_weights or {}).items():
+        if name not in W:
+            raise PopulaceError(f"replicate weights for {name!r}, which is not a pool set")
+        r = np.asarray(r, dtype=float)
+        if r.shape != (int(n_boot), n) or not np.isfinite(r).all() or (r < 0).any():
+            raise PopulaceError(f"replicate weights of set {name!r} must be a non-negative "
+                                f"({int(n_boot)}, {n}) array; got shape {r.shape}")
+        R[name] = r
     pairs = [tuple(p) for p in pairs]
     for a, b in pairs:
         for s in (a, b):
@@ -108,22 +126,27 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     if by is not None:
         WY *= by
 
-    # each set: (its positive-weight rows, their weights, their replicate counts);
-    # pool sets share the pool's counts, the others draw their own (after the
-    # pool and the humans, so adding one leaves the pool sets' replicates as they were)
+    # each set: (its positive-weight rows, their weights, the rows its replicates
+    # use, their replicate weights); pool sets share the pool's counts (or take
+    # given replicate weights), the others draw their own (after the pool and the
+    # humans, so adding one leaves the pool sets' replicates as they were)
     sides = {}
     for s in W:
         keep = W[s] > 0
-        sides[s] = (X[keep], W[s][keep], CX[:, keep])
+        if s in R:
+            used_rows = R[s].sum(axis=0) > 0
+            sides[s] = (X[keep], W[s][keep], X[used_rows], R[s][:, used_rows])
+        else:
+            sides[s] = (X[keep], W[s][keep], X[keep], CX[:, keep] * W[s][keep])
     for s, (Xo, wo) in own.items():
         keep = wo > 0
-        sides[s] = (Xo[keep], wo[keep], count_draws(int(keep.sum()), n_boot, rng))
+        sides[s] = (Xo[keep], wo[keep], Xo[keep],
+                    count_draws(int(keep.sum()), n_boot, rng) * wo[keep])
     used = sorted({s for p in pairs for s in p}, key=list(sides).index)
     est, reps = {}, {}
     for s in used:
-        Xs, ws, counts = sides[s]
+        Xs, ws, Xr, WXs = sides[s]
         ws_row = None if ws.min() == ws.max() else row(ws / ws.sum())
-        WXs = counts * ws
         for m in chosen:
             bw = None
             if m == "mmd":   # the bandwidth of the set's own full-data estimate
@@ -132,7 +155,7 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
             # a replicate that draws none of a small set's rows is undefined (NaN)
             # and dropped below
             with np.errstate(invalid="ignore", divide="ignore"):
-                reps[s, m] = evaluate(m, Xs, Yb, WXs, WY, seed=seed, bandwidth=bw)
+                reps[s, m] = evaluate(m, Xr, Yb, WXs, WY, seed=seed, bandwidth=bw)
 
     out = {}
     for a, b in pairs:

@@ -38,7 +38,8 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True, log=None):
     try:
         failed: dict = {}
         sets = build_sets(Path(run_dir), cfg, get_backend, progress=progress, failed=failed)
-        results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed)
+        results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed,
+                                progress=progress)
     finally:
         get_backend.close()
     return results, write_results(Path(run_dir), results)

@@ -167,11 +167,22 @@ def _summary(table, space):
 
 
 def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
-                  failed: dict | None = None) -> dict:
+                  failed: dict | None = None, progress: bool = False) -> dict:
     """Every comparison; returns the results dict (written by :func:`write_results`)."""
     ev = cfg.evaluate
     out = {"sets": {}, "instruments": {}, "config": ev.model_dump(mode="json"),
            "failed_sets": dict(failed or {})}
+    resel = None
+    if ev.rerun_selection and ev.bootstrap >= 2 and "aligned" in sets:
+        from populace.pipeline.reselect import reselect
+
+        pool_sets = [n for n, s in sets.items() if s["kind"] in ("aligned", "raw", "random")]
+        if log:
+            log(f"evaluate: rerunning the selection on {ev.bootstrap} bootstrap draws")
+        resel = reselect(run_path, cfg, pool_sets, ev.bootstrap, seed=ev.seed,
+                         progress=progress)
+        out["rerun_selection"] = {"replicates": ev.bootstrap, "pool": int(len(resel.ids)),
+                                  "seconds": resel.seconds}
     for name, s in sets.items():
         out["sets"][name] = {k: v for k, v in s.items() if k not in ("personas", "paths")}
         out["sets"][name]["paths"] = {i: str(p) for i, p in s["paths"].items()}
@@ -209,18 +220,28 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
                 res["paired"] = paired
             elif why:
                 res["paired_error"] = why
+            if resel is not None:
+                paired, why = paired_differences(run_path, entry, ref, sets, ev, tables, resel)
+                if paired:
+                    res["paired_rerun"] = paired
+                elif why:
+                    res["paired_rerun_error"] = why
         out["instruments"][entry.instrument] = res
     return out
 
 
 def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
-                       tables: dict | None = None) -> tuple[dict | None, str | None]:
+                       tables: dict | None = None,
+                       reselection=None) -> tuple[dict | None, str | None]:
     """aligned vs every other set, by paired bootstrap (:mod:`populace.evaluate.paired`):
     the pool's sets (raw, random) share the pool's draw, the others (no-persona,
     SyncP, external) are drawn on their own; all share the humans' draw.
 
     ``tables``: the sets' response tables on this instrument where the caller
     already holds them (the out-of-pool sets' rows are taken from there).
+    ``reselection``: a :class:`~populace.pipeline.reselect.Reselection`; the
+    pool sets then take its per-replicate weights (the selection rerun in each
+    replicate) instead of their fixed weights.
     Returns (comparisons, None); (None, None) without an aligned set, another
     set or bootstrap replicates, or when the pool's sets are not rows of one
     surveyed pool; (None, reason) when a set is too small to compare.
@@ -243,7 +264,9 @@ def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
             x, w, _ = table.matrix(entry.space)
             if len(x) >= 2:
                 others[n] = (x, w)
-    ids = pd.concat([s["personas"]["persona_id"] for s in pool.values()]).astype(str).unique()
+    ids = pd.concat([s["personas"]["persona_id"] for s in pool.values()]
+                    + ([pd.Series(reselection.ids)] if reselection is not None else [])
+                    ).astype(str).unique()
     table = T.persona_responses(run_path, entry.instrument,
                                 pd.DataFrame({"persona_id": ids, "weight": 1.0}),
                                 path=Path(paths.pop()))
@@ -261,8 +284,11 @@ def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
     pairs = [("aligned", n) for n in sets if n != "aligned" and (n in pool or n in others)]
     if not pairs:
         return None, None
+    reps = None
+    if reselection is not None:
+        reps = {n: r for n, r in reselection.for_rows(rows).items() if n in weights}
     return paired_bootstrap(X, Y, weights, pairs, wy=wy, others=others, n_boot=ev.bootstrap,
-                            seed=ev.seed), None
+                            seed=ev.seed, replicate_weights=reps), None
 
 
 def tidy(results: dict) -> pd.DataFrame:
@@ -287,19 +313,23 @@ def tidy(results: dict) -> pd.DataFrame:
                                        "ci_high", "floor"])
 
 
-DIFFERENCE_COLUMNS = ["instrument", "comparison", "metric", "a", "b", "difference", "low",
+DIFFERENCE_COLUMNS = ["instrument", "comparison", "selection", "metric", "a", "b",
+                      "difference", "low",
                       "high", "relative", "relative_low", "relative_high", "share_better",
                       "n_boot"]
 
 
 def tidy_differences(results: dict) -> pd.DataFrame:
-    """One row per instrument x paired comparison x metric (``paired`` of results)."""
+    """One row per instrument x paired comparison x selection x metric (``paired``
+    of results: selection ``fixed``; ``paired_rerun``: selection ``rerun``)."""
     rows = []
     for ins, res in results["instruments"].items():
-        for comp, per in (res.get("paired") or {}).items():
-            for m, r in per.items():
-                rows.append({"instrument": ins, "comparison": comp, "metric": m,
-                             **{c: r.get(c) for c in DIFFERENCE_COLUMNS[3:]}})
+        for key, selection in (("paired", "fixed"), ("paired_rerun", "rerun")):
+            for comp, per in (res.get(key) or {}).items():
+                for m, r in per.items():
+                    rows.append({"instrument": ins, "comparison": comp,
+                                 "selection": selection, "metric": m,
+                                 **{c: r.get(c) for c in DIFFERENCE_COLUMNS[4:]}})
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
 

@@ -143,6 +143,9 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
                               out_dir, f"{ins_id}: metric per set with bootstrap interval; "
                               "black bar: the human noise floor at that set's size"))
             parts.append(_paired(res.get("paired"), res.get("paired_error")))
+            if res.get("paired_rerun") or res.get("paired_rerun_error"):
+                parts.append(_paired(res.get("paired_rerun"), res.get("paired_rerun_error"),
+                                     rerun=True))
         else:
             srows = []
             for s in sets:
@@ -169,10 +172,12 @@ def _pct(v) -> str:
     return "" if v is None else f"{100 * v:+.1f}%"
 
 
-def _paired(paired: dict | None, error: str | None = None) -> str:
-    """aligned vs each other set: the difference with its paired bootstrap interval."""
+def _paired(paired: dict | None, error: str | None = None, rerun: bool = False) -> str:
+    """aligned vs each other set: the difference with its paired bootstrap interval
+    (``rerun``: the selection rerun in every replicate)."""
     if error:
-        return f'<p class="note">paired comparison not computed: {html.escape(error)}</p>'
+        what = "with the selection rerun" if rerun else "paired comparison"
+        return f'<p class="note">{what} not computed: {html.escape(error)}</p>'
     if not paired:
         return ""
     rows = []
@@ -183,12 +188,20 @@ def _paired(paired: dict | None, error: str | None = None) -> str:
                    if r.get("relative_low") is not None else "")
             rows.append([comp, mt, _f(r["difference"]), ci, _pct(r.get("relative")), rci,
                          "" if r.get("share_better") is None else f"{r['share_better']:.2f}"])
-    return ('<p class="note">Paired comparison: every bootstrap replicate redraws the '
-            "pool's personas and the human rows once for all sets of the pool (aligned, raw, "
-            "random), so the interval of their difference holds only what differs between "
-            "them (the selection itself is held fixed); sets with rows of their own are "
-            "redrawn on their own and share the human draw. Negative = the aligned set is "
-            "closer to the humans.</p>"
+    if rerun:
+        note = ("Paired comparison with the selection rerun: every bootstrap replicate "
+                "redraws the pool's personas and the alignment humans, reruns the aligner "
+                "and draws a fresh random set on that draw, so the interval also holds the "
+                "variability of the selection (does the method help, not only this set). "
+                "Negative = the aligned set is closer to the humans.")
+    else:
+        note = ("Paired comparison: every bootstrap replicate redraws the "
+                "pool's personas and the human rows once for all sets of the pool (aligned, "
+                "raw, random), so the interval of their difference holds only what differs "
+                "between them (the selection itself is held fixed); sets with rows of their "
+                "own are redrawn on their own and share the human draw. Negative = the "
+                "aligned set is closer to the humans.")
+    return (f'<p class="note">{note}</p>'
             + _table(["comparison", "metric", "difference", "95% CI", "relative",
                       "95% CI (relative)", "share of replicates better"], rows))
 

@@ -222,7 +222,8 @@ def run_evaluate(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict
 
     failed: dict = {}
     sets = build_sets(run.path, cfg, get_backend, progress=progress, failed=failed)
-    results = evaluate_sets(run.path, cfg, sets, log=log if progress else None, failed=failed)
+    results = evaluate_sets(run.path, cfg, sets, log=log if progress else None, failed=failed,
+                            progress=progress)
     frame = write_results(run.path, results)
     if failed and log:
         for name, why in failed.items():
