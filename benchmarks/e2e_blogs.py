@@ -13,7 +13,10 @@ openpsychometrics BIG5 answers and evaluates aligned vs raw vs random (and the
 no-persona model) on the other half, on CFCS and Grit human answers and on
 FBPS (synthetic distributions only), with bootstrap intervals and the noise
 floor. Prints the metric table, the change of aligned vs raw and vs random,
-and the report's path; saves the text to benchmarks/results/e2e_blogs[_smoke].txt.
+the paired differences (selection fixed, and rerun per replicate) and the
+report's path; saves the text to benchmarks/results/e2e_blogs[_smoke].txt and,
+for the full run, the report and the tidy tables beside it
+(e2e_blogs_report.html, e2e_blogs_metrics.csv, e2e_blogs_differences.csv).
 
 Resumable: the run directory is benchmarks/out/e2e_blogs[_smoke]/; a rerun
 skips finished stages and answers every finished LLM call from its cache, so
@@ -206,11 +209,19 @@ def main(argv=None) -> int:
                   f"replicates (pool personas and alignment humans redrawn, aligner and random "
                   f"draw rerun; {rr['seconds']:.0f} s): does the method help, not only this set"]
         lines += paired_lines(results, "paired_rerun")
-    lines += ["", f"report: {res.report}"]
-    text = "\n".join(lines)
-    print(text)
     out = ROOT / "benchmarks" / "results" / f"e2e_blogs{'_smoke' if args.smoke else ''}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
+    lines += ["", f"report: {res.report}"]
+    if not args.smoke:   # the report and tables kept beside the printout (run dir is not)
+        import shutil
+
+        shutil.copy(res.report, out.with_name("e2e_blogs_report.html"))
+        for name in ("metrics.csv", "differences.csv"):
+            shutil.copy(res.run.path / "evaluation" / name, out.with_name(f"e2e_blogs_{name}"))
+        lines.append(f"copied to {out.with_name('e2e_blogs_report.html')} and "
+                     f"e2e_blogs_metrics.csv / e2e_blogs_differences.csv beside it")
+    text = "\n".join(lines)
+    print(text)
     out.write_text(text + "\n")
     return 0
 
