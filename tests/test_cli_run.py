@@ -36,6 +36,8 @@ def test_run_directory_commands_need_a_run(tmp_path):
     (tmp_path / "r").mkdir()
     _one_error(run("evaluate", str(tmp_path / "r"), ok=False), "not made by `populace run`")
     _one_error(run("evaluate", ok=False), "give a RUN directory")
+    _one_error(run("evaluate", "-s", "a.csv", "-r", "b.csv", "--fixed-selection", ok=False),
+               "need a RUN directory")
     _one_error(run("report", str(tmp_path / "r"), ok=False), "results.json does not exist")
     _one_error(run("export", str(tmp_path / "r"), ok=False), "aligned.parquet does not exist")
     _one_error(run("export", str(tmp_path / "r"), "--format", "xml", ok=False),

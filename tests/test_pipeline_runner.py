@@ -5,6 +5,7 @@ a change to [align] rerunning align and the stages after it only."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -126,6 +127,24 @@ def test_evaluate_command_prints_the_paired_differences(e2e):
     assert cells.count("selection rerun per replicate") == 2            # ... and rerun
     assert "differences.csv" in cells
     assert "aligned vs" in cells and "random" in cells
+
+
+def test_evaluate_command_can_turn_the_rerun_selection_off(e2e, tmp_path):
+    from tests.test_cli import run
+
+    _, res = e2e
+    copy = tmp_path / "run"
+    shutil.copytree(res.run.path, copy)
+    out = run("evaluate", str(copy), "--fixed-selection").stdout
+    cells = " ".join(out.replace("│", " ").split())
+    assert cells.count("aligned minus baseline, paired bootstrap") == 2   # fixed only
+    assert "selection rerun per replicate" not in cells
+    diff = pd.read_csv(copy / "evaluation" / "differences.csv")
+    assert set(diff["selection"]) == {"fixed"}
+    assert "rerun_selection" not in json.loads((copy / "evaluation" / "results.json").read_text())
+    # the shared run directory is untouched
+    diff0 = pd.read_csv(res.run.path / "evaluation" / "differences.csv")
+    assert set(diff0["selection"]) == {"fixed", "rerun"}
 
 
 def test_second_run_skips_everything_and_align_change_reruns_downstream(e2e, tmp_path):

@@ -43,6 +43,11 @@ def evaluate(
     config: Optional[Path] = typer.Option(None, "--config", "-c",
                                           help="with RUN: evaluate with this config's "
                                           "[evaluate] section instead of the run's own"),
+    rerun_selection: Optional[bool] = typer.Option(
+        None, "--rerun-selection/--fixed-selection",
+        help="with RUN: also give paired intervals with the aligner rerun on every bootstrap "
+        "draw (--rerun-selection), or only with the selection held fixed "
+        "(--fixed-selection); default: the config's evaluate.rerun_selection"),
 ) -> None:
     """Compare a synthetic response table with a human reference.
 
@@ -58,7 +63,10 @@ def evaluate(
     if run is not None:
         if synthetic or reference:
             raise PopulaceError("give either a RUN directory or --synthetic/--reference")
-        return _evaluate_run(run, config, as_json)
+        return _evaluate_run(run, config, as_json, rerun_selection)
+    if rerun_selection is not None:
+        raise PopulaceError("--rerun-selection/--fixed-selection need a RUN directory: "
+                            "two tables have no selection to rerun")
     if not synthetic or not reference:
         raise PopulaceError("give a RUN directory, or both --synthetic and --reference")
     syn = load_reference(synthetic, instrument, weight_column="auto")
@@ -91,7 +99,8 @@ def evaluate(
                   f"of {result.noise_floor_n:,} humans")
 
 
-def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
+def _evaluate_run(run: Path, config: Optional[Path], as_json: bool,
+                  rerun_selection: Optional[bool] = None) -> None:
     from populace.pipeline import config_of_run, evaluate_run
 
     cfg = config_of_run(run)
@@ -99,6 +108,9 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool) -> None:
         from populace.config import load_config
 
         cfg = cfg.model_copy(update={"evaluate": load_config(config).evaluate})
+    if rerun_selection is not None:
+        cfg = cfg.model_copy(update={"evaluate": cfg.evaluate.model_copy(
+            update={"rerun_selection": rerun_selection})})
     console = Console(stderr=True)
     results, frame = evaluate_run(run, cfg, progress=not as_json,
                                   log=None if as_json else (lambda m: console.print(m)))
