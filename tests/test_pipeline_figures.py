@@ -30,3 +30,14 @@ def test_figures_are_pngs():
             F.weights_plot(None, [1, 1], None, "t")]
     for f in figs:
         assert f.startswith(PNG) and len(f) > 2000
+
+
+def test_correlations_of_a_constant_column_are_missing_not_plus_minus_one():
+    # a column constant up to the centring's rounding (as the no-persona model at
+    # temperature 0 answers): its correlations are undefined, drawn grey
+    x = np.column_stack([np.full(100, 3.4), np.linspace(1, 5, 100), np.full(100, 2.4)])
+    c = F._wcorr(x, np.random.default_rng(1).random(100))
+    assert np.isnan(c[0, 1]) and np.isnan(c[1, 2]) and np.isnan(c[0, 2])
+    assert (np.diag(c) == 1).all()
+    y = np.random.default_rng(2).normal(size=(50, 3))
+    assert np.allclose(F._wcorr(y, np.ones(50)), np.corrcoef(y.T))

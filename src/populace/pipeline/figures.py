@@ -120,13 +120,20 @@ def marginals(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.nda
 
 
 def _wcorr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted correlations; NaN (drawn grey) wherever a column is constant on
+    the rows with weight: rounding in the centring would otherwise make those
+    correlations come out as +-1 (the no-persona model at temperature 0)."""
     w = w / w.sum()
     xc = x - w @ x
     cov = (xc * w[:, None]).T @ xc
     d = np.sqrt(np.clip(np.diag(cov), 0, None))
+    used = w > 0
+    constant = x[used].max(axis=0) == x[used].min(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         c = cov / np.outer(d, d)
-    c = np.nan_to_num(c)
+    c = np.clip(np.nan_to_num(c), -1.0, 1.0)
+    c[constant, :] = np.nan
+    c[:, constant] = np.nan
     np.fill_diagonal(c, 1.0)
     return c
 
@@ -151,18 +158,21 @@ def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.9 * ncol, 2.7 * nrow), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="lightgrey")
     for ax, (name, c) in zip(axes.ravel(), panels):
         ax.axis("on")
-        im = ax.imshow(c, vmin=-1, vmax=1, cmap="RdBu_r")
-        ax.set_title(name, fontsize=8)
+        im = ax.imshow(np.ma.masked_invalid(c), vmin=-1, vmax=1, cmap=cmap)
+        ax.set_title(name + (" (grey: constant)" if np.isnan(c).any() else ""), fontsize=8)
         ticks = range(len(columns)) if len(columns) <= 12 else []
         ax.set_xticks(list(ticks))
         ax.set_yticks(list(ticks))
         if ticks:
             ax.set_xticklabels(columns, rotation=90, fontsize=6)
             ax.set_yticklabels(columns, fontsize=6)
+    height = 2.7 * nrow
+    fig.subplots_adjust(top=1 - 0.55 / height, hspace=0.4)
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6)
-    fig.suptitle(title, fontsize=10, y=1.05)
+    fig.suptitle(title, fontsize=10, y=1 - 0.1 / height)
     return _png(fig)
 
 
