@@ -192,6 +192,9 @@ def weights_plot(pool_weights, counts, ess: float | None, title: str) -> bytes:
     c = np.asarray(counts, dtype=int)
     vals, freq = np.unique(c, return_counts=True)
     axes[1].bar(vals, freq, color=COLORS[0])
+    from matplotlib.ticker import MaxNLocator
+
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))   # counts, not 1.5
     axes[1].set_xlabel("times selected", fontsize=8)
     axes[1].set_ylabel("personas", fontsize=8)
     axes[1].set_title(f"selected counts (ESS {ess:.1f})" if ess else "selected counts",
