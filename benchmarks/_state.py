@@ -7,13 +7,36 @@ the run, so a rerun on a new machine repeats no call a previous session made.
 The file holds model replies keyed by request hashes (probabilities, personas,
 scores, queries), never prompts or corpus posts; callers whose calls would copy
 corpus text (LLM cleaning) do not save.
+
+A state ``NAME.jsonl.gz`` is stored as parts ``NAME.partNN.jsonl.gz`` of at most
+``PART_BYTES`` uncompressed bytes each (the repository takes no file over 2 MB;
+JSON lines of hashes and probabilities compress about 3.5 times, text more).
+``load`` also reads a single ``NAME.jsonl.gz`` left by an older save.
 """
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 STATE = Path(__file__).resolve().parent / "state"
+PART_BYTES = 3_000_000
+_SUFFIX = ".jsonl.gz"
+
+
+def _stem(state: Path) -> str:
+    return state.name[:-len(_SUFFIX)] if state.name.endswith(_SUFFIX) else state.name
+
+
+def _part(state: Path, i: int) -> Path:
+    return state.with_name(f"{_stem(state)}.part{i:02d}{_SUFFIX}")
+
+
+def parts(state: Path) -> list[Path]:
+    """The files that hold ``state`` on disk: the single file if present, then its parts."""
+    state = Path(state)
+    found = sorted(state.parent.glob(f"{_stem(state)}.part[0-9][0-9]{_SUFFIX}"))
+    return ([state] if state.exists() else []) + found
 
 
 def load(cache_path: Path, *states: Path) -> int:
@@ -22,21 +45,47 @@ def load(cache_path: Path, *states: Path) -> int:
     n = 0
     with CallCache(cache_path) as c:
         for s in states:
-            if s is not None and Path(s).exists():
-                got = c.import_jsonl(s)
-                print(f"loaded {got} cached calls from {s}", flush=True)
+            for f in parts(s) if s is not None else []:
+                got = c.import_jsonl(f)
+                print(f"loaded {got} cached calls from {f}", flush=True)
                 n += got
     return n
 
 
-def save(cache_path: Path, state: Path) -> int:
+def save(cache_path: Path, state: Path, part_bytes: int = PART_BYTES) -> int:
+    """Export the cache and split it into parts of at most ``part_bytes``
+    uncompressed bytes (a line is never split). Each part is replaced
+    atomically; the cache only grows and the export is ordered by creation time,
+    so a save interrupted between parts leaves files that still load."""
     from populace.llm.cache import CallCache
 
     if not Path(cache_path).exists():
         return 0
+    state = Path(state)
+    full = state.with_name(state.name + ".all.tmp")
     with CallCache(cache_path) as c:
-        n = c.export_jsonl(state)
-    print(f"saved {n} cached calls to {state}", flush=True)
+        n = c.export_jsonl(full)
+    chunks, chunk, size = [], [], 0
+    with gzip.open(full, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            b = len(line.encode("utf-8"))
+            if chunk and size + b > part_bytes:
+                chunks.append(chunk)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += b
+    full.unlink()
+    chunks += [chunk] if chunk else []
+    written = [_part(state, i) for i in range(len(chunks))]
+    for path, lines in zip(written, chunks):
+        tmp = path.with_name(path.name + ".tmp")
+        with gzip.open(tmp, "wt", encoding="utf-8") as out:
+            out.writelines(lines)
+        tmp.replace(path)
+    for old in parts(state):
+        if old not in written:
+            old.unlink()
+    print(f"saved {n} cached calls to {len(written)} part(s) of {state}", flush=True)
     return n
 
 

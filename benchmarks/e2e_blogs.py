@@ -22,8 +22,8 @@ Resumable: the run directory is benchmarks/out/e2e_blogs[_smoke]/; a rerun
 skips finished stages and answers every finished LLM call from its cache, so
 it can be stopped and restarted (run it under ``flock /tmp/populace-cpu.lock``
 on a shared machine). Across sessions on fresh machines: the full run loads
-benchmarks/state/e2e_blogs.<model>.calls.jsonl.gz into its cache first and saves its
-cache there every 10 minutes and when it ends or is stopped (SIGTERM/SIGINT); see
+benchmarks/state/e2e_blogs.<model>.calls.partNN.jsonl.gz into its cache first and saves
+its cache there every 10 minutes and when it ends or is stopped (SIGTERM/SIGINT); see
 benchmarks/_state.py.
 """
 

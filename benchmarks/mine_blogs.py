@@ -22,7 +22,8 @@ SIGTERM/SIGINT), and seconds per author sum those.
 Across sessions (a fresh machine keeps only the repository): --state FILE
 (default benchmarks/state/mine_blogs.<model>.<profile>.calls.jsonl.gz) is
 loaded into the run's call cache at the start and rewritten from it at the end,
-also when the run is stopped. It holds the model's replies keyed by request
+also when the run is stopped (as parts FILE-stem.partNN.jsonl.gz under 2 MB;
+benchmarks/_state.py). It holds the model's replies keyed by request
 hashes (QC probabilities, personas, scores), never prompts or posts; it is
 written only with ``clean_mode=never``, where no reply copies a post.
 
