@@ -120,18 +120,13 @@ def marginals(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.nda
 
 
 def _wcorr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted correlations; NaN (drawn grey) wherever a column is constant on
-    the rows with weight: rounding in the centring would otherwise make those
-    correlations come out as +-1 (the no-persona model at temperature 0)."""
-    w = w / w.sum()
-    xc = x - w @ x
-    cov = (xc * w[:, None]).T @ xc
-    d = np.sqrt(np.clip(np.diag(cov), 0, None))
-    used = w > 0
-    constant = x[used].max(axis=0) == x[used].min(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = cov / np.outer(d, d)
-    c = np.clip(np.nan_to_num(c), -1.0, 1.0)
+    """The summaries' weighted correlations, with NaN (drawn grey) instead of 0
+    wherever a column is constant: its correlations are undefined (the
+    no-persona model at temperature 0)."""
+    from populace.reference.table import constant_columns, weighted_corr
+
+    c = weighted_corr(x, w)
+    constant = constant_columns(x, w)
     c[constant, :] = np.nan
     c[:, constant] = np.nan
     np.fill_diagonal(c, 1.0)
