@@ -15,7 +15,7 @@ excerpts, as in target_retrieval.py):
   (a) random   n personas drawn at random from the pool (seeded);
   (b) retrieved the top-n by cosine similarity to the group query (no revision);
   (c) revised  the top-k (k = n // 2) retrieved and revised into n members of
-               the group by the LLM (``populace.target``).
+               the group by the LLM (``populace.targeting.target``).
 Each set is surveyed by the LLM (``populace.survey``, mode ``expected``: the
 option probabilities of each persona and item are kept).
 
@@ -145,7 +145,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     from populace.llm import load_backend
     from populace.run import Run
-    from populace.target import load_embedder, target
+    from populace.targeting import load_embedder, target
     import _state
     from target_retrieval import excerpts, mined
 

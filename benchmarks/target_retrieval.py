@@ -102,8 +102,8 @@ def metadata_queries(pool: pd.DataFrame) -> list[tuple[str, set]]:
 
 
 def scores(emb, ids, texts, queries, folder):
-    from populace.target.index import EmbeddingIndex
-    from populace.target.store import embed_personas
+    from populace.targeting.index import EmbeddingIndex
+    from populace.targeting.store import embed_personas
 
     index = EmbeddingIndex(embed_personas(ids, texts, emb, folder), ids)
     pos, _ = index.search(emb.encode([q for q, _ in queries]), len(ids))
@@ -146,10 +146,10 @@ def main(argv=None) -> int:
     from populace.llm import load_backend
     from populace.llm.cache import CachedBackend, CallCache
     from populace.run import Run
-    from populace.target import load_embedder
-    from populace.target.pairs import write_queries
-    from populace.target.prompts import Templates
-    from populace.target.train import train_embedder
+    from populace.targeting import load_embedder
+    from populace.targeting.pairs import write_queries
+    from populace.targeting.prompts import Templates
+    from populace.targeting.train import train_embedder
 
     t0 = time.time()
     import _state

@@ -1,8 +1,8 @@
-"""The targets stage calls populace.target.target_run only where it exists."""
+"""The targets stage calls populace.targeting.target_run only where it exists."""
 
 from __future__ import annotations
 
-import populace.target as target_pkg
+import populace.targeting as target_pkg
 from populace.config import parse_config
 from populace.pipeline import targets as T
 

@@ -11,5 +11,5 @@ def __getattr__(name):  # lazy Python API: populace.target(...)
     if name == "target":
         import importlib
 
-        return importlib.import_module("populace.target")
+        return importlib.import_module("populace.targeting")
     raise AttributeError(f"module 'populace' has no attribute {name!r}")

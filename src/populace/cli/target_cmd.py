@@ -46,10 +46,10 @@ def target(
 ) -> None:
     """Retrieve the personas closest to QUERY and have the LLM revise them into N
     members of that group (resumable through RUN/cache.sqlite)."""
-    from populace.target import target as run_target
-    from populace.target.pool import load_pool
-    from populace.target.index import resolve_backend
-    from populace.target.revise import check_sizes
+    from populace.targeting import target as run_target
+    from populace.targeting.pool import load_pool
+    from populace.targeting.index import resolve_backend
+    from populace.targeting.revise import check_sizes
     from populace.run import Run
 
     console = Console(stderr=True)

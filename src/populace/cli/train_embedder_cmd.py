@@ -46,8 +46,8 @@ def train_embedder(
     fine-tuning of the base embedder (LLM steps resumable through RUN/cache.sqlite)."""
     from populace.llm import load_backend
     from populace.run import Run
-    from populace.target.embedder import resolve_embedder
-    from populace.target.train import train_embedder as run_train
+    from populace.targeting.embedder import resolve_embedder
+    from populace.targeting.train import train_embedder as run_train
 
     console = Console(stderr=True)
     r = Run(run, create=False)

@@ -1,6 +1,6 @@
-"""The one place the pipeline touches group targeting (populace.target).
+"""The one place the pipeline touches group targeting (populace.targeting).
 
-The targets stage calls ``populace.target.target_run(run_dir, query, n=..., backend=...)``
+The targets stage calls ``populace.targeting.target_run(run_dir, query, n=..., backend=...)``
 for each configured query when that entry point exists; otherwise the stage is
 recorded as ``skipped: targeting not installed``. Imported lazily so the
 pipeline works (and stays importable) without it.
@@ -14,9 +14,9 @@ SKIPPED = "skipped: targeting not installed"
 
 
 def target_entry():
-    """``populace.target.target_run`` or None."""
+    """``populace.targeting.target_run`` or None."""
     try:
-        import populace.target as target_pkg
+        import populace.targeting as target_pkg
     except ImportError:
         return None
     return getattr(target_pkg, "target_run", None)

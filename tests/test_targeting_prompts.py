@@ -1,7 +1,7 @@
 import pytest
 
 from populace.errors import PopulaceError
-from populace.target.prompts import FIELDS, Templates
+from populace.targeting.prompts import FIELDS, Templates
 
 
 def test_package_templates_load_and_fence_data():

@@ -1,7 +1,7 @@
 import numpy as np
 
-from populace.target import load_embedder
-from populace.target.contrastive import Example, train_contrastive
+from populace.targeting import load_embedder
+from populace.targeting.contrastive import Example, train_contrastive
 
 
 def test_training_pulls_the_positive_closer_than_its_negatives():

@@ -3,8 +3,8 @@
 import pytest
 
 from populace.errors import PopulaceError
-from populace.target import load_embedder, load_pool, retrieve
-from populace.target.pool import pool_vectors
+from populace.targeting import load_embedder, load_pool, retrieve
+from populace.targeting.pool import pool_vectors
 from tests._target_helpers import POOL, QUERIES, make_run
 
 

@@ -3,7 +3,7 @@ import pytest
 
 import populace
 from populace.errors import PopulaceError
-from populace.target import MAX_PER_SEED, load_embedder, slugify, target
+from populace.targeting import MAX_PER_SEED, load_embedder, slugify, target
 from tests._target_helpers import make_run
 from tests._target_standin import Scripted
 
@@ -109,10 +109,10 @@ def test_real_smollm2_revision_keeps_seed_link(tmp_path, minilm):
 
 
 def test_target_run_is_the_pipeline_entry_point():
-    """The pipeline's targets stage finds populace.target.target_run (not the 'skipped' path)."""
+    """The pipeline's targets stage finds populace.targeting.target_run (not the 'skipped' path)."""
     import inspect
 
-    import populace.target as target_pkg
+    import populace.targeting as target_pkg
     from populace.pipeline import targets as T
 
     assert T.target_entry() is target_pkg.target_run

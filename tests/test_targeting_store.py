@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from populace.errors import PopulaceError
-from populace.target.store import embed_personas, store_path
+from populace.targeting.store import embed_personas, store_path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -24,7 +24,7 @@ class CountingEmbedder:
 @pytest.fixture(scope="module")
 def minilm():
     pytest.importorskip("sentence_transformers")
-    from populace.target.embedder import load_embedder
+    from populace.targeting.embedder import load_embedder
 
     return load_embedder("minilm")
 

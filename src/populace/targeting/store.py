@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from populace.errors import PopulaceError
-from populace.target.embedder import Embedder
+from populace.targeting.embedder import Embedder
 
 
 def _slug(name: str) -> str:

@@ -5,7 +5,7 @@ joined with the texts in ``RUN/personas.parquet`` (``persona_id``,
 ``persona``); otherwise every persona of ``RUN/personas.parquet``. An aligned
 set that repeats a persona (integer weights) is one pool entry with the summed
 weight. Embeddings are stored under ``RUN/embeddings/`` per embedder
-(:func:`populace.target.store.embed_personas`), so they are computed once.
+(:func:`populace.targeting.store.embed_personas`), so they are computed once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pandas as pd
 
 from populace.errors import PopulaceError
 from populace.run import PERSONAS, Run
-from populace.target.embedder import Embedder
-from populace.target.index import EmbeddingIndex
-from populace.target.store import embed_personas
+from populace.targeting.embedder import Embedder
+from populace.targeting.index import EmbeddingIndex
+from populace.targeting.store import embed_personas
 
 ALIGNED = "aligned.parquet"
 EMBEDDINGS = "embeddings"
@@ -81,7 +81,7 @@ def pool_vectors(run: Run, pool: Pool, embedder: Embedder, *, progress: bool = F
 def retrieve(query: str, pool: Pool, vectors: np.ndarray, embedder: Embedder, k: int, *,
              index: str = "auto") -> list[tuple[int, float]]:
     """Top-``k`` (pool position, cosine similarity), best first; ``index`` is the
-    search backend (:mod:`populace.target.index`: auto, numpy or faiss)."""
+    search backend (:mod:`populace.targeting.index`: auto, numpy or faiss)."""
     index = EmbeddingIndex(vectors, pool.ids, backend=index)
     pos, scores = index.search(embedder.encode([query]), k)
     return [(int(p), float(s)) for p, s in zip(pos[0], scores[0])]

@@ -1,6 +1,6 @@
 import pytest
 
-from populace.target.parse import ParseError, persona_line, query_line
+from populace.targeting.parse import ParseError, persona_line, query_line
 
 
 def test_persona_line_takes_the_tagged_text_and_its_continuation():

@@ -5,7 +5,7 @@ by an LLM YES/NO check.
 Queries: for each persona the LLM writes a *detailed* query (several specific
 traits, ``query_detailed.txt``) and a *broad* one (the population group,
 ``query_broad.txt``); each is a positive pair (query, persona). Strict parsing,
-one corrective retry, recorded failures (:mod:`populace.target.calls`).
+one corrective retry, recorded failures (:mod:`populace.targeting.calls`).
 
 Negatives: for each query, the ``hard`` personas most similar to it under the
 base embedder (the positive excluded) plus ``random`` others drawn with a
@@ -39,11 +39,11 @@ import numpy as np
 import pandas as pd
 
 from populace.errors import PopulaceError
-from populace.target.calls import Task, run_tasks, yes_probability
-from populace.target.embedder import Embedder
-from populace.target.index import EmbeddingIndex
-from populace.target.parse import query_line
-from populace.target.prompts import Templates
+from populace.targeting.calls import Task, run_tasks, yes_probability
+from populace.targeting.embedder import Embedder
+from populace.targeting.index import EmbeddingIndex
+from populace.targeting.parse import query_line
+from populace.targeting.prompts import Templates
 
 KINDS = ("detailed", "broad")
 RULES = ("relative", "absolute")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from populace.errors import PopulaceError
-from populace.target.index import EmbeddingIndex
+from populace.targeting.index import EmbeddingIndex
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -36,7 +36,7 @@ QUERIES = {
 @pytest.fixture(scope="module")
 def pool_index():
     pytest.importorskip("sentence_transformers")
-    from populace.target.embedder import load_embedder
+    from populace.targeting.embedder import load_embedder
 
     emb = load_embedder("minilm")
     ids = list(POOL)
@@ -98,7 +98,7 @@ def test_faiss_backend_returns_what_numpy_returns():
 
 
 def test_auto_backend_uses_faiss_only_for_large_pools(monkeypatch):
-    from populace.target import index as mod
+    from populace.targeting import index as mod
 
     assert mod.resolve_backend("auto", 10) == "numpy"
     assert mod.resolve_backend("numpy", 10**6) == "numpy"

@@ -3,11 +3,11 @@
 Steps (tables under ``RUN/train_embedder/``, each written atomically):
 
 1. ``queries.parquet``: a detailed and a broad LLM query per persona
-   (:func:`populace.target.pairs.write_queries`).
+   (:func:`populace.targeting.pairs.write_queries`).
 2. ``negatives.parquet``: ``hard`` most similar + ``random`` personas per query
    under the base embedder, each with the LLM's P(YES) and whether it was kept
-   (:func:`populace.target.pairs.check_negatives`).
-3. Contrastive fine-tuning of the base embedder (:mod:`populace.target.contrastive`),
+   (:func:`populace.targeting.pairs.check_negatives`).
+3. Contrastive fine-tuning of the base embedder (:mod:`populace.targeting.contrastive`),
    saved as a sentence-transformers folder ``out`` with ``populace_training.json``
    (settings, counts, losses). ``--embedder out`` loads it.
 
@@ -37,12 +37,12 @@ import pandas as pd
 from populace.errors import PopulaceError
 from populace.llm.cache import CachedBackend, CallCache
 from populace.run import PERSONAS, Run, atomic_write_text
-from populace.target.contrastive import Example, train_contrastive
-from populace.target.embedder import DEFAULT_EMBEDDER, load_embedder
-from populace.target.pairs import candidate_negatives, check_negatives, write_queries
-from populace.target.pool import EMBEDDINGS
-from populace.target.prompts import Templates
-from populace.target.store import embed_personas
+from populace.targeting.contrastive import Example, train_contrastive
+from populace.targeting.embedder import DEFAULT_EMBEDDER, load_embedder
+from populace.targeting.pairs import candidate_negatives, check_negatives, write_queries
+from populace.targeting.pool import EMBEDDINGS
+from populace.targeting.prompts import Templates
+from populace.targeting.store import embed_personas
 
 FOLDER = "train_embedder"
 

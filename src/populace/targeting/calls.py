@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from populace.llm.base import ChoiceRequest, Message
 from populace.llm.retry import Parsed, Prompt, generate_parsed
-from populace.target.parse import ParseError
+from populace.targeting.parse import ParseError
 
 ANSWER_KEYS = ("Yes", "No")
 

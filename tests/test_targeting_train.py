@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from populace.errors import PopulaceError
-from populace.target import load_embedder
-from populace.target.train import train_embedder
+from populace.targeting import load_embedder
+from populace.targeting.train import train_embedder
 from tests._target_helpers import make_run
 from tests._target_standin import Scripted
 
@@ -75,7 +75,7 @@ def test_train_errors(tmp_path):
 
 def test_train_end_to_end_with_smollm2_and_minilm(tmp_path):
     from populace.llm.llamacpp import LlamaCppBackend
-    from populace.target.pool import load_pool, pool_vectors, retrieve
+    from populace.targeting.pool import load_pool, pool_vectors, retrieve
     from tests._llm_helpers import smollm2_path
 
     r = make_run(tmp_path / "run")
@@ -103,7 +103,7 @@ def test_mrr_breaks_ties_at_random_not_for_the_owner():
     MRR: each owner ties with all n personas, expected reciprocal rank H(n)/n."""
     import numpy as np
 
-    from populace.target.train import _mrr
+    from populace.targeting.train import _mrr
 
     class Collapsed:
         def encode(self, texts):

@@ -1,6 +1,6 @@
-from populace.target import load_embedder
-from populace.target.pairs import candidate_negatives, check_negatives, write_queries
-from populace.target.prompts import Templates
+from populace.targeting import load_embedder
+from populace.targeting.pairs import candidate_negatives, check_negatives, write_queries
+from populace.targeting.prompts import Templates
 from tests._target_helpers import POOL
 from tests._target_standin import Scripted
 
@@ -44,7 +44,7 @@ class _Recording:
 
 
 def test_checks_go_persona_by_persona_and_come_back_in_order():
-    from populace.target.calls import yes_probability
+    from populace.targeting.calls import yes_probability
 
     tpl = Templates.load()
     text_of = dict(POOL)

@@ -1,6 +1,6 @@
 """``populace.target``: a persona set for a group given in plain language.
 
-1. Pool: the run's aligned set, else all its personas (:mod:`populace.target.pool`).
+1. Pool: the run's aligned set, else all its personas (:mod:`populace.targeting.pool`).
 2. Retrieval: the ``top_k`` personas most similar to the query (cosine of
    sentence embeddings).
 3. Revision: the LLM revises the retrieved personas into ``n`` members of the
@@ -36,12 +36,12 @@ import pandas as pd
 from populace.errors import PopulaceError
 from populace.llm.cache import CachedBackend, CallCache
 from populace.run import Run, config_hash
-from populace.target.calls import Task, run_tasks
-from populace.target.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
-from populace.target.index import resolve_backend
-from populace.target.parse import persona_line
-from populace.target.pool import Pool, load_pool, pool_vectors, retrieve
-from populace.target.prompts import Templates
+from populace.targeting.calls import Task, run_tasks
+from populace.targeting.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
+from populace.targeting.index import resolve_backend
+from populace.targeting.parse import persona_line
+from populace.targeting.pool import Pool, load_pool, pool_vectors, retrieve
+from populace.targeting.prompts import Templates
 
 MAX_PER_SEED = 20
 TARGETS = "targets"
@@ -91,7 +91,7 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     """Retrieve and revise personas for the group ``query``; see the module doc.
 
     ``pool``: the run's pool when the caller has loaded it already
-    (:func:`populace.target.pool.load_pool`; the CLI does, to check sizes before
+    (:func:`populace.targeting.pool.load_pool`; the CLI does, to check sizes before
     loading a model)."""
     if not isinstance(query, str) or not re.search(r"\w", query):
         raise PopulaceError("the query is empty: describe the target group, "

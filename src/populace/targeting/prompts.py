@@ -1,6 +1,6 @@
 """Prompt templates of the targeting stages: package files, user-overridable.
 
-Files in ``populace/target/prompts/``: ``system.txt`` (system message of every
+Files in ``populace/targeting/prompts/``: ``system.txt`` (system message of every
 call), ``revise.txt`` ({persona}, {query}, {max_words}: LLM revision of a
 retrieved persona into the target group), ``query_detailed.txt`` and
 ``query_broad.txt`` ({persona}: the two positives per persona for training the
@@ -27,7 +27,7 @@ class Templates:
 
     @classmethod
     def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
-        return cls(load_templates("populace.target", FIELDS, prompt_dir))
+        return cls(load_templates("populace.targeting", FIELDS, prompt_dir))
 
     @property
     def digest(self) -> str:

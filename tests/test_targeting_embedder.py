@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from populace.errors import PopulaceError
-from populace.target.embedder import load_embedder, resolve_embedder
+from populace.targeting.embedder import load_embedder, resolve_embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("sentence_transformers")

@@ -1,0 +1,13 @@
+"""Group targeting (paper section 3.3, Appendix B.4-B.6): persona embeddings,
+retrieval by a plain-language group query, LLM revision into the group, and
+contrastive fine-tuning of the embedder."""
+
+from populace.targeting.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
+from populace.targeting.index import EmbeddingIndex
+from populace.targeting.pool import Pool, load_pool, retrieve
+from populace.targeting.revise import MAX_PER_SEED, TargetResult, slugify, target, target_run
+from populace.targeting.store import embed_personas
+
+__all__ = ["DEFAULT_EMBEDDER", "Embedder", "EmbeddingIndex", "embed_personas", "load_embedder",
+           "Pool", "load_pool", "retrieve", "target", "target_run", "TargetResult", "MAX_PER_SEED", "slugify"]
+
