@@ -80,8 +80,22 @@ class Scripted:
         self.calls += len(requests)
         return [GenerateResult(text=self.reply(r)) for r in requests]
 
-    def choice_probs(self, requests):  # pragma: no cover - not used by mining
-        raise NotImplementedError
+    def choice_probs(self, requests):
+        """Critic scores ("1".."10": most mass on ``scores``), QC (high, not harmful)."""
+        from populace.llm.base import ChoiceResult
+
+        out = []
+        for r in requests:
+            keys = [k.lower() for k in r.keys]
+            if keys[:2] == ["1", "2"]:
+                raw = [0.9 if int(k) == self.scores else 0.1 / 9 for k in keys]
+            else:
+                want = "high" if "high" in keys else "no"
+                raw = [0.5 if k == want else 0.0 for k in keys]
+            tot = sum(raw)
+            out.append(ChoiceResult(probs=tuple(x / tot for x in raw), mass=tot, method="logits"))
+        self.calls += len(requests)
+        return out
 
     def close(self):
         pass

@@ -130,3 +130,29 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
 
     with pytest.raises(PopulaceError, match="does not exist"):
         LlamaCppBackend(str(tmp_path / "nope.gguf"))
+
+
+def test_scoring_in_the_generation_context_matches_the_scoring_context(smol):
+    """prefer_generation_context: the same probabilities (single- and multi-token
+    keys), and a request that shares the text just generated from decodes only
+    what follows it."""
+    posts = "Post 1: I walked my dog in the rain and felt calm. " * 12
+    msgs = lambda q: (Message("user", posts + "\nQuestion: " + q),)  # noqa: E731
+    reqs = [ChoiceRequest(msgs("rate the calm from 1 to 10."), tuple(str(i) for i in range(1, 11))),
+            ChoiceRequest(msgs("is the writer happy? yes or no."), ("yes", "no"))]
+    ref = smol.choice_probs(reqs)
+    smol.generate([GenerateRequest(msgs("describe the writer."), max_tokens=4)])
+    before = smol.decoded_tokens
+    smol.prefer_generation_context = True
+    try:
+        got = smol.choice_probs(reqs)
+    finally:
+        smol.prefer_generation_context = False
+    full = len(smol.tokens(reqs[0].messages))
+    # the shared posts were already in the generation context: far less than one prompt
+    assert smol.decoded_tokens - before < 0.5 * full
+    for a, b in zip(ref, got):
+        assert b.ok and b.method == a.method
+        assert np.allclose(a.probs, b.probs, atol=0.03)
+    # "1" and "10" are distinct keys: the multi-token key's second factor is read
+    assert len(got[0].probs) == 10 and abs(sum(got[0].probs) - 1) < 1e-9

@@ -20,7 +20,7 @@ def test_critic_with_smollm2(tmp_path):
     caller = StageCaller(CachedBackend(smol(), CallCache(tmp_path / "c.sqlite")), "critic",
                          max_attempts=1)
     out = critic(pers(authors["author_id"].iloc[0]), authors, cleaned, caller,
-                 Templates.load(), tiny_config())
+                 Templates.load(), tiny_config(critic_method="generate"))
     r = out.iloc[0]
     if r["status"] == "ok":
         assert all(1 <= r[f"critic_{k}"] <= 10 for k in ("hallucination", "overall"))
@@ -29,9 +29,37 @@ def test_critic_with_smollm2(tmp_path):
     assert caller.stats["requests"] == 1
 
 
+def test_probability_critic_with_smollm2(tmp_path):
+    """Five questions on one prefix, each an expected score over "1".."10"."""
+    authors, cleaned = inputs()
+    caller = StageCaller(CachedBackend(smol(), CallCache(tmp_path / "c.sqlite")), "critic")
+    out = critic(pers(authors["author_id"].iloc[0]), authors, cleaned, caller,
+                 Templates.load(), tiny_config())
+    r = out.iloc[0]
+    assert r["status"] == "ok" and caller.stats["scored"] == 5
+    scores = [r[f"critic_{k}"] for k in ("hallucination", "coverage", "conciseness",
+                                          "relevance", "overall")]
+    assert all(1 <= s <= 10 for s in scores)
+    assert any(s != round(s) for s in scores)  # expectations, not generated integers
+
+
+def test_expected_score_separates_1_from_10():
+    from populace.llm.base import ChoiceResult
+    from populace.mining.critic import expected_score
+
+    # raw P("1" first) = 0.5 holds P("10") = 0.4: score 1 has 0.1, score 10 has 0.4
+    raw = [0.5] + [0.0] * 7 + [0.1, 0.4]
+    r = ChoiceResult(probs=tuple(x / sum(raw) for x in raw), mass=sum(raw),
+                     method="logits_multi_token")
+    assert abs(expected_score(r) - (1 * 0.1 + 9 * 0.1 + 10 * 0.4) / 0.6) < 1e-9
+    # a tokeniser with "10" as one token: no correction
+    r1 = ChoiceResult(probs=tuple(x / sum(raw) for x in raw), mass=sum(raw), method="logits")
+    assert abs(expected_score(r1) - (1 * 0.5 + 9 * 0.1 + 10 * 0.4) / 1.0) < 1e-9
+
+
 def test_thresholds():
     s = dict(hallucination=7, coverage=7, conciseness=7, relevance=7, overall=8)
-    cfg = MiningConfig()
+    cfg = MiningConfig(critic_method="generate")
     assert passes(s, cfg) and not passes({**s, "overall": 7}, cfg)
     assert not passes({**s, "coverage": 6}, cfg)
     assert passes({**s, "coverage": 6}, MiningConfig(critic_other_min=6))
@@ -39,6 +67,11 @@ def test_thresholds():
     out = critic(pers(authors["author_id"].iloc[0]), authors, cleaned,
                  StageCaller(Scripted(scores=8), "critic"), Templates.load(), cfg)
     assert out["critic_pass"].tolist() == [True] and out["critic_overall"].tolist() == [8]
+    probs = critic(pers(authors["author_id"].iloc[0]), authors, cleaned,
+                   StageCaller(Scripted(scores=8), "critic"), Templates.load(),
+                   MiningConfig(critic_overall_min=7.5, critic_other_min=7.5))
+    assert probs["critic_pass"].tolist() == [True]
+    assert abs(probs["critic_overall"].iloc[0] - (0.9 * 8 + 0.1 / 9 * 47)) < 1e-3
 
 
 def test_grounding_rules_drop_invented_numbers_and_unfound_evidence():

@@ -120,7 +120,7 @@ def test_critic_prefetch_interleaves_and_changes_nothing(tmp_path):
     """Each persona's critic request follows it directly (so a local model reuses
     the posts both prompts start with); the critic stage then makes no model call,
     and every table equals the one written without prefetching."""
-    cfg = tiny_config(max_attempts=2)
+    cfg = tiny_config(max_attempts=2, critic_method="generate")
     on, off = _Recording(), _Recording()
     a = mine(blogs_dir(), tmp_path / "on", backend=on, config=cfg, limit_authors=3,
              progress=False)
@@ -136,5 +136,63 @@ def test_critic_prefetch_interleaves_and_changes_nothing(tmp_path):
     assert st["critic"]["llm"]["cache_hits"] == st["persona"]["critic_prefetch"]["model_calls"] == n
     assert "critic_prefetch" not in b.run.manifest["stages"]["persona"]
     for t in ("mining/persona.parquet", "mining/critic.parquet"):
+        pd.testing.assert_frame_equal(a.run.read_table(t), b.run.read_table(t))
+    pd.testing.assert_frame_equal(a.personas, b.personas)
+
+
+class _RecordingProbs(_Recording):
+    """Also records scored requests: QC questions and critic questions, per author."""
+
+    def choice_probs(self, requests):
+        for r in requests:
+            user = next(m.content for m in r.messages if m.role == "user")
+            who = user.split("Post 1", 1)[1][:80]  # the author's first post identifies it
+            self.order.append(("critic" if "Score the description" in user else "qc", who))
+        return super().choice_probs(requests)
+
+    def reply(self, r):
+        user = next(m.content for m in r.messages if m.role == "user")
+        if "EVIDENCE" in user:
+            self.order.append(("persona", user.split("Post 1", 1)[1][:80]))
+        return Scripted.reply(self, r)
+
+
+def test_context_qc_runs_qc_persona_critic_author_by_author(tmp_path):
+    """qc_method = context + the probability critic: each author's QC questions, then
+    its persona, then its five critic questions, before the next author; the later
+    stages answer from the cache; the tables equal those of a run without prefetch."""
+    cfg = tiny_config(max_attempts=2, qc_method="context", critic_overall_min=0,
+                      critic_other_min=0, min_posts=2, max_posts_per_author=4,
+                      max_context_posts=2)
+    on, off = _RecordingProbs(), _RecordingProbs()
+    a = mine(blogs_dir(), tmp_path / "on", backend=on, config=cfg, limit_authors=4,
+             progress=False)
+    b = mine(blogs_dir(), tmp_path / "off", backend=off, config=cfg, limit_authors=4,
+             progress=False, critic_prefetch=False)
+    kinds = [k for k, _ in on.order]
+    n = kinds.count("persona")
+    assert n >= 2 and kinds.count("critic") == 5 * n
+    # author-major: every author's requests form one contiguous run
+    runs = [on.order[0][1]]
+    for _, who in on.order[1:]:
+        if who != runs[-1]:
+            runs.append(who)
+    assert len(runs) == len(set(runs))
+    for who in set(runs):
+        seq = [k for k, w in on.order if w == who]
+        if "persona" in seq:
+            i = seq.index("persona")
+            assert set(seq[:i]) == {"qc"} and seq[i + 1:] == ["critic"] * 5
+    st = a.run.manifest["stages"]
+    assert st["critic"]["llm"]["model_calls"] == st["persona"]["llm"]["model_calls"] == 0
+    assert st["qc"]["judged"] <= st["qc"]["rows_in"]
+    qc = a.run.read_table("mining/qc.parquet")
+    assert set(qc["status"]) <= {"ok", "unjudged"} and (qc["status"] == "unjudged").any()
+    # exactly the judged posts were shown: every context post was judged and kept
+    grp = a.run.read_table("mining/group.parquet")
+    shown = {p for ids in grp.loc[grp["keep"], "context_post_ids"] for p in ids}
+    assert shown <= set(qc.loc[qc["status"] == "ok", "post_id"])
+    for t in ("mining/qc.parquet", "mining/group.parquet", "mining/persona.parquet",
+              "mining/critic.parquet"):
         pd.testing.assert_frame_equal(a.run.read_table(t), b.run.read_table(t))
     pd.testing.assert_frame_equal(a.personas, b.personas)

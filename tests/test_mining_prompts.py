@@ -9,8 +9,8 @@ from populace.mining.prompts import fence, format_posts
 
 def test_defaults_and_override(tmp_path):
     t = Templates.load()
-    assert set(t.texts) == {"system", "clean", "qc", "qc_quality", "qc_harmful", "persona",
-                            "critic", "pii"}
+    assert set(t.texts) == {"system", "clean", "qc", "qc_quality", "qc_harmful", "qc_context",
+                            "persona", "critic", "critic_probs", "pii"}
     (tmp_path / "qc.txt").write_text("Rate {post} as JSON")
     t2 = Templates.load(tmp_path)
     assert t2.texts["qc"] == "Rate {post} as JSON" and t2.texts["clean"] == t.texts["clean"]

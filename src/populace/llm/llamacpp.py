@@ -157,6 +157,9 @@ class LlamaCppBackend:
         self.reuse_scoring_prefix = True
         self._scored_prefix: list[int] = []
         self.decoded_tokens = 0  # tokens the scoring context decoded (for tests and stats)
+        #: score choice requests in the generation context instead (see
+        #: ``_score_in_generation_context``; mining's author pass sets it)
+        self.prefer_generation_context = False
 
     # ------------------------------------------------------------ rendering
     def render(self, msgs: Sequence[Message]) -> str:
@@ -271,10 +274,71 @@ class LlamaCppBackend:
                 C.llama_memory_seq_rm(self._mem, k, -1, -1)
         return results
 
+    def _score_in_generation_context(self, requests: Sequence[ChoiceRequest]
+                                     ) -> list[ChoiceResult]:
+        """Score each request in the *generation* context, one after another.
+
+        Each request keeps the longest token prefix it shares with what that
+        context holds (the last generation's prompt and reply, or the previous
+        request) and decodes only the rest; its keys' probabilities are read
+        from the last position's logits, and a multi-token key's later factors
+        by decoding its leading tokens after it (``"10"``: P("1") x P("0" | "1")).
+        Used while ``prefer_generation_context`` is set: a stage that scores
+        questions about the text it has just generated from (mining: a persona's
+        posts) then never decodes that text twice.
+        """
+        C, llm, out = self._C, self.llm, []
+        ctx = llm._ctx.ctx
+
+        def logsoftmax():
+            v = np.ctypeslib.as_array(C.llama_get_logits_ith(ctx, -1),
+                                      shape=(self.n_vocab,)).astype(np.float64)
+            mx = v.max()
+            return v - (mx + np.log(np.exp(v - mx).sum()))
+
+        def goto(toks: list[int]) -> np.ndarray:
+            """Hold exactly ``toks`` in the context; the log-softmax after its last token."""
+            if len(toks) > self._n_ctx:
+                raise PopulaceError(f"prompt of {len(toks)} tokens exceeds the context "
+                                    f"of {self._n_ctx}; raise n_ctx")
+            have = list(llm.input_ids[:llm.n_tokens])
+            c = 0
+            while c < min(len(have), len(toks) - 1) and have[c] == toks[c]:
+                c += 1
+            llm.n_tokens = c
+            llm.eval(toks[c:])
+            self.decoded_tokens += len(toks) - c
+            return logsoftmax()
+
+        for r in requests:
+            t = self.tokens(r.messages)
+            first = goto(t)
+            variants = {k: self._key_variants(k) for k in r.keys}
+            raw = []
+            for k in r.keys:
+                v = variants[k]
+                if len(v[0]) == 1:
+                    raw.append(float(sum(np.exp(first[x[0]]) for x in v)))
+                    continue
+                kt, lp = v[0], first[v[0][0]]
+                for i in range(1, len(kt)):
+                    lp += goto(t + kt[:i])[kt[i]]
+                raw.append(float(np.exp(lp)))
+            multi = any(len(v[0]) > 1 for v in variants.values())
+            probs, mass = renormalise(raw)
+            err = None if probs else "the model gave no probability to any answer option"
+            out.append(ChoiceResult(probs=probs, mass=mass,
+                                    method="logits_multi_token" if multi else "logits",
+                                    error=err))
+        self.calls += len(requests)
+        return out
+
     # ------------------------------------------------------------ protocol
     def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
         if not requests:
             return []
+        if self.prefer_generation_context:
+            return self._score_in_generation_context(requests)
         toks = [self.tokens(r.messages) for r in requests]
         # longest common token prefix, leaving at least one token per suffix
         p = min(len(t) for t in toks) - 1

@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 STAGES = ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii")
 CLEAN_MODES = ("always", "auto", "never")
-QC_METHODS = ("generate", "probs")
+QC_METHODS = ("generate", "probs", "context")
+CRITIC_METHODS = ("probs", "generate")
 
 #: Named settings. ``paper`` is the library default (``MiningConfig()``): the
 #: rules of Hu et al. (2025), section 3.1 and Appendix C. ``cheap`` is for a
@@ -37,16 +38,20 @@ class MiningConfig:
     # raw QC (LLM)
     qc_keep_quality: tuple[str, ...] = ("high",)
     qc_require_harmless: bool = True
-    qc_method: str = "generate"          # generate: JSON answer; probs: next-token probabilities
+    qc_method: str = "generate"          # generate: JSON answer; probs: next-token probabilities;
+    #                                      context: probs, only the posts a persona prompt shows,
+    #                                      asked inside it, one author at a time (qc.py)
     # group (rules)
     context_tokens: int = 4096           # the model's context window
     max_context_posts: int = 20          # posts shown to the persona/critic prompts at most
     # persona (LLM)
+    corpus_facts: bool = True            # tell the writer the corpus's gender/age/industry; rule check
     max_words: int = 100
     persona_max_tokens: int = 256
     # critic (LLM)
-    critic_overall_min: int = 8
-    critic_other_min: int = 7
+    critic_method: str = "probs"         # probs: expected scores from next-token probabilities
+    critic_overall_min: float = 8        # the paper's thresholds (generate); see docs/mining.md
+    critic_other_min: float = 7
     critic_max_tokens: int = 80
     grounding_rules: bool = True         # also drop personas with numbers absent from the posts
     min_evidence_support: float = 0.5    # ... or with fewer of their quotes found in the posts
@@ -82,6 +87,8 @@ class MiningConfig:
             raise PopulaceError(f"clean_mode must be one of {', '.join(CLEAN_MODES)}")
         if self.qc_method not in QC_METHODS:
             raise PopulaceError(f"qc_method must be one of {', '.join(QC_METHODS)}")
+        if self.critic_method not in CRITIC_METHODS:
+            raise PopulaceError(f"critic_method must be one of {', '.join(CRITIC_METHODS)}")
         if self.max_attempts < 1:
             raise PopulaceError("max_attempts must be at least 1")
         if self.min_posts < 1 or self.max_posts_per_author < self.min_posts:

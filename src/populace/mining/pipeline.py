@@ -65,7 +65,8 @@ def build_personas(run: Run) -> pd.DataFrame:
     crit = run.read_table(TABLES["critic"])
     pers = run.read_table(TABLES["persona"])
     pers = pers[["author_id", "evidence_support"]
-                + [c for c in ("trimmed", "repaired") if c in pers]]
+                + [c for c in ("trimmed", "repaired", "facts_contradictions", "facts_changes")
+                   if c in pers]]
     grp = run.read_table(TABLES["group"]).drop(columns=["keep", "reason", "context_post_ids"])
     extra = [c for c in ("rules_pass", "rule_unsupported_numbers") if c in crit]
     out = p.merge(crit[["author_id"] + [f"critic_{k}" for k in CRITIC_KEYS] + ["critic_pass"]
@@ -116,6 +117,11 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
                            batch_size=cfg.batch_size, retry_temperature=cfg.retry_temperature)
 
     summary, key = [], None
+    inner = getattr(backend, "backend", backend)
+    shared = (hasattr(inner, "prefer_generation_context")
+              and (cfg.qc_method == "context" or cfg.critic_method == "probs"))
+    if shared:  # score in the context that just generated from the same posts (llamacpp.py)
+        inner.prefer_generation_context = True
     try:
         for name in STAGES:
             if name == "read":
@@ -159,6 +165,11 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
             if (name == "persona" and critic_prefetch and critic_backend is None
                     and caller is not None and "critic" in todo):
                 prefetch = stage_caller(gen, "critic")
+            if (name == "qc" and cfg.qc_method == "context" and critic_prefetch
+                    and caller is not None and "persona" in todo):
+                prefetch = (stage_caller(gen, "persona"),
+                            stage_caller(gen, "critic")
+                            if critic_backend is None and "critic" in todo else None)
             rec = _run_stage(name, run, cfg, templates, caller, corpus, progress,
                              dict(corpus_format=corpus_format, author_column=author_column,
                                   text_column=text_column, date_column=date_column,
@@ -171,6 +182,8 @@ def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_bac
             summary.append({"stage": name, "resumed": False, **rec})
     finally:
         cache.close()
+        if shared:
+            inner.prefer_generation_context = False
     personas = run.read_table(PERSONAS) if run.has(PERSONAS) else pd.DataFrame()
     return MineResult(run=run, personas=personas, summary=summary)
 
@@ -187,6 +200,67 @@ def _llm_filter(run: Run, name: str, source: str, progress, stage_fn, extra_fn) 
     return {"rows_in": n, "rows_out": int(df["keep"].sum()),
             "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
             "extra": extra_fn(df)}
+
+
+def _facts_counts(df: pd.DataFrame) -> dict:
+    """Persona stage: replies that contradicted the corpus's facts, by kind, and
+    what the rule check did with them (repaired, or dropped)."""
+    if "facts_contradictions" not in df:
+        return {}
+    found = df["facts_contradictions"].map(lambda v: list(v) if v is not None else [])
+    dropped = df["error"].fillna("").str.startswith("contradicts the corpus")
+    out = {"contradicting": int((found.map(len) > 0).sum() + dropped.sum()),
+           "dropped": int(dropped.sum())}
+    out["repaired"] = out["contradicting"] - out["dropped"]
+    for k in ("gender", "age", "occupation"):
+        out[k] = int(found.map(lambda v, k=k: k in v).sum())
+    return out
+
+
+def _final_contradictions(people: pd.DataFrame, cfg) -> dict:
+    """The rule check run again on the final personas (after PII): contradictions left."""
+    from populace.mining import facts as facts_mod
+
+    if not cfg.corpus_facts or people.empty:
+        return {}
+    kinds = [facts_mod.check(str(t), facts_mod.author_facts(r)).kinds
+             for t, r in zip(people["persona"], people.to_dict("records"))]
+    return {k: sum(k in v for v in kinds) for k in ("gender", "age", "occupation")}
+
+
+def _qc_context(run: Run, cfg, templates, caller, posts, progress, prefetch) -> dict:
+    """The QC stage with ``qc_method = "context"`` (mining/qc_context.py); with
+    ``prefetch`` (persona and critic callers) each author's persona and critic
+    requests are sent right after its QC, while the model holds its posts."""
+    from populace.mining import qc_context as qcc
+
+    cl = run.read_table(TABLES["clean"])
+    after = None
+    if prefetch is not None:
+        p_caller, c_caller = prefetch
+
+        def after(author, rows):
+            mine = posts[posts["author_id"] == author]
+            g = group_mod.group(rows, cl[cl["author_id"] == author], mine, cfg)
+            if not g["keep"].any():
+                return
+
+            def critic_now(row):
+                if row["status"] == "ok" and c_caller is not None:
+                    critic_mod.critic(pd.DataFrame([{**row, "keep": True}]), g, cl, c_caller,
+                                      templates, cfg)
+            persona_mod.personas(g, cl, p_caller, templates, cfg, after=critic_now)
+    n = int(cl.loc[cl["keep"].astype(bool), "author_id"].nunique())
+    with _noop_bar(n, "qc (authors)", enabled=progress) as adv:
+        df = qcc.qc_context(cl, posts, caller, templates, cfg, adv, after_author=after)
+    run.write_table(TABLES["qc"], df)
+    extra = {"quality": df["quality"].fillna(df["status"]).value_counts().to_dict(),
+             "judged": int((df["status"] != "unjudged").sum()), "methods": {"context": len(df)}}
+    if prefetch is not None:
+        extra["prefetch"] = {"persona": prefetch[0].stats,
+                             "critic": prefetch[1].stats if prefetch[1] else None}
+    return {"rows_in": int(cl["keep"].sum()), "rows_out": int(df["keep"].sum()),
+            "authors_out": df.loc[df["keep"], "author_id"].nunique(), "extra": extra}
 
 
 def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw,
@@ -219,6 +293,8 @@ def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw
         return _llm_filter(run, name, "preprocess", progress,
                            lambda df, adv: clean_mod.clean(df, caller, templates, cfg, adv),
                            lambda df: {"outcomes": df["status"].value_counts().to_dict()})
+    if name == "qc" and cfg.qc_method == "context":
+        return _qc_context(run, cfg, templates, caller, posts, progress, prefetch)
     if name == "qc":
         return _llm_filter(run, name, "clean", progress,
                            lambda df, adv: qc_mod.qc(df, caller, templates, cfg, adv),
@@ -245,7 +321,7 @@ def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw
         with bar(n, "persona", enabled=progress) as adv:
             df = persona_mod.personas(g, cl, caller, templates, cfg, adv, after=after)
         run.write_table(TABLES[name], df)
-        extra = {"outcomes": df["status"].value_counts().to_dict()}
+        extra = {"outcomes": df["status"].value_counts().to_dict(), "facts": _facts_counts(df)}
         if prefetch is not None:
             extra["critic_prefetch"] = prefetch.stats
         return {"rows_in": n, "rows_out": int(df["keep"].sum()), "extra": extra}
@@ -264,7 +340,9 @@ def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw
         with bar(n, "pii", enabled=progress) as adv:
             df = pii_mod.pii(c, p, caller, templates, cfg, adv)
         run.write_table(TABLES[name], df)
-        run.write_table(PERSONAS, build_personas(run))
+        people = build_personas(run)
+        run.write_table(PERSONAS, people)
         return {"rows_in": n, "rows_out": len(df),
-                "extra": {"pii_flagged": int(df["pii_flag"].sum()) if len(df) else 0}}
+                "extra": {"pii_flagged": int(df["pii_flag"].sum()) if len(df) else 0,
+                          "facts_contradicting": _final_contradictions(people, cfg)}}
     raise AssertionError(name)  # pragma: no cover

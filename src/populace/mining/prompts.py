@@ -22,8 +22,11 @@ from populace.llm.base import Message
 from populace.templates import fence, load_templates, template_digest
 
 FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"},
-          "qc_quality": {"post"}, "qc_harmful": {"post"}, "persona": {"posts", "max_words"},
-          "critic": {"posts", "persona"}, "pii": {"text"}}
+          "qc_quality": {"post"}, "qc_harmful": {"post"},
+          "qc_context": {"posts", "facts", "max_words", "number", "question"},
+          "persona": {"posts", "facts", "max_words"},
+          "critic": {"posts", "persona"}, "critic_probs": {"posts", "facts", "max_words", "persona", "question"},
+          "pii": {"text"}}
 def default_template(name: str) -> str:
     return resources.files("populace.mining").joinpath("prompts", f"{name}.txt").read_text("utf-8")
 
@@ -51,7 +54,9 @@ class Templates:
         return template_digest(self.texts)
 
     def messages(self, name: str, **fields) -> tuple[Message, ...]:
-        """System + user messages of a stage; data fields must already be fenced."""
-        user = self.texts[name].format(**fields).strip()
+        """System + user messages of a stage; data fields must already be fenced. An
+        optional field not given (``facts`` where nothing is known) is empty."""
+        user = self.texts[name].format(**{**{f: "" for f in FIELDS.get(name, ())},
+                                          **fields}).strip()
         system = self.texts["system"].strip()
         return ((Message("system", system),) if system else ()) + (Message("user", user),)
