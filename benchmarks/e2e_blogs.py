@@ -39,39 +39,70 @@ SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+# ---------------------------------------------------------------- run v1 (sessions 4-10)
 # the ``cheap`` mining profile (populace.mining.config.PROFILES) made cheaper
 # still, because 300 bloggers at the cheap profile's ~100 s each would take
 # over 8 hours on 2 cores: at most 4 posts of at most 60 words per author (QC
 # and prompts), personas of at most 60 words, authors with >= 3 kept posts,
 # and PII by rules only; sentences stating numbers absent from the posts are
 # dropped before the critic (repair_numbers). The critic keeps the paper's
-# thresholds (8 / 7) and the grounding rules stay on.
+# thresholds (8 / 7) and the grounding rules stay on. v1 predates the corpus
+# facts, the probability critic and context QC: it ran the generated critic,
+# per-post QC and the persona/critic prompts now kept in
+# benchmarks/mining_prompts_before/.
 BENCH_PROFILE = {"max_posts_per_author": 4, "max_post_words": 60, "max_context_posts": 4,
                  "max_words": 60, "persona_max_tokens": 160, "min_posts": 3,
-                 "pii_llm": False, "repair_numbers": True}
+                 "pii_llm": False, "repair_numbers": True, "corpus_facts": False,
+                 "critic_method": "generate"}
+
+# ---------------------------------------------------------------- run v2 (from session 11)
+# More of each author's text (up to 6 posts of up to 120 words, about 1,000
+# tokens, chosen from 12 candidates), personas of the paper's 100 words that
+# describe how the writer thinks, feels, acts and relates to others, the
+# corpus's gender/age/industry given as facts and checked by rules, QC only
+# of the posts a prompt shows (context QC, author by author, persona and
+# critic prefetched while the model holds the posts), and the probability
+# critic. Thresholds: docs/mining.md (chosen by measurement before the survey).
+BENCH_PROFILE_V2 = {"max_posts_per_author": 12, "max_post_words": 120, "max_context_posts": 6,
+                    "max_words": 100, "persona_max_tokens": 200, "min_posts": 3,
+                    "pii_llm": False, "repair_numbers": True, "corpus_facts": True,
+                    "qc_method": "context", "critic_method": "probs",
+                    "critic_overall_min": 6.0, "critic_other_min": 5.0}
+PERSONA_SETS = {  # ../shared/data/persona_sets: K drawn at random from each (issue: baselines)
+    "personahub": ("personahub/tool.jsonl", "personahub"),
+    "synthetic_persona_chat": ("synthetic_persona_chat/Synthetic-Persona-Chat_valid.csv",
+                               "synthetic_persona_chat"),
+    "personachat": ("personachat/En_persona_test.json", "personachat"),
+}
 
 
 def config(args) -> dict:
     from populace.pipeline.demo import TEST_PROFILE
 
-    smoke = args.smoke
-    out = ROOT / "benchmarks" / "out" / ("e2e_blogs_smoke" if smoke else "e2e_blogs")
+    smoke, v2 = args.smoke, args.run == "v2"
+    name = "e2e_blogs" + ("_smoke" if smoke else "_v2" if v2 else "")
+    out = ROOT / "benchmarks" / "out" / name
     ref = lambda name, rows=None: {"path": str(SHARED / "openpsychometrics" / name / "data.csv"),  # noqa: E731
                                    **({"max_rows": rows} if rows else {})}
+    sets = ["aligned", "raw", "random", "no_persona"] + (["syncp"] if v2 else [])
+    external = ([{"name": n, "path": str(SHARED / "persona_sets" / p), "preset": pre,
+                  "limit": args.k} for n, (p, pre) in PERSONA_SETS.items()] if v2 else [])
     return {
         "dir": str(out),
         "model": {"name": args.model or ("smollm2-135m" if smoke else "qwen2.5-1.5b"),
                   "n_ctx": 2048, "threads": args.threads},
         "mine": {"corpus": str(SHARED / "blogs"), "limit_authors": args.authors,
                  "profile": "paper" if smoke else "cheap",
-                 "settings": TEST_PROFILE if smoke else BENCH_PROFILE,
-                 "fallback": "profiles" if smoke else "none"},
+                 "settings": TEST_PROFILE if smoke else BENCH_PROFILE_V2 if v2 else BENCH_PROFILE,
+                 "fallback": "profiles" if smoke else "none",
+                 **({"prompts": str(ROOT / "benchmarks" / "mining_prompts_before")}
+                    if args.run == "v1" and not smoke else {})},
         "survey": {"instruments": ["ipip50", "cfcs12", "grit12", "fbps26"]},
         "align": {"instrument": "ipip50", "k": args.k, "holdout": 0.5,
                   "reference": ref("BIG5")},
-        "evaluate": {"sets": ["aligned", "raw", "random", "no_persona"],
+        "evaluate": {"sets": sets,
                      "no_persona_n": args.k, "bootstrap": args.bootstrap,
-                     "rerun_selection": True,
+                     "rerun_selection": True, "external": external,
                      "instruments": [{"instrument": "ipip50"},
                                      {"instrument": "cfcs12", "reference": ref("CFCS")},
                                      {"instrument": "grit12", "reference": ref("grit")},
@@ -144,6 +175,32 @@ def paired_lines(results, key: str = "paired") -> list[str]:
     return lines
 
 
+def pool_lines(run) -> list[str]:
+    """The mined pool at a glance: sub-stage counts, facts, critic scores."""
+    import json
+
+    import pandas as pd
+
+    m = json.loads((run.path / "manifest.json").read_text())["stages"]
+    lines = ["", "mining sub-stages (rows in -> out, seconds):"]
+    for s in ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii"):
+        r = m.get(s, {})
+        lines.append(f"  {s:<11} {r.get('rows_in')} -> {r.get('rows_out')}  {r.get('seconds')} s"
+                     + (f"  facts {r['facts']}" if r.get("facts") else "")
+                     + (f"  contradictions left {r['facts_contradicting']}"
+                        if "facts_contradicting" in r else ""))
+    crit = run.path / "mining" / "critic.parquet"
+    if crit.exists():
+        c = pd.read_parquet(crit)
+        cols = [x for x in c.columns if x.startswith("critic_") and x != "critic_pass"]
+        lines.append("  critic score quantiles (10/50/90%): " + "; ".join(
+            f"{x[7:]} " + "/".join(f"{v:.2f}" for v in c[x].astype(float).quantile([.1, .5, .9]))
+            for x in cols))
+        lines.append(f"  critic pass {int(c['critic_pass'].sum())} of {len(c)}, rules pass "
+                     f"{int(c['rules_pass'].sum())}, kept {int(c['keep'].sum())}")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--smoke", action="store_true", help="smollm2, 5 authors, K = 3")
@@ -152,8 +209,13 @@ def main(argv=None) -> int:
     ap.add_argument("--k", type=int, default=None)
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--run", choices=["v1", "v2"], default="v2",
+                    help="v2 (default; 600 bloggers, the pool changes, every baseline) or v1 "
+                         "(the first run: 300 bloggers; replays its committed state)")
+    ap.add_argument("--until", default=None,
+                    help="stop after this pipeline stage (e.g. mine: look at the pool first)")
     args = ap.parse_args(argv)
-    args.authors = args.authors or (5 if args.smoke else 300)
+    args.authors = args.authors or (5 if args.smoke else 600 if args.run == "v2" else 300)
     args.k = args.k or (3 if args.smoke else 100)
     import json
 
@@ -170,7 +232,8 @@ def main(argv=None) -> int:
     cache = Path(cfg.dir) / "cache.sqlite"
     state = None
     if not args.smoke:
-        state = _state.STATE / f"e2e_blogs.{cfg.model.name}.calls.jsonl.gz"
+        tag = "e2e_blogs" + ("_v2" if args.run == "v2" else "")
+        state = _state.STATE / f"{tag}.{cfg.model.name}.calls.jsonl.gz"
         Path(cfg.dir).mkdir(parents=True, exist_ok=True)
         _state.load(cache, state)
         _state.save_every(cache, state, minutes=10)
@@ -181,7 +244,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
     try:
-        res = run_pipeline(cfg, progress=True, log=lambda m: print(m, flush=True))
+        res = run_pipeline(cfg, progress=True, log=lambda m: print(m, flush=True),
+                           until=args.until)
     finally:
         if state is not None:
             _state.save(cache, state)
@@ -196,6 +260,16 @@ def main(argv=None) -> int:
                      f"{rec.get('seconds')} s"
                      + (f"  [{rec['persona_source']}: {rec['mined_personas']} mined]"
                         if "persona_source" in rec else ""))
+    tag = "e2e_blogs" + ("_smoke" if args.smoke else "_v2" if args.run == "v2" else "")
+    out = ROOT / "benchmarks" / "results" / f"{tag}.txt"
+    if args.until:
+        lines += ["", f"stopped after {args.until} (--until); rerun without it to go on"]
+        if args.until == "mine":
+            lines += pool_lines(res.run)
+        text = "\n".join(lines)
+        print(text)
+        out.with_name(f"{tag}.{args.until}.txt").write_text(text + "\n")
+        return 0
     frame = pd.read_csv(res.run.path / "evaluation" / "metrics.csv")
     results = json.loads((res.run.path / "evaluation" / "results.json").read_text())
     lines += ["", "Metrics (lower is better; [95% bootstrap CI]); floor = two disjoint human "
@@ -209,17 +283,16 @@ def main(argv=None) -> int:
                   f"replicates (pool personas and alignment humans redrawn, aligner and random "
                   f"draw rerun; {rr['seconds']:.0f} s): does the method help, not only this set"]
         lines += paired_lines(results, "paired_rerun")
-    out = ROOT / "benchmarks" / "results" / f"e2e_blogs{'_smoke' if args.smoke else ''}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     lines += ["", f"report: {res.report}"]
     if not args.smoke:   # the report and tables kept beside the printout (run dir is not)
         import shutil
 
-        shutil.copy(res.report, out.with_name("e2e_blogs_report.html"))
+        shutil.copy(res.report, out.with_name(f"{tag}_report.html"))
         for name in ("metrics.csv", "differences.csv"):
-            shutil.copy(res.run.path / "evaluation" / name, out.with_name(f"e2e_blogs_{name}"))
-        lines.append(f"copied to {out.with_name('e2e_blogs_report.html')} and "
-                     f"e2e_blogs_metrics.csv / e2e_blogs_differences.csv beside it")
+            shutil.copy(res.run.path / "evaluation" / name, out.with_name(f"{tag}_{name}"))
+        lines.append(f"copied to {out.with_name(tag + '_report.html')} and "
+                     f"{tag}_metrics.csv / {tag}_differences.csv beside it")
     text = "\n".join(lines)
     print(text)
     out.write_text(text + "\n")

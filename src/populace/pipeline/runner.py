@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from populace.config import RunConfig
+from populace.errors import PopulaceError
 from populace.pipeline import stages as S
 from populace.run import Run, config_hash
 
@@ -107,8 +108,13 @@ class _Backend:
             self.backend.close()
 
 
-def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print) -> RunResult:
-    """Run (or resume) every stage of ``cfg`` in ``cfg.dir``; see the module doc."""
+def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print,
+                 until: str | None = None) -> RunResult:
+    """Run (or resume) every stage of ``cfg`` in ``cfg.dir``; see the module doc.
+    ``until``: stop after that stage (e.g. ``"mine"``, to look at the pool before
+    surveying it); a later call without it resumes from there."""
+    if until is not None and until not in STAGES:
+        raise PopulaceError(f"unknown stage {until!r}; stages are {', '.join(STAGES)}")
     S.check(cfg)
     run = Run(cfg.dir)
     full = cfg.model_dump(mode="json")
@@ -127,6 +133,8 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print) -> RunResu
                 result.summary.append({"stage": name, "resumed": True, **rec})
                 if log:
                     log(f"{name}: done earlier with the same settings, skipped")
+                if name == until:
+                    break
                 continue
             if log:
                 log(f"{name}: running")
@@ -142,6 +150,8 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print) -> RunResu
             rec = run.record_stage(name, key=key, seconds=round(time.perf_counter() - t0, 2),
                                    **out)
             result.summary.append({"stage": name, "resumed": False, **rec})
+            if name == until:
+                break
     finally:
         get_backend.close()
     return result
