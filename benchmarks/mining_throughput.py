@@ -116,7 +116,6 @@ def main(argv=None) -> int:
 
     from populace.llm import load_backend
     from populace.mining import MiningConfig, mine
-    from populace.mining.config import PROFILES
 
     if not (SHARED / "blogs").is_dir():
         raise SystemExit(f"{SHARED / 'blogs'} is missing: this benchmark needs ../shared")

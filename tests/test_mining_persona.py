@@ -57,14 +57,13 @@ LONG = ("She writes about daily life and work, shares her feelings openly and an
 
 
 def test_repair_numbers_drops_the_invented_sentence():
-    from dataclasses import replace
 
     authors, cleaned = inputs()
     cfg = tiny_config()
     plain = personas(authors, cleaned, StageCaller(_Inventive(), "persona"), Templates.load(), cfg)
     assert "30-year-old" in plain["persona"].iloc[0] and plain["repaired"].iloc[0] == 0
     fixed = personas(authors, cleaned, StageCaller(_Inventive(), "persona"), Templates.load(),
-                     replace(cfg, repair_numbers=True))
+                     cfg.replace(repair_numbers=True))
     r = fixed.iloc[0]
     assert r["status"] == "ok" and r["repaired"] == 1 and r["keep"]
     assert r["persona"] == LONG

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 STAGES = ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii")
-CLEAN_MODES = ("always", "auto", "never")
-QC_METHODS = ("generate", "probs", "context")
-CRITIC_METHODS = ("probs", "generate")
 
 #: Named settings. ``paper`` is the library default (``MiningConfig()``): the
 #: rules of Hu et al. (2025), section 3.1 and Appendix C. ``cheap`` is for a
@@ -24,51 +23,93 @@ PROFILES: dict[str, dict] = {
 }
 
 
-@dataclass
-class MiningConfig:
+def _f(default, doc: str, **kw):
+    return Field(default, description=doc, **kw)
+
+
+class MiningConfig(BaseModel):
+    """Every mining setting, its default and what it does (docs/mining.md has the why).
+
+    Construct with keywords (``MiningConfig(min_posts=4)``) or from a named
+    profile (:meth:`from_profile`); an unknown setting, a value of the wrong
+    type or outside its range is a :class:`~populace.errors.PopulaceError`
+    naming the setting.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
     # preprocess (rules, no LLM)
-    min_tokens: int = 30                 # whitespace tokens a post needs
-    require_first_person: bool = True    # at least one first-person pronoun
-    max_post_words: int = 300            # longer posts are cut to this many words
-    min_posts: int = 6                   # kept posts an author needs (before and after QC)
-    max_posts_per_author: int = 40       # LLM work bound: posts per author sent to clean/QC
+    min_tokens: int = _f(30, "whitespace tokens a post needs", ge=1)
+    require_first_person: bool = _f(True, "a post needs a first-person pronoun")
+    max_post_words: int = _f(300, "longer posts are cut to this many words", ge=1)
+    min_posts: int = _f(6, "kept posts an author needs (before and after QC)", ge=1)
+    max_posts_per_author: int = _f(40, "LLM work bound: posts per author sent to clean/QC",
+                                   ge=1)
     # clean (LLM)
-    clean_mode: str = "always"           # always: LLM; auto: LLM only when rules see noise; never
-    clean_min_overlap: float = 0.8       # share of cleaned words that must occur in the post
+    clean_mode: Literal["always", "auto", "never"] = _f(
+        "always", "always: LLM; auto: LLM only when rules see noise; never: rules only")
+    clean_min_overlap: float = _f(0.8, "share of cleaned words that must occur in the post",
+                                  ge=0, le=1)
     # raw QC (LLM)
-    qc_keep_quality: tuple[str, ...] = ("high",)
-    qc_require_harmless: bool = True
-    qc_method: str = "generate"          # generate: JSON answer; probs: next-token probabilities;
-    #                                      context: probs, only the posts a persona prompt shows,
-    #                                      asked inside it, one author at a time (qc.py)
+    qc_keep_quality: tuple[Literal["high", "medium", "low"], ...] = _f(
+        ("high",), "quality labels kept")
+    qc_require_harmless: bool = _f(True, "drop posts rated harmful")
+    qc_method: Literal["generate", "probs", "context"] = _f(
+        "generate", "generate: JSON answer; probs: next-token probabilities per post; context: "
+        "probs on only the posts a persona prompt shows, asked inside it (qc_context.py)")
     # group (rules)
-    context_tokens: int = 4096           # the model's context window
-    max_context_posts: int = 20          # posts shown to the persona/critic prompts at most
+    context_tokens: int = _f(4096, "the model's context window", ge=512)
+    max_context_posts: int = _f(20, "posts shown to the persona/critic prompts at most", ge=1)
     # persona (LLM)
-    corpus_facts: bool = True            # tell the writer the corpus's gender/age/industry; rule check
-    max_words: int = 100
-    persona_max_tokens: int = 256
+    corpus_facts: bool = _f(True, "tell the persona writer the corpus's gender, age and "
+                                  "industry, and check personas against them (facts.py)")
+    max_words: int = _f(100, "persona length limit in words", ge=10)
+    persona_max_tokens: int = _f(256, "generated tokens per persona reply", ge=16)
     # critic (LLM)
-    critic_method: str = "probs"         # probs: expected scores from next-token probabilities
-    critic_overall_min: float = 8        # the paper's thresholds (generate); see docs/mining.md
-    critic_other_min: float = 7
-    critic_max_tokens: int = 80
-    grounding_rules: bool = True         # also drop personas with numbers absent from the posts
-    min_evidence_support: float = 0.5    # ... or with fewer of their quotes found in the posts
-    repair_numbers: bool = False         # persona stage: drop sentences with numbers absent from the posts
+    critic_method: Literal["probs", "generate"] = _f(
+        "probs", "probs: expected scores from next-token probabilities; generate: the paper's "
+                 "generated JSON of integers")
+    critic_overall_min: float = _f(8, "overall score a persona needs (paper: 8)", ge=0, le=10)
+    critic_other_min: float = _f(7, "score every other dimension needs (paper: 7)", ge=0, le=10)
+    critic_max_tokens: int = _f(80, "generated tokens per critic reply (generate)", ge=8)
+    grounding_rules: bool = _f(True, "also drop personas with numbers absent from the posts "
+                                     "or too few evidence quotes found in them")
+    min_evidence_support: float = _f(0.5, "share of evidence quotes that must be found",
+                                     ge=0, le=1)
+    repair_numbers: bool = _f(False, "persona stage: drop sentences with numbers absent "
+                                     "from the posts")
     # PII
-    pii_llm: bool = True                 # ask the LLM for full names besides the regex rules
-    pii_max_tokens: int = 80
+    pii_llm: bool = _f(True, "ask the LLM for full names besides the regex rules")
+    pii_max_tokens: int = _f(80, "generated tokens per PII reply", ge=8)
     # every LLM stage
-    grammar: bool = True                 # hold persona/critic/qc/pii replies to their format (GBNF)
-    max_attempts: int = 2                # one try + one corrective retry, then a recorded failure
-    qc_max_tokens: int = 40
-    clean_max_tokens: int = 512          # cap; each post gets about its own length + 16
-    batch_size: int = 4                  # requests per cache commit
-    seed: int = 0
-    retry_temperature: float = 0.7
-    extra: dict = field(default_factory=dict)
-    profile: str = "paper"               # the named profile these settings started from
+    grammar: bool = _f(True, "hold persona/critic/qc/pii replies to their format (GBNF)")
+    max_attempts: int = _f(2, "one try + corrective retries, then a recorded failure", ge=1)
+    qc_max_tokens: int = _f(40, "generated tokens per QC reply (generate)", ge=4)
+    clean_max_tokens: int = _f(512, "cap; each post gets about its own length + 16", ge=8)
+    batch_size: int = _f(4, "requests per cache commit", ge=1)
+    seed: int = _f(0, "seed of every sampled call")
+    retry_temperature: float = _f(0.7, "temperature of corrective retries", ge=0)
+    profile: str = _f("paper", "the named profile these settings started from")
+
+    def __init__(self, **data):
+        from populace.errors import PopulaceError
+
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise PopulaceError("mining settings: " + "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+
+    @field_validator("qc_keep_quality", mode="before")
+    @classmethod
+    def _quality_tuple(cls, v):
+        return tuple(v) if isinstance(v, (list, tuple, set)) else v
+
+    def model_post_init(self, __context) -> None:
+        from populace.errors import PopulaceError
+
+        if self.max_posts_per_author < self.min_posts:
+            raise PopulaceError("need 1 <= min_posts <= max_posts_per_author")
 
     @classmethod
     def from_profile(cls, name: str = "paper", **overrides) -> "MiningConfig":
@@ -80,27 +121,16 @@ class MiningConfig:
                                 f"{', '.join(PROFILES)}")
         return cls(**{**PROFILES[name], **overrides, "profile": name})
 
-    def __post_init__(self):
-        from populace.errors import PopulaceError
-
-        if self.clean_mode not in CLEAN_MODES:
-            raise PopulaceError(f"clean_mode must be one of {', '.join(CLEAN_MODES)}")
-        if self.qc_method not in QC_METHODS:
-            raise PopulaceError(f"qc_method must be one of {', '.join(QC_METHODS)}")
-        if self.critic_method not in CRITIC_METHODS:
-            raise PopulaceError(f"critic_method must be one of {', '.join(CRITIC_METHODS)}")
-        if self.max_attempts < 1:
-            raise PopulaceError("max_attempts must be at least 1")
-        if self.min_posts < 1 or self.max_posts_per_author < self.min_posts:
-            raise PopulaceError("need 1 <= min_posts <= max_posts_per_author")
-        self.qc_keep_quality = tuple(self.qc_keep_quality)
-
     @property
     def posts_budget(self) -> int:
         """Tokens of posts a persona/critic prompt may hold (see group.py)."""
         return max(256, self.context_tokens - self.persona_max_tokens - 700)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = self.model_dump()
         d["qc_keep_quality"] = list(self.qc_keep_quality)
         return d
+
+    def replace(self, **changes) -> "MiningConfig":
+        """A copy with ``changes`` (validated)."""
+        return type(self)(**{**self.model_dump(), **changes})

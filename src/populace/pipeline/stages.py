@@ -6,7 +6,6 @@ extra fields of its manifest record (``rows_in``, ``rows_out`` and counts).
 
 from __future__ import annotations
 
-import dataclasses
 
 import pandas as pd
 
@@ -23,11 +22,11 @@ def mining_config(cfg):
     from populace.mining import MiningConfig
     from populace.mining.config import PROFILES
 
-    known = {f.name for f in dataclasses.fields(MiningConfig)}
+    known = set(MiningConfig.model_fields)
     bad = sorted(set(cfg.mine.settings) - known)
     if bad:
         raise PopulaceError(f"mine.settings: unknown setting(s) {', '.join(bad)}; known: "
-                            f"{', '.join(sorted(known - {'extra'}))} (docs/mining.md)")
+                            f"{', '.join(sorted(known))} (docs/mining.md)")
     if cfg.mine.profile not in PROFILES:
         raise PopulaceError(f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
                             f"{', '.join(PROFILES)}")
