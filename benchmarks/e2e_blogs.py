@@ -62,11 +62,15 @@ BENCH_PROFILE = {"max_posts_per_author": 4, "max_post_words": 60, "max_context_p
 # corpus's gender/age/industry given as facts and checked by rules, QC only
 # of the posts a prompt shows (context QC, author by author, persona and
 # critic prefetched while the model holds the posts), and the probability
-# critic. Thresholds: docs/mining.md (chosen by measurement before the survey).
+# critic. Persona replies with llama.cpp's repeat penalty 1.1: greedy Qwen 1.5B
+# looped ("She is a good friend and a good partner. She is a good mother ...")
+# on the first two bloggers without it, and stopped after two sentences at 1.3.
+# Thresholds: docs/mining.md (chosen by measurement before the survey).
 BENCH_PROFILE_V2 = {"max_posts_per_author": 12, "max_post_words": 120, "max_context_posts": 6,
                     "max_words": 100, "persona_max_tokens": 200, "min_posts": 3,
                     "pii_llm": False, "repair_numbers": True, "corpus_facts": True,
                     "qc_method": "context", "critic_method": "probs",
+                    "persona_repeat_penalty": 1.1,
                     "critic_overall_min": 6.0, "critic_other_min": 5.0}
 PERSONA_SETS = {  # ../shared/data/persona_sets: K drawn at random from each (issue: baselines)
     "personahub": ("personahub/tool.jsonl", "personahub"),

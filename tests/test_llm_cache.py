@@ -108,3 +108,14 @@ def test_export_import_round_trip_carries_replies_not_prompts(tmp_path):
     b.import_jsonl(f)
     cb = CachedBackend(StandIn(), b)
     assert cb.generate([r])[0].text == "from a" and cb.misses == 0
+
+
+def test_repeat_penalty_is_part_of_the_cache_key_only_when_set():
+    """Requests without a repeat penalty keep the keys they always had (old caches hit)."""
+    from populace.llm.base import GenerateRequest, Message
+
+    m = (Message("user", "hi"),)
+    assert "repeat_penalty" not in GenerateRequest(m).key_payload()
+    assert GenerateRequest(m, repeat_penalty=1.1).key_payload()["repeat_penalty"] == 1.1
+    assert (GenerateRequest(m).key_payload()
+            != GenerateRequest(m, repeat_penalty=1.1).key_payload())

@@ -69,6 +69,10 @@ class GenerateRequest:
     #: that can enforce it do (llama.cpp in process, llama.cpp servers); the
     #: caller still parses the reply, so a backend that ignores it only costs retries.
     grammar: str | None = None
+    #: llama.cpp's repeat penalty over the last 64 tokens (1.0: none). Small models
+    #: decoding greedily fall into loops ("She is a good friend. She is a good
+    #: friend. ..."); 1.1 breaks them. Sent as ``repeat_penalty`` to servers.
+    repeat_penalty: float = 1.0
 
     def key_payload(self) -> dict:
         d = asdict(self)
@@ -76,6 +80,8 @@ class GenerateRequest:
         d["stop"] = list(self.stop)
         if d["grammar"] is None:  # keys of requests without a grammar stay as they were
             del d["grammar"]
+        if d["repeat_penalty"] == 1.0:  # likewise without a repeat penalty
+            del d["repeat_penalty"]
         return d
 
 

@@ -401,7 +401,8 @@ class LlamaCppBackend:
                 res = self.llm.create_completion(
                     prompt=self.tokens(r.messages), max_tokens=r.max_tokens,
                     temperature=r.temperature, top_p=r.top_p, seed=seed,
-                    stop=list(r.stop) or None, grammar=self._grammar(r.grammar))
+                    stop=list(r.stop) or None, grammar=self._grammar(r.grammar),
+                    repeat_penalty=r.repeat_penalty)
                 out.append(GenerateResult(text=res["choices"][0]["text"]))
             except (ValueError, RuntimeError) as exc:
                 out.append(GenerateResult(error=f"generation failed: {exc}"))

@@ -360,6 +360,8 @@ class OpenAIBackend:
                 p["stop"] = list(r.stop)
             if r.grammar is not None and self.grammar_field:
                 p[self.grammar_field] = r.grammar
+            if r.repeat_penalty != 1.0:  # llama.cpp's server and vLLM read it
+                p["repeat_penalty"] = p["repetition_penalty"] = r.repeat_penalty
             payloads.append(p)
         answers = _run(self._many("/chat/completions", payloads)) if payloads else []
         out = []

@@ -29,6 +29,7 @@ class Prompt:
     temperature: float = 0.0
     sample_index: int = 0        # distinct variants of one prompt get distinct indices
     grammar: str | None = None   # GBNF the reply must follow
+    repeat_penalty: float = 1.0  # see GenerateRequest.repeat_penalty
 
 
 @dataclass
@@ -62,7 +63,8 @@ def generate_parsed(generate: Callable[[list[GenerateRequest]], list[GenerateRes
                 temperature=(prompts[i].temperature if attempt == 0
                              else max(prompts[i].temperature, retry_temperature)),
                 seed=seed, sample_index=prompts[i].sample_index * 100 + attempt,
-                grammar=prompts[i].grammar) for i in idx]
+                grammar=prompts[i].grammar, repeat_penalty=prompts[i].repeat_penalty)
+                for i in idx]
             todo = []
             for i, g in zip(idx, generate(reqs)):
                 o = out[i]

@@ -65,6 +65,9 @@ class MiningConfig(BaseModel):
                                   "industry, and check personas against them (facts.py)")
     max_words: int = _f(100, "persona length limit in words", ge=10)
     persona_max_tokens: int = _f(256, "generated tokens per persona reply", ge=16)
+    persona_repeat_penalty: float = _f(
+        1.0, "llama.cpp repeat penalty of persona replies (1.0: none; 1.1 stops the loops "
+             "of small models decoding greedily)", ge=1.0, le=2.0)
     # critic (LLM)
     critic_method: Literal["probs", "generate"] = _f(
         "probs", "probs: expected scores from next-token probabilities; generate: the paper's "

@@ -31,6 +31,7 @@ class Item:
     parse: Callable[[str], Any]
     max_tokens: int
     grammar: str | None = None  # GBNF the reply must follow (see mining/grammars.py)
+    repeat_penalty: float = 1.0
 
 
 @dataclass
@@ -116,8 +117,8 @@ class StageCaller:
             self.stats["retries"] += n
 
         res = generate_parsed(
-            self._generate, [Prompt(it.messages, it.parse, it.max_tokens, grammar=it.grammar)
-                             for it in items],
+            self._generate, [Prompt(it.messages, it.parse, it.max_tokens, grammar=it.grammar,
+                                    repeat_penalty=it.repeat_penalty) for it in items],
             parse_error=ParseError, seed=self.seed, max_attempts=self.max_attempts,
             batch_size=self.batch_size, retry_temperature=self.retry_temperature,
             advance=advance, on_retry=retried)

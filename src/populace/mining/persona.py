@@ -74,7 +74,8 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
     items = [Item(templates.messages("persona", posts=format_posts(*ctx[a]),
                                      facts=facts_block(recs[a], cfg), max_words=cfg.max_words),
                   lambda s: parse_persona(s, cfg.max_words), cfg.persona_max_tokens,
-                  grammars.persona(cfg.max_words) if cfg.grammar else None)
+                  grammars.persona(cfg.max_words) if cfg.grammar else None,
+                  repeat_penalty=cfg.persona_repeat_penalty)
              for a in authors["author_id"]]
     known = {a: author_facts(recs[a], cfg) for a in authors["author_id"]}
     if after is None:
