@@ -197,3 +197,13 @@ def test_drop_unsupported_sentences_removes_invented_numbers_only():
         "She writes about her cats and her busy week with warmth, humour and some worry. "
         "She was born in 1980", posts)
     assert n == 1 and "1980" not in text and text.endswith("worry.")
+
+
+def test_persona_paragraph_ending_with_the_evidence_heading():
+    """Qwen 1.5B wrote 'EVIDENCE:' at the end of the paragraph and again on its own line."""
+    from populace.mining.parse import parse_persona
+
+    r = parse_persona('PERSONA: She writes about her week and worries about exams. EVIDENCE:\n'
+                      'EVIDENCE:\n- "I worry about my exams"')
+    assert r["persona"] == "She writes about her week and worries about exams."
+    assert r["evidence"] == ["I worry about my exams"]

@@ -169,6 +169,8 @@ def parse_persona(text: str, max_words: int = 100) -> dict:
     if not m:
         raise ParseError('the reply must start with "PERSONA:"')
     persona = m.group(1).strip().strip('"*_ ').strip()
+    # a reply that also ends its paragraph with the next heading ("... EVIDENCE:")
+    persona = re.sub(r"\s*\**EVIDENCE\W*$", "", persona, flags=re.IGNORECASE).strip()
     if re.fullmatch(r"\W*NULL\W*", persona, re.IGNORECASE):
         return {"persona": None, "evidence": []}
     if not persona:
