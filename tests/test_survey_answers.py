@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from populace.survey.answers import answer_from_probs, cell_rng, contrast, parse_answer, temper
+from populace.survey.answers import (
+    answer_from_probs,
+    cell_rng,
+    contrast,
+    parse_answer,
+    temper,
+)
 
 CODES = (1.0, 2.0, 3.0, 4.0, 5.0)
 P = (0.1, 0.2, 0.4, 0.2, 0.1)
@@ -49,6 +55,10 @@ def test_contrast_exact_values():
     assert np.allclose(contrast(uniform, q, 1.0), ratio / ratio.sum())
     assert np.allclose(contrast(uniform, q, 2.0), np.sqrt(ratio) / np.sqrt(ratio).sum())
     assert np.allclose(contrast(uniform, q, 0), [0, 0, 0, 1, 0])   # first of the tied maxima
+    # keep_baseline: q (p/q)^(1/T); T = 1 gives p, T = 0.5 gives q (p/q)^2 renormalised
+    assert np.allclose(contrast(P, q, 1.0, keep_baseline=True), P)
+    amp = np.array(q) * (np.array(P) / np.array(q)) ** 2
+    assert np.allclose(contrast(P, q, 0.5, keep_baseline=True), amp / amp.sum())
     # unnormalised inputs (option mass < 1) are renormalised first
     assert np.allclose(contrast(np.array(P) * 0.5, np.array(uniform) * 0.3, 1.0), P)
 

@@ -10,8 +10,13 @@ import pytest
 
 from populace.errors import PopulaceError
 from populace.survey.answers import answer_from_probs, cell_rng, contrast, temper
-from populace.survey.readout import (Readout, baseline_probs, distributions, read_item,
-                                     wide_answers)
+from populace.survey.readout import (
+    Readout,
+    baseline_probs,
+    distributions,
+    read_item,
+    wide_answers,
+)
 
 CODES = [1.0, 2.0, 3.0, 4.0, 5.0]
 PROBS = {("a", "I1"): [0.1, 0.2, 0.4, 0.2, 0.1], ("a", "I2"): [0.6, 0.2, 0.1, 0.05, 0.05],
@@ -28,13 +33,16 @@ def _long(probs=PROBS):
 def test_readout_names_parse_and_check():
     assert Readout.parse("sample@0.7") == Readout("sample", 0.7)
     assert Readout.parse("expected") == Readout("expected", 1.0)
-    assert Readout.parse("contrastive-expected@2") == Readout("expected", 2.0, True)
+    assert Readout.parse("contrastive-expected@2") == Readout("expected", 2.0, "contrastive")
     assert Readout("argmax", 0.5).name == "argmax"
-    assert Readout("sample", 1.5, True).name == "contrastive-sample@1.5"
+    assert Readout("sample", 1.5, "contrastive").name == "contrastive-sample@1.5"
+    assert Readout.parse("amplified-sample@0.5") == Readout("sample", 0.5, "amplified")
     with pytest.raises(PopulaceError):
         Readout.parse("median@1")
     with pytest.raises(PopulaceError):
         Readout("generate")
+    with pytest.raises(PopulaceError):
+        Readout("sample", 1.0, "pmi")
 
 
 def test_distributions_match_the_one_row_rules():
@@ -42,8 +50,16 @@ def test_distributions_match_the_one_row_rules():
     for T in (0, 0.5, 1.0, 2.0):
         D = distributions(P, Readout("sample", T))
         assert np.allclose(D, [temper(r, T) for r in P])
-        C = distributions(P, Readout("sample", T, True), np.array(NONE["I2"]))
+        C = distributions(P, Readout("sample", T, "contrastive"), np.array(NONE["I2"]))
         assert np.allclose(C, [contrast(r, NONE["I2"], T) for r in P])
+        A = distributions(P, Readout("sample", T, "amplified"), np.array(NONE["I2"]))
+        assert np.allclose(A, [contrast(r, NONE["I2"], T, keep_baseline=True) for r in P])
+    # amplified at T = 1 is p itself; at T = 0.5 it is q (p/q)^2 renormalised
+    q = np.array(NONE["I2"])
+    assert np.allclose(distributions(P, Readout("sample", 1.0, "amplified"), q), P)
+    want = q * (P / q) ** 2
+    assert np.allclose(distributions(P, Readout("sample", 0.5, "amplified"), q),
+                       want / want.sum(axis=1, keepdims=True))
 
 
 def test_wide_answers_exact_values():
@@ -57,10 +73,10 @@ def test_wide_answers_exact_values():
     assert am.loc["a"].tolist() == [3.0, 1.0] and am.loc["b"].tolist() == [5.0, 1.0]
     # contrastive: a flat no-persona I1 leaves p as is at T = 1; on I2 persona b (flat)
     # reads as 0.2/q = (0.4, 0.8, 1.6, 3.2, 3.2) / 9.2
-    ce = wide_answers(long, Readout("expected", 1.0, True), baseline=base).set_index("persona_id")
+    ce = wide_answers(long, Readout("expected", 1.0, "contrastive"), baseline=base).set_index("persona_id")
     assert ce.loc["a", "I1"] == pytest.approx(3.0)
     assert ce.loc["b", "I2"] == pytest.approx((0.4 + 1.6 + 4.8 + 12.8 + 16.0) / 9.2)
-    ca = wide_answers(long, Readout("argmax", 1.0, True), baseline=base).set_index("persona_id")
+    ca = wide_answers(long, Readout("argmax", 1.0, "contrastive"), baseline=base).set_index("persona_id")
     assert ca.loc["b", "I2"] == 4.0       # first of the two largest ratios (3.2, 3.2)
     assert ca.loc["a", "I2"] == 1.0       # 0.6/0.5 = 1.2 beats 0.8, 0.8, 0.8, 0.8
 
@@ -74,7 +90,7 @@ def test_sample_readout_reproduces_the_survey_draws():
             assert w.loc[p, i] == want
     # contrastive sampling draws the same uniform per cell from the contrastive distribution
     base = {k: np.array(v) for k, v in NONE.items()}
-    w = wide_answers(long, Readout("sample", 1.0, True), baseline=base, seed=7)
+    w = wide_answers(long, Readout("sample", 1.0, "contrastive"), baseline=base, seed=7)
     u = cell_rng(7, "b", "I2").random()
     d = contrast(PROBS[("b", "I2")], NONE["I2"], 1.0)
     assert w.set_index("persona_id").loc["b", "I2"] == CODES[int(np.searchsorted(np.cumsum(d), u,
@@ -88,7 +104,7 @@ def test_failed_cells_stay_missing_and_contrastive_needs_baseline():
     assert np.isnan(w.loc["a", "I2"]) and w.loc["b", "I2"] == pytest.approx(3.0)
     assert list(w.columns) == ["I1", "I2"]
     with pytest.raises(PopulaceError, match="no-persona"):
-        wide_answers(long, Readout("expected", 1.0, True), baseline={"I1": np.array(NONE["I1"])})
+        wide_answers(long, Readout("expected", 1.0, "contrastive"), baseline={"I1": np.array(NONE["I1"])})
     with pytest.raises(PopulaceError, match="persona_ids"):
         read_item(np.array([NONE["I1"]]), CODES, Readout("sample"))
 

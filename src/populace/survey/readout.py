@@ -15,13 +15,20 @@ answers without another model call, so readouts can be compared on one survey:
                  same item's option probabilities with *no* persona (the
                  survey's ``no_persona`` request, one per item): what the
                  persona changes, amplified (``answers.contrast``)
+``amplified-sample@T``, ``amplified-expected@T``
+                 softmax(log q + (log p - log q) / T) = q (p/q)^(1/T): the
+                 persona's change amplified on top of the bare model's answer
+                 rather than in place of it (T = 1 is p itself)
 
 The contrastive readout is the idea of contrastive decoding (Li et al., 2023,
 "Contrastive Decoding: Open-ended Text Generation as Optimization", ACL;
-expert minus amateur log-probabilities) and of context-aware decoding (Shi et
-al., 2024, NAACL: output with a context contrasted with the output without it),
-applied to one next-token distribution over answer options, with the persona
-as the context. It needs the no-persona probabilities, which the survey does
+expert minus amateur log-probabilities) applied to one next-token distribution
+over answer options; at T = 1 it is contextual calibration (Zhao et al., 2021,
+"Calibrate Before Use", ICML: divide by the probabilities for a content-free
+input) with the no-persona prompt as that input. The amplified readout is the
+form of context-aware decoding (Shi et al., 2024, "Trusting Your Evidence:
+Hallucinate Less with Context-aware Decoding", NAACL: (1 + a) log p(y | context)
+- a log p(y | no context), here a = 1/T - 1) with the persona as the context. It needs the no-persona probabilities, which the survey does
 not request for persona sets, so it is a post-hoc readout (this module), not a
 survey ``--mode``.
 """
@@ -38,7 +45,8 @@ from populace.errors import PopulaceError
 from populace.survey.answers import CONTRAST_FLOOR, cell_rng
 
 READ_MODES = ("sample", "expected", "argmax")
-_SPEC = re.compile(r"^(contrastive-)?(sample|expected|argmax)(?:@([0-9.]+))?$")
+CONTRASTS = ("none", "contrastive", "amplified")
+_SPEC = re.compile(r"^(?:(contrastive|amplified)-)?(sample|expected|argmax)(?:@([0-9.]+))?$")
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class Readout:
 
     mode: str = "sample"
     temperature: float = 1.0
-    contrastive: bool = False
+    contrast: str = "none"   # none | contrastive | amplified (need no-persona probabilities)
 
     def __post_init__(self):
         if self.mode not in READ_MODES:
@@ -55,22 +63,31 @@ class Readout:
                                 f"{', '.join(READ_MODES)}")
         if not self.temperature >= 0:
             raise PopulaceError(f"readout temperature must be >= 0; got {self.temperature}")
+        if self.contrast not in CONTRASTS:
+            raise PopulaceError(f"unknown contrast {self.contrast!r}; use one of "
+                                f"{', '.join(CONTRASTS)}")
+
+    @property
+    def contrastive(self) -> bool:
+        """Whether the readout needs the item's no-persona probabilities."""
+        return self.contrast != "none"
 
     @property
     def name(self) -> str:
-        head = ("contrastive-" if self.contrastive else "") + self.mode
+        head = ("" if self.contrast == "none" else self.contrast + "-") + self.mode
         return head if self.mode == "argmax" else f"{head}@{self.temperature:g}"
 
     @classmethod
-    def parse(cls, text: str) -> "Readout":
-        """``sample@0.7``, ``expected``, ``argmax``, ``contrastive-expected@2`` (T = 1 if
-        left out)."""
+    def parse(cls, text: str) -> Readout:
+        """``sample@0.7``, ``expected``, ``argmax``, ``contrastive-expected@2``,
+        ``amplified-sample@0.5`` (T = 1 if left out)."""
         m = _SPEC.match(text.strip())
         if m is None:
             raise PopulaceError(f"cannot read readout {text!r}; write e.g. sample@0.7, "
-                                "expected@1, argmax or contrastive-sample@1")
+                                "expected@1, argmax, contrastive-sample@1 or "
+                                "amplified-sample@0.5")
         return cls(mode=m.group(2), temperature=float(m.group(3) or 1.0),
-                   contrastive=bool(m.group(1)))
+                   contrast=m.group(1) or "none")
 
 
 def distributions(P: np.ndarray, readout: Readout, q: np.ndarray | None = None) -> np.ndarray:
@@ -85,8 +102,8 @@ def distributions(P: np.ndarray, readout: Readout, q: np.ndarray | None = None) 
         q = np.asarray(q, dtype=float)
         if q.shape != P.shape[1:]:
             raise PopulaceError(f"{P.shape[1]} options but {q.shape[0]} no-persona probabilities")
-        lp = (np.log(np.maximum(P / P.sum(axis=1, keepdims=True), CONTRAST_FLOOR))
-              - np.log(np.maximum(q / q.sum(), CONTRAST_FLOOR)))
+        lq = np.log(np.maximum(q / q.sum(), CONTRAST_FLOOR))
+        lp = np.log(np.maximum(P / P.sum(axis=1, keepdims=True), CONTRAST_FLOOR)) - lq
     else:
         if T == 1.0:
             return P / P.sum(axis=1, keepdims=True)
@@ -97,6 +114,8 @@ def distributions(P: np.ndarray, readout: Readout, q: np.ndarray | None = None) 
         out[np.arange(len(lp)), np.argmax(lp, axis=1)] = 1.0
         return out
     lp = lp / T
+    if readout.contrast == "amplified":
+        lp = lp + lq
     lp -= lp.max(axis=1, keepdims=True)
     e = np.exp(lp)
     return e / e.sum(axis=1, keepdims=True)
@@ -109,7 +128,8 @@ def read_item(P: np.ndarray, codes, readout: Readout, *, q: np.ndarray | None = 
     P = np.asarray(P, dtype=float)
     c = np.asarray(codes, dtype=float)
     if readout.mode == "argmax":
-        score = distributions(P, Readout("expected", 1.0, True), q) if readout.contrastive else P
+        score = (distributions(P, Readout("expected", 1.0, "contrastive"), q)
+                 if readout.contrastive else P)
         return c[np.argmax(score, axis=1)]
     D = distributions(P, readout, q)
     if readout.mode == "expected":
