@@ -27,7 +27,8 @@ ratio per Big Five trait, and Cronbach's alpha per trait (pool vs humans:
 whether a trait's items move together from persona to persona, the pool-level
 view of persona sensitivity). Paired bootstrap intervals (personas and humans
 redrawn together) for the best readouts against sample@1 and against the
-no-persona sets.
+no-persona sets. Resumable: each computed row is kept in RUN/readouts/metrics.csv
+and read back by a rerun (--fresh recomputes).
 
 The no-persona option probabilities come from the run's call cache (the
 evaluate stage asked them); a miss is computed with one request per item
@@ -159,6 +160,8 @@ def main(argv=None) -> int:
     ap.add_argument("--run", choices=["v1", "v2"], default="v1")
     ap.add_argument("--bootstrap", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--fresh", action="store_true",
+                    help="recompute every row (default: reuse RUN/readouts/metrics.csv)")
     ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results"
                     / "survey_readouts.txt")
     args = ap.parse_args(argv)
@@ -207,6 +210,12 @@ def main(argv=None) -> int:
                      f"{meta['model_calls']} to the model")
     model.close()
 
+    # rows already computed (same run, same readout) are read back: resumable on a busy machine
+    done_path = run_path / "readouts" / "metrics.csv"
+    done = (pd.read_csv(done_path) if done_path.exists() and not args.fresh
+            else pd.DataFrame(columns=["instrument", "readout", "set"]))
+    done = {(r["instrument"], r["readout"], r["set"]): r.dropna().to_dict()
+            for _, r in done.iterrows()}
     rows, tabs = [], {}
     for i, (long, nlong, base, space) in data.items():
         ins = load_instrument(i)
@@ -217,11 +226,17 @@ def main(argv=None) -> int:
         h_alpha = alpha(ins, ref.items) if ins.traits else None
         for r in readouts():
             for set_name, lt in (("raw", long), ("none", nlong)):
+                if (i, r.name, set_name) in done and args.bootstrap < 2:
+                    rows.append(done[(i, r.name, set_name)])   # no answer table needed
+                    continue
                 wide = wide_answers(lt, r, baseline=base, seed=cfg.survey.seed,
                                     items=ins.item_ids)
                 table = load_reference(wide, i)
                 x, _, _ = table.matrix(sp)
                 tabs[(i, r.name, set_name)] = x
+                if (i, r.name, set_name) in done:
+                    rows.append(done[(i, r.name, set_name)])
+                    continue
                 m = M.compute_all(x, y, None, wy, metrics=list(METRICS), seed=ev.seed)
                 row = {"instrument": i, "readout": r.name, "set": set_name, **m, "avg3": avg3(m)}
                 if set_name == "raw" and ins.traits:
@@ -229,6 +244,9 @@ def main(argv=None) -> int:
                     row.update({f"sd_ratio[{t}]": sd[t] / h_sd[t] for t in ins.trait_ids})
                     row.update({f"alpha[{t}]": v for t, v in alpha(ins, wide).items()})
                 rows.append(row)
+                done[(i, r.name, set_name)] = row
+                done_path.parent.mkdir(parents=True, exist_ok=True)
+                pd.DataFrame(list(done.values())).to_csv(done_path, index=False)
         if h_alpha:
             rows.append({"instrument": i, "readout": "humans", "set": "humans",
                          **{f"alpha[{t}]": v for t, v in h_alpha.items()}})
