@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 MODES = ("sample", "expected", "argmax", "generate")
+CONTRAST_FLOOR = 1e-6   # smallest option probability a contrastive readout takes the log of
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]\d)")
 _LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 
@@ -34,6 +35,33 @@ def temper(probs: Sequence[float], temperature: float) -> np.ndarray:
     lp -= lp.max()
     q = np.exp(lp)
     return q / q.sum()
+
+
+def contrast(probs: Sequence[float], baseline: Sequence[float], temperature: float = 1.0, *,
+             keep_baseline: bool = False, floor: float = CONTRAST_FLOOR) -> np.ndarray:
+    """softmax((log p - log q) / T): the option probabilities ``p`` given the persona
+    against ``q``, the same item's with no persona (both renormalised over the
+    options; each probability floored at ``floor`` so an option the model rules out
+    in either prompt keeps a finite log). Amplifies what the persona changes;
+    T -> 0 approaches the option whose probability the persona raised most.
+
+    ``keep_baseline``: softmax(log q + (log p - log q) / T), i.e. q * (p/q)^(1/T):
+    the persona's change amplified on top of the bare model's answer (T = 1 gives
+    p back) instead of replacing it."""
+    p = np.asarray(probs, dtype=float)
+    q = np.asarray(baseline, dtype=float)
+    if p.shape != q.shape:
+        raise ValueError(f"{p.shape[0]} option probabilities but {q.shape[0]} baseline ones")
+    lq = np.log(np.maximum(q / q.sum(), floor))
+    d = np.log(np.maximum(p / p.sum(), floor)) - lq
+    if temperature <= 0:
+        out = np.zeros_like(d)
+        out[int(np.argmax(d))] = 1.0
+        return out
+    d = d / temperature + (lq if keep_baseline else 0.0)
+    d -= d.max()
+    e = np.exp(d)
+    return e / e.sum()
 
 
 def answer_from_probs(mode: str, probs: Sequence[float], codes: Sequence[float], *,
