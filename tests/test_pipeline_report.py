@@ -35,9 +35,9 @@ def test_sections_and_figures(run_dir):
     assert len(imgs) >= 8
     assert "src=\"http" not in doc and "<script" not in doc   # self-contained
     pngs = {p.name for p in (run_dir / "report").glob("*.png")}
-    for name in ("metrics_bfi25.png", "scatter_bfi25.png", "marginals_bfi25.png",
+    for name in ("metrics_bfi25.png", "scatter_bfi25.png",
                  "corr_bfi25.png", "metrics_cfcs12.png", "alignment_weights.png",
-                 "marginals_fbps26.png"):
+                 "distributions_fbps26.png", "distributions_bfi25.png"):
         assert name in pngs, name
     assert "synthetic distributions only" in doc
 

@@ -119,6 +119,10 @@ def _names(metrics: list[str]) -> str:
     return ", ".join(LABELS.get(m, m) for m in metrics)
 
 
+def _and(xs: list[str]) -> str:
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
+
 def verdict_sentence(instrument: str, diffs: pd.DataFrame, *, in_domain: bool) -> str:
     """One sentence: which sets the aligned set beats, on which metrics, beyond the
     paired 95% intervals (``diffs``: tidy differences of one instrument, one selection)."""
@@ -132,25 +136,27 @@ def verdict_sentence(instrument: str, diffs: pd.DataFrame, *, in_domain: bool) -
         better = d.loc[d["high"] < 0, "metric"].tolist()
         farther = d.loc[d["low"] > 0, "metric"].tolist()
         if farther:
-            worse.append(f"{other} on {_names(farther)}")
+            worse.append(f"{other} ({_names(farther)})")
         if len(better) == len(metrics):
             all_.append(other)
         elif better:
-            some.append(f"{other} on {_names(better)}")
+            some.append(f"{other} ({_names(better)})")
         elif not farther:
             within.append(other)
     parts = []
     if all_:
-        parts.append(f"closer to the humans than {', '.join(all_)} on every metric "
-                     f"({_names(metrics)})")
+        parts.append(f"than {_and(all_)} on every metric ({_names(metrics)})")
     if some:
-        parts.append(("closer than " if not all_ else "than ") + "; ".join(some) + " only")
-    clause = "aligned is " + "; ".join(parts) if parts else "aligned beats no set"
-    clause += " beyond the paired 95% intervals"
+        parts.append(f"{'and ' if all_ else ''}on some metrics only than {_and(some)}")
+    if parts:
+        clause = ("aligned is closer to the humans " + ", ".join(parts)
+                  + ", beyond the paired 95% intervals")
+    else:
+        clause = "aligned is closer than no set beyond the paired 95% intervals"
     if within:
-        clause += f"; within the intervals of {', '.join(within)}"
+        clause += f"; within the intervals of {_and(within)}"
     if worse:
-        clause += f"; farther than {'; '.join(worse)} beyond the intervals"
+        clause += f"; farther than {_and(worse)} beyond the intervals"
     return f"{instrument} ({where}): {clause}."
 
 
@@ -170,3 +176,14 @@ def verdict_html(sentences: list[str]) -> str:
     return ("<div class='verdict'><b>Verdict</b> (aligned minus each set, paired bootstrap, "
             "selection held fixed; lower is closer to the humans)"
             + "".join(f"<p>{_e(s)}</p>" for s in sentences) + "</div>")
+
+
+def tables_page(tables: list[PaperTable]) -> str:
+    """A self-contained HTML page of the paper's tables (``populace tables``)."""
+    from populace.pipeline.report import CSS as REPORT_CSS
+
+    body = "".join(paper_table_html(t) for t in tables if t.groups)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>populace tables</title>"
+            f"<style>{REPORT_CSS}</style></head><body><h1>populace: Tables 1-3</h1>"
+            "<p class='note'>Hu et al., arXiv:2509.10127, Tables 1-3 in their layout; lower is "
+            f"better.</p>{body}</body></html>")
