@@ -99,7 +99,8 @@ def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
         ax.tick_params(labelsize=7, labelbottom=True)
         if i == 0:
             ax.legend(fontsize=6, loc="best")
-    fig.suptitle(title, fontsize=10, y=1.0 + 0.12 / nrow)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return _png(fig)
 
 
@@ -164,7 +165,7 @@ def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
     for ax, (name, c) in zip(axes.ravel(), panels):
         ax.axis("on")
         im = ax.imshow(np.ma.masked_invalid(c), vmin=-1, vmax=1, cmap=cmap)
-        ax.set_title(name + (" (grey: constant)" if np.isnan(c).any() else ""), fontsize=8)
+        ax.set_title(name + ("\n(grey: constant)" if np.isnan(c).any() else ""), fontsize=8)
         ticks = range(len(columns)) if len(columns) <= 12 else []
         ax.set_xticks(list(ticks))
         ax.set_yticks(list(ticks))
@@ -172,7 +173,7 @@ def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
             ax.set_xticklabels(columns, rotation=90, fontsize=6)
             ax.set_yticklabels(columns, fontsize=6)
     height = 2.7 * nrow
-    fig.subplots_adjust(top=1 - 0.55 / height, hspace=0.4)
+    fig.subplots_adjust(top=1 - 0.55 / height, hspace=0.55)
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6)
     fig.suptitle(title, fontsize=10, y=1 - 0.1 / height)
     return _png(fig)

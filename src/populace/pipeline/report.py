@@ -32,7 +32,7 @@ from populace.pipeline.paper_figures import trait_distributions
 from populace.pipeline.paper_tables import from_results, paper_tables, write_tables
 from populace.run import PERSONAS, Run
 
-CSS = """body{font-family:system-ui,Arial,sans-serif;margin:24px;max-width:1200px;color:#222}
+CSS = """body{font-family:system-ui,Arial,sans-serif;margin:24px;max-width:1340px;color:#222}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-top:8px}
 h3{font-size:15px}table{border-collapse:collapse;margin:8px 0;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
@@ -148,8 +148,8 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
                 for mt, v in r["metrics"].items()]
         if tidy:
             parts.append('<p class="note">Each cell: the metric, its 95% bootstrap interval '
-                         "and the value over the human noise floor at the set's size; bold: "
-                         "lowest in the column.</p>")
+                         "and &times; the human noise floor at the set's size (the value over "
+                         "the floor); bold: lowest in the column.</p>")
             parts.append(RT.metric_table_html(res, sets))
             parts.append(_img(f"metrics_{ins_id}", F.metric_bars(tidy, f"{ins_id}: metrics"),
                               out_dir, f"{ins_id}: metric per set with bootstrap interval; "

@@ -39,7 +39,7 @@ def cell_html(cell: Cell | None, *, best: bool = False, nd: int = 3) -> str:
     if cell.low is not None and cell.high is not None:
         extra.append(f"[{_n(cell.low, nd)}, {_n(cell.high, nd)}]")
     if cell.x_floor is not None:
-        extra.append(f"&times;{cell.x_floor:.1f} floor")
+        extra.append(f"&times;{cell.x_floor:.1f}")
     return f"<td>{v}<br><small>{' '.join(extra)}</small></td>" if extra else f"<td>{v}</td>"
 
 
@@ -59,8 +59,8 @@ def paper_table_html(t: PaperTable) -> str:
     top = f"<tr><th></th>{blocks}</tr>" if has_blocks else ""
     return (f"<h3>{_e(t.title)}</h3><table class='wide'>{top}<tr><th>set</th>{heads}</tr>"
             f"{''.join(body)}</table><p class='note'>{_e(t.note)} Each cell: value, 95% "
-            "bootstrap interval, and the value over the human noise floor at the set's "
-            "size; bold: lowest in the column.</p>")
+            "bootstrap interval, &times; the human noise floor at the set's size; bold: "
+            "lowest in the column.</p>")
 
 
 def metric_table_html(res: dict, sets: list[str]) -> str:
