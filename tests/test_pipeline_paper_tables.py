@@ -115,3 +115,45 @@ def test_tables_command_side_by_side(e2e, tmp_path, capsys):
     assert page.count("<table class='wide'>") == 3 and "colspan='5'>a ipip50<" in page
     code, out = _cli(["tables", str(E2E), str(E2E)], capsys)     # the same label twice
     assert code == 2 and "give --labels" in out.err
+
+
+def _results_from_tidy(metrics: pd.DataFrame, diffs: pd.DataFrame) -> dict:
+    """The results.json the harness would have written for these tidy tables."""
+    out = {"sets": {}, "instruments": {}}
+    for (ins, s), g in metrics.groupby(["instrument", "set"], sort=False):
+        r = {"metrics": {}, "ci": {}, "noise_floor": {}}
+        for row in g.itertuples():
+            r["metrics"][row.metric] = row.value
+            r["ci"][row.metric] = {"low": row.ci_low, "high": row.ci_high}
+            r["noise_floor"][row.metric] = row.floor
+        out["instruments"].setdefault(ins, {"sets": {}})["sets"][s] = r
+    for row in diffs[diffs["selection"] == "fixed"].itertuples():
+        per = out["instruments"][row.instrument].setdefault("paired", {})
+        per.setdefault(row.comparison, {})[row.metric] = {
+            "a": row.a, "b": row.b, "difference": row.difference, "low": row.low,
+            "high": row.high}
+    return out
+
+
+def test_a_run_directory_as_source(e2e, tmp_path, capsys):
+    """A run folder: results.json read through the harness's tidy tables, the
+    alignment instrument and model name from the manifest; `populace tables RUN`
+    writes into RUN/evaluation."""
+    import json
+
+    scored = e2e.metrics[e2e.metrics["metric"].isin(DIST_METRICS + ["corr_mae"])]
+    results = _results_from_tidy(scored, e2e.differences)
+    (tmp_path / "evaluation").mkdir()
+    (tmp_path / "evaluation" / "results.json").write_text(json.dumps(results))
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"config": {"run": {"align": {"instrument": "cfcs12"},
+                            "model": {"name": "qwen2.5-1.5b"}}}}))
+    src = load_source(tmp_path)
+    assert src.in_domain == "cfcs12" and src.label == f"{tmp_path.name} (qwen2.5-1.5b)"
+    t1 = table1([src])
+    assert t1.groups[0][0] == "cfcs12"
+    assert t1.get("aligned", "cfcs12", "amw").value == e2e.cell("aligned", "cfcs12", "amw").value
+    assert [g for g, _ in table2([src]).groups] == ["ipip50", "grit12", ""]
+    code, out = _cli(["tables", str(tmp_path)], capsys)
+    assert code == 0 and f"wrote {tmp_path / 'evaluation' / 'tables.html'}" in out.out
+    assert (tmp_path / "evaluation" / "table2_out_of_domain.csv").exists()

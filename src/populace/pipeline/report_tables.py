@@ -46,7 +46,8 @@ def cell_html(cell: Cell | None, *, best: bool = False, nd: int = 3) -> str:
 def paper_table_html(t: PaperTable) -> str:
     """Block headers (instrument or run) over metric headers; the lowest value of
     each column in bold."""
-    blocks = "".join(f"<th class='block' colspan='{len(cols)}'>{_e(g)}</th>"
+    has_blocks = any(g for g, _ in t.groups)
+    blocks = "".join(f"<th class='block' colspan='{len(cols)}'>{_e(g) if g else 'all'}</th>"
                      for g, cols in t.groups)
     heads = "".join(f"<th>{_e(LABELS.get(c, c))}</th>" for _, cols in t.groups for c in cols)
     best = {(g, c): t.best(g, c) for g, cols in t.groups for c in cols}
@@ -55,7 +56,6 @@ def paper_table_html(t: PaperTable) -> str:
         tds = "".join(cell_html(t.get(r, g, c), best=best[(g, c)] == r)
                       for g, cols in t.groups for c in cols)
         body.append(f"<tr><td>{_e(r)}</td>{tds}</tr>")
-    has_blocks = any(g for g, _ in t.groups)
     top = f"<tr><th></th>{blocks}</tr>" if has_blocks else ""
     return (f"<h3>{_e(t.title)}</h3><table class='wide'>{top}<tr><th>set</th>{heads}</tr>"
             f"{''.join(body)}</table><p class='note'>{_e(t.note)} Each cell: value, 95% "
