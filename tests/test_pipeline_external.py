@@ -25,11 +25,12 @@ from tests.conftest import shared
 def test_real_public_sets_distinct_profiles(parts, preset, n):
     f = shared("persona_sets", *parts)
     out = load_external(f, name=preset, preset=preset)
-    assert len(out) == n and out["persona_id"].is_unique
+    assert len(out) == n and out["persona_id"].is_unique and out.attrs["profiles"] == n
     assert out["persona"].str.len().gt(3).all()   # a few PersonaHub personas are short Chinese ones
     assert not out["persona"].str.contains("\n").any()   # sentences joined by spaces
     again = load_external(f, name=preset, preset=preset, limit=100, seed=3)
     assert len(again) == 100 and set(again["persona"]) <= set(out["persona"])
+    assert again.attrs["profiles"] == n
     assert again.equals(load_external(f, name=preset, preset=preset, limit=100, seed=3))
     assert not again.equals(load_external(f, name=preset, preset=preset, limit=100, seed=4))
 

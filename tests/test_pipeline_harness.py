@@ -180,6 +180,7 @@ def test_the_three_public_persona_sets_as_external_sets(tmp_path):
         src = json.loads((tmp_path / "evaluation" / "sets" / x["name"] / "source.json")
                          .read_text())
         assert src["preset"] == x["preset"] and src["rows"] == 3
+    assert [sets[x["name"]]["profiles"] for x in external] == [5_000, 541, 680]
     # the same draw again (seeded by evaluate.seed)
     again = build_sets(tmp_path, cfg, StandIn, progress=False)
     first = pd.read_parquet(sets["personachat"]["paths"]["grit12"])["persona_id"].tolist()

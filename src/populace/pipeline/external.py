@@ -131,7 +131,9 @@ def load_external(path: str | Path, *, name: str = "external", preset: str | Non
     if dup.any():   # an id shared by distinct profiles
         out.loc[dup, "persona_id"] = [f"{pid}-{k}" for k, pid in
                                       enumerate(out.loc[dup, "persona_id"], start=2)]
+    profiles = len(out)
     if limit and len(out) > limit:
         idx = np.sort(np.random.default_rng([seed, 41]).choice(len(out), limit, replace=False))
         out = out.iloc[idx].reset_index(drop=True)
+    out.attrs["profiles"] = profiles     # distinct profiles in the file, before ``limit``
     return out

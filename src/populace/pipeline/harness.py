@@ -125,11 +125,14 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
 
         frame = load_external(x.path, name=x.name, preset=x.preset, text_column=x.text_column,
                               id_column=x.id_column, limit=x.limit, seed=ev.seed)
+        profiles = frame.attrs.get("profiles", len(frame))
         T.write_json(run_path / SETS_DIR / x.name / "source.json",
-                     {"path": x.path, "preset": x.preset, "rows": len(frame)})
+                     {"path": x.path, "preset": x.preset, "rows": len(frame),
+                      "profiles": profiles})
         paths = survey_set(run_path, frame, x.name, ins_ids, cfg, get_backend(),
                            progress=progress)
-        sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame)}
+        sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame),
+                        "profiles": profiles, "preset": x.preset}
     return sets
 
 

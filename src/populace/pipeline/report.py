@@ -177,8 +177,7 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
     parts.append(_table(["set", "kind", "rows", "note"],
                         [[s, results["sets"][s].get("kind"),
                           results["sets"][s].get("size", results["sets"][s].get("n", "")),
-                          ("temperature %g" % results["sets"][s]["temperature"])
-                          if "temperature" in results["sets"][s] else ""] for s in sets]
+                          _set_note(results["sets"][s])] for s in sets]
                         + [[s, "", 0, f"left out: {why}"]
                            for s, why in (results.get("failed_sets") or {}).items()]))
     parts.append(_alignment(run, out_dir))
@@ -191,6 +190,15 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
     atomic_write_text(path, doc)
     path.chmod(0o644)
     return path
+
+
+def _set_note(s: dict) -> str:
+    if "temperature" in s:
+        return "temperature %g" % s["temperature"]
+    if s.get("kind") == "external" and s.get("profiles"):
+        return (f"{s.get('n')} drawn at random from {s['profiles']} distinct profiles"
+                + (f" (preset {s['preset']})" if s.get("preset") else ""))
+    return ""
 
 
 def _paired(paired: dict | None, error: str | None = None, rerun: bool = False) -> str:
