@@ -32,7 +32,7 @@ def test_sections_and_figures(run_dir):
                   "effective sample size", "Paired comparison", "aligned vs raw",
                   "aligned vs random", "Paired comparison with the selection rerun",
                   "Table 1: in domain", "Table 2: out of domain", "Table 3: correlation error",
-                  "Figure 1: bfi25", "Figure 3: bfi25: EXT vs NEU"):
+                  "Figure 1: bfi25", "Figure 3: bfi25: EXT against NEU"):
         assert title in doc, title
     # the verdict comes first: one sentence per instrument with human data
     assert doc.index("Verdict") < doc.index("Table 1: in domain") < doc.index("Stage counts")
