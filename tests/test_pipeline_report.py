@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from populace.pipeline.report import build_report
@@ -27,17 +28,34 @@ def test_sections_and_figures(run_dir):
     doc = path.read_text()
     for title in ("Stage counts", "Persona sets", "bfi25 (alignment instrument)",
                   "cfcs12 (out of domain)", "fbps26 (out of domain)", "Alignment diagnostics",
-                  "Sample personas", "noise floor", "95% CI", "effective sample size",
-                  "Paired comparison", "aligned vs raw", "aligned vs random",
-                  "Paired comparison with the selection rerun"):
+                  "Sample personas", "noise floor", "95% bootstrap interval",
+                  "effective sample size", "Paired comparison", "aligned vs raw",
+                  "aligned vs random", "Paired comparison with the selection rerun",
+                  "Table 1: in domain", "Table 2: out of domain", "Table 3: correlation error",
+                  "Figure 1: bfi25", "Figure 3: bfi25: EXT against NEU"):
         assert title in doc, title
+    # the verdict comes first: one sentence per instrument with human data
+    assert doc.index("Verdict") < doc.index("Table 1: in domain") < doc.index("Stage counts")
+    assert re.search(r"<p>bfi25 \(in domain\): aligned ", doc)
+    assert re.search(r"<p>cfcs12 \(out of domain\): aligned ", doc)
+    assert "<p>fbps26" not in doc
+    # the wide metric table: one row per set, value [interval] x floor in each cell
+    assert re.search(r"<td>aligned</td><td>(<span class='best'>)?\d\.\d{4}", doc)
+    for f in ("table1_in_domain.csv", "table2_out_of_domain.csv", "table3_correlation.csv"):
+        t = pd.read_csv(run_dir / "evaluation" / f)
+        assert "aligned" in set(t["set"]), f
+    t1 = pd.read_csv(run_dir / "evaluation" / "table1_in_domain.csv")
+    metrics = pd.read_csv(run_dir / "evaluation" / "metrics.csv")
+    want = metrics[(metrics["set"] == "raw") & (metrics["instrument"] == "bfi25")
+                   & (metrics["metric"] == "fd")]["value"].iloc[0]
+    assert t1.loc[t1["set"] == "raw", "bfi25 FD"].iloc[0] == pytest.approx(want)
     imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', doc)
     assert len(imgs) >= 8
     assert "src=\"http" not in doc and "<script" not in doc   # self-contained
     pngs = {p.name for p in (run_dir / "report").glob("*.png")}
-    for name in ("metrics_bfi25.png", "scatter_bfi25.png", "marginals_bfi25.png",
+    for name in ("metrics_bfi25.png", "scatter_bfi25.png",
                  "corr_bfi25.png", "metrics_cfcs12.png", "alignment_weights.png",
-                 "marginals_fbps26.png"):
+                 "distributions_fbps26.png", "distributions_bfi25.png"):
         assert name in pngs, name
     assert "synthetic distributions only" in doc
 

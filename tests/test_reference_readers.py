@@ -35,3 +35,19 @@ def test_unparseable_parquet_is_clear(tmp_path):
     p.write_bytes(b"not parquet at all")
     with pytest.raises(PopulaceError, match="cannot be read as a table"):
         read_table(p)
+
+
+def test_json_list_of_objects_keeps_nested_lists(tmp_path):
+    import json
+
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps([{"persona": ["i surf.", "i cook."], "id": "007"},
+                             {"persona": ["i read."], "id": "010"}]))
+    frame, fmt = read_table(p)
+    assert fmt == "json" and list(frame.columns) == ["persona", "id"]
+    assert frame["persona"].iloc[0] == ["i surf.", "i cook."]
+    assert frame["id"].tolist() == ["007", "010"]      # strings stay strings
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{")
+    with pytest.raises(PopulaceError, match="cannot be read as a table"):
+        read_table(bad)

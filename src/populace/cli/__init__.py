@@ -13,7 +13,7 @@ import typer
 from populace.cli import (align_cmd, demo_cmd, evaluate_cmd, instruments_cmd, mine_cmd,
                           models_cmd, reference_cmd, survey_cmd, target_cmd,
                           train_embedder_cmd)
-from populace.cli import export_cmd, report_cmd, run_cmd, synth_cmd
+from populace.cli import export_cmd, report_cmd, run_cmd, synth_cmd, tables_cmd
 from populace.errors import PopulaceError
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ app.command("run")(run_cmd.run)
 app.command("report")(report_cmd.report)
 app.command("export")(export_cmd.export)
 app.command("synth")(synth_cmd.synth)
+app.command("tables")(tables_cmd.tables)
 app.add_typer(reference_cmd.app, name="reference")
 
 

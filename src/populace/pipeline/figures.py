@@ -3,7 +3,7 @@
 - ``metric_bars``: every metric per persona set with its bootstrap interval and
   the human noise floor of each set (black bars; one panel per metric).
 - ``trait_scatter``: two traits, humans (grey) under each persona set, point
-  area by weight (the paper's Figure 3).
+  area by weight, one panel per set in rows of five (the paper's Figure 3).
 - ``marginals``: per-trait histograms, humans vs each set (densities).
 - ``corr_heatmaps``: correlation matrices, humans and each set, plus differences.
 - ``weights_plot``: the aligner's pool weights (sorted) and the selected counts.
@@ -74,10 +74,14 @@ def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
     """``sets``: name -> (points (n, 2), weights)."""
     plt = _plt()
     n = max(1, len(sets))
-    fig, axes = plt.subplots(1, n, figsize=(3.0 * n, 3.0), squeeze=False, sharex=True,
-                             sharey=True)
+    ncol = min(n, 5)
+    nrow = int(np.ceil(n / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.8 * ncol, 2.8 * nrow), squeeze=False,
+                             sharex=True, sharey=True)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
     rng = np.random.default_rng(0)
-    for i, (ax, (name, (pts, w))) in enumerate(zip(axes[0], sets.items())):
+    for i, (ax, (name, (pts, w))) in enumerate(zip(axes.ravel(), sets.items())):
         if human is not None and len(human):
             h = human if len(human) <= 3000 else human[rng.choice(len(human), 3000, replace=False)]
             jit = rng.normal(0, 0.03, h.shape)
@@ -88,11 +92,15 @@ def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
             ax.scatter(pts[:, 0], pts[:, 1], s=size, c=COLORS[i % len(COLORS)], alpha=0.75,
                        edgecolors="k", linewidths=0.3, label=name)
         ax.set_title(name, fontsize=9)
-        ax.set_xlabel(labels[0], fontsize=8)
-        if i == 0:
+        if i >= n - ncol:
+            ax.set_xlabel(labels[0], fontsize=8)
+        if i % ncol == 0:
             ax.set_ylabel(labels[1], fontsize=8)
-        ax.legend(fontsize=6, loc="best")
-    fig.suptitle(title, fontsize=10, y=1.05)
+        ax.tick_params(labelsize=7, labelbottom=True)
+        if i == 0:
+            ax.legend(fontsize=6, loc="best")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return _png(fig)
 
 
@@ -157,7 +165,7 @@ def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
     for ax, (name, c) in zip(axes.ravel(), panels):
         ax.axis("on")
         im = ax.imshow(np.ma.masked_invalid(c), vmin=-1, vmax=1, cmap=cmap)
-        ax.set_title(name + (" (grey: constant)" if np.isnan(c).any() else ""), fontsize=8)
+        ax.set_title(name + ("\n(grey: constant)" if np.isnan(c).any() else ""), fontsize=8)
         ticks = range(len(columns)) if len(columns) <= 12 else []
         ax.set_xticks(list(ticks))
         ax.set_yticks(list(ticks))
@@ -165,7 +173,7 @@ def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
             ax.set_xticklabels(columns, rotation=90, fontsize=6)
             ax.set_yticklabels(columns, fontsize=6)
     height = 2.7 * nrow
-    fig.subplots_adjust(top=1 - 0.55 / height, hspace=0.4)
+    fig.subplots_adjust(top=1 - 0.55 / height, hspace=0.55)
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6)
     fig.suptitle(title, fontsize=10, y=1 - 0.1 / height)
     return _png(fig)

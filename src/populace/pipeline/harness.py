@@ -125,11 +125,14 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
 
         frame = load_external(x.path, name=x.name, preset=x.preset, text_column=x.text_column,
                               id_column=x.id_column, limit=x.limit, seed=ev.seed)
+        profiles = frame.attrs.get("profiles", len(frame))
         T.write_json(run_path / SETS_DIR / x.name / "source.json",
-                     {"path": x.path, "preset": x.preset, "rows": len(frame)})
+                     {"path": x.path, "preset": x.preset, "rows": len(frame),
+                      "profiles": profiles})
         paths = survey_set(run_path, frame, x.name, ins_ids, cfg, get_backend(),
                            progress=progress)
-        sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame)}
+        sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame),
+                        "profiles": profiles, "preset": x.preset}
     return sets
 
 
@@ -171,7 +174,7 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
     """Every comparison; returns the results dict (written by :func:`write_results`)."""
     ev = cfg.evaluate
     out = {"sets": {}, "instruments": {}, "config": ev.model_dump(mode="json"),
-           "failed_sets": dict(failed or {})}
+           "align_instrument": cfg.align.instrument, "failed_sets": dict(failed or {})}
     resel = None
     if ev.rerun_selection and ev.bootstrap >= 2 and "aligned" in sets:
         from populace.pipeline.reselect import reselect
@@ -340,10 +343,15 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 
 def write_results(run_path: Path, results: dict) -> pd.DataFrame:
+    """results.json, metrics.csv, differences.csv and the paper's Tables 1-3
+    (``evaluation/table*.csv``, :mod:`populace.pipeline.paper_tables`)."""
+    from populace.pipeline.paper_tables import from_results, paper_tables, write_tables
+
     T.write_json(run_path / T.RESULTS, results)
     frame = tidy(results)
     _write_csv(run_path / T.METRICS_CSV, frame)
     _write_csv(run_path / T.DIFFERENCES_CSV, tidy_differences(results))
+    write_tables(paper_tables([from_results(results)]), run_path / T.EVAL_DIR)
     return frame
 
 

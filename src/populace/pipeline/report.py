@@ -1,11 +1,15 @@
 """`populace report RUN`: one self-contained HTML file (figures as base64 PNG).
 
-Sections: stage counts (from the manifest), per instrument the metric table
-(value, bootstrap interval, noise floor, value / floor) and a bar chart, the
-trait-space scatter of two traits (humans vs each persona set, as the paper's
-Figure 3), marginal histograms, correlation heatmaps (humans vs each set),
-alignment diagnostics (pool weights, counts, effective sample size) and sample
-personas. Every figure is also saved as ``RUN/report/<name>.png``.
+Read top down: the verdict (one sentence per instrument: which sets the aligned
+set beats beyond the paired intervals), the paper's Tables 1-3 (also written as
+``RUN/evaluation/table*.csv``), Figure 1 (each trait's distribution per set
+against the humans) and Figure 3 (the trait scatter of every set, baselines
+included). Then per instrument a wide metric table (sets as rows, metrics as
+columns; value, bootstrap interval, x noise floor), a bar chart, the paired
+differences (aligned minus each set), scatter, distributions and correlation
+heatmaps; then stage counts, persona sets, alignment diagnostics (pool weights,
+counts, effective sample size) and sample personas. Every figure is also saved
+as ``RUN/report/<name>.png``.
 """
 
 from __future__ import annotations
@@ -23,15 +27,18 @@ from populace.instruments import load_instrument
 from populace.pipeline import tables as T
 from populace.pipeline.harness import load_set
 from populace.pipeline import figures as F
+from populace.pipeline import report_tables as RT
+from populace.pipeline.paper_figures import trait_distributions
+from populace.pipeline.paper_tables import from_results, paper_tables, write_tables
 from populace.run import PERSONAS, Run
 
-CSS = """body{font-family:system-ui,Arial,sans-serif;margin:24px;max-width:1200px;color:#222}
+CSS = """body{font-family:system-ui,Arial,sans-serif;margin:24px;max-width:1340px;color:#222}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-top:8px}
 h3{font-size:15px}table{border-collapse:collapse;margin:8px 0;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}img{max-width:100%;margin:6px 0}
 .note{color:#555;font-size:13px}.persona{border-left:3px solid #1f77b4;padding:4px 10px;
-margin:8px 0;font-size:13px}.good{background:#e6f4ea}"""
+margin:8px 0;font-size:13px}.good{background:#e6f4ea}""" + RT.CSS
 
 
 def _img(name: str, png: bytes, out_dir: Path, caption: str) -> str:
@@ -83,7 +90,8 @@ def _points(table, space, cols_idx=None):
 
 def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None,
                  sample_personas: int | None = None) -> Path:
-    """Write ``RUN/report/report.html`` (and the PNGs); returns its path."""
+    """Write ``RUN/report/report.html`` (and the PNGs, and the paper's tables as
+    ``RUN/evaluation/table*.csv``); returns its path."""
     run = Run(run_dir, create=False)
     rpath = run.path / T.RESULTS
     if not rpath.exists():
@@ -95,50 +103,54 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
     n_samples = sample_personas if sample_personas is not None else rep.get("sample_personas", 5)
     out_dir = run.path / T.REPORT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    parts = [f"<h1>populace report: {html.escape(run.path.name)}</h1>",
-             '<p class="note">Population-aligned persona generation (Hu et al., '
-             'arXiv:2509.10127). Lower is better for every metric; the noise floor is the '
-             "same metric between two disjoint human samples of the persona set's effective "
-             "size: a set at the floor is as close to the population as a real sample.</p>"]
+    align_ins = (results.get("align_instrument") or (cfg.get("align") or {}).get("instrument")
+                 or next(iter(results["instruments"]), None))
+    source = from_results(results, in_domain=align_ins)
     m = run.manifest
     model = (m.get("models") or {}).get("run") or (m.get("models") or {}).get("mine") or {}
-    parts.append(f'<p class="note">config hash {html.escape(str((m.get("config_hash") or {}).get("run")))}; '
-                 f'model {html.escape(str(model.get("model_id") or model.get("fingerprint")))}; '
-                 f'populace {html.escape(str((m.get("versions") or {}).get("populace")))}; '
-                 f'updated {html.escape(str(m.get("updated")))}</p>')
-    parts.append("<h2>Stage counts</h2>")
-    parts.append(_table(["stage", "rows in", "rows out", "seconds", "status"],
-                        _stage_rows(m)))
+    model_name = model.get("model_id") or (cfg.get("model") or {}).get("name") or \
+        model.get("fingerprint")
+    parts = [f"<h1>populace report: {html.escape(run.path.name)}</h1>",
+             f'<p class="note">model {html.escape(str(model_name))}; config hash '
+             f'{html.escape(str((m.get("config_hash") or {}).get("run")))}; populace '
+             f'{html.escape(str((m.get("versions") or {}).get("populace")))}; updated '
+             f'{html.escape(str(m.get("updated")))}. Population-aligned persona generation '
+             "(Hu et al., arXiv:2509.10127). Lower is better for every metric; the noise "
+             "floor is the same metric between two disjoint human samples of the persona "
+             "set's effective size: a set at the floor (&times;1) is as close to the "
+             "population as a real sample.</p>"]
+    scored = [i for i, r in results["instruments"].items() if r.get("n_reference")]
+    parts.append(RT.verdict_html(RT.verdict(source.differences, align_ins, scored)))
+    tables = paper_tables([source])
+    write_tables(tables, run.path / T.EVAL_DIR)
+    parts.append("<h2>The paper's tables</h2>")
+    parts += [RT.paper_table_html(t) for t in tables if t.groups]
+    parts.append('<p class="note">Also as CSV: ' + ", ".join(
+        f"evaluation/{f}" for f in ("table1_in_domain.csv", "table2_out_of_domain.csv",
+                                    "table3_correlation.csv")) + ".</p>")
     sets = list(results["sets"])
-    parts.append("<h2>Persona sets</h2>")
-    parts.append(_table(["set", "kind", "rows", "note"],
-                        [[s, results["sets"][s].get("kind"),
-                          results["sets"][s].get("size", results["sets"][s].get("n", "")),
-                          ("temperature %g" % results["sets"][s]["temperature"])
-                          if "temperature" in results["sets"][s] else ""] for s in sets]
-                        + [[s, "", 0, f"left out: {why}"]
-                           for s, why in (results.get("failed_sets") or {}).items()]))
-    align_ins = (cfg.get("align") or {}).get("instrument")
+    points = {ins_id: _instrument_points(run, results, ins_id, res, sets)
+              for ins_id, res in results["instruments"].items()}
+    if align_ins in points:
+        parts.append("<h2>Figures 1 and 3</h2>")
+        parts.append(_paper_figures(align_ins, points[align_ins], scatter_traits, out_dir,
+                                    figure_numbers=True))
     for ins_id, res in results["instruments"].items():
-        ins = load_instrument(ins_id)
         parts.append(f"<h2>{html.escape(ins_id)}{' (alignment instrument)' if ins_id == align_ins else ' (out of domain)'}</h2>")
         parts.append(f'<p class="note">human data: {html.escape(str(res.get("reference") or "none available: synthetic distributions only"))}'
                      f"{'; ' + str(res.get('n_reference')) + ' rows' if res.get('n_reference') else ''}; "
                      f"space: {html.escape(res.get('space', ''))}</p>")
-        rows, tidy = [], []
-        for s in sets:
-            r = res["sets"].get(s, {})
-            if "metrics" in r:
-                for mt, v in r["metrics"].items():
-                    ci = (r.get("ci") or {}).get(mt, {})
-                    fl = r["noise_floor"].get(mt)
-                    rows.append([s, mt, _f(v), f"[{_f(ci.get('low'))}, {_f(ci.get('high'))}]"
-                                 if ci else "", _f(fl), _f(v / fl, 2) if fl else ""])
-                    tidy.append({"set": s, "metric": mt, "value": v, "ci_low": ci.get("low"),
-                                 "ci_high": ci.get("high"), "floor": fl})
-        if rows:
-            parts.append(_table(["set", "metric", "value", "95% CI", "noise floor",
-                                 "x floor"], rows))
+        tidy = [{"set": s, "metric": mt, "value": v,
+                 "ci_low": ((r.get("ci") or {}).get(mt) or {}).get("low"),
+                 "ci_high": ((r.get("ci") or {}).get(mt) or {}).get("high"),
+                 "floor": r["noise_floor"].get(mt)}
+                for s in sets for r in [res["sets"].get(s, {})] if "metrics" in r
+                for mt, v in r["metrics"].items()]
+        if tidy:
+            parts.append('<p class="note">Each cell: the metric, its 95% bootstrap interval '
+                         "and &times; the human noise floor at the set's size (the value over "
+                         "the floor); bold: lowest in the column.</p>")
+            parts.append(RT.metric_table_html(res, sets))
             parts.append(_img(f"metrics_{ins_id}", F.metric_bars(tidy, f"{ins_id}: metrics"),
                               out_dir, f"{ins_id}: metric per set with bootstrap interval; "
                               "black bar: the human noise floor at that set's size"))
@@ -155,7 +167,19 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
             cols = res["sets"][sets[0]]["summary"]["columns"][:8] if sets else []
             parts.append("<p>Synthetic distributions (mean ± SD; first columns):</p>")
             parts.append(_table(["set"] + cols, srows))
-        parts.append(_figures(run, results, ins, res, sets, scatter_traits, out_dir))
+        if ins_id != align_ins:
+            parts.append(_paper_figures(ins_id, points[ins_id], scatter_traits, out_dir))
+        parts.append(_heatmaps(ins_id, points[ins_id], out_dir))
+    parts.append("<h2>Stage counts</h2>")
+    parts.append(_table(["stage", "rows in", "rows out", "seconds", "status"],
+                        _stage_rows(m)))
+    parts.append("<h2>Persona sets</h2>")
+    parts.append(_table(["set", "kind", "rows", "note"],
+                        [[s, results["sets"][s].get("kind"),
+                          results["sets"][s].get("size", results["sets"][s].get("n", "")),
+                          _set_note(results["sets"][s])] for s in sets]
+                        + [[s, "", 0, f"left out: {why}"]
+                           for s, why in (results.get("failed_sets") or {}).items()]))
     parts.append(_alignment(run, out_dir))
     parts.append(_samples(run, n_samples))
     doc = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>populace report</title>"
@@ -168,88 +192,107 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
     return path
 
 
-def _pct(v) -> str:
-    return "" if v is None else f"{100 * v:+.1f}%"
+def _set_note(s: dict) -> str:
+    if "temperature" in s:
+        return "temperature %g" % s["temperature"]
+    if s.get("kind") == "external" and s.get("profiles"):
+        return (f"{s.get('n')} drawn at random from {s['profiles']} distinct profiles"
+                + (f" (preset {s['preset']})" if s.get("preset") else ""))
+    return ""
 
 
 def _paired(paired: dict | None, error: str | None = None, rerun: bool = False) -> str:
-    """aligned vs each other set: the difference with its paired bootstrap interval
-    (``rerun``: the selection rerun in every replicate)."""
+    """aligned minus each other set: the difference with its paired bootstrap interval
+    (``rerun``: the selection rerun in every replicate), comparisons as rows."""
     if error:
         what = "with the selection rerun" if rerun else "paired comparison"
         return f'<p class="note">{what} not computed: {html.escape(error)}</p>'
     if not paired:
         return ""
-    rows = []
-    for comp, per in paired.items():
-        for mt, r in per.items():
-            ci = (f"[{_f(r['low'])}, {_f(r['high'])}]" if r.get("low") is not None else "")
-            rci = (f"[{_pct(r['relative_low'])}, {_pct(r['relative_high'])}]"
-                   if r.get("relative_low") is not None else "")
-            rows.append([comp, mt, _f(r["difference"]), ci, _pct(r.get("relative")), rci,
-                         "" if r.get("share_better") is None else f"{r['share_better']:.2f}"])
     if rerun:
         note = ("Paired comparison with the selection rerun: every bootstrap replicate "
                 "redraws the pool's personas and the alignment humans, reruns the aligner "
                 "and draws a fresh random set on that draw, so the interval also holds the "
-                "variability of the selection (does the method help, not only this set). "
-                "Negative = the aligned set is closer to the humans.")
+                "variability of the selection (does the method help, not only this set).")
     else:
         note = ("Paired comparison: every bootstrap replicate redraws the "
                 "pool's personas and the human rows once for all sets of the pool (aligned, "
                 "raw, random), so the interval of their difference holds only what differs "
                 "between them (the selection itself is held fixed); sets with rows of their "
-                "own are redrawn on their own and share the human draw. Negative = the "
-                "aligned set is closer to the humans.")
-    return (f'<p class="note">{note}</p>'
-            + _table(["comparison", "metric", "difference", "95% CI", "relative",
-                      "95% CI (relative)", "share of replicates better"], rows))
+                "own are redrawn on their own and share the human draw.")
+    note += (" Each cell: aligned minus the set (relative difference) and its 95% interval; "
+             "negative = the aligned set is closer to the humans; green: the whole interval "
+             "below 0, red: above 0.")
+    return f'<p class="note">{note}</p>' + RT.paired_table_html(paired)
 
 
-def _figures(run, results, ins, res, sets, scatter_traits, out_dir) -> str:
+def _instrument_points(run, results, ins_id, res, sets):
+    """(humans or None, {set: (points, weights)}, columns) in the instrument's space."""
     space = res.get("space", "traits")
     human = None
-    out = []
     if res.get("reference") and res.get("n_reference"):
         from populace.pipeline import config_of_run
         from populace.pipeline.harness import eval_instruments, reference_for
 
         try:
             cfg = config_of_run(run.path)
-            entry = next(e for e in eval_instruments(cfg) if e.instrument == ins.id)
+            entry = next(e for e in eval_instruments(cfg) if e.instrument == ins_id)
             ref, _ = reference_for(run.path, cfg, entry)
-            human, _, cols = _points(ref, space)
+            human, _, _ = _points(ref, space)
         except (PopulaceError, StopIteration):
             human = None
-    data = {}
-    cols = None
+    data, cols = {}, None
     for s in sets:
         try:
-            t = load_set(run.path, results, s, ins.id)
+            t = load_set(run.path, results, s, ins_id)
         except PopulaceError:
             continue
         x, w, cols = _points(t, space)
         data[s] = (x, w)
+    return human, data, cols
+
+
+def _scatter_pick(cols: list[str], scatter_traits: list[str]) -> list[int]:
+    """Two columns: the configured traits, else Extraversion against Emotional
+    Stability / Neuroticism (the paper's Figure 3), else the first two."""
+    pick = [cols.index(t) for t in scatter_traits if t in cols][:2]
+    if len(pick) < 2:
+        pick = [cols.index(t) for t in ("EXT", "EST", "NEU") if t in cols][:2]
+    return pick if len(pick) == 2 else [0, 1]
+
+
+def _paper_figures(ins_id, points, scatter_traits, out_dir, figure_numbers=False) -> str:
+    human, data, cols = points
     if not data or cols is None:
         return ""
+    out = []
+    fig1 = "Figure 1: " if figure_numbers else ""
+    fig3 = "Figure 3: " if figure_numbers else ""
+    out.append(_img(f"distributions_{ins_id}", trait_distributions(
+        human, data, cols, f"{fig1}{ins_id}: distribution per set"), out_dir,
+        f"{fig1}{ins_id}: each {'trait' if len(cols) < 10 else 'column'}'s distribution "
+        "per set (weighted densities; black tick: mean), humans on top in grey with their "
+        "mean dashed through the panel"))
     if len(cols) >= 2:
-        pick = [cols.index(t) for t in scatter_traits if t in cols][:2]
-        if len(pick) < 2:
-            pick = [0, 1]
+        pick = _scatter_pick(cols, scatter_traits)
+        a, b = cols[pick[0]], cols[pick[1]]
         sc = {s: (x[:, pick], w) for s, (x, w) in data.items()}
         hs = human[:, pick] if human is not None else None
-        out.append(_img(f"scatter_{ins.id}", F.trait_scatter(
-            hs, sc, (cols[pick[0]], cols[pick[1]]), f"{ins.id}: {cols[pick[0]]} vs {cols[pick[1]]}"),
-            out_dir, f"{ins.id}: trait space, humans (grey) vs each persona set "
-            "(point area by weight), as the paper's Figure 3"))
-    out.append(_img(f"marginals_{ins.id}", F.marginals(human, data, cols, f"{ins.id}: marginals"),
-                    out_dir, f"{ins.id}: marginal distributions (densities), humans filled"))
-    if len(cols) >= 2:
-        out.append(_img(f"corr_{ins.id}", F.corr_heatmaps(human, data, cols,
-                                                          f"{ins.id}: correlations"),
-                        out_dir, f"{ins.id}: correlation matrices, humans vs each set, and "
-                        "their differences"))
+        out.append(_img(f"scatter_{ins_id}", F.trait_scatter(
+            hs, sc, (a, b), f"{fig3}{ins_id}: {a} vs {b}"), out_dir,
+            f"{fig3}{ins_id}: {a} against {b}, humans (grey) under every persona set "
+            "(point area by weight)"))
     return "".join(out)
+
+
+def _heatmaps(ins_id, points, out_dir) -> str:
+    human, data, cols = points
+    if not data or cols is None or len(cols) < 2:
+        return ""
+    return _img(f"corr_{ins_id}", F.corr_heatmaps(human, data, cols,
+                                                  f"{ins_id}: correlations"),
+                out_dir, f"{ins_id}: correlation matrices, humans vs each set, and their "
+                "differences")
 
 
 def _alignment(run: Run, out_dir: Path) -> str:

@@ -9,6 +9,9 @@ Files (besides mining's and survey's, see populace.run)::
   align/diagnostics.json      the aligner's diagnostics
   evaluation/results.json     every comparison (sets x instruments)
   evaluation/metrics.csv      tidy: set, instrument, metric, value, ci_low, ci_high, floor
+  evaluation/differences.csv  aligned minus each other set (paired bootstrap)
+  evaluation/table1_in_domain.csv, table2_out_of_domain.csv, table3_correlation.csv
+                              the paper's Tables 1-3 (populace.pipeline.paper_tables)
   report/report.html, report/*.png
   exports/personas.{jsonl,csv,parquet}
 """
@@ -29,6 +32,7 @@ ALIGN_REF = "reference/align.parquet"
 HOLDOUT_REF = "reference/holdout.parquet"
 ALIGNED = "aligned.parquet"
 ALIGN_DIAG = "align/diagnostics.json"
+EVAL_DIR = "evaluation"
 RESULTS = "evaluation/results.json"
 METRICS_CSV = "evaluation/metrics.csv"
 DIFFERENCES_CSV = "evaluation/differences.csv"   # aligned vs each other set, paired bootstrap

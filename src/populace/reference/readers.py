@@ -1,13 +1,16 @@
 """Read tabular files of any supported format into a pandas DataFrame.
 
 Formats by suffix: ``.parquet``/``.pq`` (Parquet), ``.jsonl``/``.ndjson``
-(JSON lines), ``.json`` (records), anything else is delimited text whose
+(JSON lines), ``.json`` (a list of objects, one row each; nested values such as
+lists stay as they are; any other JSON layout pandas reads), anything else is delimited text whose
 separator (tab, comma, semicolon or pipe) is detected from the header line.
 Cells ``""``, ``NA``, ``N/A``, ``NaN``, ``NULL`` and ``None`` read as missing.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +35,15 @@ def detect_separator(path: Path) -> str:
     return sep
 
 
+def _read_json(path: Path) -> pd.DataFrame:
+    """A JSON list of objects as records (no type guessing), else pandas' reader."""
+    with open(path, "r", encoding="utf-8") as fh:
+        data = json.load(fh)
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        return pd.DataFrame.from_records(data)
+    return pd.read_json(io.StringIO(json.dumps(data)))
+
+
 def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, str]:
     """Read ``path``; returns the frame and the format actually used."""
     path = Path(path)
@@ -46,7 +58,7 @@ def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, 
         if suffix in (".jsonl", ".ndjson"):
             return pd.read_json(path, lines=True), "jsonl"
         if suffix == ".json":
-            return pd.read_json(path), "json"
+            return _read_json(path), "json"
         sep = sep or detect_separator(path)
         frame = pd.read_csv(
             path, sep=sep, na_values=MISSING_STRINGS, keep_default_na=False,
