@@ -29,6 +29,7 @@ from populace.align.random_sample import align_random
 from populace.align.result import AlignResult, Problem
 from populace.align.semi_ot import align_semi_ot
 from populace.errors import PopulaceError
+from populace.weighted import kish_ess
 
 ALIGN_METHODS = MappingProxyType({
     "random": align_random,
@@ -122,7 +123,7 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     diag["sizes"] = {**diag.get("sizes", {}), "pool": int(personas.X.shape[0]),
                      "reference_rows": int(humans.X.shape[0]), "selected_distinct": int(idx.size),
                      "k": int(counts.sum())}
-    diag["output"] = {"ess": float(counts.sum() ** 2 / (counts @ counts)),
+    diag["output"] = {"ess": kish_ess(counts),
                       "max_count": int(counts.max())}
     if in_sample:
         t1 = time.perf_counter()

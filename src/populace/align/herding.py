@@ -55,10 +55,11 @@ from __future__ import annotations
 import numpy as np
 
 from populace.align._kernel import kernel_column, mean_embedding, median_distance
-from populace.align.correlation import CorrelationTracker, weighted_correlation
+from populace.align.correlation import CorrelationTracker
 from populace.align.result import Problem
 from populace.align.select import check_k
 from populace.errors import PopulaceError
+from populace.weighted import constant_columns, correlation
 
 KERNELS = ("gaussian", "energy", "gaussian+energy")
 
@@ -175,7 +176,7 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
             lam = float("nan")
         if not np.isfinite(lam) or lam < 0:
             raise PopulaceError(f"corr_weight must be a number >= 0; got {corr_weight!r}")
-        corr = weighted_correlation(U, w) if lam > 0 else None
+        corr = (correlation(U, w), ~constant_columns(U, w)) if lam > 0 else None
         info = {}
         picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat,
                             corr, lam, info)

@@ -83,6 +83,7 @@ from types import MappingProxyType
 import numpy as np
 
 from populace.errors import PopulaceError
+from populace.weighted import kish_ess
 
 from ._core import (DEFAULT_MAX_N, DEFAULT_PROJECTIONS, evaluate, mmd_inputs, names,
                     pair, row, weights)
@@ -184,4 +185,4 @@ def effective_sample_size(w, n: int | None = None) -> float:
     arr = np.asarray(w, dtype=np.float64)
     size = arr.shape[0] if arr.ndim == 1 else -1
     norm = weights(arr, size if n is None else int(n), "w")
-    return float(size) if norm is None else float(1.0 / (norm @ norm))
+    return float(size) if norm is None else kish_ess(norm)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from populace.errors import PopulaceError
 from populace.instruments import Instrument
+from populace.weighted import correlation
 
 SPACES = ("traits", "items")
 
@@ -109,7 +110,7 @@ class ResponseTable:
         sd = np.sqrt(var * len(x) / max(len(x) - 1, 1))
         corr_space = "traits" if len(self.instrument.traits) >= 2 else "items"
         corr_x, corr_w, corr_cols = self.matrix(corr_space)
-        corr = weighted_corr(corr_x, corr_w)
+        corr = correlation(corr_x, corr_w)
         cols = list(scores.columns)
         return {
             "source": self.source,
@@ -124,28 +125,3 @@ class ResponseTable:
             "weighted": self.weights is not None,
             "log": dict(self.log),
         }
-
-
-def constant_columns(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Columns whose value is identical on every row with positive weight."""
-    rows = x if w is None else x[np.asarray(w) > 0]
-    return rows.max(axis=0) == rows.min(axis=0)
-
-
-def weighted_corr(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Weighted Pearson correlations; constant columns correlate 0. Constant is
-    tested on the values, not on the variance: centring leaves round-off in a
-    constant column, whose correlations would otherwise come out as +-1."""
-    w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
-    mean = np.average(x, axis=0, weights=w)
-    xc = x - mean
-    cov = (xc * w[:, None]).T @ xc / w.sum()
-    d = np.sqrt(np.diag(cov))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(d, d)
-    corr = np.clip(np.nan_to_num(corr), -1.0, 1.0)
-    constant = constant_columns(x, w)
-    corr[constant, :] = 0.0
-    corr[:, constant] = 0.0
-    np.fill_diagonal(corr, 1.0)
-    return corr
