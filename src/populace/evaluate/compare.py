@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from populace.errors import PopulaceError
 from populace.evaluate import metrics as M
@@ -21,8 +22,12 @@ from populace.reference.table import ResponseTable
 METRIC_NAMES = ("amw", "fd", "sw", "mmd", "corr_mae")
 
 
-@dataclass
+@dataclass(repr=False)
 class Comparison:
+    """What :func:`compare` returns: each metric, the human noise floor at the
+    synthetic set's effective size, and bootstrap intervals (``ci``, None
+    without a bootstrap).  :meth:`to_frame` gives them as one table."""
+
     space: str
     columns: list[str]
     metrics: dict[str, float]
@@ -50,6 +55,28 @@ class Comparison:
             out["ci"] = self.ci
         return out
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric: ``value``, ``noise_floor``, ``noise_floor_sd``,
+        ``ratio`` (value / noise floor: 1 is as close as a real sample of
+        people of the same size) and, with a bootstrap, ``ci_low`` and
+        ``ci_high`` (bias-corrected percentile interval)."""
+        rows = []
+        for m, v in self.metrics.items():
+            floor = self.noise_floor.get(m)
+            row = {"metric": m, "value": v, "noise_floor": floor,
+                   "noise_floor_sd": self.noise_floor_sd.get(m),
+                   "ratio": v / floor if floor else float("nan")}
+            if self.ci is not None:
+                row["ci_low"] = self.ci.get(m, {}).get("low")
+                row["ci_high"] = self.ci.get(m, {}).get("high")
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("metric")
+
+    def __repr__(self) -> str:
+        head = (f"<Comparison in {self.space} space: {self.n_synthetic:,} synthetic rows "
+                f"(effective {self.n_synthetic_effective:,.1f}) vs {self.n_reference:,} "
+                f"reference rows; noise floor at n = {self.noise_floor_n:,}>")
+        return head + "\n" + self.to_frame().to_string(float_format=lambda x: f"{x:.4g}")
 
 def _matrices(table: ResponseTable, space: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     x, w, cols = table.matrix(space)

@@ -21,8 +21,12 @@ from populace.weighted import correlation
 SPACES = ("traits", "items")
 
 
-@dataclass
+@dataclass(repr=False)
 class ResponseTable:
+    """Answers to one instrument: ``items`` (one column per item id, NaN = no
+    answer), ``meta`` (every other column of the source), ``weights`` (None or
+    one non-negative number per row), ``source`` and the loader's ``log``."""
+
     instrument: Instrument
     items: pd.DataFrame
     meta: pd.DataFrame
@@ -43,6 +47,18 @@ class ResponseTable:
     def __len__(self) -> int:
         return len(self.items)
 
+    def __repr__(self) -> str:
+        w = "unweighted" if self.weights is None else "weighted"
+        return (f"<ResponseTable {self.instrument.id}: {len(self):,} rows x "
+                f"{self.items.shape[1]} items, {w}, from {self.source}>")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Metadata columns, one column per item, and ``weight`` when weighted."""
+        frame = pd.concat([self.meta, self.items], axis=1)
+        if self.weights is not None:
+            frame["weight"] = self.weights
+        return frame
+
     # ------------------------------------------------------------ selections
     def subset(self, mask_or_index) -> "ResponseTable":
         """Rows by boolean mask or positional index, weights kept."""
@@ -57,6 +73,29 @@ class ResponseTable:
             self.source,
             dict(self.log),
         )
+
+    def split(self, fraction: float = 0.5, seed: int = 0) -> tuple[ResponseTable, ResponseTable]:
+        """Two disjoint parts by a seeded permutation of the rows.
+
+        Parameters
+        ----------
+        fraction : float, default 0.5
+            Share of the rows in the second part (the held-out humans, say).
+        seed : int, default 0
+
+        Returns
+        -------
+        (ResponseTable, ResponseTable)
+            The rest and the ``fraction`` part, each in the original row order
+            and with at least 2 rows.
+        """
+        n = len(self)
+        n_hold = int(round(float(fraction) * n))
+        if not 0 < fraction < 1 or n_hold < 2 or n - n_hold < 2:
+            raise PopulaceError(f"cannot split {n} rows at {fraction!r}: the fraction must be "
+                                "between 0 and 1 and leave at least 2 rows on each side")
+        perm = np.random.default_rng([int(seed), 29]).permutation(n)
+        return self.subset(np.sort(perm[n_hold:])), self.subset(np.sort(perm[:n_hold]))
 
     # --------------------------------------------------------------- scoring
     def trait_scores(self) -> pd.DataFrame:

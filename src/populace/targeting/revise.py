@@ -47,12 +47,25 @@ MAX_PER_SEED = 20
 TARGETS = "targets"
 
 
-@dataclass
+@dataclass(repr=False)
 class TargetResult:
+    """The group's persona set (``personas``), the revisions that failed,
+    where the set was written (``out``) and run information (``info``)."""
+
     personas: pd.DataFrame
     failures: pd.DataFrame
     out: Path | None
     info: dict = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The group's personas (``persona_id``, ``persona``, seed links)."""
+        return self.personas
+
+    def __repr__(self) -> str:
+        q = self.info.get("query")
+        return (f"<TargetResult{f' {q!r}' if q else ''}: {len(self.personas):,} personas, "
+                f"{len(self.failures):,} failed revisions"
+                f"{f', written to {self.out}' if self.out else ''}>")
 
 
 def slugify(query: str) -> str:
