@@ -58,14 +58,15 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """One row per metric: ``value``, ``noise_floor``, ``noise_floor_sd``,
         ``ratio`` (value / noise floor: 1 is as close as a real sample of
-        people of the same size) and, with a bootstrap, ``ci_low`` and
+        people of the same size; NaN where the floor is not positive, as the
+        unbiased MMD's can be) and, with a bootstrap, ``ci_low`` and
         ``ci_high`` (bias-corrected percentile interval)."""
         rows = []
         for m, v in self.metrics.items():
             floor = self.noise_floor.get(m)
             row = {"metric": m, "value": v, "noise_floor": floor,
                    "noise_floor_sd": self.noise_floor_sd.get(m),
-                   "ratio": v / floor if floor else float("nan")}
+                   "ratio": v / floor if floor and floor > 0 else float("nan")}
             if self.ci is not None:
                 row["ci_low"] = self.ci.get(m, {}).get("low")
                 row["ci_high"] = self.ci.get(m, {}).get("high")
