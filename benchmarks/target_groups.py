@@ -36,7 +36,7 @@ difference (a) - (c) lies above 0.
 
 Resumable: every LLM call (revision and survey) is in
 benchmarks/out/target_groups.<model>/cache.sqlite, saved to benchmarks/state/
-for the next session (benchmarks/_state.py). Run under the CPU lock:
+for the next run (benchmarks/_state.py). Run under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_groups.py --n 20
 """

@@ -25,7 +25,7 @@ interval (1,000 resamples of the queries) of the difference.
 
 Resumable: the run directory benchmarks/out/target_retrieval.<model>[.mined]/ keeps
 the call cache; a rerun repeats no finished LLM call, and the calls are saved to
-benchmarks/state/ (see benchmarks/_state.py) for the next session. Run it under the CPU lock:
+benchmarks/state/ (see benchmarks/_state.py) for the next run. Run it under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_retrieval.py --authors 80
 """

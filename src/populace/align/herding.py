@@ -35,8 +35,8 @@ slot every candidate gets the exact MMD^2 change plus lambda times the
 first-order change of f (one ``(n, d) @ (d, d)`` product, recomputed only
 after a swap; ``correlation.py``); the best candidate is taken only if the
 exact J (O(d^2) from running sums) drops, so J never increases.  lambda = 0
-is plain MMD refinement.  Default lambda = 10 (measured: on compressed pools
-corrMAE 0.0254 -> 0.0147 for +1% avg4; docs/alignment.md).
+is plain MMD refinement.  Default lambda = 10 (docs/alignment.md has the
+measured trade-off).
 
 Kernel: Gaussian, ``k = mean_s exp(-||x - y||^2 / (2 (c_s h)^2))`` for the
 bandwidth factors ``c_s`` in ``scales`` (default 0.5) and ``h`` the median pairwise distance
