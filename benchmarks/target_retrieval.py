@@ -108,7 +108,7 @@ def scores(emb, ids, texts, queries, folder):
     index = EmbeddingIndex(embed_personas(ids, texts, emb, folder), ids)
     pos, _ = index.search(emb.encode([q for q, _ in queries]), len(ids))
     rec, rr = [], []
-    for (q, rel), row in zip(queries, pos):
+    for (_, rel), row in zip(queries, pos):
         ranked = [ids[p] for p in row]
         rec.append(len(rel & set(ranked[:10])) / min(10, len(rel)))
         rr.append(next((1.0 / (i + 1) for i, x in enumerate(ranked) if x in rel), 0.0))

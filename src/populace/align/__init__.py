@@ -75,8 +75,8 @@ def _method(method: str):
 
 
 def _in_sample(X, Y, wy, idx, counts, seed) -> dict:
-    from populace.evaluate.metrics import compute_all
     from populace.align.reduce import reduce_reference
+    from populace.evaluate.metrics import compute_all
 
     U, w, _ = reduce_reference(Y, wy, IN_SAMPLE_REFERENCE_ROWS, seed)
     if X.shape[0] < 2 or idx.size < 2:

@@ -9,8 +9,18 @@ distributions item by item.  See docs/metrics.md.
 """
 
 from populace.evaluate.compare import METRIC_NAMES, Comparison, compare
-from populace.evaluate.metrics import (METRICS, amw, bootstrap_ci, compute_all, corr_mae,
-                                       effective_sample_size, fd, mmd, noise_floor, sw)
+from populace.evaluate.metrics import (
+                                       METRICS,
+                                       amw,
+                                       bootstrap_ci,
+                                       compute_all,
+                                       corr_mae,
+                                       effective_sample_size,
+                                       fd,
+                                       mmd,
+                                       noise_floor,
+                                       sw,
+)
 from populace.evaluate.paired import paired_bootstrap
 
 __all__ = ["compare", "Comparison", "METRIC_NAMES", "METRICS", "amw", "fd", "sw", "mmd",

@@ -85,8 +85,16 @@ import numpy as np
 from populace.errors import PopulaceError
 from populace.weighted import kish_ess
 
-from ._core import (DEFAULT_MAX_N, DEFAULT_PROJECTIONS, evaluate, mmd_inputs, names,
-                    pair, row, weights)
+from ._core import (
+    DEFAULT_MAX_N,
+    DEFAULT_PROJECTIONS,
+    evaluate,
+    mmd_inputs,
+    names,
+    pair,
+    row,
+    weights,
+)
 from ._resampling import bootstrap_ci, noise_floor
 from ._wasserstein import directions
 

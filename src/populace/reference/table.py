@@ -60,7 +60,7 @@ class ResponseTable:
         return frame
 
     # ------------------------------------------------------------ selections
-    def subset(self, mask_or_index) -> "ResponseTable":
+    def subset(self, mask_or_index) -> ResponseTable:
         """Rows by boolean mask or positional index, weights kept."""
         idx = np.asarray(mask_or_index)
         if idx.dtype == bool:
