@@ -46,7 +46,8 @@ def test_functions_stay_functions_after_their_modules_load():
 
 
 def test_numpydoc_sections_on_the_api():
-    for name in ("load_reference", "mine", "survey", "align", "compare", "run"):
+    for name in ("load_instrument", "load_reference", "mine", "survey", "align", "compare",
+                 "target", "run"):
         doc = getattr(pp, name).__doc__
         for section in ("Parameters\n", "Returns\n", "References\n"):
             assert section in doc, f"{name} lacks {section.strip()}"

@@ -152,6 +152,37 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
 
 def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference=20_000,
                   refine=2, kernel="gaussian", max_repeat=2, corr_weight=10.0):
+    """Kernel herding over the pool (the module doc has the algorithm).
+
+    Parameters
+    ----------
+    problem : Problem
+        Personas, humans, K, seed and whether repeats are allowed.
+    bandwidth : float, optional
+        Kernel width ``h``; None is the median pairwise distance.
+    scales : float or sequence of float, default (0.5,)
+        Bandwidth factors ``c_s``; the kernel averages one Gaussian per factor.
+    max_reference : int, default 20000
+        Human rows kept after deduplication (seeded resample above it).
+    refine : int, default 2
+        Swap passes after the greedy selection.
+    kernel : {"gaussian", "energy", "gaussian+energy"}, default "gaussian"
+    max_repeat : int or None, default 2
+        How often one persona may be taken (with duplicates).
+    corr_weight : float, default 10
+        Weight of the correlation error in the swap passes (0: MMD only).
+
+    Returns
+    -------
+    indices, counts, None
+        The selected pool rows and their counts (no pool weights).
+
+    References
+    ----------
+    Chen, Y., Welling, M. & Smola, A. (2010). Super-samples from kernel
+    herding. *UAI*.
+    Gretton, A. et al. (2012). A kernel two-sample test. *JMLR* 13, 723-773.
+    """
     n = problem.X.shape[0]
     k = check_k(problem.k, n, problem.duplicates)
     U, w = problem.reference(max_reference)
