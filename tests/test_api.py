@@ -12,6 +12,7 @@ import pytest
 
 import populace as pp
 from tests._pipeline_helpers import e2e_run
+from tests.conftest import shared
 
 
 def test_import_populace_loads_nothing_heavy():
@@ -123,3 +124,23 @@ def test_run_reads_a_config_file_and_reports_errors(tmp_path):
         pp.run(bad)
     with pytest.raises(pp.PopulaceError, match="does not exist"):
         pp.run(tmp_path / "missing.toml")
+
+
+def test_mine_runs_rule_stages_without_a_model(tmp_path):
+    blogs = shared("blogs")
+    res = pp.mine(blogs, tmp_path / "run", stages=["read", "preprocess"], limit_authors=2,
+                  progress=False)
+    assert isinstance(res, pp.MineResult) and res.personas.empty
+    assert [s["stage"] for s in res.summary][:2] == ["read", "preprocess"]
+    assert res.run.has("mining/preprocess.parquet")
+
+
+def test_survey_opens_a_model_by_name():
+    personas = pd.DataFrame({"persona_id": ["a", "b"],
+                             "persona": ["A retired fisherman who mends nets at the harbour.",
+                                         "A young developer who plays chess online at night."]})
+    res = pp.survey(personas, "bfi25", model="smollm2-135m", mode="argmax", progress=False)
+    assert isinstance(res, pp.SurveyResult)
+    assert list(res.wide["persona_id"]) == ["a", "b"] and res.wide.shape == (2, 26)
+    assert res.wide.iloc[:, 1:].isin([1, 2, 3, 4, 5, 6]).all().all()
+    assert res.meta["model"].startswith("llamacpp:smollm2")

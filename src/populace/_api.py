@@ -41,7 +41,9 @@ def mine(corpus, out, *, model: str | None = None, backend=None, **kwargs):
     model : str, optional
         A model name (``smollm2-135m``, ``qwen2.5-1.5b``, a ``.gguf`` path or a
         Hugging Face id) opened in process with llama.cpp when ``backend`` is
-        not given; None takes the default model (``populace models``).
+        not given; None takes the default model (``populace models``), or
+        none when ``stages`` holds only rule stages (``read``, ``preprocess``,
+        ``group``).
     backend : populace.llm.Backend, optional
         An open backend (llama.cpp or an OpenAI-compatible server).
     **kwargs
@@ -66,8 +68,13 @@ def mine(corpus, out, *, model: str | None = None, backend=None, **kwargs):
     Weblogs (the Blog Authorship Corpus).
     """
     from populace.mining import mine as _mine
+    from populace.mining.pipeline import LLM_STAGES
 
-    b, info = _backend(model, backend)
+    stages = kwargs.get("stages")
+    if backend is None and model is None and stages and not set(stages) & set(LLM_STAGES):
+        b, info = None, None   # rule stages only: no model to open
+    else:
+        b, info = _backend(model, backend)
     kwargs.setdefault("log", logging.getLogger("populace.mining").info)
     kwargs.setdefault("model_info", info)
     return _mine(corpus, out, backend=b, **kwargs)
