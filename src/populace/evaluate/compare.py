@@ -79,6 +79,7 @@ class Comparison:
                 f"reference rows; noise floor at n = {self.noise_floor_n:,}>")
         return head + "\n" + self.to_frame().to_string(float_format=lambda x: f"{x:.4g}")
 
+
 def _matrices(table: ResponseTable, space: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     x, w, cols = table.matrix(space)
     if len(x) == 0:
