@@ -1,4 +1,4 @@
-"""The issue-3 target check printed by benchmarks/align_recovery.py."""
+"""The alignment quality targets checked and printed by benchmarks/align_recovery.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ DEFAULT_LABEL = "herding (default)"
 
 
 def target_checks(summary) -> list[dict]:
-    """The issue's four targets for the default (mean of the seeds), each met or not,
+    """The four quality targets for the default (mean of the seeds), each met or not,
     with the numbers; a target whose rows were not run is reported as such."""
     out = []
 

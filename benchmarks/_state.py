@@ -1,9 +1,9 @@
-"""Benchmark state carried across sessions (a fresh machine keeps only the repository).
+"""Benchmark state carried across runs on fresh machines (a fresh machine keeps only the repository).
 
 A long benchmark keeps its LLM calls in its run directory's ``cache.sqlite``
 (git-ignored, lost with the machine). ``load`` adds a committed state file
 (benchmarks/state/*.calls.jsonl.gz, written by ``save``) to that cache before
-the run, so a rerun on a new machine repeats no call a previous session made.
+the run, so a rerun on a new machine repeats no call a previous run made.
 The file holds model replies keyed by request hashes (probabilities, personas,
 scores, queries), never prompts or corpus posts; callers whose calls would copy
 corpus text (LLM cleaning) do not save.
@@ -91,7 +91,7 @@ def save(cache_path: Path, state: Path, part_bytes: int = PART_BYTES) -> int:
 
 def save_every(cache_path: Path, state: Path, minutes: float = 10.0):
     """Save ``cache_path`` to ``state`` every ``minutes`` from a daemon thread (a
-    session that ends with SIGKILL then loses at most that much); returns the
+    run that ends with SIGKILL then loses at most that much); returns the
     ``threading.Event`` that stops it. The export reads the SQLite cache while
     the run writes it (WAL), and replaces the state file atomically."""
     import threading

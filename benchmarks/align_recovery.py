@@ -335,7 +335,7 @@ def render(summary, args):
             lines.append(f"{label:28s} {d['amw']:8.4f} {d['fd']:8.4f} {d['sw']:8.4f} "
                          f"{d['mmd']:9.5f} {d['corr_mae']:8.4f} {d['avg4']:6.3f} {vs:>7s} "
                          f"{xr:>6s} {d['seconds']:6.1f} {d['distinct']:8.0f}{extra}")
-    lines += ["", f"== targets (issue 3; default = {DEFAULT_LABEL!r}, mean of the seeds) =="]
+    lines += ["", f"== targets (default = {DEFAULT_LABEL!r}, mean of the seeds) =="]
     for t in summary.get("targets", []):
         verdict = {True: "MET", False: "NOT MET", None: "not run"}[t["met"]]
         detail = "" if t["detail"] == "not run" else f" ({t['detail']})"

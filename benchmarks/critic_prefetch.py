@@ -42,9 +42,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
 
-    import pandas as pd
 
     from e2e_blogs import BENCH_PROFILE
+
     from populace.llm import load_backend
     from populace.mining import MiningConfig, mine
     from populace.mining.config import PROFILES

@@ -30,6 +30,7 @@ benchmarks/_state.py.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -248,8 +249,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
     try:
-        res = run_pipeline(cfg, progress=True, log=lambda m: print(m, flush=True),
-                           until=args.until)
+        logging.basicConfig(level=logging.INFO, format="%(message)s")  # the stage lines
+        res = run_pipeline(cfg, progress=True, until=args.until)
     finally:
         if state is not None:
             _state.save(cache, state)

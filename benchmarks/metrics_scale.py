@@ -122,7 +122,7 @@ def run_space(space: str, X: np.ndarray, wx: np.ndarray, Y: np.ndarray, args) ->
     print(f"{'compute_all (5 metrics)':<34}{t_metrics:>9.2f}")
     print(f"{'noise_floor (repeats=10)':<34}{t_floor:>9.2f}")
     print(f"{'metrics + noise floor':<34}{total:>9.2f}")
-    print(f"{'bootstrap_ci (n_boot=%d)' % args.n_boot:<34}{t_boot:>9.2f}")
+    print(f"{f'bootstrap_ci (n_boot={args.n_boot})':<34}{t_boot:>9.2f}")
     print(f"{'all three':<34}{total + (0 if ci is None else t_boot):>9.2f}")
     print(f"peak RSS so far {peak:.2f} GB (process, incl. the 1M-row data); "
           f"tracemalloc peak during compute_all {traced_peak:.2f} GB")

@@ -44,8 +44,8 @@ def main(argv=None) -> int:
 
     import numpy as np
     import pandas as pd
-
     from _personas import throughput_personas
+
     from populace.llm import load_backend
     from populace.survey import survey
     from populace.survey.prefetch import prefetch_choices

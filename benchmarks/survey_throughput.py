@@ -72,7 +72,7 @@ For each statement below, say how well it describes this person, using this scal
 
 {items}
 
-Answer with one JSON object that maps every statement id to a number from 1 to 5, e.g. {{"{first}": 3, ...}}. Output only the JSON."""
+Answer with one JSON object that maps every statement id to a number from 1 to 5, e.g. {{"{first}": 3, ...}}. Output only the JSON."""  # noqa: E501  (the prompt, as sent)
 
 
 def logsoftmax_last(b) -> np.ndarray:
@@ -234,7 +234,7 @@ def main() -> None:
         run_naive()
     options = "\n".join(f"{k} = {o.label}" for k, o in zip(keys, ins.options(items[0])))
     listing = "\n".join(f"{it.id}: {it.text}" for it in items)
-    for i, (pid, text) in enumerate([] if args.report_only else personas[: args.json_personas]):
+    for pid, text in [] if args.report_only else personas[: args.json_personas]:
         if ("c", pid) in done:
             continue
         msgs = tuple(m for m in build_messages(t, ins, items[0], text) if m.role == "system") + (
@@ -258,7 +258,9 @@ def main() -> None:
          if ("b", f"{pid}/{j}") in done]
     b_personas = len({r["pid"] for r in B})
     per_item = {"a": len(items), "a1": len(items), "c": len(items), "b": 1}
-    rate = lambda rs, k: per_item[k] * len(rs) / sum(r["seconds"] for r in rs) if rs else float("nan")
+    def rate(rs, k):
+        return per_item[k] * len(rs) / sum(r["seconds"] for r in rs) if rs else float("nan")
+
     lines = [f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50 "
              f"({len(items)} items), "
              f"{len(A)} personas for (a), {len(A1)} for (a1), {len(B)} items of {b_personas} "

@@ -36,7 +36,7 @@ difference (a) - (c) lies above 0.
 
 Resumable: every LLM call (revision and survey) is in
 benchmarks/out/target_groups.<model>/cache.sqlite, saved to benchmarks/state/
-for the next session (benchmarks/_state.py). Run under the CPU lock:
+for the next run (benchmarks/_state.py). Run under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_groups.py --n 20
 """
@@ -49,7 +49,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from populace.evaluate import marginals
 
@@ -143,11 +142,12 @@ def main(argv=None) -> int:
     ap.add_argument("--personas", type=Path, default=None,
                     help="personas.parquet of a mining run (default: post excerpts)")
     a = ap.parse_args(argv)
+    import _state
+    from target_retrieval import excerpts, mined
+
     from populace.llm import load_backend
     from populace.run import Run
     from populace.targeting import load_embedder, target
-    import _state
-    from target_retrieval import excerpts, mined
 
     t0 = time.time()
     tag = f"{a.model}{'.mined' if a.personas else ''}"
@@ -163,7 +163,8 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(a.seed)
     backend, info = load_backend(a.model, n_threads=2)
     lines = [f"target_groups: n = {a.n} personas per set, LLM {a.model} (revision and survey, "
-             f"mode expected), embedder minilm, pool = {what}", "score = mean over items of TV (all items) | W1 on [0,1]-scaled codes "
+             f"mode expected), embedder minilm, pool = {what}",
+             "score = mean over items of TV (all items) | W1 on [0,1]-scaled codes "
              "(ordinal items); lower is better; [95% bootstrap interval over personas]", ""]
     header = (f"{'group':<30}{'set':<14}{'TV':>7} {'interval':<17}{'W1':>7} {'interval':<17}")
     lines.append(header)
@@ -203,7 +204,7 @@ def main(argv=None) -> int:
                              f"{est[1]:>7.3f} [{lo[1]:.3f}, {hi[1]:.3f}]"
                              + (f"  ({len(people)} personas; {len(rev.failures)} revision "
                                 "failures)" if name == "(c) revised" else ""))
-            for name, (est, bs) in boots.items():
+            for name in boots:
                 per = {it: marginals.item_distances(probs_of[name][it].mean(0), refs[it][1],
                                                     refs[it][0], it in NOMINAL)[0]
                        for it in refs}

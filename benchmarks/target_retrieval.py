@@ -25,7 +25,7 @@ interval (1,000 resamples of the queries) of the difference.
 
 Resumable: the run directory benchmarks/out/target_retrieval.<model>[.mined]/ keeps
 the call cache; a rerun repeats no finished LLM call, and the calls are saved to
-benchmarks/state/ (see benchmarks/_state.py) for the next session. Run it under the CPU lock:
+benchmarks/state/ (see benchmarks/_state.py) for the next run. Run it under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_retrieval.py --authors 80
 """
@@ -108,7 +108,7 @@ def scores(emb, ids, texts, queries, folder):
     index = EmbeddingIndex(embed_personas(ids, texts, emb, folder), ids)
     pos, _ = index.search(emb.encode([q for q, _ in queries]), len(ids))
     rec, rr = [], []
-    for (q, rel), row in zip(queries, pos):
+    for (_, rel), row in zip(queries, pos):
         ranked = [ids[p] for p in row]
         rec.append(len(rel & set(ranked[:10])) / min(10, len(rel)))
         rr.append(next((1.0 / (i + 1) for i, x in enumerate(ranked) if x in rel), 0.0))

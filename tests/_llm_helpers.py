@@ -143,11 +143,10 @@ class FaultServer:
     /v1/models lists ``models``. Every request is recorded in ``log``.
     """
 
-    def __init__(self, script=(), default=(200, chat_ok(), {}), models=("fake",),
-                 completions=None):
+    def __init__(self, script=(), default=None, models=("fake",), completions=None):
         self.script = list(script)
         self.completions = completions  # callable(body) -> response body, for /v1/completions
-        self.default = default
+        self.default = (200, chat_ok(), {}) if default is None else default
         self.models = list(models)
         self.log: list[dict] = []
         self.lock = threading.Lock()

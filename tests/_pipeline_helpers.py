@@ -71,5 +71,5 @@ def e2e_run(base: str):
     base.mkdir(parents=True, exist_ok=True)
     ext = write_external(base / "persona.jsonl")
     raw = config_dict(base / "run", ext)
-    res = run_pipeline(parse_config(raw), progress=False, log=None)
+    res = run_pipeline(parse_config(raw), progress=False)
     return raw, res

@@ -1,6 +1,6 @@
 import numpy as np
 
-from populace.align.diagnostics import Stages, ess, log_spread, spread
+from populace.align.diagnostics import Stages, log_spread, spread
 
 
 def test_spread_of_constant_and_skewed_weights():
@@ -8,7 +8,6 @@ def test_spread_of_constant_and_skewed_weights():
     assert c["constant"] and c["relative_range"] == 0 and np.isclose(c["ess"], 10)
     s = spread(np.array([1.0, 0, 0, 0]))
     assert s["zero"] == 3 and s["ess"] == 1 and s["max_over_min"] == float("inf")
-    assert ess([2, 2]) == 2
 
 
 def test_log_spread_is_stable():

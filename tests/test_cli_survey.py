@@ -72,6 +72,7 @@ def test_survey_kill_minus_9_then_resume(tmp_path):
     long = pd.read_parquet(tmp_path / "o.long.parquet")
     assert len(long) == 40 and not long.duplicated(["persona_id", "item_id"]).any()
     r2 = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r2.returncode == 0, r2.stderr
     assert json.loads((tmp_path / "o.meta.json").read_text())["model_calls"] == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out), wide)
 

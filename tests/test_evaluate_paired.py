@@ -43,7 +43,7 @@ def test_estimates_are_each_sets_own_metrics(data):
             want = M.compute_all(pool[keep], Y, wx=w[keep], seed=3)
             for m, v in want.items():
                 assert res[comp][m][name] == pytest.approx(v, rel=1e-9, abs=1e-12), (comp, m)
-        for m, r in res[comp].items():
+        for r in res[comp].values():
             assert r["difference"] == pytest.approx(r["a"] - r["b"])
             if r["b"] > 0:
                 assert r["relative"] == pytest.approx(r["a"] / r["b"] - 1)

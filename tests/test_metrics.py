@@ -289,6 +289,7 @@ def test_chunked_paths_agree_with_unchunked(rng, monkeypatch):
     monkeypatch.setattr(_wasserstein, "BUDGET_BYTES", 2000)
     monkeypatch.setattr(_mmd, "MAX_KERNEL_ENTRIES", 300)
     monkeypatch.setattr("populace.evaluate._moments._BLOCK_BYTES", 500)
+    monkeypatch.setattr("populace.weighted._BLOCK_BYTES", 500)
     after = M.compute_all(X, Y, wx)
     for name in NAMES:
         assert after[name] == pytest.approx(before[name], abs=1e-12)

@@ -10,8 +10,7 @@ import pytest
 
 from populace.llm.base import GenerateRequest, Message
 from populace.mining import Templates, grammars
-from populace.mining.parse import (ParseError, parse_critic, parse_persona, parse_pii_names,
-                                   parse_qc)
+from populace.mining.parse import ParseError, parse_critic, parse_persona, parse_pii_names, parse_qc
 from populace.mining.prompts import fence, format_posts
 from tests._mining_helpers import smol
 

@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from populace.mining.parse import (ParseError, drop_unsupported_sentences, evidence_support,
-                                   json_object, parse_clean, parse_critic, parse_persona,
-                                   parse_pii_names, parse_qc, trim_to_words)
+from populace.mining.parse import (
+    ParseError,
+    drop_unsupported_sentences,
+    evidence_support,
+    json_object,
+    parse_clean,
+    parse_critic,
+    parse_persona,
+    parse_pii_names,
+    parse_qc,
+    trim_to_words,
+)
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "mining_model_outputs.json").read_text())
 POST = ("just saw joe's pictures from urlLink bfd . they totally rule. fritch and smith with "

@@ -149,12 +149,12 @@ def test_evaluate_command_can_turn_the_rerun_selection_off(e2e, tmp_path):
 
 def test_second_run_skips_everything_and_align_change_reruns_downstream(e2e, tmp_path):
     raw, res = e2e
-    again = run_pipeline(parse_config(raw), progress=False, log=None)
+    again = run_pipeline(parse_config(raw), progress=False)
     assert again.ran == []
     before = json.loads((res.run.path / "manifest.json").read_text())["stages"]
     raw2 = json.loads(json.dumps(raw))
     raw2["align"]["k"] = 2
-    changed = run_pipeline(parse_config(raw2), progress=False, log=None)
+    changed = run_pipeline(parse_config(raw2), progress=False)
     assert changed.ran == ["align", "targets", "evaluate", "report", "export"]
     after = json.loads((res.run.path / "manifest.json").read_text())["stages"]
     for s in ("mine", "survey"):

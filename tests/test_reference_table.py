@@ -5,7 +5,6 @@ import pytest
 from populace.errors import PopulaceError
 from populace.instruments import load_instrument
 from populace.reference import ResponseTable, load_reference
-from populace.reference.table import constant_columns, weighted_corr
 from tests.conftest import shared
 
 
@@ -66,29 +65,3 @@ def test_summary_of_single_trait_scale_correlates_items():
     assert list(s["mean"]) == ["CFC"] and s["corr"].shape == (12, 12)
 
 
-def test_weighted_corr_with_count_weights_equals_duplication():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(40, 3))
-    counts = rng.integers(1, 4, size=40)
-    dup = np.repeat(x, counts, axis=0)
-    np.testing.assert_allclose(weighted_corr(x, counts.astype(float)), np.corrcoef(dup, rowvar=False))
-
-
-def test_weighted_corr_constant_column_is_zero():
-    x = np.column_stack([np.arange(5.0), np.ones(5)])
-    c = weighted_corr(x)
-    assert c[0, 1] == 0.0 and c[1, 1] == 1.0
-
-
-def test_weighted_corr_of_a_constant_column_is_zero_despite_round_off():
-    # weights whose average of a constant column is not exactly that constant
-    x = np.column_stack([np.full(100, 3.4), np.linspace(1, 5, 100), np.full(100, 2.4)])
-    w = np.random.default_rng(1).random(100)
-    assert list(constant_columns(x, w)) == [True, False, True]
-    c = weighted_corr(x, w)
-    assert c[0, 1] == 0 and c[1, 2] == 0 and c[0, 2] == 0 and (np.diag(c) == 1).all()
-    y = np.random.default_rng(2).normal(size=(50, 3))
-    assert np.allclose(weighted_corr(y), np.corrcoef(y.T))
-    # a column constant only on the weighted rows is constant
-    z = np.column_stack([np.r_[np.full(9, 2.0), 5.0], np.arange(10.0)])
-    assert list(constant_columns(z, np.r_[np.ones(9), 0.0])) == [True, False]

@@ -11,8 +11,7 @@ import pandas as pd
 from populace.instruments import load_instrument
 from populace.survey import survey
 from populace.survey.prefetch import prefetch_choices, worth_prefetching
-from tests._llm_helpers import (PERSONAS, OrderStandIn, StandIn, mini_instrument,
-                                smollm2_path)
+from tests._llm_helpers import PERSONAS, OrderStandIn, StandIn, mini_instrument, smollm2_path
 
 
 def frame(rows=PERSONAS):

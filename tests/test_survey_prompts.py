@@ -6,8 +6,13 @@ import pytest
 
 from populace.errors import PopulaceError
 from populace.instruments import load_instrument
-from populace.survey.prompts import (TEMPLATE_NAMES, Templates, build_messages, default_template,
-                                     option_keys)
+from populace.survey.prompts import (
+    TEMPLATE_NAMES,
+    Templates,
+    build_messages,
+    default_template,
+    option_keys,
+)
 
 
 def test_defaults_put_persona_in_the_user_message_before_the_item():

@@ -89,8 +89,8 @@ def test_slugify():
 
 
 def test_real_smollm2_revision_keeps_seed_link(tmp_path, minilm):
-    from tests._llm_helpers import smollm2_path
     from populace.llm.llamacpp import LlamaCppBackend
+    from tests._llm_helpers import smollm2_path
 
     b = LlamaCppBackend(str(smollm2_path()), model_id="smollm2-135m", n_threads=2)
     try:

@@ -1,9 +1,16 @@
-"""Errors that the CLI prints as one clear line, never a traceback."""
+"""Errors that the CLI prints as one clear line, never a traceback.
+
+:class:`PopulaceError` subclasses :class:`ValueError`: most of them reject an
+argument or an input value, so ``except ValueError`` catches them as it would
+numpy's or pandas' errors.  :class:`ParseError` is the one error of LLM reply
+parsers (mining, targeting): the retry loop (``populace.llm.retry``) sends its
+message back to the model as the reason for a corrective retry.
+"""
 
 from __future__ import annotations
 
 
-class PopulaceError(Exception):
+class PopulaceError(ValueError):
     """A problem with the user's input or setup, stated so they can fix it."""
 
 
@@ -22,3 +29,7 @@ class DataError(PopulaceError):
             where.append(f"row {row}")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class ParseError(ValueError):
+    """An LLM reply that does not have the required form; the message says why."""

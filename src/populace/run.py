@@ -30,7 +30,7 @@ import platform
 import re
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ _PACKAGES = ("numpy", "pandas", "pyarrow", "llama_cpp_python", "httpx")
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def redact(obj: Any) -> Any:

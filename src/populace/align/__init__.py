@@ -29,6 +29,7 @@ from populace.align.random_sample import align_random
 from populace.align.result import AlignResult, Problem
 from populace.align.semi_ot import align_semi_ot
 from populace.errors import PopulaceError
+from populace.weighted import kish_ess
 
 ALIGN_METHODS = MappingProxyType({
     "random": align_random,
@@ -74,8 +75,8 @@ def _method(method: str):
 
 
 def _in_sample(X, Y, wy, idx, counts, seed) -> dict:
-    from populace.evaluate.metrics import compute_all
     from populace.align.reduce import reduce_reference
+    from populace.evaluate.metrics import compute_all
 
     U, w, _ = reduce_reference(Y, wy, IN_SAMPLE_REFERENCE_ROWS, seed)
     if X.shape[0] < 2 or idx.size < 2:
@@ -92,16 +93,66 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
           method: str = DEFAULT_METHOD, seed: int = 0, space: str | None = None,
           duplicates: bool | None = None, item_weights=None, in_sample: bool = True,
           **params) -> AlignResult:
-    """Select ``n`` personas from ``responses`` whose answers match ``reference``.
+    """Select ``n`` personas whose answers match the human reference as a distribution.
 
-    ``responses`` and ``reference`` are ResponseTables, DataFrames (item-id
-    columns, optional ``persona_id`` / ``weight``) or arrays of answers in item
-    order, on the instrument's scale.  ``space``: ``items`` ([0, 1]-scaled
-    answers) or ``traits``; ``duplicates``: may a persona be selected more than
-    once (its count is then its integer weight)?  None takes the method's
-    default (:data:`METHOD_DEFAULTS`).  ``item_weights``: None (uniform), a sequence, a
-    {column: weight} dict or a CSV file.  ``params`` go to the method (see
-    :func:`method_parameters`).  Same inputs and seed give the same result.
+    The default method, kernel herding (Chen, Welling & Smola 2010), picks
+    personas greedily so that the maximum mean discrepancy (MMD; Gretton et
+    al. 2012) between the selection and the reference keeps falling, with
+    optional swap passes on the correlation error.  ``paper`` is Hu et al.'s
+    KDE importance sampling followed by entropic optimal transport solved with
+    Sinkhorn iterations (Cuturi 2013); ``semi_ot`` relaxes the persona
+    marginal; ``matched`` matches each reference row to its nearest persona;
+    ``random`` is the baseline (docs/alignment.md compares them).
+
+    Parameters
+    ----------
+    responses : ResponseTable, DataFrame or ndarray
+        The persona pool's answers: a table from :func:`populace.load_reference`
+        or ``populace.survey(...).wide``, a DataFrame with one column per item
+        id (optional ``persona_id`` and ``weight``), or an (n, items) array in
+        item order, on the instrument's scale.  Every answer must be present.
+    reference : ResponseTable, DataFrame or ndarray
+        The human answers, in the same forms; a ``weight`` column is honoured.
+    instrument : str or Instrument, default "ipip50"
+    n : int, default 1000
+        K, the number of personas selected (counting repeats).
+    method : str, default "herding"
+        A key of :data:`ALIGN_METHODS`.
+    seed : int, default 0
+        Same inputs and seed give the same result.
+    space : {"items", "traits"}, optional
+        ``items``: [0, 1]-scaled answers; ``traits``: trait scores on [0, 1].
+        None takes the method's default (:data:`METHOD_DEFAULTS`).
+    duplicates : bool, optional
+        May a persona be selected more than once (its count is then its
+        integer weight)?  None takes the method's default.
+    item_weights : sequence, dict or path, optional
+        Column weights in the squared distances: a sequence, a
+        ``{column: weight}`` dict or a two-column CSV file; None is uniform.
+    in_sample : bool, default True
+        Also compute the metrics before and after against the alignment
+        reference itself (``diagnostics["in_sample_metrics"]``; not held out).
+    **params
+        The method's own parameters (see :func:`method_parameters`).
+
+    Returns
+    -------
+    AlignResult
+        ``indices`` into the pool, ``persona_ids``, ``counts`` (weights =
+        counts / K), ``diagnostics`` (stage sizes and times, weight spread,
+        Kish effective sample size); ``to_frame()`` gives ``persona_id`` and
+        ``weight``, ``select(responses)`` the chosen rows.
+
+    References
+    ----------
+    Chen, Y., Welling, M. & Smola, A. (2010). Super-samples from kernel
+    herding. *UAI*.
+    Gretton, A., Borgwardt, K. M., Rasch, M. J., Schölkopf, B. & Smola, A.
+    (2012). A kernel two-sample test. *JMLR* 13, 723-773.
+    Cuturi, M. (2013). Sinkhorn distances: lightspeed computation of optimal
+    transport. *NeurIPS*.
+    Hu et al. (2025). Population-Aligned Persona Generation for LLM-based
+    Social Simulation. arXiv:2509.10127.
     """
     fn = _method(method)
     allowed = method_parameters(method)
@@ -122,7 +173,7 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     diag["sizes"] = {**diag.get("sizes", {}), "pool": int(personas.X.shape[0]),
                      "reference_rows": int(humans.X.shape[0]), "selected_distinct": int(idx.size),
                      "k": int(counts.sum())}
-    diag["output"] = {"ess": float(counts.sum() ** 2 / (counts @ counts)),
+    diag["output"] = {"ess": kish_ess(counts),
                       "max_count": int(counts.max())}
     if in_sample:
         t1 = time.perf_counter()

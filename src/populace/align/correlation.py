@@ -30,18 +30,6 @@ import numpy as np
 _TINY = 1e-12
 
 
-def weighted_correlation(Y: np.ndarray, w: np.ndarray | None = None):
-    """(correlation matrix, mask of columns with variance) of the weighted rows of ``Y``."""
-    v = np.full(Y.shape[0], 1.0 / Y.shape[0]) if w is None else w / w.sum()
-    m = v @ Y
-    Yc = Y - m
-    C = (Yc * v[:, None]).T @ Yc
-    sd = np.sqrt(np.maximum(np.diag(C), 0.0))
-    ok = sd > _TINY * max(1.0, float(sd.max(initial=0.0)))
-    R = C / np.outer(np.where(ok, sd, 1.0), np.where(ok, sd, 1.0))
-    return R, ok
-
-
 class CorrelationTracker:
     """Running first and second moment sums of a multiset of rows of ``X``."""
 

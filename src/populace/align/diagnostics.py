@@ -8,12 +8,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-
-def ess(w) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 for all-zero weights)."""
-    w = np.asarray(w, dtype=np.float64)
-    s = w.sum()
-    return float(s * s / (w @ w)) if s > 0 else 0.0
+from populace.weighted import kish_ess
 
 
 def spread(w) -> dict:
@@ -34,8 +29,8 @@ def spread(w) -> dict:
         "relative_range": float((w.max() - w.min()) / mean) if mean > 0 else 0.0,
         "cv": float(w.std() / mean) if mean > 0 else 0.0,
         "zero": int((w <= 0).sum()),
-        "ess": ess(w),
-        "ess_share": ess(w) / w.size if w.size else 0.0,
+        "ess": kish_ess(w),
+        "ess_share": kish_ess(w) / w.size if w.size else 0.0,
         "constant": bool(mean > 0 and (w.max() - w.min()) / mean < 1e-4),
     }
 

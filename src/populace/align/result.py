@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +36,7 @@ class Problem:
         return U, w
 
 
-@dataclass
+@dataclass(repr=False)
 class AlignResult:
     """K selected personas: ``indices`` into the pool, ``counts`` (1 without
     duplicates) and ``weights`` = counts / K; ``pool_weights`` are the method's
@@ -63,3 +64,30 @@ class AlignResult:
         if with_counts or (with_counts is None and (self.counts > 1).any()):
             frame["count"] = self.counts
         return frame
+
+    def select(self, responses):
+        """The selected rows of ``responses`` (the table given to ``align``),
+        each weighted by its count: a ResponseTable for a ResponseTable, a
+        DataFrame with a ``weight`` column for a DataFrame."""
+        from populace.reference.table import ResponseTable
+
+        counts = self.counts.astype(np.float64)
+        if isinstance(responses, ResponseTable):
+            return dataclasses.replace(responses.subset(self.indices), weights=counts)
+        return responses.iloc[self.indices].reset_index(drop=True).assign(weight=counts)
+
+    def __repr__(self) -> str:
+        d = self.diagnostics
+        ess = d.get("output", {}).get("ess")
+        sizes = d.get("sizes", {})
+        parts = [f"K = {self.k:,}", f"{self.indices.size:,} distinct"]
+        if sizes.get("pool") is not None:
+            parts.append(f"of a pool of {sizes['pool']:,}")
+        if ess is not None:
+            parts.append(f"ESS {ess:,.1f}")
+        text = f"<AlignResult {self.method}: {', '.join(parts)}"
+        after = (d.get("in_sample_metrics") or {}).get("after")
+        before = (d.get("in_sample_metrics") or {}).get("before")
+        if after and before and "mmd" in after:
+            text += f"; in-sample MMD {before['mmd']:.4g} -> {after['mmd']:.4g}"
+        return text + ">"

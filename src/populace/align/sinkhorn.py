@@ -71,6 +71,35 @@ def sinkhorn_log(C: np.ndarray, a: np.ndarray, b: np.ndarray, eps: float,
     absorbed into the potentials (``f += eps log u``), ``K~`` is rebuilt and the
     sweep is redone exactly in the log domain, so no regularisation gives NaN
     or inf (tiny ``eps`` just absorbs every sweep: pure log-domain cost).
+
+    Parameters
+    ----------
+    C : array of shape (n, m)
+        Cost matrix.
+    a, b : array of shape (n,) and (m,)
+        Marginals (non-negative, normalised here).
+    eps : float
+        Entropic regularisation.
+    n_iter : int, default 250
+    rho : float, default inf
+        KL relaxation of the ``a`` marginal (inf: balanced; 0: free).
+    absorb_at : float, default 1e30
+
+    Returns
+    -------
+    f, g : arrays of shape (n,) and (m,)
+        Dual potentials; the plan is ``P = a b^T exp((f + g - C) / eps)``.
+    info : dict
+        Iterations, eps, rho and the number of absorptions.
+
+    References
+    ----------
+    Cuturi, M. (2013). Sinkhorn distances: lightspeed computation of optimal
+    transport. *NeurIPS*.
+    Schmitzer, B. (2019). Stabilized sparse scaling algorithms for entropy
+    regularized transport problems. *SIAM J. Sci. Comput.* 41(3).
+    Chizat, L., Peyré, G., Schmitzer, B. & Vialard, F.-X. (2018). Scaling
+    algorithms for unbalanced optimal transport problems. *Math. Comp.* 87.
     """
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive number; got {eps}")

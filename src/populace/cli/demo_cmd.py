@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from populace.cli._logging import echo_log
 from populace.cli._options import QuietOpt
 from populace.cli.reference_cmd import print_summary
 from populace.evaluate import metrics as M
@@ -74,7 +75,8 @@ def demo(
     cfg = parse_config(demo_config(out, corpus, authors=authors, reference=reference),
                        origin="populace demo")
     err = Console(stderr=True)
-    res = run_pipeline(cfg, progress=not quiet, log=lambda m: err.print(m))
+    with echo_log(err):
+        res = run_pipeline(cfg, progress=not quiet)
     console.print(stage_table(res.summary))
     frame = __import__("pandas").read_csv(res.run.path / "evaluation" / "metrics.csv")
     main = frame[(frame["instrument"] == "bfi25")]

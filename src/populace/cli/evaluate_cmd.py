@@ -12,6 +12,7 @@ from rich.table import Table
 from pathlib import Path
 
 from populace.cli import _options as O
+from populace.cli._logging import echo_log
 from populace.errors import PopulaceError
 from populace.evaluate.compare import compare
 from populace.reference import load_reference
@@ -112,8 +113,8 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool,
         cfg = cfg.model_copy(update={"evaluate": cfg.evaluate.model_copy(
             update={"rerun_selection": rerun_selection})})
     console = Console(stderr=True)
-    results, frame = evaluate_run(run, cfg, progress=not as_json,
-                                  log=None if as_json else (lambda m: console.print(m)))
+    with echo_log(None if as_json else console):
+        results, frame = evaluate_run(run, cfg, progress=not as_json)
     if as_json:
         print(json.dumps(frame.to_dict(orient="records"), indent=2))
         return

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from populace.cli._logging import echo_log
 from populace.cli._options import QuietOpt
 
 
@@ -46,6 +47,7 @@ def run(
         check_cfg(cfg)
         console.print(f"{config}: valid; run directory {cfg.dir}")
         return
-    res = run_pipeline(cfg, progress=not quiet, log=lambda m: console.print(m))
+    with echo_log(console):
+        res = run_pipeline(cfg, progress=not quiet)
     console.print(stage_table(res.summary))
     console.print(f"report: {res.report}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from populace import weighted
 from populace.errors import PopulaceError
 
 from . import _mmd, _moments
@@ -114,8 +115,8 @@ def evaluate(name, X, Y, WX, WY, *, seed=0, n_projections=DEFAULT_PROJECTIONS,
         if name == "fd":
             return np.array([_moments.frechet(*_moments.mean_cov(X, w_x, "X"),
                                               *_moments.mean_cov(Y, w_y, "Y"))])
-        return np.array([_moments.corr_mae_value(_moments.correlation(X, w_x),
-                                                 _moments.correlation(Y, w_y))])
+        return np.array([_moments.corr_mae_value(weighted.correlation(X, w_x),
+                                                 weighted.correlation(Y, w_y))])
     sx = _moments.replicate_stats(name, X, WX, R)
     sy = _moments.replicate_stats(name, Y, WY, R)
     out = np.full(R, np.nan)

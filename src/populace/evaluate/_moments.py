@@ -1,8 +1,9 @@
-"""Weighted means, covariances, correlations and the Frechet distance (private).
+"""Covariances, bootstrap-replicate moments and the Frechet distance (private).
 
 Weights passed here are 1-D, non-negative and normalised to sum 1, or ``None``
-for uniform.  Scatter matrices are accumulated over row blocks so a
-1,000,000 x 50 array never needs a full centred copy.
+for uniform.  The single-weighting scatter, correlation and constant-column
+test are :mod:`populace.weighted`'s; this module adds the unbiased covariance,
+the moments of many bootstrap weightings in one pass, and the Frechet distance.
 """
 
 from __future__ import annotations
@@ -10,21 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from populace.errors import PopulaceError
+from populace.weighted import constant_columns, corr_from_scatter, correlation, scatter
 
 _BLOCK_BYTES = 64 * 2**20
-
-
-def scatter(X: np.ndarray, w=None):
-    """Weighted mean and scatter ``sum_i w_i (x_i - mu)(x_i - mu)^T`` (two-pass)."""
-    n, d = X.shape
-    mu = X.mean(axis=0) if w is None else w @ X
-    S = np.zeros((d, d))
-    rows = max(1, _BLOCK_BYTES // (8 * d))
-    for r0 in range(0, n, rows):
-        D = X[r0:r0 + rows] - mu
-        # (w D)^T D, not D^T (w D): OpenBLAS is ~10x slower on the latter layout here
-        S += (D if w is None else D * w[r0:r0 + rows, None]).T @ D
-    return mu, (S + S.T) / 2.0
 
 
 def mean_cov(X: np.ndarray, w=None, name: str = "sample"):
@@ -40,7 +29,7 @@ def mean_cov(X: np.ndarray, w=None, name: str = "sample"):
             f"{name} needs at least 2 rows with positive weight to estimate a "
             f"covariance; it has {positive}")
     mu, S = scatter(X, w)
-    denom = (n - 1.0) if w is None else 1.0 - float(w @ w)
+    denom = (1.0 - 1.0 / n) if w is None else 1.0 - float(w @ w)
     return mu, S / denom
 
 
@@ -68,17 +57,6 @@ def batched_scatter(X: np.ndarray, W: np.ndarray):
     S[:, ju, iu] = m2
     S -= m1[:, :, None] * m1[:, None, :]
     return centre + m1, S
-
-
-def corr_from_scatter(S: np.ndarray, constant: np.ndarray) -> np.ndarray:
-    """Correlation matrix from a scatter matrix; 0 wherever a constant column is involved."""
-    ok = ~constant & (np.diag(S) > 0)
-    sd = np.sqrt(np.where(ok, np.diag(S), 1.0))
-    R = S / np.outer(sd, sd)
-    R[~ok, :] = 0.0
-    R[:, ~ok] = 0.0
-    np.clip(R, -1.0, 1.0, out=R)
-    return R
 
 
 def replicate_stats(name: str, X: np.ndarray, W, R: int):
@@ -122,22 +100,6 @@ def frechet(mu1, S1, mu2, S2) -> float:
     val = (diff @ diff + np.trace(S1) + np.trace(S2)
            - 2.0 * np.sqrt(np.clip(ev, 0.0, None)).sum())
     return max(float(val), 0.0)
-
-
-def constant_columns(X: np.ndarray, w=None) -> np.ndarray:
-    """Columns whose value is identical on every row with positive weight."""
-    if w is None:
-        return X.max(axis=0) == X.min(axis=0)
-    mask = (w > 0)[:, None]
-    hi = np.max(X, axis=0, where=mask, initial=-np.inf)
-    lo = np.min(X, axis=0, where=mask, initial=np.inf)
-    return hi == lo
-
-
-def correlation(X: np.ndarray, w=None) -> np.ndarray:
-    """Weighted Pearson correlation matrix; 0 wherever a constant column is involved."""
-    _, S = scatter(X, w)
-    return corr_from_scatter(S, constant_columns(X, w))
 
 
 def corr_mae_value(RX: np.ndarray, RY: np.ndarray) -> float:

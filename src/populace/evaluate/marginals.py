@@ -19,7 +19,7 @@ counts for the others. Pure numpy; no LLM, survey or CLI code.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -83,9 +83,18 @@ from types import MappingProxyType
 import numpy as np
 
 from populace.errors import PopulaceError
+from populace.weighted import kish_ess
 
-from ._core import (DEFAULT_MAX_N, DEFAULT_PROJECTIONS, evaluate, mmd_inputs, names,
-                    pair, row, weights)
+from ._core import (
+    DEFAULT_MAX_N,
+    DEFAULT_PROJECTIONS,
+    evaluate,
+    mmd_inputs,
+    names,
+    pair,
+    row,
+    weights,
+)
 from ._resampling import bootstrap_ci, noise_floor
 from ._wasserstein import directions
 
@@ -99,13 +108,50 @@ __all__ = [
 # -- public metrics -----------------------------------------------------------
 
 def amw(X, Y, wx=None, wy=None) -> float:
-    """Average marginal Wasserstein-1 distance (see module docstring)."""
+    """Average marginal Wasserstein-1 distance: the mean over columns of the exact
+    weighted 1-D W1 (``scipy.stats.wasserstein_distance`` per column).
+
+    Parameters
+    ----------
+    X, Y : array of shape (n, d) and (m, d)
+    wx, wy : array-like, optional
+        Non-negative row weights; None is uniform.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Hu et al. (2025). arXiv:2509.10127 (AMW, the paper's headline metric).
+    """
     X, Y, wx, wy = pair(X, Y, wx, wy)
     return float(evaluate("amw", X, Y, row(wx), row(wy))[0])
 
 
 def fd(X, Y, wx=None, wy=None) -> float:
-    """Frechet distance between fitted Gaussians, squared-distance (FID) form."""
+    """Fréchet distance between Gaussians fitted to each side (squared, FID form).
+
+    Parameters
+    ----------
+    X, Y : array of shape (n, d) and (m, d)
+        The two samples (rows = respondents).
+    wx, wy : array-like, optional
+        Non-negative row weights; None is uniform.
+
+    Returns
+    -------
+    float
+        ``||mu_x - mu_y||^2 + tr(Sx + Sy - 2 (Sx^1/2 Sy Sx^1/2)^1/2)`` with
+        weighted means and reliability-weighted covariances (module doc).
+
+    References
+    ----------
+    Dowson, D. C. & Landau, B. V. (1982). The Fréchet distance between
+    multivariate normal distributions. *J. Multivariate Analysis* 12, 450-455.
+    Heusel, M. et al. (2017). GANs trained by a two time-scale update rule
+    converge to a local Nash equilibrium. *NeurIPS* (the FID form).
+    """
     X, Y, wx, wy = pair(X, Y, wx, wy)
     return float(evaluate("fd", X, Y, row(wx), row(wy))[0])
 
@@ -117,7 +163,31 @@ def sw_directions(d: int, n_projections: int = DEFAULT_PROJECTIONS, seed=0) -> n
 
 def sw(X, Y, wx=None, wy=None, n_projections: int = DEFAULT_PROJECTIONS, seed=0,
        projections=None) -> float:
-    """Sliced Wasserstein-1; ``projections`` (d, k) overrides the seeded directions."""
+    """Sliced Wasserstein-1 distance: the mean exact 1-D W1 over random directions.
+
+    Parameters
+    ----------
+    X, Y : array of shape (n, d) and (m, d)
+    wx, wy : array-like, optional
+        Non-negative row weights; None is uniform.
+    n_projections : int, default 200
+        Directions drawn uniformly on the unit sphere from ``seed``
+        (:func:`sw_directions`).
+    seed : int, default 0
+    projections : array of shape (d, k), optional
+        Explicit directions, overriding the seeded ones.
+
+    Returns
+    -------
+    float
+        Equal to ``ot.sliced_wasserstein_distance(X, Y, wx, wy, projections=P,
+        p=1)`` for the same directions.
+
+    References
+    ----------
+    Bonneel, N., Rabin, J., Peyré, G. & Pfister, H. (2015). Sliced and Radon
+    Wasserstein barycenters of measures. *J. Math. Imaging and Vision* 51, 22-45.
+    """
     X, Y, wx, wy = pair(X, Y, wx, wy)
     if projections is not None:
         projections = np.asarray(projections, dtype=np.float64)
@@ -139,7 +209,31 @@ def _check_mmd_args(bandwidth, max_n):
 
 
 def mmd(X, Y, wx=None, wy=None, bandwidth=None, max_n: int = DEFAULT_MAX_N, seed=0) -> float:
-    """Unbiased squared MMD, Gaussian kernel, median-heuristic bandwidth."""
+    """Unbiased squared maximum mean discrepancy with a Gaussian kernel.
+
+    Parameters
+    ----------
+    X, Y : array of shape (n, d) and (m, d)
+    wx, wy : array-like, optional
+        Non-negative row weights; None is uniform.
+    bandwidth : float, optional
+        Kernel width ``h`` of ``exp(-||a - b||^2 / (2 h^2))``; None takes the
+        median pairwise distance over at most 2,000 pooled rows (seeded).
+    max_n : int, default 5000
+        Each side is capped at this many rows by a seeded subsample.
+    seed : int, default 0
+
+    Returns
+    -------
+    float
+        The weighted U-statistic (module doc); near 0, and possibly
+        negative, when the two samples come from one distribution.
+
+    References
+    ----------
+    Gretton, A., Borgwardt, K. M., Rasch, M. J., Schölkopf, B. & Smola, A.
+    (2012). A kernel two-sample test. *JMLR* 13, 723-773.
+    """
     X, Y, wx, wy = pair(X, Y, wx, wy)
     _check_mmd_args(bandwidth, max_n)
     return float(evaluate("mmd", X, Y, row(wx), row(wy), seed=seed,
@@ -184,4 +278,4 @@ def effective_sample_size(w, n: int | None = None) -> float:
     arr = np.asarray(w, dtype=np.float64)
     size = arr.shape[0] if arr.ndim == 1 else -1
     norm = weights(arr, size if n is None else int(n), "w")
-    return float(size) if norm is None else float(1.0 / (norm @ norm))
+    return float(size) if norm is None else kish_ess(norm)

@@ -55,63 +55,66 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
                      replicate_weights: dict[str, np.ndarray] | None = None) -> dict:
     """Differences between sets of one pool, with paired bootstrap intervals.
 
-    ``X``: the pool's rows (n x d); ``set_weights``: {set name: n non-negative
-    weights over those rows (0 = not in the set)}; ``others``: {set name:
-    (rows, weights or None)} of sets with rows of their own; ``pairs``: (a, b)
-    set names to compare; ``Y``/``wy``: the human reference. Each set's
-    estimate equals the metric on its positive-weight rows alone (as
-    ``compare`` computes it).
+    Steps: check the inputs, draw the pool's and the humans' replicate counts
+    once, lay out each set's rows and replicate weights (:func:`_sides`),
+    evaluate every set on the full data and on every replicate
+    (:func:`_evaluate_sets`), and summarise each pair (:func:`_pair`).
 
-    Returns ``{"a vs b": {metric: {"a", "b", "difference", "low", "high",
-    "relative", "relative_low", "relative_high", "share_better", "n_boot"}}}``;
-    ``relative`` is ``a / b - 1`` and is None where ``b``'s estimate is not
-    positive (the unbiased mmd can be 0 or below); its interval leaves out the
-    replicates in which ``b`` is not positive.
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        The pool's rows.
+    Y : array of shape (m, d)
+        The human reference; ``wy`` its optional row weights.
+    set_weights : dict
+        {set name: n non-negative weights over the pool's rows (0 = not in
+        the set)}.  Each set's estimate equals the metric on its
+        positive-weight rows alone (as ``compare`` computes it).
+    pairs : sequence of (str, str)
+        The (a, b) set names to compare.
+    others : dict, optional
+        {set name: (rows, weights or None)} of sets with rows of their own.
+    metrics : sequence of str, optional
+        Default: every metric (corr_mae only with two or more columns).
+    n_boot : int, default 200
+    alpha : float, default 0.05
+    seed : int, default 0
+    max_reference : int, default 20000
+        Human rows the replicates use at most (a seeded subsample).
+    replicate_weights : dict, optional
+        {pool set name: (n_boot, n) weights of that set in each replicate}
+        replacing the default (the replicate's pool counts times the set's
+        weights), for sets whose membership is itself redrawn per
+        replicate; the estimate still comes from ``set_weights``.
 
-    ``replicate_weights``: {pool set name: (n_boot, n) weights of that set in
-    each replicate} replacing the default (the replicate's pool counts times
-    the set's weights), for sets whose membership is itself redrawn per
-    replicate; the estimate still comes from ``set_weights``.
+    Returns
+    -------
+    dict
+        ``{"a vs b": {metric: {"a", "b", "difference", "low", "high",
+        "relative", "relative_low", "relative_high", "share_better",
+        "n_boot"}}}``; ``relative`` is ``a / b - 1`` and is None where ``b``'s
+        estimate is not positive (the unbiased mmd can be 0 or below); its
+        interval leaves out the replicates in which ``b`` is not positive.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*,
+    sec. 10.6 (bias-corrected percentile intervals).
     """
     X, Y = points(X, "X"), points(Y, "Y")
     if X.shape[1] != Y.shape[1]:
         raise PopulaceError(f"X and Y must have the same columns: X has {X.shape[1]}, "
                             f"Y has {Y.shape[1]}")
-    n = X.shape[0]
-    W = {}
-    for name, w in set_weights.items():
-        w = np.asarray(w, dtype=float)
-        if w.shape != (n,):
-            raise PopulaceError(f"set {name!r}: {w.shape} weights for {n} pool rows")
-        weights(w, n, f"weights of set {name!r}")   # validates (non-negative, some positive)
-        W[name] = w
-    own = {}
-    for name, (Xo, wo) in (others or {}).items():
-        if name in W:
-            raise PopulaceError(f"set {name!r} is both a pool set and one with its own rows")
-        Xo = points(Xo, f"rows of set {name!r}")
-        if Xo.shape[1] != X.shape[1]:
-            raise PopulaceError(f"set {name!r} has {Xo.shape[1]} columns, the pool "
-                                f"{X.shape[1]}")
-        wo = (np.ones(len(Xo)) if wo is None else np.asarray(wo, dtype=float))
-        weights(wo, len(Xo), f"weights of set {name!r}")
-        own[name] = (Xo, wo)
-    R = {}
-    for name, r in (replicate_weights or {}).items():
-        if name not in W:
-            raise PopulaceError(f"replicate weights for {name!r}, which is not a pool set")
-        r = np.asarray(r, dtype=float)
-        if r.shape != (int(n_boot), n) or not np.isfinite(r).all() or (r < 0).any():
-            raise PopulaceError(f"replicate weights of set {name!r} must be a non-negative "
-                                f"({int(n_boot)}, {n}) array; got shape {r.shape}")
-        R[name] = r
+    n_boot = int(n_boot)
+    W = _pool_sets(set_weights, X.shape[0])
+    own = _own_sets(others, W, X.shape[1])
+    R = _replicate_sets(replicate_weights, W, n_boot, X.shape[0])
     pairs = [tuple(p) for p in pairs]
     for a, b in pairs:
         for s in (a, b):
             if s not in W and s not in own:
                 raise PopulaceError(f"pair {a!r} vs {b!r}: no set {s!r} "
                                     f"(sets: {', '.join([*W, *own])})")
-    n_boot = int(n_boot)
     if n_boot < 2:
         raise PopulaceError(f"n_boot must be at least 2; got {n_boot}")
     if not 0 < alpha < 1:
@@ -121,15 +124,62 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
 
     rng = np.random.default_rng(seed)
     Yb, by = reference_rows(Y, wy, max_reference, rng)
-    CX = count_draws(n, n_boot, rng)
+    CX = count_draws(X.shape[0], n_boot, rng)
     WY = count_draws(len(Yb), n_boot, rng)
     if by is not None:
         WY *= by
+    sides = _sides(X, W, own, R, CX, n_boot, rng)
+    used = sorted({s for p in pairs for s in p}, key=list(sides).index)
+    est, reps = _evaluate_sets({s: sides[s] for s in used}, Y, wy, Yb, WY, chosen, seed)
+    return {f"{a} vs {b}": {m: _pair(est[a, m], est[b, m], reps[a, m], reps[b, m], alpha)
+                            for m in chosen}
+            for a, b in pairs}
 
-    # each set: (its positive-weight rows, their weights, the rows its replicates
-    # use, their replicate weights); pool sets share the pool's counts (or take
-    # given replicate weights), the others draw their own (after the pool and the
-    # humans, so adding one leaves the pool sets' replicates as they were)
+
+def _pool_sets(set_weights: dict, n: int) -> dict[str, np.ndarray]:
+    W = {}
+    for name, w in set_weights.items():
+        w = np.asarray(w, dtype=float)
+        if w.shape != (n,):
+            raise PopulaceError(f"set {name!r}: {w.shape} weights for {n} pool rows")
+        weights(w, n, f"weights of set {name!r}")   # validates (non-negative, some positive)
+        W[name] = w
+    return W
+
+
+def _own_sets(others: dict | None, W: dict, d: int) -> dict[str, tuple]:
+    own = {}
+    for name, (Xo, wo) in (others or {}).items():
+        if name in W:
+            raise PopulaceError(f"set {name!r} is both a pool set and one with its own rows")
+        Xo = points(Xo, f"rows of set {name!r}")
+        if Xo.shape[1] != d:
+            raise PopulaceError(f"set {name!r} has {Xo.shape[1]} columns, the pool {d}")
+        wo = (np.ones(len(Xo)) if wo is None else np.asarray(wo, dtype=float))
+        weights(wo, len(Xo), f"weights of set {name!r}")
+        own[name] = (Xo, wo)
+    return own
+
+
+def _replicate_sets(replicate_weights: dict | None, W: dict, n_boot: int,
+                    n: int) -> dict[str, np.ndarray]:
+    R = {}
+    for name, r in (replicate_weights or {}).items():
+        if name not in W:
+            raise PopulaceError(f"replicate weights for {name!r}, which is not a pool set")
+        r = np.asarray(r, dtype=float)
+        if r.shape != (n_boot, n) or not np.isfinite(r).all() or (r < 0).any():
+            raise PopulaceError(f"replicate weights of set {name!r} must be a non-negative "
+                                f"({n_boot}, {n}) array; got shape {r.shape}")
+        R[name] = r
+    return R
+
+
+def _sides(X, W: dict, own: dict, R: dict, CX: np.ndarray, n_boot: int, rng) -> dict:
+    """Each set: (its positive-weight rows, their weights, the rows its replicates
+    use, their replicate weights).  Pool sets share the pool's counts (or take
+    given replicate weights); the others draw their own, after the pool and the
+    humans, so adding one leaves the pool sets' replicates as they were."""
     sides = {}
     for s in W:
         keep = W[s] > 0
@@ -142,10 +192,13 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
         keep = wo > 0
         sides[s] = (Xo[keep], wo[keep], Xo[keep],
                     count_draws(int(keep.sum()), n_boot, rng) * wo[keep])
-    used = sorted({s for p in pairs for s in p}, key=list(sides).index)
+    return sides
+
+
+def _evaluate_sets(sides: dict, Y, wy, Yb, WY, chosen, seed) -> tuple[dict, dict]:
+    """{(set, metric): full-data estimate} and {(set, metric): replicate values}."""
     est, reps = {}, {}
-    for s in used:
-        Xs, ws, Xr, WXs = sides[s]
+    for s, (Xs, ws, Xr, WXs) in sides.items():
         ws_row = None if ws.min() == ws.max() else row(ws / ws.sum())
         for m in chosen:
             bw = None
@@ -153,30 +206,26 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
                 bw = mmd_inputs(Xs, Y, ws_row, row(wy), DEFAULT_MAX_N, seed)[4]
             est[s, m] = float(evaluate(m, Xs, Y, ws_row, row(wy), seed=seed)[0])
             # a replicate that draws none of a small set's rows is undefined (NaN)
-            # and dropped below
+            # and dropped in _pair
             with np.errstate(invalid="ignore", divide="ignore"):
                 reps[s, m] = evaluate(m, Xr, Yb, WXs, WY, seed=seed, bandwidth=bw)
+    return est, reps
 
-    out = {}
-    for a, b in pairs:
-        res = {}
-        for m in chosen:
-            ea, eb = est[a, m], est[b, m]
-            ra, rb = reps[a, m], reps[b, m]
-            ok = np.isfinite(ra) & np.isfinite(rb)
-            d = ra[ok] - rb[ok]
-            r = {"a": ea, "b": eb, "difference": ea - eb, "low": None, "high": None,
-                 "relative": None, "relative_low": None, "relative_high": None,
-                 "share_better": None, "n_boot": int(ok.sum())}
-            if d.size >= 2:
-                r["low"], r["high"] = _interval(d, ea - eb, alpha)
-                r["share_better"] = float((d - (d.mean() - (ea - eb)) < 0).mean())
-            if eb > 0:
-                r["relative"] = ea / eb - 1
-                pos = ok & (rb > 0)
-                if pos.sum() >= 2:
-                    r["relative_low"], r["relative_high"] = _interval(
-                        ra[pos] / rb[pos] - 1, ea / eb - 1, alpha)
-            res[m] = r
-        out[f"{a} vs {b}"] = res
-    return out
+
+def _pair(ea: float, eb: float, ra: np.ndarray, rb: np.ndarray, alpha: float) -> dict:
+    """Difference, relative change and their intervals for one pair and metric."""
+    ok = np.isfinite(ra) & np.isfinite(rb)
+    d = ra[ok] - rb[ok]
+    r = {"a": ea, "b": eb, "difference": ea - eb, "low": None, "high": None,
+         "relative": None, "relative_low": None, "relative_high": None,
+         "share_better": None, "n_boot": int(ok.sum())}
+    if d.size >= 2:
+        r["low"], r["high"] = _interval(d, ea - eb, alpha)
+        r["share_better"] = float((d - (d.mean() - (ea - eb)) < 0).mean())
+    if eb > 0:
+        r["relative"] = ea / eb - 1
+        pos = ok & (rb > 0)
+        if pos.sum() >= 2:
+            r["relative_low"], r["relative_high"] = _interval(
+                ra[pos] / rb[pos] - 1, ea / eb - 1, alpha)
+    return r

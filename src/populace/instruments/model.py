@@ -56,7 +56,7 @@ class Scale(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "Scale":
+    def _check(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"scale max ({self.max}) must be greater than min ({self.min})")
         expected = set(range(self.min, self.max + 1))
@@ -93,7 +93,7 @@ class Item(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _check(self) -> "Item":
+    def _check(self) -> Item:
         if self.type == "numeric":
             if not self.bins or self.options is None:
                 raise ValueError(f"numeric item {self.id} needs `bins` and `options`")
@@ -154,7 +154,7 @@ class Instrument(BaseModel):
     notes: str | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "Instrument":
+    def _check(self) -> Instrument:
         if not self.items:
             raise ValueError("an instrument needs at least one item")
         seen: dict[str, str] = {}

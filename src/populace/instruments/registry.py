@@ -59,7 +59,27 @@ def _load_builtin(instrument_id: str) -> Instrument:
 
 
 def load_instrument(spec: str | Path | Instrument) -> Instrument:
-    """An instrument from a built-in id (``ipip50``) or a path to a YAML file."""
+    """An instrument from a built-in id or a YAML file.
+
+    Parameters
+    ----------
+    spec : str, Path or Instrument
+        A built-in id (``ipip50``, ``bfi25``, ``cfcs12``, ``grit12``,
+        ``fbps26``, ``yrbs2019``, ``wvs_e143``, ``wvs_f117``; see
+        ``populace instruments``), a path to an instrument YAML file, or an
+        Instrument (returned as is).
+
+    Returns
+    -------
+    Instrument
+        Items with their options, scale and keying; traits and their scoring.
+
+    References
+    ----------
+    Each built-in instrument carries its own citation (``Instrument.citation``),
+    e.g. Goldberg, L. R. (1992). The development of markers for the Big-Five
+    factor structure. *Psychological Assessment* 4(1), 26-42 (IPIP-50).
+    """
     if isinstance(spec, Instrument):
         return spec
     spec_str = str(spec)

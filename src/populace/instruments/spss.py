@@ -25,7 +25,7 @@ _VALUE = re.compile(r'^\s*(-?\d+(?:\.\d+)?)\s+"(.*)"\s*$')
 
 def _block(lines: list[str], header: str) -> list[str]:
     try:
-        start = next(i for i, l in enumerate(lines) if l.strip().upper() == header)
+        start = next(i for i, line in enumerate(lines) if line.strip().upper() == header)
     except StopIteration:
         raise PopulaceError(f"the SPSS syntax has no {header} section") from None
     out = []

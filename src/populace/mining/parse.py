@@ -28,15 +28,13 @@ from __future__ import annotations
 import json
 import re
 
+from populace.errors import ParseError
+
 WORD = re.compile(r"[A-Za-z0-9']+")
 FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|we|us|our|ours|ourselves|i'm|i've|i'd|i'll|"
                           r"im|ive)\b", re.IGNORECASE)
 MAX_QUOTE_WORDS = 40  # an evidence quote is kept to its first 40 words
 CRITIC_KEYS = ("hallucination", "coverage", "conciseness", "relevance", "overall")
-
-
-class ParseError(ValueError):
-    pass
 
 
 def words(text: str) -> list[str]:

@@ -26,8 +26,11 @@ def config_of_run(run_dir):
     return parse_config(raw, origin=f"{run.path}/manifest.json")
 
 
-def evaluate_run(run_dir, cfg=None, *, progress: bool = True, log=None):
-    """Run the evaluation harness on a run directory; returns (results, tidy frame)."""
+def evaluate_run(run_dir, cfg=None, *, progress: bool = True):
+    """Run the evaluation harness on a run directory; returns (results, tidy frame).
+
+    Progress notes go to the ``populace.pipeline`` logger when ``progress``."""
+    import logging
     from pathlib import Path
 
     from populace.pipeline.harness import build_sets, evaluate_sets, write_results
@@ -38,6 +41,7 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True, log=None):
     try:
         failed: dict = {}
         sets = build_sets(Path(run_dir), cfg, get_backend, progress=progress, failed=failed)
+        log = logging.getLogger("populace.pipeline.harness").info if progress else None
         results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed,
                                 progress=progress)
     finally:

@@ -131,9 +131,9 @@ def _wcorr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The summaries' weighted correlations, with NaN (drawn grey) instead of 0
     wherever a column is constant: its correlations are undefined (the
     no-persona model at temperature 0)."""
-    from populace.reference.table import constant_columns, weighted_corr
+    from populace.weighted import constant_columns, correlation
 
-    c = weighted_corr(x, w)
+    c = correlation(x, w)
     constant = constant_columns(x, w)
     c[constant, :] = np.nan
     c[:, constant] = np.nan

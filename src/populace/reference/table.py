@@ -16,12 +16,17 @@ import pandas as pd
 
 from populace.errors import PopulaceError
 from populace.instruments import Instrument
+from populace.weighted import correlation
 
 SPACES = ("traits", "items")
 
 
-@dataclass
+@dataclass(repr=False)
 class ResponseTable:
+    """Answers to one instrument: ``items`` (one column per item id, NaN = no
+    answer), ``meta`` (every other column of the source), ``weights`` (None or
+    one non-negative number per row), ``source`` and the loader's ``log``."""
+
     instrument: Instrument
     items: pd.DataFrame
     meta: pd.DataFrame
@@ -42,8 +47,20 @@ class ResponseTable:
     def __len__(self) -> int:
         return len(self.items)
 
+    def __repr__(self) -> str:
+        w = "unweighted" if self.weights is None else "weighted"
+        return (f"<ResponseTable {self.instrument.id}: {len(self):,} rows x "
+                f"{self.items.shape[1]} items, {w}, from {self.source}>")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Metadata columns, one column per item, and ``weight`` when weighted."""
+        frame = pd.concat([self.meta, self.items], axis=1)
+        if self.weights is not None:
+            frame["weight"] = self.weights
+        return frame
+
     # ------------------------------------------------------------ selections
-    def subset(self, mask_or_index) -> "ResponseTable":
+    def subset(self, mask_or_index) -> ResponseTable:
         """Rows by boolean mask or positional index, weights kept."""
         idx = np.asarray(mask_or_index)
         if idx.dtype == bool:
@@ -56,6 +73,29 @@ class ResponseTable:
             self.source,
             dict(self.log),
         )
+
+    def split(self, fraction: float = 0.5, seed: int = 0) -> tuple[ResponseTable, ResponseTable]:
+        """Two disjoint parts by a seeded permutation of the rows.
+
+        Parameters
+        ----------
+        fraction : float, default 0.5
+            Share of the rows in the second part (the held-out humans, say).
+        seed : int, default 0
+
+        Returns
+        -------
+        (ResponseTable, ResponseTable)
+            The rest and the ``fraction`` part, each in the original row order
+            and with at least 2 rows.
+        """
+        n = len(self)
+        n_hold = int(round(float(fraction) * n))
+        if not 0 < fraction < 1 or n_hold < 2 or n - n_hold < 2:
+            raise PopulaceError(f"cannot split {n} rows at {fraction!r}: the fraction must be "
+                                "between 0 and 1 and leave at least 2 rows on each side")
+        perm = np.random.default_rng([int(seed), 29]).permutation(n)
+        return self.subset(np.sort(perm[n_hold:])), self.subset(np.sort(perm[:n_hold]))
 
     # --------------------------------------------------------------- scoring
     def trait_scores(self) -> pd.DataFrame:
@@ -109,7 +149,7 @@ class ResponseTable:
         sd = np.sqrt(var * len(x) / max(len(x) - 1, 1))
         corr_space = "traits" if len(self.instrument.traits) >= 2 else "items"
         corr_x, corr_w, corr_cols = self.matrix(corr_space)
-        corr = weighted_corr(corr_x, corr_w)
+        corr = correlation(corr_x, corr_w)
         cols = list(scores.columns)
         return {
             "source": self.source,
@@ -124,28 +164,3 @@ class ResponseTable:
             "weighted": self.weights is not None,
             "log": dict(self.log),
         }
-
-
-def constant_columns(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Columns whose value is identical on every row with positive weight."""
-    rows = x if w is None else x[np.asarray(w) > 0]
-    return rows.max(axis=0) == rows.min(axis=0)
-
-
-def weighted_corr(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """Weighted Pearson correlations; constant columns correlate 0. Constant is
-    tested on the values, not on the variance: centring leaves round-off in a
-    constant column, whose correlations would otherwise come out as +-1."""
-    w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
-    mean = np.average(x, axis=0, weights=w)
-    xc = x - mean
-    cov = (xc * w[:, None]).T @ xc / w.sum()
-    d = np.sqrt(np.diag(cov))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(d, d)
-    corr = np.clip(np.nan_to_num(corr), -1.0, 1.0)
-    constant = constant_columns(x, w)
-    corr[constant, :] = 0.0
-    corr[:, constant] = 0.0
-    np.fill_diagonal(corr, 1.0)
-    return corr

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from populace.errors import PopulaceError
+from populace.errors import ParseError, PopulaceError
 from populace.llm.base import GenerateRequest, Message
 from populace.llm.cache import CachedBackend, CallCache
 from populace.survey.progress import progress_bar
@@ -27,14 +27,14 @@ _PERSONA = re.compile(r"PERSONA:\s*(.+)", re.IGNORECASE | re.DOTALL)
 
 
 def parse_synth(text: str | None, max_words: int) -> str:
-    """The persona text of a reply; raises ValueError when the reply is unusable."""
+    """The persona text of a reply; raises ParseError when the reply is unusable."""
     m = _PERSONA.search(text or "")
     body = (m.group(1) if m else (text or "")).strip()
     body = body.split("\n\n")[0].strip().strip('"*_ ').strip()
     if not m:
-        raise ValueError('no "PERSONA:" line')
+        raise ParseError('no "PERSONA:" line')
     if not body or (body.startswith("<") and body.endswith(">")):
-        raise ValueError("empty persona")
+        raise ParseError("empty persona")
     words = body.split()
     if len(words) > max_words:
         body = " ".join(words[:max_words])   # cut, as mining cuts long posts; counted below

@@ -12,7 +12,7 @@ reply), never a silent default.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from populace.llm.base import ChoiceRequest, Message
 from populace.llm.retry import Parsed, Prompt, generate_parsed

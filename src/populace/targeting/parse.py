@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import re
 
+from populace.errors import ParseError
+
 WORD = re.compile(r"[A-Za-z0-9']+")
 _ECHO = ("target group", "revise the description", "reply with", "search query",
          "<<<data", "data>>>")
-
-
-class ParseError(ValueError):
-    pass
 
 
 def _after_tag(text: str, tag: str, *, one_line: bool = False) -> str:

@@ -26,7 +26,7 @@ class Templates:
     texts: dict
 
     @classmethod
-    def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
+    def load(cls, prompt_dir: str | Path | None = None) -> Templates:
         return cls(load_templates("populace.targeting", FIELDS, prompt_dir))
 
     @property

@@ -47,12 +47,25 @@ MAX_PER_SEED = 20
 TARGETS = "targets"
 
 
-@dataclass
+@dataclass(repr=False)
 class TargetResult:
+    """The group's persona set (``personas``), the revisions that failed,
+    where the set was written (``out``) and run information (``info``)."""
+
     personas: pd.DataFrame
     failures: pd.DataFrame
     out: Path | None
     info: dict = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The group's personas (``persona_id``, ``persona``, seed links)."""
+        return self.personas
+
+    def __repr__(self) -> str:
+        q = self.info.get("query")
+        return (f"<TargetResult{f' {q!r}' if q else ''}: {len(self.personas):,} personas, "
+                f"{len(self.failures):,} failed revisions"
+                f"{f', written to {self.out}' if self.out else ''}>")
 
 
 def slugify(query: str) -> str:
@@ -88,11 +101,52 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
            max_attempts: int = 2, batch_size: int = 4, variant_temperature: float = 0.8,
            progress: bool = True, model_info: dict | None = None,
            index: str = "auto", pool: Pool | None = None) -> TargetResult:
-    """Retrieve and revise personas for the group ``query``; see the module doc.
+    """A persona set for a target group: retrieve the closest personas, revise them into it.
 
-    ``pool``: the run's pool when the caller has loaded it already
-    (:func:`populace.targeting.pool.load_pool`; the CLI does, to check sizes before
-    loading a model)."""
+    Steps: embed the run's pool (aligned set, else all personas), retrieve
+    the ``top_k`` personas closest to ``query`` (exact cosine search), plan
+    ``n`` revisions over them (the closest seeds first, at most
+    ``MAX_PER_SEED`` each), let the LLM rewrite each seed into the group
+    (:func:`_revise`), and write the set with its seed links (:func:`_tables`).
+
+    Parameters
+    ----------
+    run : str, Path or Run
+        A run directory with ``personas.parquet`` (and ``aligned.parquet``).
+    query : str
+        The group in plain language, e.g. ``"US high-school students"``.
+    n : int
+        Personas to write.
+    top_k : int, optional
+        Seeds retrieved (default ``min(n, pool size)``).
+    backend : populace.llm.Backend, optional
+        The LLM that revises; needed unless ``revise=False``.
+    embedder : str or Embedder, default all-MiniLM-L6-v2
+        A sentence-transformers model name or folder (e.g. from
+        :func:`populace.targeting.train.train_embedder`).
+    seed : int, default 0
+    out : str or Path, optional
+        Output file (default ``RUN/targets/<slug>.parquet``).
+    revise : bool, default True
+        False keeps the retrieved seeds' own texts.
+    prompt_dir, max_words, max_attempts, batch_size, variant_temperature
+        Prompt templates folder, the revision's word limit, LLM retries and
+        batch size, the temperature of the second and later variants of a seed.
+    progress, model_info, index, pool
+        Progress bars, the model description recorded, the search backend
+        (``numpy``, ``faiss`` or ``auto``), and a pool the caller loaded.
+
+    Returns
+    -------
+    TargetResult
+        ``personas`` (``persona_id``, ``persona``, ``seed_persona_id``,
+        ``similarity``, ``variant``, ...), ``failures``, ``out`` and ``info``.
+
+    References
+    ----------
+    Hu et al. (2025). arXiv:2509.10127, section 3.3 and Appendix B.4-B.6.
+    Reimers, N. & Gurevych, I. (2019). Sentence-BERT. *EMNLP*.
+    """
     if not isinstance(query, str) or not re.search(r"\w", query):
         raise PopulaceError("the query is empty: describe the target group, "
                             'e.g. "US high-school students"')
@@ -115,45 +169,12 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     out_path = Path(out) if out is not None else r.file(f"{TARGETS}/{slug}.parquet")
     width = max(4, len(str(n)))
     ids = [f"t-{slug[:40]}-{j:0{width}d}" for j in range(int(n))]
-    stats = {"model_calls": 0, "cache_hits": 0}
+    outs, stats = None, {"model_calls": 0, "cache_hits": 0}
     if revise:
-        cache = CallCache(r.cache_path)
-        cb = CachedBackend(backend, cache)
-        tasks = [Task(templates.messages("revise", persona=pool.texts[p], query=query,
-                                         max_words=max_words),
-                      lambda t: persona_line(t, max_words=max(int(max_words * 1.5), 20)),
-                      max_tokens=int(max_words * 2) + 20,
-                      temperature=0.0 if v == 0 else variant_temperature, sample_index=v)
-                 for p, _, v in plan]
-        from populace.survey.progress import progress_bar
-
-        try:
-            with progress_bar(len(tasks), f"revise for {query[:40]!r}",
-                              enabled=progress) as advance:
-                outs = run_tasks(cb, tasks, seed=seed, max_attempts=max_attempts,
-                                 batch_size=batch_size, advance=advance)
-        finally:
-            cache.close()
-        stats = {"model_calls": cb.misses, "cache_hits": cb.hits}
-    rows, fails = [], []
-    for j, (p, sim, v) in enumerate(plan):
-        base = {"seed_persona_id": pool.ids[p], "similarity": sim, "query": query,
-                "variant": v, "seed_weight": float(pool.weights[p])}
-        if not revise:
-            rows.append({"persona_id": ids[j], "persona": pool.texts[p], **base,
-                         "revised": False})
-        elif outs[j].ok:
-            rows.append({"persona_id": ids[j], "persona": outs[j].value, **base,
-                         "revised": True})
-        else:
-            fails.append({"persona_id": ids[j], **base, "attempts": outs[j].attempts,
-                          "error": outs[j].error, "raw": outs[j].raw})
-    cols = ["persona_id", "persona", "seed_persona_id", "similarity", "query", "variant",
-            "revised", "seed_weight"]
-    frame = pd.DataFrame(rows, columns=cols)
-    fail_frame = pd.DataFrame(fails, columns=["persona_id", "seed_persona_id", "similarity",
-                                              "query", "variant", "seed_weight", "attempts",
-                                              "error", "raw"])
+        outs, stats = _revise(r, backend, templates, pool, plan, query, max_words=max_words,
+                              seed=seed, max_attempts=max_attempts, batch_size=batch_size,
+                              variant_temperature=variant_temperature, progress=progress)
+    frame, fail_frame = _tables(plan, ids, pool, query, outs)
     _write(out_path, frame)
     fail_path = out_path.with_name(out_path.stem + ".failures.parquet")
     if len(fail_frame):
@@ -172,6 +193,55 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
                                                                    "cache_hits")}),
                    rows_in=len(pool), rows_out=len(frame), **info)
     return TargetResult(frame, fail_frame, out_path, info)
+
+
+def _revise(r: Run, backend, templates, pool: Pool, plan, query: str, *, max_words: int,
+            seed: int, max_attempts: int, batch_size: int, variant_temperature: float,
+            progress: bool):
+    """The LLM revision of every planned (seed, variant), through the run's call
+    cache; returns (parsed replies in plan order, call counts)."""
+    from populace.survey.progress import progress_bar
+
+    cache = CallCache(r.cache_path)
+    cb = CachedBackend(backend, cache)
+    tasks = [Task(templates.messages("revise", persona=pool.texts[p], query=query,
+                                     max_words=max_words),
+                  lambda t: persona_line(t, max_words=max(int(max_words * 1.5), 20)),
+                  max_tokens=int(max_words * 2) + 20,
+                  temperature=0.0 if v == 0 else variant_temperature, sample_index=v)
+             for p, _, v in plan]
+    try:
+        with progress_bar(len(tasks), f"revise for {query[:40]!r}",
+                          enabled=progress) as advance:
+            outs = run_tasks(cb, tasks, seed=seed, max_attempts=max_attempts,
+                             batch_size=batch_size, advance=advance)
+    finally:
+        cache.close()
+    return outs, {"model_calls": cb.misses, "cache_hits": cb.hits}
+
+
+def _tables(plan, ids: list[str], pool: Pool, query: str, outs) -> tuple[pd.DataFrame,
+                                                                          pd.DataFrame]:
+    """(personas, failures) from the plan and the revisions (``outs`` None: the
+    seeds' own texts, unrevised)."""
+    rows, fails = [], []
+    for j, (p, sim, v) in enumerate(plan):
+        base = {"seed_persona_id": pool.ids[p], "similarity": sim, "query": query,
+                "variant": v, "seed_weight": float(pool.weights[p])}
+        if outs is None:
+            rows.append({"persona_id": ids[j], "persona": pool.texts[p], **base,
+                         "revised": False})
+        elif outs[j].ok:
+            rows.append({"persona_id": ids[j], "persona": outs[j].value, **base,
+                         "revised": True})
+        else:
+            fails.append({"persona_id": ids[j], **base, "attempts": outs[j].attempts,
+                          "error": outs[j].error, "raw": outs[j].raw})
+    cols = ["persona_id", "persona", "seed_persona_id", "similarity", "query", "variant",
+            "revised", "seed_weight"]
+    fail_cols = ["persona_id", "seed_persona_id", "similarity", "query", "variant",
+                 "seed_weight", "attempts", "error", "raw"]
+    return pd.DataFrame(rows, columns=cols), pd.DataFrame(fails, columns=fail_cols)
 
 
 def _write(path: Path, frame: pd.DataFrame) -> None:

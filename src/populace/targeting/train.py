@@ -21,7 +21,8 @@ does not help on held-out personas returns the base unchanged, recorded as
 
 Every LLM call goes through ``RUN/cache.sqlite``: a killed run repeats no
 finished call; rerunning the command rebuilds the tables from the cache and
-trains again (training itself is a few minutes on CPU and is not checkpointed).
+trains again (training itself is not checkpointed; docs/targeting.md has the
+measured times).
 A query whose negatives were all dropped still trains (the positive against
 nothing gives no gradient, so it is skipped and counted).
 """
@@ -107,9 +108,107 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
                    temperature: float = 0.05, val_fraction: float = 0.0, seed: int = 0,
                    prompt_dir=None, max_attempts: int = 2, llm_batch: int = 4,
                    progress: bool = True, model_info: dict | None = None) -> dict:
-    """Write queries, filter negatives and fine-tune ``base``; returns the training record."""
-    from populace.survey.progress import progress_bar
+    """Fine-tune the retrieval embedder on a run's personas (the module doc has the steps).
 
+    Parameters
+    ----------
+    run : str, Path or Run
+        A run directory with ``personas.parquet``.
+    out : str or Path
+        Folder for the fine-tuned sentence-transformers model.
+    backend : populace.llm.Backend
+        The LLM that writes queries and checks negatives.
+    base : str, default all-MiniLM-L6-v2
+        The embedder to start from.
+    persona_ids : sequence of str, optional
+        Train on these personas only.
+    hard, random : int, default 5 and 3
+        Negatives per query: most similar under the base embedder, and random.
+    check : {"relative", "absolute"}, default "relative"
+        How the LLM's P(YES) drops false negatives (docs/targeting.md).
+    yes_threshold : float, default 0.5
+    epochs, batch_size, lr, temperature
+        Contrastive training settings (InfoNCE temperature).
+    val_fraction : float, default 0.0
+        Share of personas held out to select the best epoch by MRR.
+    seed : int, default 0
+    prompt_dir, max_attempts, llm_batch, progress, model_info
+        Prompt templates folder, LLM retries, LLM batch size, progress bars,
+        the model description recorded.
+
+    Returns
+    -------
+    dict
+        The training record (also ``out/populace_training.json``): counts of
+        queries, negatives and examples, losses, validation MRR by epoch,
+        LLM calls, seconds.
+
+    References
+    ----------
+    van den Oord, A., Li, Y. & Vinyals, O. (2018). Representation learning with
+    contrastive predictive coding. arXiv:1807.03748 (InfoNCE).
+    Hu et al. (2025). arXiv:2509.10127, Appendix B.4-B.6.
+    """
+    _check_settings(backend, epochs, batch_size, temperature, hard, random, val_fraction)
+    r = run if isinstance(run, Run) else Run(run, create=False)
+    out = Path(out)
+    people = _personas(r, persona_ids)
+    ids, texts = people["persona_id"].tolist(), people["persona"].tolist()
+    text_of = dict(zip(ids, texts))
+    val_ids = _val_split(ids, val_fraction, seed)
+    train_rows = [i for i, p in enumerate(ids) if p not in val_ids]
+    if val_ids and len(train_rows) < 3:
+        raise PopulaceError(f"val_fraction {val_fraction} leaves {len(train_rows)} training "
+                            "personas; at least 3 are needed")
+    templates = Templates.load(prompt_dir)
+    emb = load_embedder(base)
+    t0 = time.time()
+    cache = CallCache(r.cache_path)
+    cb = CachedBackend(backend, cache)
+    try:
+        queries = _queries(r, cb, ids, texts, templates, seed, max_attempts, llm_batch,
+                           progress)
+        negs = _negatives(r, cb, emb, queries, ids, texts, text_of, train_rows, templates,
+                          hard=hard, random=random, check=check, yes_threshold=yes_threshold,
+                          seed=seed, progress=progress)
+    finally:
+        cache.close()
+    examples, skipped = _examples(r, queries, negs, text_of, val_ids)
+    val_q = queries[queries["ok"] & queries["persona_id"].isin(val_ids)]
+    losses, val_mrr, best_epoch = _fine_tune(emb, examples, val_q, ids, texts, epochs=epochs,
+                                             batch_size=batch_size, lr=lr,
+                                             temperature=temperature, seed=seed,
+                                             progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    emb.model.save(str(out))
+    record = {"base": emb.describe(), "personas": len(ids),
+              "queries": int(queries["ok"].sum()), "query_failures": int((~queries["ok"]).sum()),
+              "negatives_checked": len(negs), "negatives_kept": int(negs["kept"].sum()),
+              "negatives_dropped": int((~negs["kept"]).sum()),
+              "p_yes_mean": {"negatives": float(negs["p_yes"].mean()),
+                             "positives": float(negs["p_yes_positive"].mean())},
+              "examples": len(examples), "queries_without_negatives": skipped,
+              "settings": {"hard": hard, "random": random, "check": check,
+                           "yes_threshold": yes_threshold,
+                           "epochs": epochs, "batch_size": batch_size, "lr": lr,
+                           "val_fraction": val_fraction,
+                           "temperature": temperature, "seed": seed},
+              "losses": losses,
+              "validation": ({"personas": len(val_ids), "queries": len(val_q),
+                              "mrr_by_epoch": val_mrr, "selected_epoch": best_epoch}
+                             if val_ids else None),
+              "llm_calls": cb.misses, "cache_hits": cb.hits,
+              "prompts_digest": templates.digest,
+              "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
+              "seconds": round(time.time() - t0, 1), "out": str(out.resolve())}
+    atomic_write_text(out / "populace_training.json", json.dumps(record, indent=2, default=str))
+    r.record_stage("train_embedder", key=str(out.resolve()), rows_in=len(ids),
+                   rows_out=len(examples), **{k: v for k, v in record.items() if k != "losses"})
+    return record
+
+
+def _check_settings(backend, epochs, batch_size, temperature, hard, random,
+                    val_fraction) -> None:
     if backend is None:
         raise PopulaceError("train-embedder needs an LLM backend")
     if epochs < 1 or batch_size < 1 or not temperature > 0 or hard < 0 or random < 0:
@@ -119,44 +218,47 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
         raise PopulaceError("val_fraction must be in [0, 1)")
     if hard + random < 1:
         raise PopulaceError("at least one negative per query is needed (hard + random >= 1)")
-    r = run if isinstance(run, Run) else Run(run, create=False)
-    out = Path(out)
-    people = _personas(r, persona_ids)
-    ids, texts = people["persona_id"].tolist(), people["persona"].tolist()
-    text_of = dict(zip(ids, texts))
-    val_ids = _val_split(ids, val_fraction, seed)
-    train_rows = [i for i, p in enumerate(ids) if p not in val_ids]
+
+
+def _queries(r: Run, cb, ids, texts, templates, seed, max_attempts, llm_batch,
+             progress) -> pd.DataFrame:
+    """Step 1: a detailed and a broad LLM query per persona (queries.parquet)."""
+    from populace.survey.progress import progress_bar
+
+    with progress_bar(2 * len(ids), "train-embedder: queries", enabled=progress) as adv:
+        queries = write_queries(cb, ids, texts, templates, seed=seed,
+                                max_attempts=max_attempts, batch_size=llm_batch, advance=adv)
+    _write(r, "queries.parquet", queries)
+    if not queries["ok"].any():
+        raise PopulaceError("the LLM wrote no usable query (see "
+                            f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model")
+    return queries
+
+
+def _negatives(r: Run, cb, emb, queries, ids, texts, text_of, train_rows, templates, *,
+               hard, random, check, yes_threshold, seed, progress) -> pd.DataFrame:
+    """Step 2: candidate negatives of the training queries, checked by the LLM
+    (negatives.parquet)."""
+    from populace.survey.progress import progress_bar
+
+    vecs = embed_personas(ids, texts, emb, Path(r.path) / EMBEDDINGS)
     train_ids = [ids[i] for i in train_rows]
-    if val_ids and len(train_ids) < 3:
-        raise PopulaceError(f"val_fraction {val_fraction} leaves {len(train_ids)} training "
-                            "personas; at least 3 are needed")
-    templates = Templates.load(prompt_dir)
-    emb = load_embedder(base)
-    t0 = time.time()
-    cache = CallCache(r.cache_path)
-    cb = CachedBackend(backend, cache)
-    try:
-        with progress_bar(2 * len(ids), "train-embedder: queries", enabled=progress) as adv:
-            queries = write_queries(cb, ids, texts, templates, seed=seed,
-                                    max_attempts=max_attempts, batch_size=llm_batch, advance=adv)
-        _write(r, "queries.parquet", queries)
-        if not queries["ok"].any():
-            raise PopulaceError("the LLM wrote no usable query (see "
-                                f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model")
-        vecs = embed_personas(ids, texts, emb, Path(r.path) / EMBEDDINGS)
-        owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
-        in_train = queries["persona_id"].isin(train_ids)
-        cands = candidate_negatives(queries[in_train], train_ids, vecs[train_rows], emb,
-                                    hard=hard, random=random, seed=seed)
-        with progress_bar(len(cands) + (int((queries["ok"] & in_train).sum())
-                                        if check == "relative" else 0),
-                          "train-embedder: negative check",
-                          enabled=progress) as adv:
-            negs = check_negatives(cb, cands, text_of, templates, owner_of=owner_of, rule=check,
-                                   yes_threshold=yes_threshold, advance=adv)
-        _write(r, "negatives.parquet", negs)
-    finally:
-        cache.close()
+    owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
+    in_train = queries["persona_id"].isin(train_ids)
+    cands = candidate_negatives(queries[in_train], train_ids, vecs[train_rows], emb,
+                                hard=hard, random=random, seed=seed)
+    with progress_bar(len(cands) + (int((queries["ok"] & in_train).sum())
+                                    if check == "relative" else 0),
+                      "train-embedder: negative check", enabled=progress) as adv:
+        negs = check_negatives(cb, cands, text_of, templates, owner_of=owner_of, rule=check,
+                               yes_threshold=yes_threshold, advance=adv)
+    _write(r, "negatives.parquet", negs)
+    return negs
+
+
+def _examples(r: Run, queries, negs, text_of, val_ids) -> tuple[list[Example], int]:
+    """(query, positive, kept negatives) triples of the training personas, and how
+    many queries had no negative left."""
     kept = negs[negs["kept"]].groupby("query_id")["persona_id"].apply(list).to_dict()
     examples, skipped = [], 0
     for qid, q, pid in zip(queries["query_id"], queries["query"], queries["persona_id"]):
@@ -170,7 +272,16 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     if not examples:
         raise PopulaceError("no training example left: the check dropped every negative (see "
                             f"{r.file(FOLDER + '/negatives.parquet')})")
-    val_q = queries[queries["ok"] & queries["persona_id"].isin(val_ids)]
+    return examples, skipped
+
+
+def _fine_tune(emb, examples, val_q, ids, texts, *, epochs, batch_size, lr, temperature,
+               seed, progress) -> tuple[list, list[float], int]:
+    """Step 3: contrastive fine-tuning; with held-out queries, the weights of the
+    epoch with the best MRR (0 = the base model) are kept.  Returns (losses,
+    MRR by epoch, selected epoch)."""
+    from populace.survey.progress import progress_bar
+
     val_mrr, best = [], {"epoch": 0, "state": None}
 
     def validate(epoch: int) -> None:
@@ -190,29 +301,4 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
                                    on_epoch=validate)
     if val_mrr and best["epoch"] != epochs:
         emb.model.load_state_dict(best["state"])  # epoch 0: no epoch beat the base
-    out.mkdir(parents=True, exist_ok=True)
-    emb.model.save(str(out))
-    record = {"base": emb.describe(), "personas": len(ids),
-              "queries": int(queries["ok"].sum()), "query_failures": int((~queries["ok"]).sum()),
-              "negatives_checked": len(negs), "negatives_kept": int(negs["kept"].sum()),
-              "negatives_dropped": int((~negs["kept"]).sum()),
-              "p_yes_mean": {"negatives": float(negs["p_yes"].mean()),
-                             "positives": float(negs["p_yes_positive"].mean())},
-              "examples": len(examples), "queries_without_negatives": skipped,
-              "settings": {"hard": hard, "random": random, "check": check,
-                           "yes_threshold": yes_threshold,
-                           "epochs": epochs, "batch_size": batch_size, "lr": lr,
-                           "val_fraction": val_fraction,
-                           "temperature": temperature, "seed": seed},
-              "losses": losses,
-              "validation": ({"personas": len(val_ids), "queries": len(val_q),
-                              "mrr_by_epoch": val_mrr, "selected_epoch": best["epoch"]}
-                             if val_ids else None),
-              "llm_calls": cb.misses, "cache_hits": cb.hits,
-              "prompts_digest": templates.digest,
-              "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
-              "seconds": round(time.time() - t0, 1), "out": str(out.resolve())}
-    atomic_write_text(out / "populace_training.json", json.dumps(record, indent=2, default=str))
-    r.record_stage("train_embedder", key=str(out.resolve()), rows_in=len(ids),
-                   rows_out=len(examples), **{k: v for k, v in record.items() if k != "losses"})
-    return record
+    return losses, val_mrr, best["epoch"]
