@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import inspect
 import time
+import warnings
 from types import MappingProxyType
 
 import numpy as np
 
-from populace.align import _inputs
+from populace.align import _inputs, demographics
 from populace.align.diagnostics import load_average
 from populace.align.herding import align_herding
 from populace.align.matched import align_matched
@@ -88,10 +89,44 @@ def _in_sample(X, Y, wy, idx, counts, seed) -> dict:
                     "not held-out"}
 
 
+def _demographics(spec, responses, reference, persona_meta, personas, humans):
+    """The demographic blocks (demographics.build) for the prepared sides."""
+    import pandas as pd
+
+    from populace.reference.codebooks import codebook_for
+
+    notes = []
+    if persona_meta is not None:
+        pm = pd.DataFrame(persona_meta)
+        if "persona_id" in pm.columns:
+            pm = pm.assign(persona_id=pm["persona_id"].astype(str))
+            if pm["persona_id"].duplicated().any():
+                raise PopulaceError("persona_meta has duplicate persona_id values")
+            absent = int((~pd.Index(personas.ids).isin(pm["persona_id"])).sum())
+            pm = pm.set_index("persona_id").reindex(personas.ids).reset_index(drop=True)
+            if absent:
+                notes.append(f"{absent} of {len(personas.ids)} personas are not in the "
+                             "personas table: their demographics count as missing")
+        elif len(pm) != len(personas.ids):
+            raise PopulaceError(f"persona_meta has {len(pm)} rows and no persona_id column; "
+                                f"give one row per persona ({len(personas.ids)})")
+    else:
+        pm = demographics.meta_of(responses)
+    rm = demographics.meta_of(reference)
+    if rm is not None:
+        rm = rm.iloc[humans.rows].reset_index(drop=True)
+    book = codebook_for(getattr(reference, "log", None), getattr(reference, "source", None))
+    demo = demographics.build(spec, None if pm is None else pm.reset_index(drop=True), rm,
+                              humans.weights, humans.X, book)
+    demo.warnings[:0] = notes
+    return demo
+
+
 def align(responses, reference, instrument="ipip50", n: int = 1000,
           method: str = DEFAULT_METHOD, seed: int = 0, space: str | None = None,
           duplicates: bool | None = None, item_weights=None, in_sample: bool = True,
-          **params) -> AlignResult:
+          match=None, match_weight=None, match_age: str | None = None, match_codes=None,
+          persona_meta=None, **params) -> AlignResult:
     """Select ``n`` personas from ``responses`` whose answers match ``reference``.
 
     ``responses`` and ``reference`` are ResponseTables, DataFrames (item-id
@@ -102,6 +137,18 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     default (:data:`METHOD_DEFAULTS`).  ``item_weights``: None (uniform), a sequence, a
     {column: weight} dict or a CSV file.  ``params`` go to the method (see
     :func:`method_parameters`).  Same inputs and seed give the same result.
+
+    Joint demographic matching (``demographics.py``): ``match`` names columns
+    (``"age,gender"``, a list, ``"gender=sex"`` for a differently named human
+    column, or a :class:`~populace.align.demographics.MatchSpec`) that the
+    personas (``responses``' other columns, or ``persona_meta``: a frame with
+    ``persona_id``) and the humans (``reference``'s other columns) both carry;
+    ``match_weight`` (a number or {column: number}) weighs each column against
+    the whole trait/item block; ``match_age`` ``bands`` or ``scaled``;
+    ``match_codes`` ({column: {raw: label}}) recodes the human side over its
+    source's codebook.  Problems with the match (missing values, categories on
+    one side only) are warnings (``MatchWarning``) and lines in
+    ``diagnostics["demographics"]["warnings"]``.
     """
     fn = _method(method)
     allowed = method_parameters(method)
@@ -112,10 +159,21 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     space = METHOD_DEFAULTS[method]["space"] if space is None else space
     duplicates = METHOD_DEFAULTS[method]["duplicates"] if duplicates is None else duplicates
     t0 = time.perf_counter()
+    spec = demographics.parse_match(match, match_weight, match_age, None, match_codes)
     personas, humans, ins = _inputs.prepare(responses, reference, instrument, space,
                                             item_weights)
+    X, Y, wy, demo = personas.X, humans.X, humans.weights, None
+    if spec is not None:
+        demo = _demographics(spec, responses, reference, persona_meta, personas, humans)
+        keep = demo.ref_keep
+        X, Y = np.hstack([X, demo.Xd]), np.hstack([Y[keep], demo.Yd])
+        wy = None if wy is None else wy[keep]
+        for line in demo.warnings:
+            warnings.warn(line, demographics.MatchWarning, stacklevel=2)
     t_prep = time.perf_counter() - t0
-    problem = Problem(personas.X, humans.X, humans.weights, int(n), int(seed), bool(duplicates))
+    core = personas.X.shape[1]
+    problem = Problem(X, Y, wy, int(n), int(seed), bool(duplicates),
+                      core_columns=core if demo is not None else None)
     idx, counts, pool_w = fn(problem, **params)
     diag = problem.diagnostics
     diag["stages_seconds"] = {"prepare": t_prep, **problem.stages.seconds}
@@ -126,9 +184,13 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
                       "max_count": int(counts.max())}
     if in_sample:
         t1 = time.perf_counter()
-        diag["in_sample_metrics"] = _in_sample(personas.X, humans.X, humans.weights, idx,
-                                               counts, seed)
+        diag["in_sample_metrics"] = _in_sample(X[:, :core], Y[:, :core], wy, idx, counts,
+                                               seed)
         diag["stages_seconds"]["in_sample_metrics"] = time.perf_counter() - t1
+    if demo is not None:
+        diag["demographics"] = {"columns": demo.marginals(idx, counts, wy),
+                                "warnings": list(demo.warnings),
+                                "reference_rows_left_out": int((~demo.ref_keep).sum())}
     diag["seconds_total"] = time.perf_counter() - t0
     diag["load_average"] = load_average()
     used = {**allowed, **params}
@@ -138,5 +200,9 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
                         "duplicates": bool(duplicates), "instrument": ins.id,
                         "item_weights": None if item_weights is None else str(item_weights)
                         if not isinstance(item_weights, (list, tuple, dict)) else item_weights,
+                        **({} if spec is None else {
+                            "match": list(spec.columns), "match_weight": spec.weight,
+                            "match_age": spec.age, "match_age_bands": list(spec.age_bands),
+                            "match_reference_columns": dict(spec.reference_columns)}),
                         **used},
                        diag, pool_w)

@@ -73,7 +73,7 @@ def _eligible(score, count, blocked, duplicates, cap):
 
 
 def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=None,
-         corr_weight=0.0, info=None):
+         corr_weight=0.0, info=None, corr_columns=None):
     """Greedy selection (indices in pick order, with repeats if ``duplicates``, each
     persona at most ``max_repeat`` times) and the number of swaps made.
 
@@ -81,7 +81,9 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
     ``corr_weight`` > 0 make the swap passes minimise
     ``MMD^2 + corr_weight * f`` (f: mean squared correlation error, see
     ``correlation.py``) instead of MMD^2 alone; ``info`` (a dict), if given,
-    receives f after the greedy stage and after the swap passes."""
+    receives f after the greedy stage and after the swap passes.  ``corr_columns``:
+    f covers only the first that many columns (the answers, not the demographic
+    blocks of a joint alignment)."""
     n = X.shape[0]
     x2 = np.einsum("ij,ij->i", X, X)
     s = np.zeros(n)
@@ -102,7 +104,8 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
         blocked[i] = True
         s += kernel_column(X, x2, i, gammas)
     lam = float(corr_weight) if corr is not None else 0.0
-    tracker = CorrelationTracker(X, picks, *corr) if lam > 0 and k > 2 else None
+    Xc = X if corr_columns is None else X[:, :corr_columns]
+    tracker = CorrelationTracker(Xc, picks, *corr) if lam > 0 and k > 2 else None
     if tracker is not None and info is not None:
         info["corr_error_greedy"] = tracker.error()
     swaps = 0
@@ -175,10 +178,11 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
             lam = float("nan")
         if not np.isfinite(lam) or lam < 0:
             raise PopulaceError(f"corr_weight must be a number >= 0; got {corr_weight!r}")
-        corr = weighted_correlation(U, w) if lam > 0 else None
+        dc = problem.core_columns
+        corr = weighted_correlation(U if dc is None else U[:, :dc], w) if lam > 0 else None
         info = {}
         picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat,
-                            corr, lam, info)
+                            corr, lam, info, dc)
     idx, counts = np.unique(picks, return_counts=True)
     problem.diagnostics["herding"] = {"bandwidth": h, "scales": list(scales), "kernel": kernel,
                                       "max_repeat": max_repeat, "swaps": swaps,
