@@ -57,6 +57,9 @@ best (docs/alignment.md)."""
 
 IN_SAMPLE_REFERENCE_ROWS = 20_000
 
+QUOTA_METHODS = ("herding", "paper")
+"""Aligners that fill the demographic cells of a joint alignment (``match``) by quota."""
+
 __all__ = ["ALIGN_METHODS", "DEFAULT_METHOD", "METHOD_DEFAULTS", "AlignResult", "Problem", "align",
            "method_parameters"]
 
@@ -126,7 +129,7 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
           method: str = DEFAULT_METHOD, seed: int = 0, space: str | None = None,
           duplicates: bool | None = None, item_weights=None, in_sample: bool = True,
           match=None, match_weight=None, match_age: str | None = None, match_codes=None,
-          persona_meta=None, **params) -> AlignResult:
+          match_quota: bool | None = None, persona_meta=None, **params) -> AlignResult:
     """Select ``n`` personas from ``responses`` whose answers match ``reference``.
 
     ``responses`` and ``reference`` are ResponseTables, DataFrames (item-id
@@ -159,7 +162,8 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     space = METHOD_DEFAULTS[method]["space"] if space is None else space
     duplicates = METHOD_DEFAULTS[method]["duplicates"] if duplicates is None else duplicates
     t0 = time.perf_counter()
-    spec = demographics.parse_match(match, match_weight, match_age, None, match_codes)
+    spec = demographics.parse_match(match, match_weight, match_age, None, match_codes,
+                                    match_quota)
     personas, humans, ins = _inputs.prepare(responses, reference, instrument, space,
                                             item_weights)
     X, Y, wy, demo = personas.X, humans.X, humans.weights, None
@@ -173,7 +177,9 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     t_prep = time.perf_counter() - t0
     core = personas.X.shape[1]
     problem = Problem(X, Y, wy, int(n), int(seed), bool(duplicates),
-                      core_columns=core if demo is not None else None)
+                      core_columns=core if demo is not None else None,
+                      strata=None if demo is None or method not in QUOTA_METHODS
+                      else demo.strata)
     idx, counts, pool_w = fn(problem, **params)
     diag = problem.diagnostics
     diag["stages_seconds"] = {"prepare": t_prep, **problem.stages.seconds}
@@ -188,9 +194,16 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
                                                seed)
         diag["stages_seconds"]["in_sample_metrics"] = time.perf_counter() - t1
     if demo is not None:
-        diag["demographics"] = {"columns": demo.marginals(idx, counts, wy),
-                                "warnings": list(demo.warnings),
-                                "reference_rows_left_out": int((~demo.ref_keep).sum())}
+        q = diag.pop("quota", None)
+        diag["demographics"] = {
+            "columns": demo.marginals(idx, counts, wy), "warnings": list(demo.warnings),
+            "reference_rows_left_out": int((~demo.ref_keep).sum()),
+            "quota": None if q is None else {
+                "columns": demo.strata_columns, "slots_moved": q["slots_moved"],
+                "cells": demographics.quota_table(demo, q["quota"], q["capacity"], idx, counts)},
+            "quota_note": ("cell quotas" if q is not None else
+                           "no cell quotas" + ("" if demo.strata is None else
+                                               f" (method {method} does not take them)"))}
     diag["seconds_total"] = time.perf_counter() - t0
     diag["load_average"] = load_average()
     used = {**allowed, **params}
@@ -203,6 +216,7 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
                         **({} if spec is None else {
                             "match": list(spec.columns), "match_weight": spec.weight,
                             "match_age": spec.age, "match_age_bands": list(spec.age_bands),
+                            "match_quota": spec.quota,
                             "match_reference_columns": dict(spec.reference_columns)}),
                         **used},
                        diag, pool_w)

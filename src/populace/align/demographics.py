@@ -80,6 +80,7 @@ class MatchSpec:
     age_bands: tuple[float, ...] = DEFAULT_AGE_BANDS
     codes: dict = field(default_factory=dict)
     reference_columns: dict = field(default_factory=dict)
+    quota: bool = True
 
     def weight_of(self, column: str) -> float:
         w = self.weight.get(column, DEFAULT_WEIGHT) if isinstance(self.weight, dict) \
@@ -88,7 +89,7 @@ class MatchSpec:
 
 
 def parse_match(match, weight=None, age: str | None = None, age_bands=None,
-                codes: dict | None = None) -> MatchSpec | None:
+                codes: dict | None = None, quota: bool | None = None) -> MatchSpec | None:
     """A MatchSpec from ``"age,gender=sex"``, a list of names or a MatchSpec (None: no match)."""
     if match is None or isinstance(match, MatchSpec):
         return match
@@ -128,7 +129,8 @@ def parse_match(match, weight=None, age: str | None = None, age_bands=None,
     bands = tuple(float(b) for b in (DEFAULT_AGE_BANDS if age_bands is None else age_bands))
     if not bands or any(b >= c for b, c in zip(bands, bands[1:])):
         raise PopulaceError(f"age bands must be increasing edges; got {list(bands)}")
-    return MatchSpec(tuple(cols), w, age, bands, dict(codes or {}), ref_cols)
+    return MatchSpec(tuple(cols), w, age, bands, dict(codes or {}), ref_cols,
+                     True if quota is None else bool(quota))
 
 
 def band_labels(edges) -> list[str]:
@@ -143,7 +145,8 @@ def age_values(series, codes: dict | None = None):
     """(ages as floats with NaN for missing, number of implausible values set missing)."""
     codes = codes or {}
     raw = [codes[code_key(v)] if code_key(v) in codes else v for v in pd.Series(series)]
-    num = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+    num = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float,
+                                                                             copy=True)
     bad = np.isfinite(num) & ((num < AGE_RANGE[0]) | (num > AGE_RANGE[1]))
     num[bad] = np.nan
     return num, int(bad.sum())
@@ -175,6 +178,29 @@ def labels_of(frame: pd.DataFrame, column: str, spec_age_bands=DEFAULT_AGE_BANDS
     if column in NUMERIC:
         return age_bands(age_values(frame[column], codes)[0], spec_age_bands)
     return categories(frame[column], codes)
+
+
+REPORT_COLUMNS = ("age", "gender", "country")
+"""Demographic columns the pipeline carries into its reference files, the report and
+the export whenever a source has them (matched or not)."""
+
+
+def harmonised(meta: pd.DataFrame, codebook: dict | None = None, columns=REPORT_COLUMNS,
+               reference_columns: dict | None = None, codes: dict | None = None
+               ) -> pd.DataFrame:
+    """The demographic ``columns`` of ``meta`` in shared labels (the persona side's
+    names): ages in years (implausible ages NaN), categories as lower-case labels
+    (None = missing), the codebook and ``codes`` applied.  Columns absent are
+    skipped."""
+    out = {}
+    for col in columns:
+        rcol = (reference_columns or {}).get(col, col)
+        if rcol not in meta.columns:
+            continue
+        c = {**(codebook or {}).get(rcol, {}),
+             **{code_key(k): v for k, v in ((codes or {}).get(col) or {}).items()}}
+        out[col] = age_values(meta[rcol], c)[0] if col in NUMERIC else categories(meta[rcol], c)
+    return pd.DataFrame(out, index=range(len(meta)))
 
 
 def shares(labels, weights=None) -> dict[str, float]:
@@ -234,6 +260,15 @@ class Demographics:
         self.warnings: list[str] = []
         self.ref_keep: np.ndarray | None = None
         self.Xd = self.Yd = None
+        self.pool_cells = None            # cell id per pool persona (-1: no human cell)
+        self.cell_share = self.cell_names = self.strata_columns = self.cell_groups = None
+
+    @property
+    def strata(self):
+        """(cell id per persona, human share per cell, column categories per cell) for
+        the aligners that fill cells by quota (:func:`quotas`)."""
+        return (None if self.pool_cells is None else
+                (self.pool_cells, self.cell_share, self.cell_groups))
 
     def marginals(self, indices, counts, ref_weights=None) -> dict:
         """Per matched column (and jointly): humans vs pool vs selection, with TV."""
@@ -356,4 +391,77 @@ def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
         ys.append(Yb * scale)
     d.Xd = np.hstack(xs)
     d.Yd = np.hstack(ys)
+    strat = [c for c in spec.columns if not (c in NUMERIC and spec.age == "scaled")]
+    if spec.quota and strat:
+        hj = joint_labels([d.ref_labels[c] for c in strat])
+        cell_share = shares(hj, wk)
+        d.cell_names = sorted(cell_share)
+        d.cell_share = np.array([cell_share[c] for c in d.cell_names])
+        lookup = {c: i for i, c in enumerate(d.cell_names)}
+        pj = joint_labels([d.pool_labels[c] for c in strat])
+        d.pool_cells = np.array([lookup.get(c, -1) for c in pj], dtype=np.int64)
+        d.strata_columns = strat
+        parts = [name.split(" x ") for name in d.cell_names]
+        d.cell_groups = []
+        for j in range(len(strat)):
+            vals = sorted({p[j] for p in parts})
+            d.cell_groups.append(np.array([vals.index(p[j]) for p in parts], dtype=np.int64))
     return d
+
+
+def quotas(share: np.ndarray, k: int, capacity: np.ndarray, groups=None):
+    """Slots per cell: ``k x share``, no cell above its ``capacity`` (what the pool
+    can give).  Slots a full cell cannot take are moved by iterative proportional
+    fitting (raking) over ``groups`` (one array per matched column: that column's
+    category of each cell), so each column's marginal stays at the humans' where
+    the pool allows; what is left goes to the cells with room in proportion to
+    their shares.  Rounded by largest remainder.  Returns (quota array, number
+    of slots moved away from ``round(k x share)``)."""
+    share = np.asarray(share, dtype=float)
+    cap = np.asarray(capacity, dtype=float)
+    if np.minimum(cap, k).sum() < k:
+        raise PopulaceError(f"the personas in the humans' demographic cells can fill only "
+                            f"{int(np.minimum(cap, k).sum())} of the {k} slots; lower -n, "
+                            "allow more repeats or match fewer columns")
+    q = np.minimum(share * k, cap)
+    for _ in range(200 if groups else 0):
+        before = q.copy()
+        for g in groups:
+            g = np.asarray(g)
+            target = np.bincount(g, share, minlength=g.max() + 1) * k
+            cur = np.bincount(g, q, minlength=g.max() + 1)
+            q = np.minimum(q * np.where(cur > 0, target / np.maximum(cur, 1e-300), 1.0)[g], cap)
+        if np.abs(q - before).max() < 1e-6:
+            break
+    for _ in range(share.size + 1):                  # the total back to k
+        left = k - q.sum()
+        room = cap - q
+        s = np.where(room > 1e-9, np.maximum(share, 1e-12), 0.0)
+        if left <= 1e-9 or s.sum() <= 0:
+            break
+        q = np.minimum(q + left * s / s.sum(), cap)
+    base = np.floor(q + 1e-9).astype(np.int64)
+    rest = int(k - base.sum())
+    for i in np.argsort(-(q - base), kind="stable"):
+        if rest <= 0:
+            break
+        if base[i] < cap[i]:
+            base[i] += 1
+            rest -= 1
+    for i in np.argsort(-share, kind="stable"):     # rounding left a slot: any room
+        while rest > 0 and base[i] < cap[i]:
+            base[i] += 1
+            rest -= 1
+    moved = int(np.abs(base - np.round(share * k)).sum() // 2)
+    return base, moved
+
+
+def quota_table(d: "Demographics", quota, capacity, indices, counts) -> list[dict]:
+    """One row per demographic cell: human share, quota, pool capacity, selected."""
+    sel = np.zeros(len(d.cell_names))
+    cells = d.pool_cells[np.asarray(indices)]
+    ok = cells >= 0
+    np.add.at(sel, cells[ok], np.asarray(counts)[ok])
+    return [{"cell": c, "human_share": float(d.cell_share[i]), "quota": int(quota[i]),
+             "capacity": float(capacity[i]), "selected": int(sel[i])}
+            for i, c in enumerate(d.cell_names)]
