@@ -149,7 +149,8 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     ``match_weight`` (a number or {column: number}) weighs each column against
     the whole trait/item block; ``match_age`` ``bands`` or ``scaled``;
     ``match_codes`` ({column: {raw: label}}) recodes the human side over its
-    source's codebook.  Problems with the match (missing values, categories on
+    source's codebook; ``match_quota`` (default True) fills each demographic
+    cell's share of the K slots (herding and paper).  Problems with the match (missing values, categories on
     one side only) are warnings (``MatchWarning``) and lines in
     ``diagnostics["demographics"]["warnings"]``.
     """

@@ -59,7 +59,7 @@ NUMERIC = ("age",)
 AGE_MODES = ("bands", "scaled")
 DEFAULT_AGE_BANDS = (18, 25, 35, 45, 55)
 AGE_RANGE = (10.0, 100.0)
-DEFAULT_WEIGHT = 1.0
+DEFAULT_WEIGHT = 0.5
 """Weight of each matched column relative to the whole core (trait) block; measured
 by benchmarks/align_demographics.py (docs/alignment.md has the figures)."""
 MISSING = "(missing)"

@@ -34,6 +34,19 @@ from populace.errors import PopulaceError
 READOUTS = ("rowsum", "gibbs", "matching")
 
 
+def _keep_by_cell(logw, cells, keep, rng, mode):
+    """Importance sampling's ``keep`` share taken within each demographic cell (joint
+    matching): a global cut would drop whole cells whose personas the KDE finds
+    atypical, and the final draw could not fill their quotas."""
+    out = []
+    for c in np.unique(cells[cells >= 0]):
+        sub = np.flatnonzero(cells == c)
+        n_c = max(1, int(round(keep * sub.size)))
+        i, _, _ = select(None, n_c, rng, False, mode, logw=logw[sub])
+        out.append(sub[i])
+    return np.sort(np.concatenate(out))
+
+
 def _select_by_cell(w, cells, share, groups, k, rng, problem: Problem):
     """The final draw by weight, cell by cell: each demographic cell gets its quota
     (``demographics.quotas``) of the K slots (joint matching, ``--match``)."""
@@ -79,7 +92,10 @@ def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
                             f"(keep={keep}), fewer than the {k} requested; raise keep, "
                             "lower -n or allow duplicates")
     with problem.stages("is_select"):
-        kept, _, _ = select(None, n_keep, rng, False, is_select, logw=logw)
+        if problem.strata is None:
+            kept, _, _ = select(None, n_keep, rng, False, is_select, logw=logw)
+        else:
+            kept = _keep_by_cell(logw, problem.strata[0], float(keep), rng, is_select)
     is_diag = log_spread(logw)
     is_diag.update(bandwidth=h, keep=float(keep), select=is_select, kept=int(kept.size))
     # the typicality of the kept set: mean distance to the reference mean

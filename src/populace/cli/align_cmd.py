@@ -82,7 +82,7 @@ def align(
         "(docs/alignment.md)"),
     match_weight: Optional[float] = typer.Option(
         None, "--match-weight", help="weight of each matched column against the whole "
-        "trait/item block (default 1)"),
+        "trait/item block (default 0.5)"),
     match_age: Optional[str] = typer.Option(None, "--match-age",
                                             help="age as bands (default) or scaled"),
     match_codes: Optional[str] = typer.Option(
