@@ -198,7 +198,8 @@ def harmonised(meta: pd.DataFrame, codebook: dict | None = None, columns=REPORT_
         if rcol not in meta.columns:
             continue
         c = {**(codebook or {}).get(rcol, {}),
-             **{code_key(k): v for k, v in ((codes or {}).get(col) or {}).items()}}
+             **{code_key(k): v for k, v in ((codes or {}).get(col)
+                                            or (codes or {}).get(rcol) or {}).items()}}
         out[col] = age_values(meta[rcol], c)[0] if col in NUMERIC else categories(meta[rcol], c)
     return pd.DataFrame(out, index=range(len(meta)))
 
