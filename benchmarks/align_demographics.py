@@ -53,15 +53,23 @@ import numpy as np
 import pandas as pd
 
 from populace.align import align
-from populace.align.demographics import (DEFAULT_AGE_BANDS, DEFAULT_WEIGHT, MatchWarning,
-                                         age_bands, categories, joint_labels, shares, tv)
+from populace.align.demographics import (
+    DEFAULT_AGE_BANDS,
+    DEFAULT_WEIGHT,
+    MatchWarning,
+    age_bands,
+    categories,
+    joint_labels,
+    shares,
+    tv,
+)
 from populace.evaluate.metrics import compute_all
 from populace.instruments import load_instrument
 from populace.reference import load_reference
 from populace.reference.codebooks import CODEBOOKS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from align_recovery import FOUR, K, LAMBDA, METRICS, avg4  # noqa: E402
+from align_recovery import LAMBDA, METRICS, K, avg4
 
 ROOT = Path(__file__).resolve().parents[1]
 BIG5 = ROOT.parent / "shared" / "data" / "openpsychometrics" / "BIG5" / "data.csv"
@@ -226,18 +234,18 @@ def targets(rows):
 
 
 def render(rows, tg, args):
-    lines = [f"align_demographics: K={K}, pool={CONFIG['pool']} (tilt beta={CONFIG['beta']} "
+    lines = [(f"align_demographics: K={K}, pool={CONFIG['pool']} (tilt beta={CONFIG['beta']} "
              f"traits, gamma={CONFIG['gamma']} male, delta={CONFIG['delta']} young; answers "
              f"compressed lambda={LAMBDA}), match={MATCH!r}, default weight {DEFAULT_WEIGHT:g}, "
              f"seeds={args.seeds}, scored against 4,000 held-out humans; load average now "
-             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-             "TV: total variation of gender / age band / age band x gender; avg4 = mean over "
+             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"),
+             ("TV: total variation of gender / age band / age band x gender; avg4 = mean over "
              "AMW, FD, SW, MMD (clipped at 0) of metric / random's value; x floor = TV / the "
-             "human floor's TV",
+             "human floor's TV"),
              "",
-             f"{'set':32s} {'TVgend':>7s} {'TVage':>7s} {'TVjoint':>7s} {'xfl g':>6s} "
+             (f"{'set':32s} {'TVgend':>7s} {'TVage':>7s} {'TVjoint':>7s} {'xfl g':>6s} "
              f"{'xfl a':>6s} {'AMW':>7s} {'FD':>7s} {'SW':>7s} {'MMD':>8s} {'corrMAE':>7s} "
-             f"{'avg4':>6s} {'sec':>5s} {'dist':>5s}"]
+             f"{'avg4':>6s} {'sec':>5s} {'dist':>5s}")]
     fl = rows["floor: human sample"]
     for label, d in rows.items():
         tail = (f" {d['seconds']:5.1f} {d['distinct']:5.0f}" if "seconds" in d else "")

@@ -11,7 +11,7 @@ import pytest
 import populace.align as A
 from populace.align import demographics as D
 from populace.errors import PopulaceError
-from populace.reference.codebooks import codebook_for, code_key
+from populace.reference.codebooks import code_key, codebook_for
 
 
 def test_parse_match_names_weights_and_errors():
@@ -179,7 +179,7 @@ def test_no_quota_weights_and_scaled_age(demo_parts):
                        in_sample=False)
         scaled = A.align(pool, ref, n=300, seed=0, match="age,gender", match_age="scaled",
                          in_sample=False)
-    tv = lambda r: r.diagnostics["demographics"]["columns"]["gender"]["tv_selected"]  # noqa
+    tv = lambda r: r.diagnostics["demographics"]["columns"]["gender"]["tv_selected"]
     assert soft.diagnostics["demographics"]["quota"] is None
     sel = np.repeat(pool["gender"].to_numpy()[base.indices], base.counts)
     base_tv = abs(float(np.mean(sel == "female")) - soft.diagnostics["demographics"][

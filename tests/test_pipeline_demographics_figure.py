@@ -51,7 +51,7 @@ def matched_run(big5, big5_path, tmp_path_factory):
 
 
 def test_align_stage_matches_and_writes_harmonised_humans(matched_run):
-    run, cfg, rec, _, logs = matched_run
+    run, _, rec, _, logs = matched_run
     assert rec["match"] == ["age", "gender"]
     assert rec["match_tv"]["gender"] < 0.03
     hold = pd.read_parquet(run.path / T.HOLDOUT_REF)
@@ -65,7 +65,7 @@ def test_align_stage_matches_and_writes_harmonised_humans(matched_run):
 def test_report_section_and_export(matched_run, tmp_path):
     import json
 
-    run, cfg, _, ev, _ = matched_run
+    run, _, _, _, _ = matched_run
     results = json.loads((run.path / T.RESULTS).read_text())
     data = set_marginals(run, results)
     assert data["columns"] == ["age", "gender"]       # personas carry no country

@@ -48,6 +48,7 @@ column missing on either side is an error naming the column and the side.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -127,7 +128,7 @@ def parse_match(match, weight=None, age: str | None = None, age_bands=None,
     if age not in AGE_MODES:
         raise PopulaceError(f"unknown age mode {age!r}; use one of {', '.join(AGE_MODES)}")
     bands = tuple(float(b) for b in (DEFAULT_AGE_BANDS if age_bands is None else age_bands))
-    if not bands or any(b >= c for b, c in zip(bands, bands[1:])):
+    if not bands or any(b >= c for b, c in pairwise(bands)):
         raise PopulaceError(f"age bands must be increasing edges; got {list(bands)}")
     return MatchSpec(tuple(cols), w, age, bands, dict(codes or {}), ref_cols,
                      True if quota is None else bool(quota))
@@ -137,14 +138,14 @@ def band_labels(edges) -> list[str]:
     """``<18, 18-24, ..., 55+`` for edges (18, 25, ..., 55)."""
     e = [int(x) if float(x).is_integer() else x for x in edges]
     out = [f"<{e[0]}"]
-    out += [f"{a}-{(b - 1) if isinstance(b, int) else b}" for a, b in zip(e, e[1:])]
+    out += [f"{a}-{(b - 1) if isinstance(b, int) else b}" for a, b in pairwise(e)]
     return out + [f"{e[-1]}+"]
 
 
 def age_values(series, codes: dict | None = None):
     """(ages as floats with NaN for missing, number of implausible values set missing)."""
     codes = codes or {}
-    raw = [codes[code_key(v)] if code_key(v) in codes else v for v in pd.Series(series)]
+    raw = [codes.get(code_key(v), v) for v in pd.Series(series)]
     num = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float,
                                                                              copy=True)
     bad = np.isfinite(num) & ((num < AGE_RANGE[0]) | (num > AGE_RANGE[1]))
@@ -457,7 +458,7 @@ def quotas(share: np.ndarray, k: int, capacity: np.ndarray, groups=None):
     return base, moved
 
 
-def quota_table(d: "Demographics", quota, capacity, indices, counts) -> list[dict]:
+def quota_table(d: Demographics, quota, capacity, indices, counts) -> list[dict]:
     """One row per demographic cell: human share, quota, pool capacity, selected."""
     sel = np.zeros(len(d.cell_names))
     cells = d.pool_cells[np.asarray(indices)]

@@ -22,8 +22,15 @@ import html
 import numpy as np
 import pandas as pd
 
-from populace.align.demographics import (DEFAULT_AGE_BANDS, NUMERIC, REPORT_COLUMNS,
-                                         harmonised, labels_of, shares, tv)
+from populace.align.demographics import (
+    DEFAULT_AGE_BANDS,
+    NUMERIC,
+    REPORT_COLUMNS,
+    harmonised,
+    labels_of,
+    shares,
+    tv,
+)
 from populace.pipeline import tables as T
 from populace.pipeline.figures import COLORS, _plt, _png
 from populace.run import PERSONAS
