@@ -26,6 +26,7 @@ from populace.align.diagnostics import load_average
 from populace.align.herding import align_herding
 from populace.align.matched import align_matched
 from populace.align.paper import align_paper
+from populace.align.quotas import quota_table
 from populace.align.random_sample import align_random
 from populace.align.result import AlignResult, Problem
 from populace.align.semi_ot import align_semi_ot
@@ -201,7 +202,7 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
             "reference_rows_left_out": int((~demo.ref_keep).sum()),
             "quota": None if q is None else {
                 "columns": demo.strata_columns, "slots_moved": q["slots_moved"],
-                "cells": demographics.quota_table(demo, q["quota"], q["capacity"], idx, counts)},
+                "cells": quota_table(demo, q["quota"], q["capacity"], idx, counts)},
             "quota_note": ("cell quotas" if q is not None else
                            "no cell quotas" + ("" if demo.strata is None else
                                                f" (method {method} does not take them)"))}

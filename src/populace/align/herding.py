@@ -196,7 +196,7 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
         info = {}
         cells = quota = None
         if problem.strata is not None:
-            from populace.align.demographics import quotas
+            from populace.align.quotas import quotas
 
             cells, share, groups = problem.strata
             per = 1 if not problem.duplicates else (k if max_repeat is None else int(max_repeat))

@@ -50,7 +50,7 @@ def _keep_by_cell(logw, cells, keep, rng, mode):
 def _select_by_cell(w, cells, share, groups, k, rng, problem: Problem):
     """The final draw by weight, cell by cell: each demographic cell gets its quota
     (``demographics.quotas``) of the K slots (joint matching, ``--match``)."""
-    from populace.align.demographics import quotas
+    from populace.align.quotas import quotas
 
     present = np.bincount(cells[cells >= 0], minlength=share.size)
     capacity = present if not problem.duplicates else np.where(present > 0, k, 0)
