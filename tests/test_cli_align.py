@@ -81,3 +81,37 @@ def test_bad_inputs_one_clear_line(files, capsys, case, message):
     lines = cap.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     assert "Traceback" not in cap.err
+
+
+def test_align_match_with_personas_table_and_codes(parts, files, capsys, tmp_path):
+    pool, ref, _ = parts
+    P = pd.read_csv(files / "P.csv")
+    people = pd.DataFrame({"persona_id": P["persona_id"],
+                           "gender": np.where(np.arange(len(P)) % 5 == 0, "female", "male"),
+                           "age": pool.meta["age"].to_numpy()})
+    people.loc[0, "gender"] = "nonbinary"
+    people.to_csv(tmp_path / "people.csv", index=False)
+    R = ref.items.assign(sex=ref.meta["gender"].to_numpy(), age=ref.meta["age"].to_numpy())
+    R.to_csv(tmp_path / "R.csv", index=False)
+    (tmp_path / "codes.json").write_text(json.dumps({"gender": {"1": "male", "2": "female",
+                                                                "3": "other", "0": None}}))
+    out = tmp_path / "O.csv"
+    code, cap = run(["align", "-p", str(files / "P.csv"), "-r", str(tmp_path / "R.csv"),
+                     "-n", "80", "--match", "age,gender=sex", "--match-codes",
+                     str(tmp_path / "codes.json"), "--personas", str(tmp_path / "people.csv"),
+                     "--out", str(out)], capsys)
+    assert code in (0, None), cap.err
+    assert "warning: 1 of 800 personas have a gender no human has ('nonbinary': 1)" in cap.err
+    assert "gender: TV to the humans" in cap.out
+    diag = json.loads((tmp_path / "O.diagnostics.json").read_text())
+    g = diag["demographics"]["columns"]["gender"]
+    assert g["tv_selected"] < 0.02 < g["tv_pool"] and g["reference_column"] == "sex"
+    assert diag["params"]["match"] == ["age", "gender"]
+
+
+def test_align_match_missing_column_is_one_error(files, capsys):
+    code, cap = run(["align", "-p", str(files / "P.csv"), "-r", str(files / "R.csv"), "-n", "10",
+                     "--match", "gender", "--out", str(files / "m.csv")], capsys)
+    assert code == 2
+    line = cap.err.strip().splitlines()
+    assert len(line) == 1 and "'gender' is not in the personas table" in line[0]

@@ -76,3 +76,16 @@ def test_unknown_mining_setting_is_reported():
                             survey={"instruments": ["ipip50"]}))
     with pytest.raises(PopulaceError, match="mine.settings: unknown setting.*min_post"):
         check(cfg)
+
+
+def test_align_match_section():
+    cfg = parse_config(dict(BASE, survey={"instruments": ["ipip50"]},
+                            align={"reference": {"path": "r.csv"}, "instrument": "ipip50",
+                                   "match": {"columns": ["age", "gender"], "weight": 2.0}}))
+    assert cfg.align.match.columns == ["age", "gender"] and cfg.align.match.quota
+    assert cfg.stage_configs()["align"]["match"]["weight"] == 2.0
+    plain = parse_config(dict(BASE, survey={"instruments": ["ipip50"]},
+                              align={"reference": {"path": "r.csv"}, "instrument": "ipip50"}))
+    assert "match" not in plain.stage_configs()["align"]   # old runs keep their stage keys
+    with pytest.raises(PopulaceError, match="align.match.age"):
+        parse_config(dict(BASE, align={"reference": {"path": "r"}, "match": {"age": "x"}}))

@@ -46,3 +46,20 @@ def test_persona_responses_weights(tmp_path):
                                                              "weight": [2.0, 1.0]}))
     assert len(t) == 2 and list(t.weights) == [2.0, 1.0]
     assert T.jsonable({"x": np.float64("nan"), "y": np.arange(2)}) == {"x": None, "y": [0, 1]}
+
+
+def test_table_frame_carries_harmonised_demographics(big5):
+    from populace.align.demographics import parse_match
+
+    part = big5.subset(np.arange(200))
+    frame = T.table_frame(part)
+    assert list(frame.columns[:50]) == big5.instrument.item_ids
+    assert set(frame["gender"].dropna()) <= {"male", "female", "other"}   # BIG5 codes -> labels
+    assert (frame["gender"].isna() == part.meta["gender"].isin([0]).to_numpy()).all()
+    assert frame["age"].max() <= 100 and frame["country"].str.islower().all()
+    assert "race" not in frame.columns                 # only demographic columns we compare
+    meta = part.meta.rename(columns={"engnat": "lang"})
+    part.meta = meta
+    spec = parse_match("native=lang", codes={"native": {"1": "yes", "2": "no", "0": None}})
+    frame = T.table_frame(part, spec)
+    assert set(frame["native"].dropna()) <= {"yes", "no"}

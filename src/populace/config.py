@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -95,6 +95,16 @@ class ReferenceConfig(_Section):
     max_rows: Optional[int] = Field(None, ge=10)   # seeded subsample of the rows, if set
 
 
+class MatchConfig(_Section):
+    """Joint demographic matching (``populace align --match``; docs/alignment.md)."""
+    columns: list[str] = []                 # e.g. ["age", "gender"]; [] = answers only
+    weight: Optional[Union[float, dict[str, float]]] = None   # None: the documented default
+    age: Literal["bands", "scaled"] = "bands"
+    age_bands: Optional[list[float]] = None   # band edges; None: 18, 25, 35, 45, 55
+    codes: dict[str, dict[str, Optional[str]]] = {}   # humans' code -> label, per column
+    quota: bool = True                      # fill each demographic cell by quota
+
+
 class AlignConfig(_Section):
     """Global alignment (populace.align) on one instrument, against part of a reference."""
     instrument: str = "ipip50"
@@ -106,6 +116,7 @@ class AlignConfig(_Section):
     duplicates: Optional[bool] = None
     params: dict = {}
     holdout: float = Field(0.5, ge=0, lt=1)   # share of reference rows kept out for evaluation
+    match: MatchConfig = MatchConfig()
 
 
 class TargetsConfig(_Section):
@@ -198,6 +209,8 @@ class RunConfig(_Section):
         d = self.model_dump(mode="json")
         # how fast the model runs does not change what it answers
         d["model"] = {k: v for k, v in d["model"].items() if k not in ("threads", "concurrency")}
+        if not d["align"]["match"]["columns"]:
+            d["align"].pop("match")   # runs without --match keep their stage keys
         return {"mine": {"model": d["model"], **d["mine"]},
                 "survey": {"model": d["model"], **d["survey"]},
                 "align": d["align"], "targets": {"model": d["model"], **d["targets"]},
@@ -279,5 +292,5 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 __all__ = ["RunConfig", "ModelConfig", "MineConfig", "SurveyConfig", "ReferenceConfig",
-           "AlignConfig", "TargetsConfig", "EvaluateConfig", "EvalInstrument", "ExternalSet",
+           "AlignConfig", "MatchConfig", "TargetsConfig", "EvaluateConfig", "EvalInstrument", "ExternalSet",
            "ReportConfig", "SET_KINDS", "load_config", "parse_config"]

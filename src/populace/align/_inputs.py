@@ -36,6 +36,7 @@ class Side:
     ids: np.ndarray          # (n,) persona ids (or row numbers)
     weights: np.ndarray | None
     columns: list[str]
+    rows: np.ndarray | None = None   # positions of these rows in the input table
 
 
 def _table_parts(obj, instrument: Instrument, name: str):
@@ -154,6 +155,7 @@ def prepare(responses, reference, instrument, space: str, item_weights=None):
     if not ok.any():
         raise DataError(f"the reference has no usable rows: none of its {rv.shape[0]} rows "
                         "has every item answered (with positive weight)", path=rorigin)
+    rows = np.flatnonzero(ok)
     rv, rids = rv[ok], rids[ok]
     rw = None if rw is None else rw[ok]
     _check_answers(rv, rids, ins, "reference", rorigin)
@@ -162,4 +164,5 @@ def prepare(responses, reference, instrument, space: str, item_weights=None):
     scale = load_item_weights(item_weights, cols)
     if scale is not None:
         X, Y = X * scale, Y * scale
-    return Side(X, pids, None, cols), Side(Y, rids, rw, cols), ins
+    return (Side(X, pids, None, cols, np.arange(X.shape[0])), Side(Y, rids, rw, cols, rows),
+            ins)

@@ -74,7 +74,7 @@ def _eligible(score, count, blocked, duplicates, cap):
 
 
 def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=None,
-         corr_weight=0.0, info=None):
+         corr_weight=0.0, info=None, corr_columns=None, cells=None, quota=None):
     """Greedy selection (indices in pick order, with repeats if ``duplicates``, each
     persona at most ``max_repeat`` times) and the number of swaps made.
 
@@ -82,7 +82,11 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
     ``corr_weight`` > 0 make the swap passes minimise
     ``MMD^2 + corr_weight * f`` (f: mean squared correlation error, see
     ``correlation.py``) instead of MMD^2 alone; ``info`` (a dict), if given,
-    receives f after the greedy stage and after the swap passes."""
+    receives f after the greedy stage and after the swap passes.  ``corr_columns``:
+    f covers only the first that many columns (the answers, not the demographic
+    blocks of a joint alignment).  ``cells`` (cell id per persona, -1 = none) and
+    ``quota`` (slots per cell) make every step pick only from cells with a free
+    slot, so the selection's cell counts are exactly the quotas."""
     n = X.shape[0]
     x2 = np.einsum("ij,ij->i", X, X)
     s = np.zeros(n)
@@ -91,19 +95,28 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
     count = np.zeros(n, dtype=np.int64)
     blocked = np.zeros(n, dtype=bool)
     picks = np.empty(k, dtype=np.int64)
+    free = None
+    if cells is not None:
+        free = np.append(np.asarray(quota, dtype=np.int64), 0)   # last: "no cell", never free
+        cells = np.where(np.asarray(cells) < 0, free.size - 1, cells)
     for t in range(k):
         score = s - (t + 1) * mu
         if not duplicates:
             score[blocked] = np.inf
         if cap < np.inf:
             score[count >= cap] = np.inf
+        if free is not None:
+            score[free[cells] <= 0] = np.inf
         i = int(np.argmin(score))
         picks[t] = i
         count[i] += 1
         blocked[i] = True
+        if free is not None:
+            free[cells[i]] -= 1
         s += kernel_column(X, x2, i, gammas)
     lam = float(corr_weight) if corr is not None else 0.0
-    tracker = CorrelationTracker(X, picks, *corr) if lam > 0 and k > 2 else None
+    Xc = X if corr_columns is None else X[:, :corr_columns]
+    tracker = CorrelationTracker(Xc, picks, *corr) if lam > 0 and k > 2 else None
     if tracker is not None and info is not None:
         info["corr_error_greedy"] = tracker.error()
     swaps = 0
@@ -123,7 +136,10 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
                 blocked[j] = False
             base = s - k * mu                        # (K^2 / 2) x change of MMD^2, + const
             score = base if q is None else base + (0.5 * k * k * lam) * q
-            i = int(np.argmin(_eligible(score, count, blocked, duplicates, cap)))
+            score = _eligible(score, count, blocked, duplicates, cap)
+            if free is not None:                     # the freed slot is in j's cell
+                score = np.where(cells == cells[j], score, np.inf)
+            i = int(np.argmin(score))
             if i != j and tracker is not None:
                 # accept only if the exact joint objective drops
                 gain = (2.0 / (k * k)) * (base[i] - base[j]) + lam * (
@@ -207,10 +223,22 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
             lam = float("nan")
         if not np.isfinite(lam) or lam < 0:
             raise PopulaceError(f"corr_weight must be a number >= 0; got {corr_weight!r}")
-        corr = (correlation(U, w), ~constant_columns(U, w)) if lam > 0 else None
+        dc = problem.core_columns
+        Uc = U if dc is None else U[:, :dc]
+        corr = (correlation(Uc, w), ~constant_columns(Uc, w)) if lam > 0 else None
         info = {}
+        cells = quota = None
+        if problem.strata is not None:
+            from populace.align.quotas import quotas
+
+            cells, share, groups = problem.strata
+            per = 1 if not problem.duplicates else (k if max_repeat is None else int(max_repeat))
+            capacity = np.bincount(cells[cells >= 0], minlength=share.size) * per
+            quota, moved = quotas(share, k, capacity, groups)
+            problem.diagnostics["quota"] = {"quota": quota, "capacity": capacity,
+                                            "slots_moved": moved}
         picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat,
-                            corr, lam, info)
+                            corr, lam, info, dc, cells, quota)
     idx, counts = np.unique(picks, return_counts=True)
     problem.diagnostics["herding"] = {"bandwidth": h, "scales": list(scales), "kernel": kernel,
                                       "max_repeat": max_repeat, "swaps": swaps,

@@ -34,6 +34,41 @@ from populace.errors import PopulaceError
 READOUTS = ("rowsum", "gibbs", "matching")
 
 
+def _keep_by_cell(logw, cells, keep, rng, mode):
+    """Importance sampling's ``keep`` share taken within each demographic cell (joint
+    matching): a global cut would drop whole cells whose personas the KDE finds
+    atypical, and the final draw could not fill their quotas."""
+    out = []
+    for c in np.unique(cells[cells >= 0]):
+        sub = np.flatnonzero(cells == c)
+        n_c = max(1, int(round(keep * sub.size)))
+        i, _, _ = select(None, n_c, rng, False, mode, logw=logw[sub])
+        out.append(sub[i])
+    return np.sort(np.concatenate(out))
+
+
+def _select_by_cell(w, cells, share, groups, k, rng, problem: Problem):
+    """The final draw by weight, cell by cell: each demographic cell gets its quota
+    (``demographics.quotas``) of the K slots (joint matching, ``--match``)."""
+    from populace.align.quotas import quotas
+
+    present = np.bincount(cells[cells >= 0], minlength=share.size)
+    capacity = present if not problem.duplicates else np.where(present > 0, k, 0)
+    quota, moved = quotas(share, k, capacity, groups)
+    problem.diagnostics["quota"] = {"quota": quota, "capacity": capacity, "slots_moved": moved}
+    idx, cnt, zero = [], [], 0
+    for c in np.flatnonzero(quota):
+        sub = np.flatnonzero(cells == c)
+        wc = w[sub] if (w[sub] > 0).any() else np.ones(sub.size)
+        i, n_, z = select(wc, int(quota[c]), rng, problem.duplicates, "sample")
+        idx.append(sub[i])
+        cnt.append(n_)
+        zero += z
+    idx, cnt = np.concatenate(idx), np.concatenate(cnt)
+    order = np.argsort(idx)
+    return idx[order], cnt[order], zero
+
+
 def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
                 readout="rowsum", reg=0.05, n_iter=250, batch_size=10_000,
                 max_reference=50_000, ot_reference=5_000, exclude_self=False):
@@ -57,7 +92,10 @@ def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
                             f"(keep={keep}), fewer than the {k} requested; raise keep, "
                             "lower -n or allow duplicates")
     with problem.stages("is_select"):
-        kept, _, _ = select(None, n_keep, rng, False, is_select, logw=logw)
+        if problem.strata is None:
+            kept, _, _ = select(None, n_keep, rng, False, is_select, logw=logw)
+        else:
+            kept = _keep_by_cell(logw, problem.strata[0], float(keep), rng, is_select)
     is_diag = log_spread(logw)
     is_diag.update(bandwidth=h, keep=float(keep), select=is_select, kept=int(kept.size))
     # the typicality of the kept set: mean distance to the reference mean
@@ -73,7 +111,12 @@ def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
                                     readout, problem.seed, problem.stages)
     ot_info["reference_rows"] = int(Uo.shape[0])
     with problem.stages("select"):
-        sel, counts, zero = select(ot_w, k, rng, problem.duplicates, "sample")
+        if problem.strata is None:
+            sel, counts, zero = select(ot_w, k, rng, problem.duplicates, "sample")
+        else:
+            sel, counts, zero = _select_by_cell(ot_w, problem.strata[0][kept],
+                                                problem.strata[1], problem.strata[2], k, rng,
+                                                problem)
     pool_w = np.zeros(n)
     pool_w[kept] = ot_w
     problem.diagnostics.update(importance_sampling=is_diag, ot=ot_info,

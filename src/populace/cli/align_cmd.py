@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -74,6 +76,24 @@ def align(
     country: Optional[list[str]] = O.CountryOpt,
     where: Optional[list[str]] = O.WhereOpt,
     missing_code: Optional[list[float]] = O.MissingCodeOpt,
+    match: Optional[str] = typer.Option(
+        None, "--match", help="demographic columns to match jointly with the answers, e.g. "
+        "age,gender[,country]; COLUMN=HUMAN_COLUMN when the humans name it differently "
+        "(docs/alignment.md)"),
+    match_weight: Optional[float] = typer.Option(
+        None, "--match-weight", help="weight of each matched column against the whole "
+        "trait/item block (default 0.5)"),
+    match_age: Optional[str] = typer.Option(None, "--match-age",
+                                            help="age as bands (default) or scaled"),
+    match_codes: Optional[str] = typer.Option(
+        None, "--match-codes", help="JSON file {column: {human code: label}} recoding the "
+        "humans' demographics (openpsychometrics and psych bfi codes are known)"),
+    match_quota: Optional[bool] = typer.Option(
+        None, "--match-quota/--no-match-quota", help="fill each demographic cell by quota "
+        "(default on; herding and paper)"),
+    personas_file: Optional[str] = typer.Option(
+        None, "--personas", help="personas table with the --match columns, joined on "
+        "persona_id (when --responses lacks them)"),
     out: str = typer.Option(..., "--out", "-o", help="output table: .parquet or .csv"),
 ) -> None:
     """Select K personas whose answer distribution matches the humans'.
@@ -89,8 +109,30 @@ def align(
     personas = _load_personas(responses, instrument)
     ref = O.load_cli_reference(reference, instrument, country=country, where=where,
                                missing="keep", max_missing=0.999999, missing_code=missing_code)
-    result = run_align(personas, ref, instrument, n=n, method=method, seed=seed, space=space,
-                       duplicates=duplicates, item_weights=item_weights, **params)
+    persona_meta = None
+    if personas_file is not None:
+        if not match:
+            raise PopulaceError("--personas gives demographic columns for --match; add --match")
+        from populace.reference.readers import read_table
+
+        persona_meta, _ = read_table(personas_file)
+        if "persona_id" not in persona_meta.columns:
+            raise DataError("the personas table has no persona_id column", path=personas_file)
+    codes = None
+    if match_codes is not None:
+        try:
+            codes = json.loads(Path(match_codes).read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise PopulaceError(f"--match-codes {match_codes}: cannot read JSON ({exc})") from None
+        if not isinstance(codes, dict) or not all(isinstance(v, dict) for v in codes.values()):
+            raise PopulaceError(f"--match-codes {match_codes}: write {{column: {{code: label}}}}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # printed below from the diagnostics, once
+        result = run_align(personas, ref, instrument, n=n, method=method, seed=seed,
+                           space=space, duplicates=duplicates, item_weights=item_weights,
+                           match=match, match_weight=match_weight, match_age=match_age,
+                           match_codes=codes, match_quota=match_quota,
+                           persona_meta=persona_meta, **params)
     frame = result.to_frame(with_counts=bool(result.params["duplicates"]))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if out_path.suffix.lower() == ".parquet":
@@ -103,5 +145,12 @@ def align(
     diag_path = out_path.with_name(out_path.stem + ".diagnostics.json")
     diag_path.write_text(json.dumps(diag, indent=2) + "\n")
     print(json.dumps(diag, indent=2))
+    demo = result.diagnostics.get("demographics")
+    if demo:
+        for line in demo["warnings"]:
+            print(f"warning: {line}", file=sys.stderr)
+        for col, d in demo["columns"].items():
+            print(f"{col}: TV to the humans {d['tv_pool']:.3f} (pool) -> "
+                  f"{d['tv_selected']:.3f} (selected)")
     print(f"wrote {len(frame):,} personas (K = {result.k:,}) to {out_path}; "
           f"diagnostics in {diag_path}")

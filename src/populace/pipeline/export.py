@@ -8,7 +8,11 @@ count when the aligner repeated a persona). Columns:
                            scoring key (item means for unkeyed ones are left out)
 ``author_id``, ``source``  where the persona was mined from (``source`` is the
                            corpus path or the personas table), critic scores
-``model``, ``run_config_hash``, ``align_method``, ``align_instrument``  provenance
+``gender``, ``age``, ...   the personas table's demographic columns (the blog
+                           corpus author metadata), as mined
+``model``, ``run_config_hash``, ``align_method``, ``align_instrument``,
+``align_match``            provenance (``align_match``: the demographic columns
+                           the aligner matched, empty without ``--match``)
 
 Formats: ``jsonl`` (one object per line, ready for agent frameworks), ``csv``,
 ``parquet``; written atomically to ``RUN/exports/personas.<format>``.
@@ -65,6 +69,7 @@ def persona_frame(run: Run) -> pd.DataFrame:
     al = cfg.get("align") or {}
     out["align_method"] = al.get("method")
     out["align_instrument"] = al.get("instrument")
+    out["align_match"] = ",".join((al.get("match") or {}).get("columns") or []) or None
     front = ["persona_id", "text", "weight", "count"]
     keep = front + [c for c in out.columns if c not in front and c not in
                     ("evidence", "pii_flag", "pii_names", "context_post_ids")]

@@ -181,6 +181,8 @@ def build_report(run_dir: str | Path, *, scatter_traits: list[str] | None = None
                         + [[s, "", 0, f"left out: {why}"]
                            for s, why in (results.get("failed_sets") or {}).items()]))
     parts.append(_alignment(run, out_dir))
+    from populace.pipeline.demographics_figure import demographics_section  # issue 24
+    parts.append(demographics_section(run, results, out_dir, _img, _table))
     parts.append(_samples(run, n_samples))
     doc = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>populace report</title>"
            f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")

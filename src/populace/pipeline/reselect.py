@@ -33,11 +33,14 @@ Cost: one alignment per replicate (docs/pipeline.md has the measured times).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from populace.errors import PopulaceError
 from populace.pipeline import tables as T
 
 
@@ -65,6 +68,27 @@ class Reselection:
         return out
 
 
+def _match(run_path, a, ids, part):
+    """(MatchSpec for the stored, already harmonised reference; personas' columns in
+    ``ids`` order) for a run aligned with [align.match], else (None, None)."""
+    import dataclasses
+
+    from populace.pipeline.stages import match_spec
+    from populace.run import PERSONAS
+
+    spec = match_spec(a)
+    if spec is None:
+        return None, None
+    missing = [c for c in spec.columns if c not in part.meta.columns]
+    if missing:
+        raise PopulaceError(f"{T.ALIGN_REF} lacks the matched column(s) {missing}; rerun the "
+                            "align stage")
+    people = pd.read_parquet(Path(run_path) / PERSONAS)
+    people = people.assign(persona_id=people["persona_id"].astype(str)).set_index(
+        "persona_id").reindex(ids).reset_index(drop=True)
+    return dataclasses.replace(spec, codes={}, reference_columns={}), people
+
+
 def reselect(run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0,
              progress: bool = True) -> Reselection:
     """Rerun the selection of the pool sets in ``sets`` (aligned, raw, random)
@@ -82,6 +106,9 @@ def reselect(run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0,
     X = pool.items.to_numpy(dtype=float)[order[ids].to_numpy()]
     part = T.read_ref_file(run_path, T.ALIGN_REF, a.instrument)
     Y = part.items
+    match, people = _match(run_path, a, ids, part)
+    if match is not None:
+        Y = pd.concat([Y, part.meta[list(match.columns)]], axis=1)
     n, k = len(ids), int(a.k)
     rng = np.random.default_rng([int(seed), 71])        # the pool's and humans' draws
     rng_random = np.random.default_rng([int(seed), 72])  # the random sets' picks
@@ -96,9 +123,13 @@ def reselect(run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0,
             if "raw" in out:
                 out["raw"][b] = np.bincount(idx, minlength=n)
             if "aligned" in out:
-                res = align(X[idx], ref, a.instrument, n=k, method=a.method, seed=a.seed,
-                            space=a.space, duplicates=a.duplicates, in_sample=False,
-                            **a.params)
+                mk = {} if match is None else {
+                    "match": match, "persona_meta": people.iloc[idx].reset_index(drop=True)}
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")   # the align stage reported them
+                    res = align(X[idx], ref, a.instrument, n=k, method=a.method,
+                                seed=a.seed, space=a.space, duplicates=a.duplicates,
+                                in_sample=False, **mk, **a.params)
                 out["aligned"][b] = np.bincount(idx[np.asarray(res.indices)],
                                                 weights=np.asarray(res.counts, float),
                                                 minlength=n)

@@ -8,6 +8,7 @@ notes go to this module's logger.
 from __future__ import annotations
 
 import logging
+import warnings
 
 import pandas as pd
 
@@ -58,6 +59,7 @@ def check(cfg) -> None:
     if bad:
         raise PopulaceError(f"align.params: method {cfg.align.method} has no parameter(s) "
                             f"{', '.join(bad)}")
+    match_spec(cfg.align)          # bad weights, duplicate columns, age bands: fail now
     ins = load_instrument(cfg.align.instrument)
     for t in cfg.report.scatter_traits:
         if ins.traits and t not in ins.trait_ids:
@@ -174,15 +176,27 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True) -> dict:
 
 
 # --------------------------------------------------------------------------- align
+def match_spec(a):
+    """The align section's [align.match] as a MatchSpec (None without columns)."""
+    from populace.align.demographics import parse_match
+
+    m = a.match
+    if not m.columns:
+        return None
+    return parse_match(list(m.columns), m.weight, m.age, m.age_bands, m.codes, m.quota)
+
+
 def run_align(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.align import align
+    from populace.align.demographics import MatchWarning
 
     a = cfg.align
+    spec = match_spec(a)
     ref = T.load_ref(a.reference, a.instrument, seed=cfg.seed)
     part, hold = T.split_reference(ref, a.holdout, a.seed)
-    run.write_table(T.ALIGN_REF, T.table_frame(part))
+    run.write_table(T.ALIGN_REF, T.table_frame(part, spec))
     if hold is not None:
-        run.write_table(T.HOLDOUT_REF, T.table_frame(hold))
+        run.write_table(T.HOLDOUT_REF, T.table_frame(hold, spec))
     elif run.has(T.HOLDOUT_REF):
         (run.path / T.HOLDOUT_REF).unlink()
     ids = T.complete_ids(run.path, a.instrument)
@@ -193,8 +207,16 @@ def run_align(run: Run, cfg, get_backend, *, progress=True) -> dict:
                             "alignment needs at least 2")
     k = a.k
     dup = a.duplicates
-    res = align(pool, part, a.instrument, n=k, method=a.method, seed=a.seed, space=a.space,
-                duplicates=dup, **a.params)
+    kw = {}
+    if spec is not None:
+        kw = {"match": spec, "persona_meta": run.read_table(PERSONAS)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MatchWarning)
+        res = align(pool, part, a.instrument, n=k, method=a.method, seed=a.seed,
+                    space=a.space, duplicates=dup, **kw, **a.params)
+    for w in caught:
+        if issubclass(w.category, MatchWarning):
+            logger.warning("align: warning: %s", w.message)
     frame = res.to_frame(with_counts=True)
     run.write_table(T.ALIGNED, frame)
     T.write_json(run.path / T.ALIGN_DIAG, {"method": res.method, "params": res.params,
@@ -204,6 +226,9 @@ def run_align(run: Run, cfg, get_backend, *, progress=True) -> dict:
     return {"rows_in": len(pool), "rows_out": len(frame), "k": res.k,
             "reference_rows": {"align": len(part), "holdout": 0 if hold is None else len(hold)},
             "ess": res.diagnostics.get("output", {}).get("ess"),
+            **({} if spec is None else {"match": list(spec.columns), "match_tv": {
+                c: round(d["tv_selected"], 4) for c, d in
+                res.diagnostics["demographics"]["columns"].items()}}),
             "dropped_incomplete": int(len(wide) - len(pool))}
 
 

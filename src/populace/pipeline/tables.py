@@ -57,11 +57,25 @@ def load_ref(ref_cfg, instrument: str, *, seed: int = 0) -> ResponseTable:
     return table
 
 
-def table_frame(table: ResponseTable) -> pd.DataFrame:
-    """Items (canonical ids) plus ``weight`` when the table is weighted."""
+def table_frame(table: ResponseTable, match=None) -> pd.DataFrame:
+    """Items (canonical ids), ``weight`` when the table is weighted, and the demographic
+    columns the source has (``age``, ``gender``, ``country`` and any ``match``
+    columns: a MatchSpec), recoded to the personas' labels by the source's codebook
+    (populace.align.demographics.harmonised), so the report compares like with like."""
+    from populace.align.demographics import REPORT_COLUMNS, harmonised
+    from populace.reference.codebooks import codebook_for
+
     frame = table.items.copy()
     if table.weights is not None:
         frame["weight"] = table.weights
+    cols = list(dict.fromkeys(REPORT_COLUMNS + (tuple(match.columns) if match else ())))
+    lookup = table.instrument.column_lookup()
+    cols = [c for c in cols if c not in lookup and c not in frame.columns]
+    demo = harmonised(table.meta, codebook_for(table.log, table.source), cols,
+                      match.reference_columns if match else None,
+                      match.codes if match else None)
+    for c in demo.columns:
+        frame[c] = demo[c].to_numpy()
     return frame
 
 
