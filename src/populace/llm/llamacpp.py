@@ -397,11 +397,12 @@ class LlamaCppBackend:
                 self.llm.reset()
                 self._C.llama_memory_clear(self._C.llama_get_memory(self.llm._ctx.ctx), True)
             seed = (int(r.seed) * 1_000_003 + int(r.sample_index)) % (2**31 - 1)
+            grammar = self._grammar(r.grammar)  # an invalid grammar stops the call (not a failure)
             try:
                 res = self.llm.create_completion(
                     prompt=self.tokens(r.messages), max_tokens=r.max_tokens,
                     temperature=r.temperature, top_p=r.top_p, seed=seed,
-                    stop=list(r.stop) or None, grammar=self._grammar(r.grammar),
+                    stop=list(r.stop) or None, grammar=grammar,
                     repeat_penalty=r.repeat_penalty)
                 out.append(GenerateResult(text=res["choices"][0]["text"]))
             except (ValueError, RuntimeError) as exc:
