@@ -21,6 +21,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from populace.errors import PopulaceError
+from populace.files import read_text
 
 
 class _Section(BaseModel):
@@ -269,10 +270,9 @@ def parse_config(raw: dict, *, origin: str = "<config>", base: Path | None = Non
 def load_config(path: str | Path) -> RunConfig:
     """Read and validate a run config file (TOML)."""
     p = Path(path)
-    if not p.is_file():
-        raise PopulaceError(f"config file {p} does not exist")
+    text = read_text(p, "config file")
     try:
-        raw = tomllib.loads(p.read_text("utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PopulaceError(f"{p}: not valid TOML ({exc})") from None
     return parse_config(raw, origin=str(p), base=p.resolve().parent)

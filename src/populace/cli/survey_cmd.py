@@ -88,9 +88,9 @@ def survey(
         kw = dict(api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
                   max_retries=retries)
         if chat_template is not None:
-            if not chat_template.is_file():
-                raise PopulaceError(f"chat template {chat_template} does not exist")
-            kw["chat_template"] = chat_template.read_text("utf-8")
+            from populace.files import read_text
+
+            kw["chat_template"] = read_text(chat_template, "chat template")
     elif backend == "llamacpp":
         if base_url:
             raise PopulaceError("--base-url needs --backend openai")

@@ -42,6 +42,7 @@ def mining_config(cfg):
 def check(cfg) -> None:
     """Fail before any work on what can be checked up front."""
     from populace.align import ALIGN_METHODS, method_parameters
+    from populace.align.params import check_params
     from populace.instruments import load_instrument
 
     if cfg.mine.corpus is not None:
@@ -51,10 +52,10 @@ def check(cfg) -> None:
     if cfg.align.method not in ALIGN_METHODS:
         raise PopulaceError(f"align.method {cfg.align.method!r} is not one of "
                             f"{', '.join(ALIGN_METHODS)}")
-    bad = sorted(set(cfg.align.params) - set(method_parameters(cfg.align.method)))
-    if bad:
-        raise PopulaceError(f"align.params: method {cfg.align.method} has no parameter(s) "
-                            f"{', '.join(bad)}")
+    try:
+        check_params(cfg.align.method, cfg.align.params, method_parameters(cfg.align.method))
+    except PopulaceError as exc:
+        raise PopulaceError(f"align.params: {exc}") from None
     ins = load_instrument(cfg.align.instrument)
     for t in cfg.report.scatter_traits:
         if ins.traits and t not in ins.trait_ids:

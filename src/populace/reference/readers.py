@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from populace.errors import DataError, PopulaceError
+from populace.errors import DataError
+from populace.files import check_file, sniff
 
 MISSING_STRINGS = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None"]
 _SEPARATORS = ["\t", ",", ";", "|"]
@@ -34,12 +35,16 @@ def detect_separator(path: Path) -> str:
 
 def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, str]:
     """Read ``path``; returns the frame and the format actually used."""
-    path = Path(path)
-    if not path.exists():
-        raise PopulaceError(f"file {path} does not exist")
-    if path.is_dir():
-        raise PopulaceError(f"{path} is a folder; give a data file")
+    path = check_file(path, "file")
     suffix = path.suffix.lower()
+    with open(path, "rb") as fh:
+        kind = sniff(fh.read(4096))
+    if kind == "a Parquet file" and suffix not in (".parquet", ".pq"):
+        suffix = ".parquet"     # a Parquet file under another name still reads as one
+    elif kind is not None and suffix not in (".parquet", ".pq"):
+        raise DataError(f"this is {kind}, not a UTF-8 text table (CSV/TSV/JSONL)"
+                        + ("; save it as UTF-8" if "text" in kind else
+                           "; give a CSV/TSV/JSONL/Parquet file"), path=str(path))
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path), "parquet"
@@ -52,7 +57,7 @@ def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, 
             path, sep=sep, na_values=MISSING_STRINGS, keep_default_na=False,
             low_memory=False, encoding_errors="replace",
         )
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot be read as a table: {first}", path=str(path)) from None
     name = {"\t": "tsv", ",": "csv", ";": "csv(;)", "|": "csv(|)"}[sep]
