@@ -166,6 +166,9 @@ class Instrument(BaseModel):
                     )
                 seen[name] = it.id
         trait_ids = {t.id for t in self.traits}
+        if len(trait_ids) != len(self.traits):
+            dup = sorted({t.id for t in self.traits if [u.id for u in self.traits].count(t.id) > 1})
+            raise ValueError(f"trait id(s) {', '.join(dup)} are listed more than once")
         for it in self.items:
             if it.trait is not None and it.trait not in trait_ids:
                 raise ValueError(
