@@ -105,6 +105,11 @@ def survey(
     if backend == "llamacpp":
         info = {**info, "n_seq": n_seq}
     try:
+        if not no_persona and backend == "llamacpp":
+            from populace.pipeline.preflight import prompts_fit
+            from populace.survey.personas import load_personas
+
+            prompts_fit(b, load_personas(personas), [instrument], prompts)
         res = run_survey(None if no_persona else personas, instrument, backend=b, out=out,
                          mode=mode, seed=seed, temperature=temperature, no_persona=no_persona,
                          n=n, cache=None if no_cache else cache, prompt_dir=prompts,

@@ -40,6 +40,9 @@ def _import_llama():
     return Llama, _internals, llama_chat_format, C
 
 
+MIN_N_CTX = 512   # below this no persona prompt fits (and llama.cpp aborts natively)
+
+
 @contextmanager
 def _model_params(C, extra_bufts: bool):
     """Load with ``use_extra_bufts`` set (llama-cpp-python has no keyword for it).
@@ -98,6 +101,9 @@ class LlamaCppBackend:
                  n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
                  chat_template: str | None = None, flash_attn: bool = False,
                  extra_bufts: bool | None = None):
+        if int(n_ctx) < MIN_N_CTX:
+            raise PopulaceError(f"n_ctx {n_ctx} is too small: the context must hold at least "
+                                f"{MIN_N_CTX} tokens (a prompt with its persona)")
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -165,6 +171,22 @@ class LlamaCppBackend:
 
     def tokens(self, msgs: Sequence[Message]) -> list[int]:
         return self.llm.tokenize(self.render(msgs).encode("utf-8"), add_bos=False, special=True)
+
+    @property
+    def n_ctx(self) -> int:
+        return self._n_ctx
+
+    def check_fits(self, msgs: Sequence[Message], n_tokens: int | None = None,
+                   extra: int = 1, what: str = "") -> None:
+        """PopulaceError if the prompt (``n_tokens``, counted if None) plus ``extra``
+        tokens does not fit the context: said before llama.cpp is asked to decode it."""
+        n = len(self.tokens(msgs)) if n_tokens is None else n_tokens
+        if n + extra > self._n_ctx:
+            text = " ".join((msgs[-1].content if msgs else "").split())
+            raise PopulaceError(
+                f"{what or 'a prompt'} of {n} tokens (+{extra} to answer) does not fit the "
+                f"model's context of {self._n_ctx} tokens; raise n_ctx (--n-ctx, "
+                f"[model] n_ctx) or shorten it. It begins: {text[:80]!r}")
 
     def _key_variants(self, key: str) -> list[list[int]]:
         """Token spellings of an answer key: single-token variants, else the key's tokens."""
@@ -276,6 +298,9 @@ class LlamaCppBackend:
         if not requests:
             return []
         toks = [self.tokens(r.messages) for r in requests]
+        for r, t in zip(requests, toks):
+            longest = max(len(v[0]) for k in r.keys for v in [self._key_variants(k)])
+            self.check_fits(r.messages, len(t), longest)
         # longest common token prefix, leaving at least one token per suffix
         p = min(len(t) for t in toks) - 1
         first = toks[0]
@@ -333,9 +358,11 @@ class LlamaCppBackend:
                 self.llm.reset()
                 self._C.llama_memory_clear(self._C.llama_get_memory(self.llm._ctx.ctx), True)
             seed = (int(r.seed) * 1_000_003 + int(r.sample_index)) % (2**31 - 1)
+            prompt = self.tokens(r.messages)
+            self.check_fits(r.messages, len(prompt))
             try:
                 res = self.llm.create_completion(
-                    prompt=self.tokens(r.messages), max_tokens=r.max_tokens,
+                    prompt=prompt, max_tokens=r.max_tokens,
                     temperature=r.temperature, top_p=r.top_p, seed=seed,
                     stop=list(r.stop) or None, grammar=self._grammar(r.grammar))
                 out.append(GenerateResult(text=res["choices"][0]["text"]))
@@ -378,4 +405,4 @@ class LlamaCppBackend:
         self.close()
 
 
-__all__ = ["LlamaCppBackend"]
+__all__ = ["LlamaCppBackend", "MIN_N_CTX"]

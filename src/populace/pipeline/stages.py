@@ -61,6 +61,9 @@ def check(cfg) -> None:
         if ins.traits and t not in ins.trait_ids:
             raise PopulaceError(f"report.scatter_traits: {t!r} is not a trait of {ins.id} "
                                 f"({', '.join(ins.trait_ids)})")
+    from populace.pipeline.preflight import check_inputs
+
+    check_inputs(cfg)
 
 
 def OUTPUTS(cfg, name: str) -> list[str]:
@@ -150,7 +153,10 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True, log=None) -> dict:
     from populace.survey import survey
     from populace.survey.prefetch import prefetch_choices, worth_prefetching
 
+    from populace.pipeline.preflight import prompts_fit
+
     people = run.read_table(PERSONAS)
+    prompts_fit(get_backend(), people, cfg.survey.instruments, cfg.survey.prompts)
     per = {}
     extra = {}
     if worth_prefetching(get_backend(), cfg.survey.mode, cfg.survey.instruments):
