@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOGS = ROOT.parent / "shared" / "data" / "blogs"
+BLOGS = Path(os.environ.get("POPULACE_BLOGS", ROOT.parent / "shared" / "data" / "blogs"))
 PY = sys.executable
 
 MINE_ARGS = ["--min-posts", "2", "--max-posts-per-author", "2", "--max-post-words", "40",

@@ -160,6 +160,8 @@ class Instrument(BaseModel):
         seen: dict[str, str] = {}
         for it in self.items:
             for name in (it.id, *it.aliases):
+                if name == it.id and seen.get(name) == it.id:
+                    raise ValueError(f"item id {name!r} is listed more than once")
                 if name in seen:
                     raise ValueError(
                         f"column name {name!r} is used by items {seen[name]} and {it.id}"

@@ -21,6 +21,7 @@ call. ``stages`` runs a subset: a stage left out must already have its table.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,14 +204,23 @@ def _run_stage(name, run: Run, cfg, templates, caller, corpus, progress, read_kw
                             date_column=read_kw["date_column"],
                             limit_authors=read_kw["limit_authors"])
         run.write_table(TABLES["read"], posts)
+        skipped = list(posts.attrs.get("skipped", []))
+        if skipped:
+            print(f"warning: skipped {len(skipped)} corpus file(s): {'; '.join(skipped[:3])}"
+                  f"{' ...' if len(skipped) > 3 else ''}", file=sys.stderr)
         return {"rows_in": None, "rows_out": len(posts),
                 "authors_out": posts["author_id"].nunique(),
-                "extra": {"skipped_files": len(posts.attrs.get("skipped", []))}}
+                "extra": {"skipped_files": len(skipped)}}
     posts = run.read_table(POSTS)
     if name == "preprocess":
         df = pre_mod.preprocess(posts, cfg)
         run.write_table(TABLES[name], df)
         reasons = df["reason"].replace("", "kept").value_counts().to_dict()
+        if not df["keep"].any():
+            raise PopulaceError(f"preprocessing kept no post of the {posts['author_id'].nunique()}"
+                                f" author(s) read ({reasons}); read more authors "
+                                "(--limit-authors) or relax the rules (--min-posts, "
+                                "--max-post-words; docs/mining.md)")
         return {"rows_in": len(df), "rows_out": int(df["keep"].sum()),
                 "authors_in": posts["author_id"].nunique(),
                 "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),

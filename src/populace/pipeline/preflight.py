@@ -38,6 +38,7 @@ def check_inputs(cfg) -> None:
     if m.personas:
         from populace.survey.personas import load_personas
 
+        _path(m.personas, "mine.personas")
         load_personas(m.personas)
     for what, folder in (("mine.prompts", m.prompts), ("survey.prompts", cfg.survey.prompts)):
         if folder and not Path(folder).is_dir():
