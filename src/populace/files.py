@@ -96,3 +96,17 @@ def read_text(path: str | Path, what: str = "file") -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise PopulaceError(f"{what} {p} is not UTF-8 text: byte 0x{data[exc.start]:02x} at "
                             f"line {line} (latin-1 or Windows-1252?); save it as UTF-8") from None
+
+
+def check_output(path: str | Path, what: str = "output file") -> Path:
+    """``path`` as a Path if a file can be written there: not a folder, and its parent
+    is (or can become) a folder we may write to."""
+    p = Path(path)
+    if p.is_dir():
+        raise PopulaceError(f"{what} {p} is a folder; give a file name")
+    parent = next((q for q in (p.parent, *p.parent.parents) if q.exists()), Path("."))
+    if not parent.is_dir():
+        raise PopulaceError(f"{what} {p}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise PopulaceError(f"{what} {p}: cannot write in {parent} (permission denied)")
+    return p

@@ -53,7 +53,7 @@ class Spec:
         return out
 
 
-_POS = dict(low=0.0, low_open=True)
+_POS = {"low": 0.0, "low_open": True}
 _ROWS = Spec("int", low=2, nullable=True, meaning="reference rows kept (None: all)")
 SPECS: dict[str, Spec] = {
     "bandwidth": Spec("float", **_POS, choices=("scott",)),

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         print(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(0)
     except UsageError as exc:
-        where = f"populace {exc.ctx.command.name}" if exc.ctx and exc.ctx.parent else "populace"
+        where = exc.ctx.command_path if exc.ctx else "populace"
         print(f"error: {where}: {_one_line(exc.format_message())} (see `{where} --help`)",
               file=sys.stderr)
         sys.exit(2)

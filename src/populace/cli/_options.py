@@ -34,7 +34,8 @@ BackendOpt = typer.Option("llamacpp", "--backend", help="llamacpp (in process) |
 BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (repeatable)")
 ApiKeyEnvOpt = typer.Option("OPENAI_API_KEY", "--api-key-env",
                             help="environment variable holding the API key")
-ThreadsOpt = typer.Option(None, "--threads", min=1, help="CPU threads (llamacpp)")
+ThreadsOpt = typer.Option(None, "--threads", min=1, max=512,
+                          help="CPU threads (llamacpp)")
 PromptsOpt = typer.Option(None, "--prompts",
                           help="folder overriding prompt templates by file name")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="no progress bars")

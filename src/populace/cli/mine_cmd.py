@@ -96,7 +96,7 @@ def mine(
     max_attempts: Optional[int] = typer.Option(None, "--max-attempts", min=1,
                                                help="attempts per LLM item before a recorded "
                                                "failure [2]"),
-    seed: int = typer.Option(0, "--seed", help="decoding seed"),
+    seed: int = typer.Option(0, "--seed", min=0, help="decoding seed"),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1,
                                              help="requests per model batch and cache commit "
                                              "[4]"),

@@ -29,7 +29,8 @@ def survey(
                                         "name [default: smollm2-135m]"),
     mode: str = typer.Option("sample", "--mode",
                              help="sample | expected | argmax | generate"),
-    seed: int = typer.Option(0, "--seed", help="seed of sample-mode draws and generation"),
+    seed: int = typer.Option(0, "--seed", min=0,
+                             help="seed of sample-mode draws and generation"),
     temperature: float = typer.Option(1.0, "--temperature", "-t", min=0.0,
                                       help="reshape option probabilities p^(1/T) (sample, "
                                       "expected); decoding temperature (generate)"),
@@ -48,9 +49,11 @@ def survey(
     chat_template: Optional[Path] = typer.Option(
         None, "--chat-template", help="the model's Jinja chat template (openai): multi-token "
         "answer keys are then scored exactly through the completions endpoint"),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads (llamacpp)"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, max=512,
+                                          help="CPU threads (llamacpp)"),
     n_ctx: int = typer.Option(4096, "--n-ctx", min=512, help="context length (llamacpp)"),
-    n_seq: int = typer.Option(64, "--n-seq", min=1, help="item suffixes decoded together beside the "
+    n_seq: int = typer.Option(64, "--n-seq", min=1, max=255,
+                              help="item suffixes decoded together beside the "
                               "persona prefix (llamacpp); 1 = one at a time: slower, closer to "
                               "each full prompt alone (docs/llm.md)"),
     cache: Optional[Path] = typer.Option(None, "--cache",

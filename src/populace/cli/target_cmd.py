@@ -28,7 +28,7 @@ def target(
     embedder: str = typer.Option("minilm", "--embedder", "-e",
                                  help="minilm (offline default), qwen3-embedding-0.6b, a model "
                                  "folder (e.g. from train-embedder) or an HF repo id"),
-    seed: int = typer.Option(0, "--seed", help="decoding seed"),
+    seed: int = typer.Option(0, "--seed", min=0, help="decoding seed"),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="output Parquet [default: RUN/targets/<slug>.parquet]"),
     no_revise: bool = typer.Option(False, "--no-revise",

@@ -34,7 +34,8 @@ def train_embedder(
     val_fraction: float = typer.Option(0.0, "--val-fraction", min=0.0, max=0.9, help="share of personas held "
                                        "out; the epoch (0 = the base) with the best held-out "
                                        "MRR is saved [default: 0, train on all]"),
-    seed: int = typer.Option(0, "--seed", help="seed of decoding, random negatives, training"),
+    seed: int = typer.Option(0, "--seed", min=0,
+                             help="seed of decoding, random negatives, training"),
     prompts: Optional[Path] = PromptsOpt,
     backend: str = BackendOpt,
     base_url: Optional[list[str]] = BaseUrlOpt,

@@ -41,6 +41,8 @@ def _import_llama():
 
 
 MIN_N_CTX = 512   # below this no persona prompt fits (and llama.cpp aborts natively)
+MAX_THREADS = 512  # GGML_MAX_N_THREADS: more threads crash llama.cpp natively
+MAX_N_SEQ = 255   # llama.cpp holds at most 256 sequences (LLAMA_MAX_SEQ): n_seq + the prefix
 
 
 @contextmanager
@@ -104,6 +106,11 @@ class LlamaCppBackend:
         if int(n_ctx) < MIN_N_CTX:
             raise PopulaceError(f"n_ctx {n_ctx} is too small: the context must hold at least "
                                 f"{MIN_N_CTX} tokens (a prompt with its persona)")
+        if n_threads is not None and not 1 <= int(n_threads) <= MAX_THREADS:
+            raise PopulaceError(f"n_threads must be between 1 and {MAX_THREADS}; got {n_threads}")
+        if not 1 <= int(n_seq) <= MAX_N_SEQ:
+            raise PopulaceError(f"n_seq must be between 1 and {MAX_N_SEQ} (llama.cpp's limit "
+                                f"on sequences beside the prefix); got {n_seq}")
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -124,7 +131,8 @@ class LlamaCppBackend:
                                  n_threads=self.n_threads, n_threads_batch=self.n_threads,
                                  logits_all=False, flash_attn=flash_attn, verbose=False)
         except (ValueError, RuntimeError) as exc:
-            raise PopulaceError(f"cannot load model {model_path}: {exc}") from None
+            raise PopulaceError(f"cannot load model {model_path} with n_ctx {n_ctx}: {exc} "
+                                "(too large a context for this machine's memory?)") from None
         self.n_vocab = self.llm.n_vocab()
         # a second context for scoring: many sequences sharing one unified KV cache
         params = C.llama_context_default_params()
@@ -142,8 +150,13 @@ class LlamaCppBackend:
         params.no_perf = True
         self._n_ctx = n_ctx
         self._n_batch = n_batch
-        self._sctx = self._stack.enter_context(closing(
-            internals.LlamaContext(model=self.llm._model, params=params, verbose=False)))
+        try:
+            sctx = internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            self.llm.close()
+            raise PopulaceError(f"cannot open the scoring context of {model_path} (n_ctx "
+                                f"{n_ctx}, n_seq {self.n_seq}): {exc}") from None
+        self._sctx = self._stack.enter_context(closing(sctx))
         self._mem = C.llama_get_memory(self._sctx.ctx)
         self._batch = C.llama_batch_init(n_batch, 0, 1)
         self._stack.callback(C.llama_batch_free, self._batch)
@@ -405,4 +418,4 @@ class LlamaCppBackend:
         self.close()
 
 
-__all__ = ["LlamaCppBackend", "MIN_N_CTX"]
+__all__ = ["LlamaCppBackend", "MIN_N_CTX", "MAX_N_SEQ", "MAX_THREADS"]
