@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from populace.errors import PopulaceError
+from populace.errors import DataError, PopulaceError
 
 _OPS = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge,
         "<=": operator.le, ">": operator.gt, "<": operator.lt}
@@ -73,8 +73,8 @@ def country_mask(frame: pd.DataFrame, countries: list[str], origin: str) -> np.n
     absent = sorted(wanted - set(codes))
     if absent and len(absent) == len(wanted):
         common = codes.value_counts().index[:12]
-        raise PopulaceError(f"{origin}: no respondent has country {', '.join(absent)}; the most "
-                            f"common codes here are {', '.join(common)}")
+        raise DataError(f"no respondents left: no respondent has country {', '.join(absent)}; "
+                        f"the most common codes here are {', '.join(common)}", path=origin)
     return codes.isin(wanted).to_numpy()
 
 
