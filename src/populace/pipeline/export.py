@@ -89,8 +89,8 @@ def export_run(run_dir: str | Path, fmt: str = "jsonl", out: str | Path | None =
     if fmt not in FORMATS:
         raise PopulaceError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     run = Run(run_dir, create=False)
-    frame = persona_frame(run)
     path = check_output(out, "--out") if out else run.path / T.EXPORT_DIR / f"personas.{fmt}"
+    frame = persona_frame(run)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     if fmt == "parquet":

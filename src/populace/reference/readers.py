@@ -20,9 +20,17 @@ _SEPARATORS = ["\t", ",", ";", "|"]
 
 
 def detect_separator(path: Path) -> str:
-    """The separator that splits the header line into the most fields."""
-    with open(path, "r", encoding="utf-8", errors="replace", newline="") as fh:
-        header = fh.readline()
+    """The separator that splits the header line into the most fields. The header must
+    be UTF-8 (column names decide what a column means); cells that are not UTF-8 are
+    read with a replacement character (corpus text from old encodings)."""
+    with open(path, "rb") as fh:
+        raw = fh.readline()
+    try:
+        header = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"the header line is not UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                        f"character {exc.start + 1}; latin-1 or Windows-1252?): save the file "
+                        "as UTF-8", path=str(path)) from None
     if not header.strip():
         raise DataError("the file is empty (no header line)", path=str(path))
     counts = {sep: header.count(sep) for sep in _SEPARATORS}
