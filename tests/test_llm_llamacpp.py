@@ -130,3 +130,26 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
 
     with pytest.raises(PopulaceError, match="does not exist"):
         LlamaCppBackend(str(tmp_path / "nope.gguf"))
+
+
+def test_a_prompt_longer_than_the_context_is_one_error_before_decoding(smol):
+    from populace.errors import PopulaceError
+
+    long = "I collect stamps from every country I visit. " * 400      # ~4,000 tokens
+    before = smol.decoded_tokens
+    with pytest.raises(PopulaceError, match=r"of \d+ tokens \(\+1 to answer\) does not fit "
+                                            r"the model's context of 2048 tokens"):
+        smol.choice_probs(_requests(long))
+    assert smol.decoded_tokens == before                             # nothing was decoded
+    with pytest.raises(PopulaceError, match="does not fit the model's context"):
+        smol.generate([GenerateRequest((Message("user", long),), max_tokens=4)])
+
+
+@pytest.mark.parametrize("kw,text", [({"n_ctx": 64}, "n_ctx 64 is too small"),
+                                     ({"n_seq": 1000}, "n_seq must be between 1 and 255"),
+                                     ({"n_threads": 100000}, "n_threads must be between 1")])
+def test_sizes_that_crash_llama_cpp_are_refused(kw, text):
+    from populace.errors import PopulaceError
+
+    with pytest.raises(PopulaceError, match=text):
+        LlamaCppBackend(str(smollm2_path()), **kw)
