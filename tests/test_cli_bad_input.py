@@ -160,6 +160,8 @@ CASES = [
      "--out {d}/emptydir is a folder"),
     ("export-out-folder", "export {d}/stopped --out {d}/emptydir", 2,
      "--out {d}/emptydir is a folder"),
+    ("target-out-folder", "target {d}/stopped students -n 2 --no-revise --out {d}/emptydir",
+     2, "--out {d}/emptydir is a folder"),
     ("demo-corpus-missing", "demo --corpus {d}/nosuchdir", 2,
      "--corpus {d}/nosuchdir does not exist"),
     ("mine-limit-authors-0", "mine --corpus {d}/corpus --out {d}/m --limit-authors 0", 2,

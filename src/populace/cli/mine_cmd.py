@@ -138,6 +138,15 @@ def mine(
     n_ctx = cfg.context_tokens
     kw = backend_kwargs(backend, base_url, api_key_env, threads, n_ctx=n_ctx)
     b = cb = info = cinfo = None
+    if "read" in todo:      # the corpus and prompts before the model loads
+        from populace.files import check_file
+        from populace.mining.prompts import Templates
+
+        if corpus is None:
+            raise PopulaceError("give --corpus (a blog folder, blogtext.csv or a table of posts)")
+        if not corpus.is_dir():
+            check_file(corpus, "corpus")
+        Templates.load(prompts)
     if any(s in LLM_STAGES for s in todo):
         from populace.llm import load_backend
 

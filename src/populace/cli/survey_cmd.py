@@ -104,15 +104,23 @@ def survey(
             raise PopulaceError(f"--n-seq must be at least 1; got {n_seq}")
         kw = dict(n_threads=threads, n_ctx=n_ctx, n_seq=n_seq)
     console = Console(stderr=True)
+    # the inputs first: a bad personas file, instrument or prompt folder is found
+    # before the model loads
+    from populace.instruments import load_instrument
+    from populace.survey.personas import load_personas
+    from populace.survey.prompts import Templates
+
+    people = None if no_persona else load_personas(personas)
+    load_instrument(instrument)
+    Templates.load(prompts)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     if backend == "llamacpp":
         info = {**info, "n_seq": n_seq}
     try:
-        if not no_persona and backend == "llamacpp":
+        if people is not None:
             from populace.pipeline.preflight import prompts_fit
-            from populace.survey.personas import load_personas
 
-            prompts_fit(b, load_personas(personas), [instrument], prompts)
+            prompts_fit(b, people, [instrument], prompts)
         res = run_survey(None if no_persona else personas, instrument, backend=b, out=out,
                          mode=mode, seed=seed, temperature=temperature, no_persona=no_persona,
                          n=n, cache=None if no_cache else cache, prompt_dir=prompts,

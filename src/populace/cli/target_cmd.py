@@ -56,6 +56,10 @@ def target(
     if not query.strip():
         raise PopulaceError("the query is empty: describe the target group, "
                             'e.g. "US high-school students"')
+    if out is not None:
+        from populace.files import check_output
+
+        check_output(out, "--out")
     r = Run(run, create=False)
     pool = load_pool(r)
     pool_size = len(pool)
