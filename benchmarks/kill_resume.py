@@ -48,6 +48,23 @@ MINE_ARGS = ["--min-posts", "2", "--max-posts-per-author", "2", "--max-post-word
              "--keep-quality", "high,medium,low", "--critic-overall-min", "0",
              "--critic-other-min", "0", "--no-pii-llm", "--model", "smollm2-135m",
              "--threads", "2"]
+MINE_SETTINGS = """[mine.settings]
+min_posts = 2
+max_posts_per_author = 2
+max_post_words = 40
+min_tokens = 20
+clean_mode = "never"
+qc_keep_quality = ["high", "medium", "low"]
+qc_require_harmless = false
+critic_overall_min = 0
+critic_other_min = 0
+pii_llm = false
+max_attempts = 2
+persona_max_tokens = 96
+max_words = 80
+critic_max_tokens = 48
+qc_max_tokens = 16
+"""
 VOLATILE = ("seconds", "time", "created", "elapsed", "items_per_s", "path", "source")
 
 
@@ -155,33 +172,18 @@ def scenario(name: str, argv, outputs, base: Path, rng: random.Random, sub: str 
             "tables_compared": len(a), "identical": same, "differing": differ}
 
 
-def run_config(folder: Path) -> Path:
+def run_config(folder: Path, personas: Path | None = None) -> Path:
+    """The run's config: mining 3 bloggers, or (``personas``) a personas table, so the
+    kill lands in the survey/evaluate stages (mining is measured on its own above)."""
+    source = (f'personas = "{personas}"\n' if personas is not None else
+              f'corpus = "{BLOGS}"\nlimit_authors = 3\nfallback = "profiles"\n')
     cfg = f'''dir = "{folder / 'run'}"
 [model]
 name = "smollm2-135m"
 n_ctx = 2048
 threads = 2
 [mine]
-corpus = "{BLOGS}"
-limit_authors = 3
-fallback = "profiles"
-[mine.settings]
-min_posts = 2
-max_posts_per_author = 2
-max_post_words = 40
-min_tokens = 20
-clean_mode = "never"
-qc_keep_quality = ["high", "medium", "low"]
-qc_require_harmless = false
-critic_overall_min = 0
-critic_other_min = 0
-pii_llm = false
-max_attempts = 2
-persona_max_tokens = 96
-max_words = 80
-critic_max_tokens = 48
-qc_max_tokens = 16
-[survey]
+{source}{"" if personas is not None else MINE_SETTINGS}[survey]
 instruments = ["bfi25"]
 [align]
 instrument = "bfi25"
@@ -223,6 +225,9 @@ def main() -> None:
     ap.add_argument("--base", default="/tmp/populace-kill-resume")
     ap.add_argument("--personas", type=int, default=12)
     ap.add_argument("--authors", type=int, default=3)
+    ap.add_argument("--run-mines", action="store_true",
+                    help="the run mines its personas (default: the personas table, so a "
+                    "kill lands in survey/evaluate; the mine scenario measures mining)")
     a = ap.parse_args()
     base = Path(a.base) / f"seed{a.seed}-{int(time.time())}"
     base.mkdir(parents=True)
@@ -236,7 +241,8 @@ def main() -> None:
         "mine": (lambda d: ["mine", "--corpus", str(BLOGS), "--out", str(d),
                             "--limit-authors", str(a.authors), *MINE_ARGS],
                  ["personas.parquet", "posts.parquet", "mining/*.parquet"]),
-        "run": (lambda d: ["run", str(run_config(d)), "--quiet"],
+        "run": (lambda d: ["run", str(run_config(d, None if a.run_mines else people)),
+                           "--quiet"],
                 ["run/personas.parquet", "run/responses/*.parquet", "run/aligned.parquet",
                  "run/evaluation/metrics.csv", "run/exports/personas.csv"]),
     }
