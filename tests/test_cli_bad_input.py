@@ -105,6 +105,8 @@ def make_files(d: Path) -> Path:
 
     cfg = load_config(d / "run_ok.toml")
     Run(d / "stopped").set_config("run", cfg.model_dump(mode="json"))
+    (d / "badmanifest").mkdir()
+    (d / "badmanifest" / "manifest.json").write_bytes("{}".encode("utf-16"))
     # a blog corpus folder: one real blogger, a binary .xml and an oddly named .xml
     corpus = d / "corpus"
     corpus.mkdir()
@@ -259,6 +261,8 @@ CASES = [
     ("check-external-binary", "run {d}/run_external.toml --check", 2,
      "evaluate.external 'x' {d}/binary.csv is a binary file, not a table"),
     ("evaluate-run-before-align", "evaluate {d}/stopped", 2, "the run stopped before align"),
+    ("run-manifest-utf16", "evaluate {d}/badmanifest", 2,
+     "manifest.json is not valid JSON"),
     ("evaluate-no-run", "evaluate {d}/nosuchrun", 2, "does not exist"),
     # survey inputs and the call cache
     ("personas-utf16", "survey --personas {d}/p_utf16.csv --out {d}/s.parquet", 2,

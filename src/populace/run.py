@@ -119,9 +119,12 @@ class Run:
         if mf.exists():
             try:
                 self.manifest = json.loads(mf.read_text("utf-8"))
-            except json.JSONDecodeError as exc:
-                raise PopulaceError(f"{mf} is not valid JSON ({exc}); "
+            except ValueError as exc:     # JSONDecodeError, UnicodeDecodeError
+                raise PopulaceError(f"{mf} is not valid JSON ({str(exc)[:120]}); "
                                     "remove it to start over") from None
+            if not isinstance(self.manifest, dict):
+                raise PopulaceError(f"{mf} is not a populace manifest (a JSON object); "
+                                    "remove it to start over")
         else:
             self.manifest = {"created": now(), "versions": versions(), "stages": {}}
 
