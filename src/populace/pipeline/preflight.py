@@ -67,12 +67,15 @@ def check_inputs(cfg) -> None:
 
 
 def check_model(m) -> None:
-    """The model of a llamacpp run resolves to a local file (a Hugging Face id, which
-    would be downloaded on first use, is accepted)."""
+    """The model of a llamacpp run is known: a registry id (installed or not: a resumed
+    run that needs no model must not need it installed), a GGUF file, or a Hugging Face
+    id (downloaded on first use)."""
     if m.backend != "llamacpp":
         return
-    from populace.llm.models import resolve_model
+    from populace.llm.models import REGISTRY, resolve_model
 
+    if m.name in REGISTRY:
+        return
     try:
         resolve_model(m.name, download=False)
     except PopulaceError as exc:
