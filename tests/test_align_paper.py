@@ -40,5 +40,5 @@ def test_paper_keep_too_small_for_k(parts):
 
 def test_paper_bad_readout(parts):
     pool, ref, _ = parts
-    with pytest.raises(PopulaceError, match="unknown readout"):
+    with pytest.raises(PopulaceError, match="readout=.colsum. .method paper.: must be one of rowsum"):
         align(pool, ref, n=10, method="paper", readout="colsum")

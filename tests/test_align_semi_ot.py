@@ -32,5 +32,5 @@ def test_semi_ot_relaxed_and_with_is(parts):
 
 def test_semi_ot_bad_reg(parts):
     pool, ref, _ = parts
-    with pytest.raises(PopulaceError, match="reg must be a positive"):
+    with pytest.raises(PopulaceError, match="reg=.* .method semi_ot.: must be a number > 0"):
         align(pool, ref, n=10, method="semi_ot", reg=0)

@@ -133,7 +133,7 @@ def test_openai_backend_generate_failure_records(tmp_path, capsys):
      "--chat-template is for --backend openai"),
     (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-n", "3"], "-n only applies"),
     (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--n-seq", "0"],
-     "--n-seq must be at least 1"),
+     "Invalid value for '--n-seq'"),
     (["--personas", "{tmp}/bad.csv", "--out", "{tmp}/o.parquet"], "missing persona"),
     (["--out", "{tmp}/o.parquet"], "give --personas"),
     (["--personas", "{tmp}/p.csv"], "give --out"),

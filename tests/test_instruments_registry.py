@@ -47,7 +47,7 @@ def test_user_yaml_loads(tmp_path: Path):
     ("- just a list", "expected a mapping"),
     (GOOD.replace("trait: T, reverse", "trait: Z, reverse"), "names trait 'Z'"),
     (GOOD.replace("2: Maybe, ", ""), "cover every point"),
-    (GOOD.replace("id: q2", "id: q1"), "used by items q1 and q1"),
+    (GOOD.replace("id: q2", "id: q1"), "item id 'q1' is listed more than once"),
     (GOOD.replace("citation: made up for a test\n", ""), "citation: Field required"),
     (GOOD + "colour: blue\n", "colour: Extra inputs are not permitted"),
 ])

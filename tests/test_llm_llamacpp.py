@@ -156,3 +156,26 @@ def test_scoring_in_the_generation_context_matches_the_scoring_context(smol):
         assert np.allclose(a.probs, b.probs, atol=0.03)
     # "1" and "10" are distinct keys: the multi-token key's second factor is read
     assert len(got[0].probs) == 10 and abs(sum(got[0].probs) - 1) < 1e-9
+
+
+def test_a_prompt_longer_than_the_context_is_one_error_before_decoding(smol):
+    from populace.errors import PopulaceError
+
+    long = "I collect stamps from every country I visit. " * 400      # ~4,000 tokens
+    before = smol.decoded_tokens
+    with pytest.raises(PopulaceError, match=r"of \d+ tokens \(\+1 to answer\) does not fit "
+                                            r"the model's context of 2048 tokens"):
+        smol.choice_probs(_requests(long))
+    assert smol.decoded_tokens == before                             # nothing was decoded
+    with pytest.raises(PopulaceError, match="does not fit the model's context"):
+        smol.generate([GenerateRequest((Message("user", long),), max_tokens=4)])
+
+
+@pytest.mark.parametrize("kw,text", [({"n_ctx": 64}, "n_ctx 64 is too small"),
+                                     ({"n_seq": 1000}, "n_seq must be between 1 and 255"),
+                                     ({"n_threads": 100000}, "n_threads must be between 1")])
+def test_sizes_that_crash_llama_cpp_are_refused(kw, text):
+    from populace.errors import PopulaceError
+
+    with pytest.raises(PopulaceError, match=text):
+        LlamaCppBackend(str(smollm2_path()), **kw)

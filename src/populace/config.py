@@ -21,6 +21,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from populace.errors import PopulaceError
+from populace.files import read_text
 
 
 class _Section(BaseModel):
@@ -32,7 +33,7 @@ class ModelConfig(_Section):
     name: str = "smollm2-135m"             # registry id, .gguf path or HF id; server model name
     backend: Literal["llamacpp", "openai"] = "llamacpp"
     n_ctx: int = Field(4096, ge=512)        # context window (llamacpp); mining's token budget
-    threads: Optional[int] = Field(None, ge=1)
+    threads: Optional[int] = Field(None, ge=1, le=512)   # llama.cpp: at most 512
     base_urls: list[str] = []               # OpenAI-compatible servers (backend = "openai")
     api_key_env: str = "OPENAI_API_KEY"     # environment variable holding the key (never written)
     concurrency: int = Field(8, ge=1)
@@ -282,10 +283,9 @@ def parse_config(raw: dict, *, origin: str = "<config>", base: Path | None = Non
 def load_config(path: str | Path) -> RunConfig:
     """Read and validate a run config file (TOML)."""
     p = Path(path)
-    if not p.is_file():
-        raise PopulaceError(f"config file {p} does not exist")
+    text = read_text(p, "config file")
     try:
-        raw = tomllib.loads(p.read_text("utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PopulaceError(f"{p}: not valid TOML ({exc})") from None
     return parse_config(raw, origin=str(p), base=p.resolve().parent)

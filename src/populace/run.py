@@ -94,6 +94,16 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def read_run_parquet(path: Path) -> pd.DataFrame:
+    """A run-directory table; a truncated or damaged file is one error that says so."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:   # pyarrow's ArrowInvalid is a ValueError
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise PopulaceError(f"{path} cannot be read (truncated or damaged Parquet: {first[:160]});"
+                            " delete it and rerun the stage that writes it") from None
+
+
 class Run:
     """A run directory; creates it (and an empty manifest) on first use."""
 
@@ -109,9 +119,12 @@ class Run:
         if mf.exists():
             try:
                 self.manifest = json.loads(mf.read_text("utf-8"))
-            except json.JSONDecodeError as exc:
-                raise PopulaceError(f"{mf} is not valid JSON ({exc}); "
+            except ValueError as exc:     # JSONDecodeError, UnicodeDecodeError
+                raise PopulaceError(f"{mf} is not valid JSON ({str(exc)[:120]}); "
                                     "remove it to start over") from None
+            if not isinstance(self.manifest, dict):
+                raise PopulaceError(f"{mf} is not a populace manifest (a JSON object); "
+                                    "remove it to start over")
         else:
             self.manifest = {"created": now(), "versions": versions(), "stages": {}}
 
@@ -137,7 +150,7 @@ class Run:
         path = self.path / name
         if not path.exists():
             raise PopulaceError(f"{path} does not exist; run the stage that writes it first")
-        return pd.read_parquet(path)
+        return read_run_parquet(path)
 
     def has(self, name: str) -> bool:
         return (self.path / name).exists()

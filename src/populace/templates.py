@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from populace.errors import PopulaceError
+from populace.files import read_text
 
 _OPEN, _CLOSE = re.compile(r"<{3,}"), re.compile(r">{3,}")
 
@@ -48,7 +49,7 @@ def load_templates(package: str, allowed: dict[str, set[str]],
             raise PopulaceError(f"prompt folder {d} has none of "
                                 f"{', '.join(n + '.txt' for n in allowed)}")
         for n in found:
-            texts[n] = (d / f"{n}.txt").read_text("utf-8")
+            texts[n] = read_text(d / f"{n}.txt", "prompt template")
     for n, t in texts.items():
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(t) if f is not None}

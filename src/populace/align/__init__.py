@@ -26,6 +26,7 @@ from populace.align.diagnostics import load_average
 from populace.align.herding import align_herding
 from populace.align.matched import align_matched
 from populace.align.paper import align_paper
+from populace.align.params import check_params
 from populace.align.quotas import quota_table
 from populace.align.random_sample import align_random
 from populace.align.result import AlignResult, Problem
@@ -207,10 +208,7 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     """
     fn = _method(method)
     allowed = method_parameters(method)
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise PopulaceError(f"method {method!r} has no parameter(s) {unknown}; it takes "
-                            f"{', '.join(allowed) or 'none'}")
+    params = check_params(method, params, allowed)
     space = METHOD_DEFAULTS[method]["space"] if space is None else space
     duplicates = METHOD_DEFAULTS[method]["duplicates"] if duplicates is None else duplicates
     t0 = time.perf_counter()

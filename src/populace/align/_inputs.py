@@ -118,25 +118,64 @@ def load_item_weights(spec, columns: list[str]) -> np.ndarray | None:
     (two columns: id, weight); returned as sqrt-scales normalised to mean weight 1."""
     if spec is None:
         return None
+    origin = None
     if isinstance(spec, (str, Path)):
-        frame = pd.read_csv(spec)
-        if frame.shape[1] < 2:
-            raise DataError("an item-weights file needs two columns: id, weight", path=str(spec))
-        spec = dict(zip(frame.iloc[:, 0].astype(str), frame.iloc[:, 1]))
+        origin = str(spec)
+        spec = read_item_weights(spec)
+    where = f"item weights {origin}" if origin else "item weights"
     if isinstance(spec, dict):
         unknown = sorted(set(spec) - set(columns))
         if unknown:
-            raise PopulaceError(f"item weights name unknown column(s) {unknown[:5]}; "
-                                f"expected ids among {columns[:5]}...")
-        w = np.array([float(spec.get(c, 1.0)) for c in columns])
+            raise PopulaceError(f"{where} name unknown column(s) {unknown[:5]}; "
+                                f"expected ids among {', '.join(columns[:5])}... (the ids of "
+                                "the alignment space: trait ids in traits space)")
+        try:
+            w = np.array([float(spec.get(c, 1.0)) for c in columns])
+        except (TypeError, ValueError) as exc:
+            raise PopulaceError(f"{where}: not a number: {exc}") from None
     else:
-        w = np.asarray(spec, dtype=np.float64).ravel()
+        try:
+            w = np.asarray(spec, dtype=np.float64).ravel()
+        except (TypeError, ValueError) as exc:
+            raise PopulaceError(f"{where}: not a number: {exc}") from None
         if w.size != len(columns):
-            raise PopulaceError(f"item weights need one value per column ({len(columns)}); "
+            raise PopulaceError(f"{where} need one value per column ({len(columns)}); "
                                 f"got {w.size}")
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise PopulaceError("item weights must be finite, non-negative and not all zero")
+        raise PopulaceError(f"{where} must be finite, non-negative and not all zero")
     return np.sqrt(w / w.mean())
+
+
+def read_item_weights(path) -> dict:
+    """{id: weight} from a two-column table (id, weight); a header line is optional
+    (a first line whose second field is a number is data, not a header)."""
+    from populace.reference.readers import read_table
+
+    frame, _ = read_table(path)
+    if frame.shape[1] < 2:
+        raise DataError("an item-weights file needs two columns: id, weight", path=str(path))
+    try:
+        float(str(frame.columns[1]))
+        headerless = True
+    except ValueError:
+        headerless = False
+    ids = [str(x).strip() for x in frame.iloc[:, 0]]
+    raw = list(frame.iloc[:, 1])
+    if headerless:
+        ids, raw = [str(frame.columns[0]).strip(), *ids], [frame.columns[1], *raw]
+    out = {}
+    for row, (i, v) in enumerate(zip(ids, raw), start=1):
+        try:
+            val = float(v)
+        except (TypeError, ValueError):
+            val = float("nan")
+        if not np.isfinite(val) or val < 0:
+            raise DataError(f"weight {v!r} of {i!r} is not a finite number >= 0",
+                            path=str(path), row=row)
+        if i in out:
+            raise DataError(f"id {i!r} is listed twice", path=str(path), row=row)
+        out[i] = val
+    return out
 
 
 def prepare(responses, reference, instrument, space: str, item_weights=None):

@@ -16,6 +16,16 @@ from populace.cli import (align_cmd, demo_cmd, evaluate_cmd, instruments_cmd, mi
 from populace.cli import export_cmd, report_cmd, run_cmd, synth_cmd, tables_cmd
 from populace.errors import PopulaceError
 
+try:  # typer >= 0.22 vendors click as typer._click; older typer uses click itself
+    from typer._click.exceptions import (ClickException, NoArgsIsHelpError,  # noqa: F401
+                                         UsageError)
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+try:
+    from typer._click.exceptions import Abort
+except ImportError:
+    from typer import Abort
+
 app = typer.Typer(
     name="populace",
     help="Population-aligned persona sets for LLM-based social simulation "
@@ -42,11 +52,33 @@ app.add_typer(reference_cmd.app, name="reference")
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a PopulaceError or a usage error (unknown option, a value of the
+    wrong type or out of its range) is one ``error: ...`` line on stderr, exit 2."""
     try:
-        app(args=argv, prog_name="populace")
+        code = app(args=argv, prog_name="populace", standalone_mode=False)
     except PopulaceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         sys.exit(2)
+    except NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(0)
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "populace"
+        print(f"error: {where}: {_one_line(exc.format_message())} (see `{where} --help`)",
+              file=sys.stderr)
+        sys.exit(2)
+    except ClickException as exc:
+        print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)
+        sys.exit(2)
+    except Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    """Messages are one line: newlines (from a library's text) become spaces."""
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,8 +23,8 @@ WhereOpt = typer.Option(None, "--where",
 MissingOpt = typer.Option("drop", "--missing",
                           help="drop: only respondents who answered every item; "
                           "keep: allow up to --max-missing unanswered")
-MaxMissingOpt = typer.Option(0.2, "--max-missing", help="share of items that may be unanswered "
-                             "with --missing keep")
+MaxMissingOpt = typer.Option(0.2, "--max-missing", min=0.0, max=0.999999,
+                             help="share of items that may be unanswered with --missing keep")
 MissingCodeOpt = typer.Option(None, "--missing-code",
                               help="an answer code that means 'no answer' (repeatable)")
 ColumnMapOpt = typer.Option(None, "--map",
@@ -34,7 +34,8 @@ BackendOpt = typer.Option("llamacpp", "--backend", help="llamacpp (in process) |
 BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (repeatable)")
 ApiKeyEnvOpt = typer.Option("OPENAI_API_KEY", "--api-key-env",
                             help="environment variable holding the API key")
-ThreadsOpt = typer.Option(None, "--threads", help="CPU threads (llamacpp)")
+ThreadsOpt = typer.Option(None, "--threads", min=1, max=512,
+                          help="CPU threads (llamacpp)")
 PromptsOpt = typer.Option(None, "--prompts",
                           help="folder overriding prompt templates by file name")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="no progress bars")

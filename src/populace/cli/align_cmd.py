@@ -14,6 +14,7 @@ import typer
 from populace.align import ALIGN_METHODS, DEFAULT_METHOD, align as run_align
 from populace.cli import _options as O
 from populace.errors import DataError, PopulaceError
+from populace.files import check_output
 from populace.reference import load_reference
 
 
@@ -63,7 +64,7 @@ def align(
     n: int = typer.Option(..., "-n", "--n", help="number of personas to select (K)"),
     method: str = typer.Option(DEFAULT_METHOD, "--method", "-m",
                                help=f"one of: {', '.join(ALIGN_METHODS)}"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0),
     space: Optional[str] = typer.Option(None, "--space",
                                         help="items or traits (default: the method's)"),
     duplicates: Optional[bool] = typer.Option(None, "--duplicates/--no-duplicates",
@@ -102,7 +103,7 @@ def align(
     --out, and a diagnostics JSON beside it (OUT.diagnostics.json). Same
     inputs and seed give the same output.
     """
-    out_path = Path(out)
+    out_path = check_output(out, "--out")
     if out_path.suffix.lower() not in (".parquet", ".csv"):
         raise PopulaceError(f"--out must end in .parquet or .csv; got {out_path.name}")
     params = dict(_param(p) for p in (param or []))

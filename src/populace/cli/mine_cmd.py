@@ -49,7 +49,7 @@ def mine(
                                         "[default: smollm2-135m]"),
     critic_model: Optional[str] = typer.Option(None, "--critic-model",
                                                help="model of the critic stage [default: --model]"),
-    limit_authors: Optional[int] = typer.Option(None, "--limit-authors",
+    limit_authors: Optional[int] = typer.Option(None, "--limit-authors", min=1,
                                                 help="read only the first N authors"),
     stages: Optional[list[str]] = typer.Option(None, "--stages",
                                                help="stages to run (comma-separated or repeated): "
@@ -68,14 +68,14 @@ def mine(
                                   "(needs internet; skipped when already there)"),
     download_url: Optional[str] = typer.Option(None, "--download-url",
                                                help="URL of blogs.zip (also file://)"),
-    max_posts_per_author: Optional[int] = typer.Option(None, "--max-posts-per-author",
+    max_posts_per_author: Optional[int] = typer.Option(None, "--max-posts-per-author", min=1,
                                                        help="posts per author sent to the LLM "
                                                        "stages [paper: 40, cheap: 6]"),
-    max_post_words: Optional[int] = typer.Option(None, "--max-post-words",
+    max_post_words: Optional[int] = typer.Option(None, "--max-post-words", min=1,
                                                  help="cut posts to N words [paper: 300, cheap: 80]"),
-    min_posts: Optional[int] = typer.Option(None, "--min-posts",
+    min_posts: Optional[int] = typer.Option(None, "--min-posts", min=1,
                                             help="kept posts an author needs [paper: 6, cheap: 4]"),
-    max_words: Optional[int] = typer.Option(None, "--max-words",
+    max_words: Optional[int] = typer.Option(None, "--max-words", min=1,
                                             help="persona length limit in words [100]"),
     clean_mode: Optional[str] = typer.Option(None, "--clean", help="always | auto | never: when the "
                                              "LLM cleans a post (auto: only posts the rules "
@@ -88,16 +88,16 @@ def mine(
     keep_quality: Optional[list[str]] = typer.Option(None, "--keep-quality",
                                                      help="QC qualities kept [paper: high, cheap: "
                                                      "high,medium]"),
-    overall_min: Optional[int] = typer.Option(None, "--critic-overall-min",
+    overall_min: Optional[int] = typer.Option(None, "--critic-overall-min", min=0, max=10,
                                               help="critic: overall >= N [8]"),
-    other_min: Optional[int] = typer.Option(None, "--critic-other-min",
+    other_min: Optional[int] = typer.Option(None, "--critic-other-min", min=0, max=10,
                                             help="critic: other scores >= N [7]"),
     no_pii_llm: bool = typer.Option(False, "--no-pii-llm", help="PII: regex rules only"),
-    max_attempts: Optional[int] = typer.Option(None, "--max-attempts",
+    max_attempts: Optional[int] = typer.Option(None, "--max-attempts", min=1,
                                                help="attempts per LLM item before a recorded "
                                                "failure [2]"),
-    seed: int = typer.Option(0, "--seed", help="decoding seed"),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size",
+    seed: int = typer.Option(0, "--seed", min=0, help="decoding seed"),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1,
                                              help="requests per model batch and cache commit "
                                              "[4]"),
     prompts: Optional[Path] = PromptsOpt,
@@ -105,7 +105,7 @@ def mine(
     base_url: Optional[list[str]] = BaseUrlOpt,
     api_key_env: str = ApiKeyEnvOpt,
     threads: Optional[int] = ThreadsOpt,
-    n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="context length; also the persona "
+    n_ctx: Optional[int] = typer.Option(None, "--n-ctx", min=512, help="context length; also the persona "
                                         "prompt's token budget [paper: 4096, cheap: 2048]"),
     profile: str = typer.Option("paper", "--profile",
                                 help="named settings: paper (the paper's rules, default) | "
@@ -138,6 +138,15 @@ def mine(
     n_ctx = cfg.context_tokens
     kw = backend_kwargs(backend, base_url, api_key_env, threads, n_ctx=n_ctx)
     b = cb = info = cinfo = None
+    if "read" in todo:      # the corpus and prompts before the model loads
+        from populace.files import check_file
+        from populace.mining.prompts import Templates
+
+        if corpus is None:
+            raise PopulaceError("give --corpus (a blog folder, blogtext.csv or a table of posts)")
+        if not corpus.is_dir():
+            check_file(corpus, "corpus")
+        Templates.load(prompts)
     if any(s in LLM_STAGES for s in todo):
         from populace.llm import load_backend
 

@@ -13,7 +13,7 @@ def report(
     traits: Optional[str] = typer.Option(None, "--traits",
                                          help="two traits for the scatter, e.g. EXT,AGR "
                                          "[default: report.scatter_traits or the first two]"),
-    samples: Optional[int] = typer.Option(None, "--samples", help="sample personas shown"),
+    samples: Optional[int] = typer.Option(None, "--samples", min=0, help="sample personas shown"),
 ) -> None:
     """Write RUN/report/report.html (figures embedded) and RUN/report/*.png."""
     from populace.pipeline.report import build_report

@@ -45,7 +45,20 @@ def run(
     cfg = load_config(config)
     if check:
         check_cfg(cfg)
-        console.print(f"{config}: valid; run directory {cfg.dir}")
+        if cfg.mine.personas:    # the personas are known now: do their prompts fit?
+            from populace.pipeline.preflight import prompts_fit
+            from populace.pipeline.runner import _Backend
+            from populace.survey.personas import load_personas
+
+            get_backend = _Backend(cfg)
+            try:
+                prompts_fit(get_backend(), load_personas(cfg.mine.personas),
+                            cfg.survey.instruments, cfg.survey.prompts)
+            finally:
+                get_backend.close()
+        console.print(f"{config}: valid (files, model, instruments, parameters"
+                      f"{', prompt lengths' if cfg.mine.personas else ''}); run directory "
+                      f"{cfg.dir}")
         return
     with echo_log(console):
         res = run_pipeline(cfg, progress=not quiet)

@@ -29,28 +29,31 @@ def survey(
                                         "name [default: smollm2-135m]"),
     mode: str = typer.Option("sample", "--mode",
                              help="sample | expected | argmax | generate"),
-    seed: int = typer.Option(0, "--seed", help="seed of sample-mode draws and generation"),
-    temperature: float = typer.Option(1.0, "--temperature", "-t",
+    seed: int = typer.Option(0, "--seed", min=0,
+                             help="seed of sample-mode draws and generation"),
+    temperature: float = typer.Option(1.0, "--temperature", "-t", min=0.0,
                                       help="reshape option probabilities p^(1/T) (sample, "
                                       "expected); decoding temperature (generate)"),
     no_persona: bool = typer.Option(False, "--no-persona",
                                     help="no persona: the model answers as itself (-n respondents)"),
-    n: Optional[int] = typer.Option(None, "-n", help="respondents with --no-persona [default: 1]"),
+    n: Optional[int] = typer.Option(None, "-n", min=1, help="respondents with --no-persona [default: 1]"),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp (in process) | openai"),
     base_url: Optional[list[str]] = typer.Option(None, "--base-url",
                                                  help="OpenAI-compatible server URL, e.g. "
                                                  "http://127.0.0.1:8000/v1 (repeat for replicas)"),
     api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env",
                                     help="environment variable holding the API key"),
-    concurrency: int = typer.Option(8, "--concurrency", help="requests in flight (openai)"),
-    timeout: float = typer.Option(120.0, "--timeout", help="seconds per request (openai)"),
-    retries: int = typer.Option(5, "--retries", help="retries on 429/5xx/timeouts (openai)"),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="requests in flight (openai)"),
+    timeout: float = typer.Option(120.0, "--timeout", min=0.001, help="seconds per request (openai)"),
+    retries: int = typer.Option(5, "--retries", min=0, help="retries on 429/5xx/timeouts (openai)"),
     chat_template: Optional[Path] = typer.Option(
         None, "--chat-template", help="the model's Jinja chat template (openai): multi-token "
         "answer keys are then scored exactly through the completions endpoint"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
-    n_ctx: int = typer.Option(4096, "--n-ctx", help="context length (llamacpp)"),
-    n_seq: int = typer.Option(64, "--n-seq", help="item suffixes decoded together beside the "
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, max=512,
+                                          help="CPU threads (llamacpp)"),
+    n_ctx: int = typer.Option(4096, "--n-ctx", min=512, help="context length (llamacpp)"),
+    n_seq: int = typer.Option(64, "--n-seq", min=1, max=255,
+                              help="item suffixes decoded together beside the "
                               "persona prefix (llamacpp); 1 = one at a time: slower, closer to "
                               "each full prompt alone (docs/llm.md)"),
     cache: Optional[Path] = typer.Option(None, "--cache",
@@ -58,7 +61,7 @@ def survey(
                                          "run directory, else beside --out]"),
     no_cache: bool = typer.Option(False, "--no-cache", help="no call cache (no resume)"),
     prompts: Optional[Path] = PromptsOpt,
-    max_attempts: int = typer.Option(3, "--max-attempts",
+    max_attempts: int = typer.Option(3, "--max-attempts", min=1,
                                      help="generate mode: attempts per item before a failure"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
@@ -88,9 +91,9 @@ def survey(
         kw = dict(api_key_env=api_key_env, concurrency=concurrency, timeout=timeout,
                   max_retries=retries)
         if chat_template is not None:
-            if not chat_template.is_file():
-                raise PopulaceError(f"chat template {chat_template} does not exist")
-            kw["chat_template"] = chat_template.read_text("utf-8")
+            from populace.files import read_text
+
+            kw["chat_template"] = read_text(chat_template, "chat template")
     elif backend == "llamacpp":
         if base_url:
             raise PopulaceError("--base-url needs --backend openai")
@@ -101,10 +104,23 @@ def survey(
             raise PopulaceError(f"--n-seq must be at least 1; got {n_seq}")
         kw = dict(n_threads=threads, n_ctx=n_ctx, n_seq=n_seq)
     console = Console(stderr=True)
+    # the inputs first: a bad personas file, instrument or prompt folder is found
+    # before the model loads
+    from populace.instruments import load_instrument
+    from populace.survey.personas import load_personas
+    from populace.survey.prompts import Templates
+
+    people = None if no_persona else load_personas(personas)
+    load_instrument(instrument)
+    Templates.load(prompts)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     if backend == "llamacpp":
         info = {**info, "n_seq": n_seq}
     try:
+        if people is not None:
+            from populace.pipeline.preflight import prompts_fit
+
+            prompts_fit(b, people, [instrument], prompts)
         res = run_survey(None if no_persona else personas, instrument, backend=b, out=out,
                          mode=mode, seed=seed, temperature=temperature, no_persona=no_persona,
                          n=n, cache=None if no_cache else cache, prompt_dir=prompts,

@@ -10,22 +10,23 @@ from rich.console import Console
 
 
 def synth(
-    n: int = typer.Option(..., "-n", help="personas to write"),
+    n: int = typer.Option(..., "-n", min=1, help="personas to write"),
     out: Path = typer.Option(..., "--out", "-o", help="personas table (.parquet); the call "
                              "cache goes beside it unless --cache"),
     model: Optional[str] = typer.Option(None, "--model", "-m",
                                         help="registry id, .gguf path or HF id "
                                         "[default: smollm2-135m]"),
-    temperature: float = typer.Option(1.0, "--temperature", "-t", help="decoding temperature"),
-    seed: int = typer.Option(0, "--seed"),
-    max_words: int = typer.Option(100, "--max-words", help="persona length limit"),
-    max_attempts: int = typer.Option(3, "--max-attempts", help="tries per persona"),
+    temperature: float = typer.Option(1.0, "--temperature", "-t", min=0.0, help="decoding temperature"),
+    seed: int = typer.Option(0, "--seed", min=0),
+    max_words: int = typer.Option(100, "--max-words", min=1, help="persona length limit"),
+    max_attempts: int = typer.Option(3, "--max-attempts", min=1, help="tries per persona"),
     prompts: Optional[Path] = typer.Option(None, "--prompts",
                                            help="folder overriding synth.txt / system.txt"),
     cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite call cache"),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[list[str]] = typer.Option(None, "--base-url", help="server URL (openai)"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (llamacpp)"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, max=512,
+                                          help="CPU threads (llamacpp)"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Write N personas from scratch at temperature 1 (cached; resumable)."""
@@ -33,6 +34,9 @@ def synth(
     from populace.llm import load_backend
     from populace.synth import synthesize
 
+    from populace.files import check_output
+
+    check_output(out, "--out")
     if out.suffix.lower() != ".parquet":
         raise PopulaceError(f"--out must end in .parquet; got {out.name}")
     kw = dict(n_threads=threads) if backend == "llamacpp" else {}

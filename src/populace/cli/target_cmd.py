@@ -18,8 +18,8 @@ def target(
     run: Path = typer.Argument(..., help="run directory (personas.parquet; aligned.parquet "
                                "is used as the pool where present)"),
     query: str = typer.Argument(..., help='the target group, e.g. "US high-school students"'),
-    n: int = typer.Option(..., "-n", help="number of personas to produce (at most 20 x top-k)"),
-    top_k: Optional[int] = typer.Option(None, "--top-k", "-k",
+    n: int = typer.Option(..., "-n", min=1, help="number of personas to produce (at most 20 x top-k)"),
+    top_k: Optional[int] = typer.Option(None, "--top-k", "-k", min=1,
                                         help="personas retrieved as seeds [default: min(n, "
                                         "pool size)]"),
     model: Optional[str] = typer.Option(None, "--model", "-m",
@@ -28,12 +28,12 @@ def target(
     embedder: str = typer.Option("minilm", "--embedder", "-e",
                                  help="minilm (offline default), qwen3-embedding-0.6b, a model "
                                  "folder (e.g. from train-embedder) or an HF repo id"),
-    seed: int = typer.Option(0, "--seed", help="decoding seed"),
+    seed: int = typer.Option(0, "--seed", min=0, help="decoding seed"),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="output Parquet [default: RUN/targets/<slug>.parquet]"),
     no_revise: bool = typer.Option(False, "--no-revise",
                                    help="retrieval only: output the seed personas unrevised"),
-    max_words: int = typer.Option(120, "--max-words", help="length limit of a revised persona"),
+    max_words: int = typer.Option(120, "--max-words", min=8, help="length limit of a revised persona"),
     index: str = typer.Option("auto", "--index",
                               help="exact search backend: auto (faiss for pools of >= 50,000 "
                               "personas when installed, else numpy), numpy or faiss"),
@@ -56,6 +56,10 @@ def target(
     if not query.strip():
         raise PopulaceError("the query is empty: describe the target group, "
                             'e.g. "US high-school students"')
+    if out is not None:
+        from populace.files import check_output
+
+        check_output(out, "--out")
     r = Run(run, create=False)
     pool = load_pool(r)
     pool_size = len(pool)

@@ -21,20 +21,21 @@ def train_embedder(
                                         help="LLM writing queries and checking negatives "
                                         "[default: smollm2-135m]"),
     base: str = typer.Option("minilm", "--base", help="embedder to fine-tune (name or folder)"),
-    hard: int = typer.Option(5, "--hard", help="most similar personas per query as negatives"),
-    random: int = typer.Option(3, "--random", help="random personas per query as negatives"),
+    hard: int = typer.Option(5, "--hard", min=0, help="most similar personas per query as negatives"),
+    random: int = typer.Option(3, "--random", min=0, help="random personas per query as negatives"),
     check: str = typer.Option("relative", "--check", help="false-negative rule: relative (drop "
                               "a negative the LLM finds as matching as the positive) | absolute "
                               "(drop P(YES) >= 0.5)"),
-    epochs: int = typer.Option(1, "--epochs", help="passes over the training pairs"),
-    batch_size: int = typer.Option(8, "--batch-size", help="queries per optimiser step"),
-    lr: float = typer.Option(2e-5, "--lr", help="AdamW learning rate"),
-    temperature: float = typer.Option(0.05, "--temperature", help="softmax temperature of "
+    epochs: int = typer.Option(1, "--epochs", min=1, help="passes over the training pairs"),
+    batch_size: int = typer.Option(8, "--batch-size", min=1, help="queries per optimiser step"),
+    lr: float = typer.Option(2e-5, "--lr", min=0.0, help="AdamW learning rate"),
+    temperature: float = typer.Option(0.05, "--temperature", min=0.001, help="softmax temperature of "
                                       "the contrastive loss"),
-    val_fraction: float = typer.Option(0.0, "--val-fraction", help="share of personas held "
+    val_fraction: float = typer.Option(0.0, "--val-fraction", min=0.0, max=0.9, help="share of personas held "
                                        "out; the epoch (0 = the base) with the best held-out "
                                        "MRR is saved [default: 0, train on all]"),
-    seed: int = typer.Option(0, "--seed", help="seed of decoding, random negatives, training"),
+    seed: int = typer.Option(0, "--seed", min=0,
+                             help="seed of decoding, random negatives, training"),
     prompts: Optional[Path] = PromptsOpt,
     backend: str = BackendOpt,
     base_url: Optional[list[str]] = BaseUrlOpt,

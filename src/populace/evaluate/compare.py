@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from populace.errors import PopulaceError
+from populace.errors import DataError, PopulaceError
 from populace.evaluate import metrics as M
 from populace.reference.table import ResponseTable
 
@@ -83,7 +83,12 @@ class Comparison:
 def _matrices(table: ResponseTable, space: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     x, w, cols = table.matrix(space)
     if len(x) == 0:
-        raise PopulaceError(f"{table.source}: no complete rows in {space} space")
+        raise DataError(f"no complete rows in {space} space", path=table.source)
+    usable = len(x) if w is None else int((np.asarray(w) > 0).sum())
+    if usable < 2:
+        raise DataError(f"{usable} row(s) with every answer present"
+                        f"{'' if w is None else ' and a positive weight'}; comparing "
+                        "distributions needs at least 2", path=table.source)
     return x, w, cols
 
 
@@ -147,6 +152,8 @@ def compare(
             f"synthetic answers are for {synthetic.instrument.id} but the reference is "
             f"for {reference.instrument.id}")
     space = reference.effective_space(space)
+    if int(n_boot) < 0:
+        raise PopulaceError(f"the number of bootstrap replicates must be >= 0; got {n_boot}")
     x, wx, cols = _matrices(synthetic, space)
     y, wy, _ = _matrices(reference, space)
     groups = [(x, wx, y, wy, [m for m in METRIC_NAMES if m != "corr_mae" or x.shape[1] >= 2])]

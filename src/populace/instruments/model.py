@@ -160,12 +160,17 @@ class Instrument(BaseModel):
         seen: dict[str, str] = {}
         for it in self.items:
             for name in (it.id, *it.aliases):
+                if name == it.id and seen.get(name) == it.id:
+                    raise ValueError(f"item id {name!r} is listed more than once")
                 if name in seen:
                     raise ValueError(
                         f"column name {name!r} is used by items {seen[name]} and {it.id}"
                     )
                 seen[name] = it.id
         trait_ids = {t.id for t in self.traits}
+        if len(trait_ids) != len(self.traits):
+            dup = sorted({t.id for t in self.traits if [u.id for u in self.traits].count(t.id) > 1})
+            raise ValueError(f"trait id(s) {', '.join(dup)} are listed more than once")
         for it in self.items:
             if it.trait is not None and it.trait not in trait_ids:
                 raise ValueError(

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from populace.errors import PopulaceError
+from populace.files import read_text
 from populace.instruments.model import Instrument
 
 _DATA = "populace.instruments.data"
@@ -87,9 +88,7 @@ def load_instrument(spec: str | Path | Instrument) -> Instrument:
         return _load_builtin(spec_str)
     path = Path(spec_str)
     if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise PopulaceError(f"instrument file {path} does not exist")
-        return parse_instrument(path.read_text(encoding="utf-8"), str(path))
+        return parse_instrument(read_text(path, "instrument file"), str(path))
     raise PopulaceError(
         f"unknown instrument {spec_str!r}: built-in instruments are "
         f"{', '.join(builtin_ids())}; or give the path to a YAML file"

@@ -25,6 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from populace.errors import PopulaceError
 from populace.llm.base import (Backend, ChoiceRequest, ChoiceResult, GenerateRequest,
                                GenerateResult)
 
@@ -50,13 +51,21 @@ class CallCache:
 
     def __init__(self, path: str | Path, *, timeout: float = 60.0):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
-                                    check_same_thread=False)
-        self._con.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-        self._retry(lambda: self._con.execute("PRAGMA journal_mode=WAL"))
-        self._con.execute("PRAGMA synchronous=NORMAL")
-        self._retry(lambda: self._con.execute(_SCHEMA))
+        if self.path.is_dir():
+            raise PopulaceError(f"call cache {self.path} is a folder; give a file such as "
+                                f"{self.path / 'cache.sqlite'}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                        check_same_thread=False)
+            self._con.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._retry(lambda: self._con.execute("PRAGMA journal_mode=WAL"))
+            self._con.execute("PRAGMA synchronous=NORMAL")
+            self._retry(lambda: self._con.execute(_SCHEMA))
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise PopulaceError(f"call cache {self.path} cannot be used: {exc} (is it an "
+                                "SQLite file written by populace? give a new path with "
+                                "--cache)") from None
 
     @staticmethod
     def _retry(fn, attempts: int = 50):

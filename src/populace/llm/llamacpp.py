@@ -40,6 +40,11 @@ def _import_llama():
     return Llama, _internals, llama_chat_format, C
 
 
+MIN_N_CTX = 512   # below this no persona prompt fits (and llama.cpp aborts natively)
+MAX_THREADS = 512  # GGML_MAX_N_THREADS: more threads crash llama.cpp natively
+MAX_N_SEQ = 255   # llama.cpp holds at most 256 sequences (LLAMA_MAX_SEQ): n_seq + the prefix
+
+
 @contextmanager
 def _model_params(C, extra_bufts: bool):
     """Load with ``use_extra_bufts`` set (llama-cpp-python has no keyword for it).
@@ -98,6 +103,14 @@ class LlamaCppBackend:
                  n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
                  chat_template: str | None = None, flash_attn: bool = False,
                  extra_bufts: bool | None = None):
+        if int(n_ctx) < MIN_N_CTX:
+            raise PopulaceError(f"n_ctx {n_ctx} is too small: the context must hold at least "
+                                f"{MIN_N_CTX} tokens (a prompt with its persona)")
+        if n_threads is not None and not 1 <= int(n_threads) <= MAX_THREADS:
+            raise PopulaceError(f"n_threads must be between 1 and {MAX_THREADS}; got {n_threads}")
+        if not 1 <= int(n_seq) <= MAX_N_SEQ:
+            raise PopulaceError(f"n_seq must be between 1 and {MAX_N_SEQ} (llama.cpp's limit "
+                                f"on sequences beside the prefix); got {n_seq}")
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -118,7 +131,8 @@ class LlamaCppBackend:
                                  n_threads=self.n_threads, n_threads_batch=self.n_threads,
                                  logits_all=False, flash_attn=flash_attn, verbose=False)
         except (ValueError, RuntimeError) as exc:
-            raise PopulaceError(f"cannot load model {model_path}: {exc}") from None
+            raise PopulaceError(f"cannot load model {model_path} with n_ctx {n_ctx}: {exc} "
+                                "(too large a context for this machine's memory?)") from None
         self.n_vocab = self.llm.n_vocab()
         # a second context for scoring: many sequences sharing one unified KV cache
         params = C.llama_context_default_params()
@@ -136,8 +150,13 @@ class LlamaCppBackend:
         params.no_perf = True
         self._n_ctx = n_ctx
         self._n_batch = n_batch
-        self._sctx = self._stack.enter_context(closing(
-            internals.LlamaContext(model=self.llm._model, params=params, verbose=False)))
+        try:
+            sctx = internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            self.llm.close()
+            raise PopulaceError(f"cannot open the scoring context of {model_path} (n_ctx "
+                                f"{n_ctx}, n_seq {self.n_seq}): {exc}") from None
+        self._sctx = self._stack.enter_context(closing(sctx))
         self._mem = C.llama_get_memory(self._sctx.ctx)
         self._batch = C.llama_batch_init(n_batch, 0, 1)
         self._stack.callback(C.llama_batch_free, self._batch)
@@ -168,6 +187,22 @@ class LlamaCppBackend:
 
     def tokens(self, msgs: Sequence[Message]) -> list[int]:
         return self.llm.tokenize(self.render(msgs).encode("utf-8"), add_bos=False, special=True)
+
+    @property
+    def n_ctx(self) -> int:
+        return self._n_ctx
+
+    def check_fits(self, msgs: Sequence[Message], n_tokens: int | None = None,
+                   extra: int = 1, what: str = "") -> None:
+        """PopulaceError if the prompt (``n_tokens``, counted if None) plus ``extra``
+        tokens does not fit the context: said before llama.cpp is asked to decode it."""
+        n = len(self.tokens(msgs)) if n_tokens is None else n_tokens
+        if n + extra > self._n_ctx:
+            text = " ".join((msgs[-1].content if msgs else "").split())
+            raise PopulaceError(
+                f"{what or 'a prompt'} of {n} tokens (+{extra} to answer) does not fit the "
+                f"model's context of {self._n_ctx} tokens; raise n_ctx (--n-ctx, "
+                f"[model] n_ctx) or shorten it. It begins: {text[:80]!r}")
 
     def _key_variants(self, key: str) -> list[list[int]]:
         """Token spellings of an answer key: single-token variants, else the key's tokens."""
@@ -340,6 +375,9 @@ class LlamaCppBackend:
         if self.prefer_generation_context:
             return self._score_in_generation_context(requests)
         toks = [self.tokens(r.messages) for r in requests]
+        for r, t in zip(requests, toks):
+            longest = max(len(v[0]) for k in r.keys for v in [self._key_variants(k)])
+            self.check_fits(r.messages, len(t), longest)
         # longest common token prefix, leaving at least one token per suffix
         p = min(len(t) for t in toks) - 1
         first = toks[0]
@@ -398,9 +436,11 @@ class LlamaCppBackend:
                 self._C.llama_memory_clear(self._C.llama_get_memory(self.llm._ctx.ctx), True)
             seed = (int(r.seed) * 1_000_003 + int(r.sample_index)) % (2**31 - 1)
             grammar = self._grammar(r.grammar)  # an invalid grammar stops the call (not a failure)
+            prompt = self.tokens(r.messages)
+            self.check_fits(r.messages, len(prompt))
             try:
                 res = self.llm.create_completion(
-                    prompt=self.tokens(r.messages), max_tokens=r.max_tokens,
+                    prompt=prompt, max_tokens=r.max_tokens,
                     temperature=r.temperature, top_p=r.top_p, seed=seed,
                     stop=list(r.stop) or None, grammar=grammar,
                     repeat_penalty=r.repeat_penalty)
@@ -444,4 +484,4 @@ class LlamaCppBackend:
         self.close()
 
 
-__all__ = ["LlamaCppBackend"]
+__all__ = ["LlamaCppBackend", "MIN_N_CTX", "MAX_N_SEQ", "MAX_THREADS"]

@@ -72,7 +72,9 @@ def clean(pre: pd.DataFrame, caller: StageCaller | None, templates: Templates,
             rows.append({"text": rule_clean(t), "status": "rules", "error": None,
                          "attempts": 0, "raw": None})
     out = pd.concat([posts[["post_id", "author_id", "date"]],
-                     pd.DataFrame(rows, index=posts.index)], axis=1)
+                     pd.DataFrame(rows, index=posts.index,
+                                  columns=["text", "status", "error", "attempts", "raw"])],
+                    axis=1)
     txt = out["text"].fillna("")
     ok = out["status"].isin(["ok", "rules"])
     long_enough = txt.str.split().str.len().fillna(0) >= cfg.min_tokens

@@ -6,6 +6,7 @@ records them."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -151,8 +152,12 @@ def _read(c: StageContext) -> dict:
                         text_column=kw["text_column"], date_column=kw["date_column"],
                         limit_authors=kw["limit_authors"])
     c.run.write_table(TABLES["read"], posts)
+    skipped = list(posts.attrs.get("skipped", []))
+    if skipped:
+        print(f"warning: skipped {len(skipped)} corpus file(s): {'; '.join(skipped[:3])}"
+              f"{' ...' if len(skipped) > 3 else ''}", file=sys.stderr)
     return {"rows_in": None, "rows_out": len(posts), "authors_out": posts["author_id"].nunique(),
-            "extra": {"skipped_files": len(posts.attrs.get("skipped", []))}}
+            "extra": {"skipped_files": len(skipped)}}
 
 
 def _preprocess(c: StageContext) -> dict:
@@ -160,6 +165,11 @@ def _preprocess(c: StageContext) -> dict:
     df = pre_mod.preprocess(posts, c.cfg)
     c.run.write_table(TABLES["preprocess"], df)
     reasons = df["reason"].replace("", "kept").value_counts().to_dict()
+    if not df["keep"].any():
+        raise PopulaceError(f"preprocessing kept no post of the {posts['author_id'].nunique()}"
+                            f" author(s) read ({reasons}); read more authors "
+                            "(--limit-authors) or relax the rules (--min-posts, "
+                            "--max-post-words; docs/mining.md)")
     return {"rows_in": len(df), "rows_out": int(df["keep"].sum()),
             "authors_in": posts["author_id"].nunique(),
             "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),

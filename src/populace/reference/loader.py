@@ -88,6 +88,8 @@ def _map_columns(frame: pd.DataFrame, instrument: Instrument,
                             f"{item_id}; pass a column map to choose one", path=origin)
         found[item_id] = col
     missing = [i for i in instrument.item_ids if i not in found]
+    if not missing:
+        _check_not_other_instrument(frame, instrument, found, user_mapped, origin)
     if len(missing) == len(instrument.items):
         example = ", ".join(instrument.item_ids[:3])
         aliases = instrument.items[0].aliases
@@ -99,20 +101,79 @@ def _map_columns(frame: pd.DataFrame, instrument: Instrument,
             f"{' ...' if len(frame.columns) > 30 else ''}. Is this the right instrument, "
             "or does the file need a column map?", path=origin)
     if missing:
+        other = _looks_like(frame, instrument)
+        hint = (f"; its columns are the items of the built-in instrument {other.id} "
+                f"(use -i {other.id})" if other is not None else "")
         raise DataError(
             f"the file lacks {len(missing)} item(s) of instrument {instrument.id}: "
-            f"{', '.join(missing)}", path=origin)
+            f"{', '.join(missing)}{hint}", path=origin)
     return found
 
 
-def _numeric_column(series: pd.Series, col: str, origin: str) -> np.ndarray:
+def _covers(frame: pd.DataFrame, ins: Instrument) -> list[str] | None:
+    """The file columns that hold every item of ``ins`` (by id or declared alias), in
+    item order, or None when some item of ``ins`` has no column."""
+    cols = {str(c) for c in frame.columns}
+    used = []
+    for it in ins.items:
+        names = [n for n in (it.id, *it.aliases) if n in cols]
+        if not names:
+            return None
+        used.append(names[0])
+    return used
+
+
+def _looks_like(frame: pd.DataFrame, instrument: Instrument) -> Instrument | None:
+    """The built-in instrument (other than ``instrument``) with the most items whose
+    every item is a column of ``frame``, if any."""
+    from populace.instruments.registry import builtin_ids
+
+    best = None
+    for iid in builtin_ids():
+        if iid == instrument.id:
+            continue
+        other = load_instrument(iid)
+        if _covers(frame, other) is not None and (best is None
+                                                  or len(other.items) > len(best.items)):
+            best = other
+    return best
+
+
+def _check_not_other_instrument(frame: pd.DataFrame, instrument: Instrument,
+                                found: dict[str, str], user_mapped: set[str],
+                                origin: str) -> None:
+    """Item ids collide across instruments (bfi25's E1 is not ipip50's E1, which the
+    BIG5 file names E1): a file whose columns hold every item of another built-in
+    instrument, a strict superset of the columns read for ``instrument``, is that
+    instrument's file, not this one's. A column map (--map) decides explicitly."""
+    if user_mapped:
+        return
+    read = {str(c) for c in found.values()}
+    from populace.instruments.registry import builtin_ids
+
+    for iid in builtin_ids():
+        if iid == instrument.id:
+            continue
+        other = load_instrument(iid)
+        cover = _covers(frame, other)
+        if cover is not None and read < set(cover):
+            raise DataError(
+                f"its columns {cover[0]}..{cover[-1]} are the {len(other.items)} items of the built-in "
+                f"instrument {other.id}, not {instrument.id} (whose {len(instrument.items)} "
+                f"items share some of those names but are different questions); use "
+                f"-i {other.id}, or --map FILECOLUMN=ITEMID if the file really holds "
+                f"{instrument.id}", path=origin)
+
+
+
+def _numeric_column(series: pd.Series, col: str, origin: str, what: str = "answer") -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.to_numpy(dtype=float)
     converted = pd.to_numeric(series, errors="coerce")
     bad = converted.isna() & series.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"non-numeric answer {series.iloc[row]!r}", path=origin,
+        raise DataError(f"non-numeric {what} {series.iloc[row]!r}", path=origin,
                         column=col, row=row + 1)
     return converted.to_numpy(dtype=float)
 
@@ -306,7 +367,7 @@ def _row_weights(meta: pd.DataFrame, weight_column: str | None, keep: np.ndarray
         return None
     if weight_column not in meta.columns:
         raise DataError(f"weight column {weight_column!r} is not in the file", path=origin)
-    weights = _numeric_column(meta[weight_column], weight_column, origin)
+    weights = _numeric_column(meta[weight_column], weight_column, origin, "weight")
     bad = ~np.isfinite(weights) | (weights < 0)
     if (bad & keep).any():
         row = int(np.flatnonzero(bad & keep)[0])

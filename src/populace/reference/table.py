@@ -127,6 +127,10 @@ class ResponseTable:
         return self.trait_scores() if self.effective_space(space) == "traits" else self.items
 
     def effective_space(self, space: str) -> str:
+        """``space`` (traits or items; anything else is an error), or items for an
+        instrument without a scoring key."""
+        if space not in SPACES:
+            raise PopulaceError(f"unknown space {space!r}; use one of {', '.join(SPACES)}")
         return "traits" if space == "traits" and self.instrument.traits else "items"
 
     # --------------------------------------------------------------- summary
