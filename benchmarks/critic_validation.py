@@ -90,8 +90,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import pandas as pd
-
     from e2e_blogs import BENCH_PROFILE_V2
+
     from populace.llm import load_backend
     from populace.llm.cache import CachedBackend, CallCache
     from populace.mining import MiningConfig

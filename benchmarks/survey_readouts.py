@@ -52,10 +52,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from populace.evaluate import metrics as M
-from populace.instruments import load_instrument
-from populace.reference import load_reference
-from populace.survey.readout import Readout, baseline_probs, wide_answers
+from populace.evaluate import metrics as M  # noqa: E402
+from populace.instruments import load_instrument  # noqa: E402
+from populace.reference import load_reference  # noqa: E402
+from populace.survey.readout import Readout, baseline_probs, wide_answers  # noqa: E402
 
 TEMPS = (0.5, 0.7, 1.0, 1.5, 2.0)
 CONTRAST_TEMPS = (0.5, 1.0, 2.0)
@@ -294,8 +294,13 @@ def main(argv=None) -> int:
     order = sorted(names, key=lambda n: rel[n])
     lines += ["", ("raw pool, avg of AMW/FD/SW relative to sample@1, mean over "
               f"{', '.join(data)} (negative = closer to the humans):")]
+    def raw_avg3(i, n):
+        sel = (df.instrument == i) & (df.readout == n) & (df.set == "raw")
+        return df[sel]["avg3"].iloc[0]
+
     lines += [f"  {n:<24} {100 * rel[n]:+6.1f}%   ("
-              + ", ".join(f"{i} {100 * (df[(df.instrument == i) & (df.readout == n) & (df.set == 'raw')]['avg3'].iloc[0] / df[(df.instrument == i) & (df.readout == DEFAULT.name) & (df.set == 'raw')]['avg3'].iloc[0] - 1):+.1f}%" for i in data)
+              + ", ".join(f"{i} {100 * (raw_avg3(i, n) / raw_avg3(i, DEFAULT.name) - 1):+.1f}%"
+                          for i in data)
               + ")" for n in order]
 
     if args.bootstrap >= 2:

@@ -166,7 +166,8 @@ def test_no_quota_weights_and_scaled_age(demo_parts):
                        in_sample=False)
         scaled = A.align(pool, ref, n=300, seed=0, match="age,gender", match_age="scaled",
                          in_sample=False)
-    tv = lambda r: r.diagnostics["demographics"]["columns"]["gender"]["tv_selected"]
+    def tv(r):
+        return r.diagnostics["demographics"]["columns"]["gender"]["tv_selected"]
     assert soft.diagnostics["demographics"]["quota"] is None
     sel = np.repeat(pool["gender"].to_numpy()[base.indices], base.counts)
     base_tv = abs(float(np.mean(sel == "female")) - soft.diagnostics["demographics"][

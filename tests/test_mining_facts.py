@@ -3,8 +3,7 @@
 import pytest
 
 from populace.corpus.blogs import parse_blog_name
-from populace.mining.facts import (Facts, author_facts, check, facts_text, industry_phrase,
-                                   repair)
+from populace.mining.facts import Facts, author_facts, check, facts_text, industry_phrase, repair
 
 MALE_STUDENT = author_facts(parse_blog_name("1000331.male.24.Student.Leo.xml"))
 

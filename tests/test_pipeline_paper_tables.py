@@ -8,8 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from populace.pipeline.paper_tables import (Cell, DIST_METRICS, load_source, paper_tables,
-                                            table1, table2, table3, write_tables)
+from populace.pipeline.paper_tables import (
+    DIST_METRICS,
+    Cell,
+    load_source,
+    paper_tables,
+    table1,
+    table2,
+    table3,
+    write_tables,
+)
 from tests.conftest import ROOT
 
 E2E = ROOT / "benchmarks" / "results" / "e2e_blogs_metrics.csv"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -99,7 +99,7 @@ class ReferenceConfig(_Section):
 class MatchConfig(_Section):
     """Joint demographic matching (``populace align --match``; docs/alignment.md)."""
     columns: list[str] = []                 # e.g. ["age", "gender"]; [] = answers only
-    weight: Optional[Union[float, dict[str, float]]] = None   # None: the documented default
+    weight: Optional[float | dict[str, float]] = None   # None: the documented default
     age: Literal["bands", "scaled"] = "bands"
     age_bands: Optional[list[float]] = None   # band edges; None: 18, 25, 35, 45, 55
     codes: dict[str, dict[str, Optional[str]]] = {}   # humans' code -> label, per column

@@ -21,7 +21,8 @@ def quotas(share: np.ndarray, k: int, capacity: np.ndarray, groups=None):
     """Slots per cell: ``k x share``, no cell above its ``capacity`` (what the pool
     can give).  Slots a full cell cannot take are moved by iterative proportional
     fitting (raking; Deming & Stephan 1940, Ann. Math. Stat. 11(4)) over
-    ``groups`` (one array per matched column: that column's category of each cell), so each column's marginal stays at the humans' where
+    ``groups`` (one array per matched column: that column's category of each
+    cell), so each column's marginal stays at the humans' where
     the pool allows; what is left goes to the cells with room in proportion to
     their shares.  Rounded by largest remainder.  Returns (quota array, number
     of slots moved away from ``round(k x share)``)."""

@@ -74,7 +74,8 @@ class Source:
         if r.empty or pd.isna(r["value"].iloc[0]):
             return None
         g = r.iloc[0]
-        opt = (lambda v: None if pd.isna(v) else float(v))
+        def opt(v):
+            return None if pd.isna(v) else float(v)
         return Cell(float(g["value"]), opt(g["ci_low"]), opt(g["ci_high"]), opt(g["floor"]))
 
 

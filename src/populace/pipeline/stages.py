@@ -35,7 +35,7 @@ def mining_config(cfg):
     if cfg.mine.profile not in PROFILES:
         raise PopulaceError(f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
                             f"{', '.join(PROFILES)}")
-    fields = {f.name: f for f in dataclasses.fields(MiningConfig)}
+    fields = MiningConfig.model_fields
     for key, value in cfg.mine.settings.items():
         _check_setting_type(key, value, fields[key].default)
     settings = {"context_tokens": cfg.model.n_ctx, **PROFILES[cfg.mine.profile],
@@ -174,10 +174,9 @@ def profile_personas(run: Run, words: int = 60) -> pd.DataFrame:
 
 # -------------------------------------------------------------------------- survey
 def run_survey(run: Run, cfg, get_backend, *, progress=True) -> dict:
+    from populace.pipeline.preflight import prompts_fit
     from populace.survey import survey
     from populace.survey.prefetch import prefetch_choices, worth_prefetching
-
-    from populace.pipeline.preflight import prompts_fit
 
     people = run.read_table(PERSONAS)
     prompts_fit(get_backend(), people, cfg.survey.instruments, cfg.survey.prompts)

@@ -28,7 +28,8 @@ over answer options; at T = 1 it is contextual calibration (Zhao et al., 2021,
 input) with the no-persona prompt as that input. The amplified readout is the
 form of context-aware decoding (Shi et al., 2024, "Trusting Your Evidence:
 Hallucinate Less with Context-aware Decoding", NAACL: (1 + a) log p(y | context)
-- a log p(y | no context), here a = 1/T - 1) with the persona as the context. It needs the no-persona probabilities, which the survey does
+- a log p(y | no context), here a = 1/T - 1) with the persona as the context.
+It needs the no-persona probabilities, which the survey does
 not request for persona sets, so it is a post-hoc readout (this module), not a
 survey ``--mode``.
 """
