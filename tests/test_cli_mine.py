@@ -56,7 +56,7 @@ def test_mine_command_runs_every_stage(tmp_path, capsys):
 
 def test_mine_errors_are_one_line(tmp_path, capsys):
     for args, msg in ((["--stages", "bogus"], "unknown stage"),
-                      (["--clean", "sometimes"], "clean_mode must be")):
+                      (["--clean", "sometimes"], "clean_mode: Input should be")):
         with pytest.raises(SystemExit) as exc:
             main(["mine", "--corpus", str(tmp_path / "none"), "--out", str(tmp_path / "r"),
                   "--stages", "read", *args] if args[0] != "--stages" else

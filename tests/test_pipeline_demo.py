@@ -21,5 +21,5 @@ def test_demo_config_is_valid(tmp_path):
 
 
 def test_missing_corpus(tmp_path):
-    with pytest.raises(PopulaceError, match="no corpus"):
+    with pytest.raises(PopulaceError, match="does not exist"):
         demo_config(tmp_path / "d", tmp_path / "nope")

@@ -4,6 +4,8 @@ for surveyed personas (no LLM: the personas' answers are humans' answers)."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,8 +47,18 @@ def matched_run(big5, big5_path, tmp_path_factory):
     answers.insert(0, "persona_id", ids)
     answers.to_parquet(T.responses_path(run.path, "ipip50"), index=False)
     logs = []
-    rec = stages.run_align(run, cfg, None, progress=False, log=logs.append)
-    ev = stages.run_evaluate(run, cfg, None, progress=False, log=logs.append)
+
+    class _Keep(logging.Handler):
+        def emit(self, record):
+            logs.append(record.getMessage())
+
+    handler = _Keep()
+    logging.getLogger("populace").addHandler(handler)
+    try:
+        rec = stages.run_align(run, cfg, None, progress=False)
+        ev = stages.run_evaluate(run, cfg, None, progress=False)
+    finally:
+        logging.getLogger("populace").removeHandler(handler)
     return run, cfg, rec, ev, logs
 
 
