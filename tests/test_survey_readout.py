@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,22 +114,27 @@ def test_baseline_probs_takes_one_row_per_item():
     assert set(base) == {"I1", "I2"} and np.allclose(base["I2"], NONE["I2"])
 
 
-RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "out" / "e2e_blogs" / "responses"
+def test_real_survey_answers_are_the_sample_readout(tmp_path):
+    """A real SmolLM2 survey (sample mode, seed 0): sample@1 re-read from its stored
+    probabilities gives back every stored answer, and expected@1 the expected
+    values of those probabilities."""
+    from populace.llm.llamacpp import LlamaCppBackend
+    from populace.survey import administer
+    from tests._llm_helpers import mini_instrument, smollm2_path
 
-
-@pytest.mark.skipif(not (RUN / "ipip50.long.parquet").exists(),
-                    reason="no replayed e2e run (benchmarks/out/e2e_blogs: run "
-                           "benchmarks/e2e_blogs.py --run v1 --until survey)")
-def test_real_survey_answers_are_the_sample_readout():
-    """On the first e2e run's pool, sample@1 with the survey's seed gives back every
-    stored answer, and expected@1 the expected values of its probabilities."""
-    long = pd.read_parquet(RUN / "ipip50.long.parquet")
-    wide = pd.read_parquet(RUN / "ipip50.parquet").set_index("persona_id")
-    got = wide_answers(long, Readout("sample", 1.0), seed=0,
+    people = pd.DataFrame({"persona_id": ["a", "b", "c"],
+                           "persona": ["A shy librarian who reads alone.",
+                                       "A loud party host who loves crowds.",
+                                       "A careful nurse who plans every day."]})
+    with LlamaCppBackend(str(smollm2_path()), n_ctx=2048) as b:
+        res = administer.survey(people, mini_instrument(), backend=b, mode="sample", seed=0,
+                                progress=False)
+    wide = res.wide.set_index("persona_id")
+    got = wide_answers(res.long, Readout("sample", 1.0), seed=0,
                        items=list(wide.columns)).set_index("persona_id")
     assert got.shape == wide.shape
     assert np.array_equal(got.loc[wide.index].to_numpy(), wide.to_numpy(), equal_nan=True)
-    exp = wide_answers(long, Readout("expected", 1.0)).set_index("persona_id")
-    r = long.iloc[0]
+    exp = wide_answers(res.long, Readout("expected", 1.0)).set_index("persona_id")
+    r = res.long.iloc[0]
     assert exp.loc[r["persona_id"], r["item_id"]] == pytest.approx(
         answer_from_probs("expected", r["probs"], r["codes"]))
