@@ -196,3 +196,14 @@ def test_context_qc_runs_qc_persona_critic_author_by_author(tmp_path):
               "mining/critic.parquet"):
         pd.testing.assert_frame_equal(a.run.read_table(t), b.run.read_table(t))
     pd.testing.assert_frame_equal(a.personas, b.personas)
+
+
+def test_mine_result_has_to_frame_and_a_readable_repr(tmp_path):
+    from populace.mining.pipeline import MineResult
+    from populace.run import Run
+
+    people = pd.DataFrame({"persona_id": ["p-1", "p-2"], "persona": ["x", "y"]})
+    m = MineResult(Run(tmp_path / "r"), people, [{"stage": "read", "resumed": False},
+                                                 {"stage": "qc", "resumed": True}])
+    assert m.to_frame() is people
+    assert repr(m) == f"<MineResult {tmp_path / 'r'}: 2 personas; stages run now: read>"

@@ -170,3 +170,15 @@ def test_bad_inputs(tmp_path):
         survey(frame(), ins, backend=sb, out=tmp_path / "x.xlsx")
     with pytest.raises(PopulaceError, match="does not exist"):
         survey(tmp_path / "none.csv", ins, backend=sb)
+
+
+def test_survey_result_has_to_frame_and_a_readable_repr():
+    import pandas as pd
+
+    from populace.survey.administer import SurveyResult
+
+    wide = pd.DataFrame({"persona_id": ["a", "b"], "I1": [1.0, 2.0], "I2": [3.0, 4.0]})
+    long = pd.DataFrame({"persona_id": ["a"], "item_id": ["I1"], "status": ["failed"]})
+    s = SurveyResult(wide, long, {"instrument": "mini", "mode": "sample"})
+    assert s.to_frame() is wide
+    assert repr(s) == "<SurveyResult mini: 2 personas x 2 items, mode sample, 1 failed answers>"

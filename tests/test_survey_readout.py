@@ -138,3 +138,4 @@ def test_real_survey_answers_are_the_sample_readout(tmp_path):
     r = res.long.iloc[0]
     assert exp.loc[r["persona_id"], r["item_id"]] == pytest.approx(
         answer_from_probs("expected", r["probs"], r["codes"]))
+

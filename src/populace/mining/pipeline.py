@@ -40,11 +40,22 @@ __all__ = ["mine", "MineResult", "TABLES", "build_personas"]
 LLM_STAGES = ("clean", "qc", "persona", "critic", "pii")
 
 
-@dataclass
+@dataclass(repr=False)
 class MineResult:
+    """The mined personas (``personas.parquet``), the run directory and one record
+    per stage (rows in/out, LLM calls, tokens, seconds)."""
     run: Run
     personas: pd.DataFrame
     summary: list[dict] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The personas table."""
+        return self.personas
+
+    def __repr__(self) -> str:
+        ran = [s["stage"] for s in self.summary if not s.get("resumed")]
+        return (f"<MineResult {self.run.path}: {len(self.personas):,} personas; stages run now: "
+                f"{', '.join(ran) or 'none (all resumed)'}>")
 
 
 def mine(corpus: str | Path | None, out: str | Path, *, backend=None, critic_backend=None,

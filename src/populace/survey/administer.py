@@ -45,8 +45,11 @@ from populace.survey.progress import progress_bar
 from populace.survey.prompts import Templates, build_messages, choice_request, option_keys
 
 
-@dataclass
+@dataclass(repr=False)
 class SurveyResult:
+    """Answers: ``wide`` (persona_id + one column per item), ``long`` (one row per
+    persona and item, with the option probabilities) and ``meta`` (settings, model,
+    counts)."""
     wide: pd.DataFrame
     long: pd.DataFrame
     meta: dict
@@ -54,6 +57,16 @@ class SurveyResult:
     @property
     def failures(self) -> pd.DataFrame:
         return self.long[self.long["status"] != "ok"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The wide answer table."""
+        return self.wide
+
+    def __repr__(self) -> str:
+        items = [c for c in self.wide.columns if c != "persona_id"]
+        return (f"<SurveyResult {self.meta.get('instrument', '?')}: {len(self.wide):,} personas x "
+                f"{len(items)} items, mode {self.meta.get('mode', '?')}, "
+                f"{len(self.failures):,} failed answers>")
 
 
 def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrument, *,
