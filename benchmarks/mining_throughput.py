@@ -17,7 +17,7 @@ directory with an empty call cache (every call reaches the model):
                    (e2e_blogs.BENCH_PROFILE_V2: up to 6 posts of 120 words, 100 words).
 
 The bloggers are the last --authors files of ../shared/data/blogs in the
-reader's order (no other benchmark uses them). The arms alternate in blocks of
+reader's order that hold at least 20 posts (no other benchmark uses them). The arms alternate in blocks of
 two authors (before, after-v1-text, after; then the reverse order), so all see
 the same machine load. Prints, per arm: seconds per author (all of mining and
 the LLM stages), prompt and generated tokens per author, personas kept, the
@@ -57,10 +57,21 @@ def arms():
     }
 
 
-def blogger_subset(n: int, dest: Path) -> list[str]:
-    """A folder of links to the last ``n`` blogger files in the reader's order."""
+def blogger_subset(n: int, dest: Path, min_posts: int = 20) -> list[str]:
+    """A folder of links to the last ``n`` blogger files in the reader's order that
+    hold at least ``min_posts`` posts (bloggers the rules would drop cost no LLM
+    time in either arm, so they would only dilute the comparison)."""
+    from populace.corpus.blogs import parse_blog_file
+
     files = sorted((SHARED / "blogs").glob("*.xml"),
-                   key=lambda p: (len(p.name.split(".")[0]), p.name))[-n:]
+                   key=lambda p: (len(p.name.split(".")[0]), p.name))
+    chosen = []
+    for f in reversed(files):
+        if len(chosen) == n:
+            break
+        if len(parse_blog_file(f)) >= min_posts:
+            chosen.append(f)
+    files = chosen[::-1]
     dest.mkdir(parents=True, exist_ok=True)
     for f in files:
         (dest / f.name).symlink_to(f)
