@@ -64,3 +64,12 @@ def test_profile_personas(tmp_path):
                                       'Arts. In their own words: "I went to the lake"')
     assert "field" not in out["persona"].iloc[1]                  # indUnk = no field given
     assert out["age"].tolist() == [23, 40]
+
+
+def test_mining_settings_take_real_critic_thresholds():
+    """The probability critic's thresholds are real numbers: 6.5 and 5 both pass the
+    settings type check, and a word does not."""
+    mc = S.mining_config(_cfg(settings={"critic_overall_min": 6.5, "critic_other_min": 5}))
+    assert (mc.critic_overall_min, mc.critic_other_min) == (6.5, 5.0)
+    with pytest.raises(PopulaceError, match="critic_overall_min: must be a number"):
+        S.mining_config(_cfg(settings={"critic_overall_min": "high"}))

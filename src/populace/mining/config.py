@@ -72,8 +72,8 @@ class MiningConfig(BaseModel):
     critic_method: Literal["probs", "generate"] = _f(
         "probs", "probs: expected scores from next-token probabilities; generate: the paper's "
                  "generated JSON of integers")
-    critic_overall_min: float = _f(8, "overall score a persona needs (paper: 8)", ge=0, le=10)
-    critic_other_min: float = _f(7, "score every other dimension needs (paper: 7)", ge=0, le=10)
+    critic_overall_min: float = _f(8.0, "overall score a persona needs (paper: 8)", ge=0, le=10)
+    critic_other_min: float = _f(7.0, "score every other dimension needs (paper: 7)", ge=0, le=10)
     critic_max_tokens: int = _f(80, "generated tokens per critic reply (generate)", ge=8)
     grounding_rules: bool = _f(True, "also drop personas with numbers absent from the posts "
                                      "or too few evidence quotes found in them")
