@@ -29,3 +29,16 @@ def big5(big5_path):
     from populace.reference import load_reference
 
     return load_reference(big5_path, "ipip50")
+
+
+E2E_METRICS = ROOT / "benchmarks" / "results" / "e2e_blogs_metrics.csv"
+
+
+@pytest.fixture(scope="module")
+def e2e():
+    """The first e2e run's committed tidy tables (benchmarks/results) as a table source."""
+    from populace.pipeline.paper_tables import load_source
+
+    if not E2E_METRICS.exists():
+        pytest.skip(f"{E2E_METRICS} is not in this checkout")
+    return load_source(E2E_METRICS)

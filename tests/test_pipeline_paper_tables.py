@@ -18,16 +18,7 @@ from populace.pipeline.paper_tables import (
     table3,
     write_tables,
 )
-from tests.conftest import ROOT
-
-E2E = ROOT / "benchmarks" / "results" / "e2e_blogs_metrics.csv"
-
-
-@pytest.fixture(scope="module")
-def e2e():
-    if not E2E.exists():
-        pytest.skip(f"{E2E} is not in this checkout")
-    return load_source(E2E)
+from tests.conftest import E2E_METRICS
 
 
 def test_table1_rows_are_sets_columns_metrics_and_average(e2e):
@@ -37,7 +28,7 @@ def test_table1_rows_are_sets_columns_metrics_and_average(e2e):
     assert t.rows == ["aligned", "raw", "random", "no_persona_t0", "no_persona_t0.7",
                       "no_persona_t1"]
     assert t.groups == [("ipip50", DIST_METRICS + ["avg"])]
-    m = pd.read_csv(E2E)
+    m = pd.read_csv(E2E_METRICS)
     a = m[(m["set"] == "aligned") & (m["instrument"] == "ipip50")].set_index("metric")
     c = t.get("aligned", "ipip50", "amw")
     assert (c.value, c.low, c.high, c.floor) == tuple(a.loc["amw", ["value", "ci_low",
@@ -66,9 +57,9 @@ def test_table3_correlation_error_in_domain_first(e2e):
 
 
 def test_runs_side_by_side_and_csv_layout(e2e, tmp_path):
-    other = load_source(E2E, label="second")
+    other = load_source(E2E_METRICS, label="second")
     other.metrics = other.metrics[other.metrics["set"] != "no_persona_t0"]   # fewer sets
-    first = load_source(E2E, label="first")
+    first = load_source(E2E_METRICS, label="first")
     t1, t2, t3 = paper_tables([first, other])
     assert [g for g, _ in t1.groups] == ["first ipip50", "second ipip50"]
     assert [g for g, _ in t2.groups] == ["first cfcs12", "first grit12", "first",
@@ -111,7 +102,7 @@ def _cli(args, capsys):
 
 
 def test_tables_command_side_by_side(e2e, tmp_path, capsys):
-    code, out = _cli(["tables", str(E2E), str(E2E), "--labels", "a,b", "--out", str(tmp_path)],
+    code, out = _cli(["tables", str(E2E_METRICS), str(E2E_METRICS), "--labels", "a,b", "--out", str(tmp_path)],
                      capsys)
     assert code == 0
     assert "Table 1: in domain" in out.out and "a ipip50 AMW" in out.out
@@ -121,7 +112,7 @@ def test_tables_command_side_by_side(e2e, tmp_path, capsys):
         assert (tmp_path / f).exists(), f
     page = (tmp_path / "tables.html").read_text()
     assert page.count("<table class='wide'>") == 3 and "colspan='5'>a ipip50<" in page
-    code, out = _cli(["tables", str(E2E), str(E2E)], capsys)     # the same label twice
+    code, out = _cli(["tables", str(E2E_METRICS), str(E2E_METRICS)], capsys)     # the same label twice
     assert code == 2 and "give --labels" in out.err
 
 

@@ -5,20 +5,9 @@ paper's tables in HTML."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from populace.pipeline import report_tables as RT
-from populace.pipeline.paper_tables import Cell, load_source, table1, table2
-from tests.conftest import ROOT
-
-E2E = ROOT / "benchmarks" / "results" / "e2e_blogs_metrics.csv"
-
-
-@pytest.fixture(scope="module")
-def e2e():
-    if not E2E.exists():
-        pytest.skip(f"{E2E} is not in this checkout")
-    return load_source(E2E)
+from populace.pipeline.paper_tables import Cell, table1, table2
 
 
 def test_verdict_on_the_real_run(e2e):

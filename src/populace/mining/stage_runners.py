@@ -88,8 +88,8 @@ def _facts_counts(df: pd.DataFrame) -> dict:
         return {}
     found = df["facts_contradictions"].map(lambda v: list(v) if v is not None else [])
     dropped = df["error"].fillna("").str.startswith("contradicts the corpus")
-    out = {"contradicting": int((found.map(len) > 0).sum() + dropped.sum()),
-           "dropped": int(dropped.sum())}
+    # a dropped persona keeps the kinds it was dropped for in facts_contradictions
+    out = {"contradicting": int((found.map(len) > 0).sum()), "dropped": int(dropped.sum())}
     out["repaired"] = out["contradicting"] - out["dropped"]
     for k in ("gender", "age", "occupation"):
         out[k] = int(found.map(lambda v, k=k: k in v).sum())
