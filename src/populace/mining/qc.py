@@ -50,17 +50,20 @@ def score_posts(texts, caller: StageCaller, templates: Templates, advance=lambda
     groups = [[ChoiceRequest(templates.messages("qc_quality", post=fence(t)), _keys(QUALITY)),
                ChoiceRequest(templates.messages("qc_harmful", post=fence(t)), _keys(HARMFUL))]
               for t in texts]
-    out = []
-    for (q, h) in caller.score(groups, advance):
-        if not (q.ok and h.ok):
-            out.append(None)
-            continue
-        pq, ph = _folded(q.probs, QUALITY), _folded(h.probs, HARMFUL)
-        best = max(range(3), key=lambda i: pq[i])
-        out.append({"quality": QUALITY[best], "harmless": "no" if ph[0] >= 0.5 else "yes",
-                    "p_high": pq[0], "p_medium": pq[1], "p_low": pq[2], "p_harmful": ph[0],
-                    "mass": min(q.mass, h.mass)})
-    return out
+    return [labels(q, h) for (q, h) in caller.score(groups, advance)]
+
+
+def labels(q, h) -> dict | None:
+    """Labels and probabilities from the quality and harmful results of one post
+    (None when either could not be scored): the most probable quality, harmful
+    when P(yes) >= 0.5."""
+    if not (q.ok and h.ok):
+        return None
+    pq, ph = _folded(q.probs, QUALITY), _folded(h.probs, HARMFUL)
+    best = max(range(3), key=lambda i: pq[i])
+    return {"quality": QUALITY[best], "harmless": "no" if ph[0] >= 0.5 else "yes",
+            "p_high": pq[0], "p_medium": pq[1], "p_low": pq[2], "p_harmful": ph[0],
+            "mass": min(q.mass, h.mass)}
 
 
 def qc(cleaned: pd.DataFrame, caller: StageCaller, templates: Templates, cfg: MiningConfig,

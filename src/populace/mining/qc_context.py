@@ -38,7 +38,7 @@ from populace.mining.group import choose_context
 from populace.mining.llm import StageCaller
 from populace.mining.persona import facts_block, shown_texts
 from populace.mining.prompts import Templates, format_posts
-from populace.mining.qc import HARMFUL, QUALITY, _folded, _keys
+from populace.mining.qc import HARMFUL, QUALITY, _keys, labels
 
 #: the end of each QC request; the scales are defined in the prompt's shared beginning
 QC_QUESTIONS = {"quality": "quality (high, medium or low)", "harmful": "harmful (yes or no)"}
@@ -47,16 +47,13 @@ COLUMNS = ["post_id", "author_id", "quality", "harmless", "method", "p_high", "p
 
 
 def _judge(q, h, cfg: MiningConfig) -> dict:
-    if not (q.ok and h.ok):
+    lab = labels(q, h)
+    if lab is None:
         return {"status": "failed", "error": q.error or h.error, "keep": False,
                 "reason": "qc_failed"}
-    pq, ph = _folded(q.probs, QUALITY), _folded(h.probs, HARMFUL)
-    quality = QUALITY[max(range(3), key=lambda i: pq[i])]
-    harmless = "no" if ph[0] >= 0.5 else "yes"
-    keep = quality in cfg.qc_keep_quality and (harmless == "yes" or not cfg.qc_require_harmless)
-    return {"quality": quality, "harmless": harmless, "p_high": pq[0], "p_medium": pq[1],
-            "p_low": pq[2], "p_harmful": ph[0], "mass": min(q.mass, h.mass), "status": "ok",
-            "keep": keep, "reason": "" if keep else "qc_rejected"}
+    keep = (lab["quality"] in cfg.qc_keep_quality
+            and (lab["harmless"] == "yes" or not cfg.qc_require_harmless))
+    return {**lab, "status": "ok", "keep": keep, "reason": "" if keep else "qc_rejected"}
 
 
 def qc_author(posts: pd.DataFrame, meta: dict, caller: StageCaller, templates: Templates,
