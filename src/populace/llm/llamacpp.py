@@ -28,6 +28,13 @@ from populace.llm.base import (ChoiceRequest, ChoiceResult, GenerateRequest, Gen
                                Message, renormalise)
 
 
+def _choice_result(raw: list[float], method: str) -> ChoiceResult:
+    """The renormalised key probabilities, or an error when the keys got none."""
+    probs, mass = renormalise(raw)
+    err = None if probs else "the model gave no probability to any answer option"
+    return ChoiceResult(probs=probs, mass=mass, method=method, error=err)
+
+
 def _import_llama():
     try:
         from llama_cpp import Llama, _internals, llama_chat_format
@@ -360,11 +367,7 @@ class LlamaCppBackend:
                     lp += goto(t + kt[:i])[kt[i]]
                 raw.append(float(np.exp(lp)))
             multi = any(len(v[0]) > 1 for v in variants.values())
-            probs, mass = renormalise(raw)
-            err = None if probs else "the model gave no probability to any answer option"
-            out.append(ChoiceResult(probs=probs, mass=mass,
-                                    method="logits_multi_token" if multi else "logits",
-                                    error=err))
+            out.append(_choice_result(raw, "logits_multi_token" if multi else "logits"))
         self.calls += len(requests)
         return out
 
@@ -418,9 +421,7 @@ class LlamaCppBackend:
                     vecs = scored[j][-n:]
                     raw.append(float(np.exp(sum(v[tok] for v, tok in zip(vecs, kt)))))
                 method = "logits_multi_token"
-            probs, mass = renormalise(raw)
-            err = None if probs else "the model gave no probability to any answer option"
-            out.append(ChoiceResult(probs=probs, mass=mass, method=method, error=err))
+            out.append(_choice_result(raw, method))
         self.calls += len(requests)
         return out
 
