@@ -25,7 +25,7 @@ _SUFFIX = ".jsonl.gz"
 
 
 def _stem(state: Path) -> str:
-    return state.name[:-len(_SUFFIX)] if state.name.endswith(_SUFFIX) else state.name
+    return state.name[: -len(_SUFFIX)] if state.name.endswith(_SUFFIX) else state.name
 
 
 def _part(state: Path, i: int) -> Path:

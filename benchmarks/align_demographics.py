@@ -84,19 +84,27 @@ DEMO = ("gender", "age_band", "joint")
 METHODS = {
     "random": ("random", {}),
     "herding (traits only)": ("herding", {}),
-    "herding +match w=1 no quota": ("herding", {"match": MATCH, "match_weight": 1.0,
-                                                "match_quota": False}),
-    "herding +match w=4 no quota": ("herding", {"match": MATCH, "match_weight": 4.0,
-                                                "match_quota": False}),
-    "herding +match w=16 no quota": ("herding", {"match": MATCH, "match_weight": 16.0,
-                                                 "match_quota": False}),
+    "herding +match w=1 no quota": (
+        "herding",
+        {"match": MATCH, "match_weight": 1.0, "match_quota": False},
+    ),
+    "herding +match w=4 no quota": (
+        "herding",
+        {"match": MATCH, "match_weight": 4.0, "match_quota": False},
+    ),
+    "herding +match w=16 no quota": (
+        "herding",
+        {"match": MATCH, "match_weight": 16.0, "match_quota": False},
+    ),
     "herding +match w=0 (quota only)": ("herding", {"match": MATCH, "match_weight": 0.0}),
     "herding +match w=0.1": ("herding", {"match": MATCH, "match_weight": 0.1}),
     "herding +match w=0.25": ("herding", {"match": MATCH, "match_weight": 0.25}),
     "herding +match w=1": ("herding", {"match": MATCH, "match_weight": 1.0}),
     "herding +match w=4": ("herding", {"match": MATCH, "match_weight": 4.0}),
-    "herding +match w=1 age scaled": ("herding", {"match": MATCH, "match_weight": 1.0,
-                                                  "match_age": "scaled"}),
+    "herding +match w=1 age scaled": (
+        "herding",
+        {"match": MATCH, "match_weight": 1.0, "match_age": "scaled"},
+    ),
     "herding +match (default)": ("herding", {"match": MATCH}),
     "paper (traits only)": ("paper", {}),
     "paper +match (default)": ("paper", {"match": MATCH}),
@@ -117,8 +125,7 @@ def humans():
 
 def labels(meta: pd.DataFrame, codes=None) -> pd.DataFrame:
     g = categories(meta["gender"], codes)
-    a = age_bands(pd.to_numeric(meta["age"], errors="coerce").to_numpy(float),
-                  DEFAULT_AGE_BANDS)
+    a = age_bands(pd.to_numeric(meta["age"], errors="coerce").to_numpy(float), DEFAULT_AGE_BANDS)
     return pd.DataFrame({"gender": g, "age_band": a, "joint": joint_labels([a, g])})
 
 
@@ -126,7 +133,7 @@ def split(n, seed):
     perm = np.random.default_rng([seed, 77]).permutation(n)
     parts, at = {}, 0
     for name, size in SIZES.items():
-        parts[name] = perm[at:at + size]
+        parts[name] = perm[at : at + size]
         at += size
     parts["pool_source"] = perm[at:]
     return parts
@@ -141,14 +148,17 @@ def make_pool(table, lab, ins, seed):
     u = rng.normal(size=z.shape[1])
     u /= np.linalg.norm(u)
     age = pd.to_numeric(table.meta["age"]).to_numpy(float)
-    t = (CONFIG["beta"] * z @ u + CONFIG["gamma"] * (lab["gender"].to_numpy() == "male")
-         - CONFIG["delta"] * (age - age.mean()) / age.std())
+    t = (
+        CONFIG["beta"] * z @ u
+        + CONFIG["gamma"] * (lab["gender"].to_numpy() == "male")
+        - CONFIG["delta"] * (age - age.mean()) / age.std()
+    )
     p = np.exp(t - t.max())
     pick = np.sort(rng.choice(len(items), CONFIG["pool"], replace=False, p=p / p.sum()))
     mean = items.mean(0)
     frame = pd.DataFrame(mean + LAMBDA * (items[pick] - mean), columns=ins.item_ids)
     frame.insert(0, "persona_id", [f"p{i}" for i in range(len(pick))])
-    frame["gender"] = lab["gender"].to_numpy()[pick]      # words, as the blog personas
+    frame["gender"] = lab["gender"].to_numpy()[pick]  # words, as the blog personas
     frame["age"] = age[pick]
     return frame, lab.iloc[pick].reset_index(drop=True)
 
@@ -171,27 +181,32 @@ def run_seed(ins, table, lab, seed, methods, log):
     fl_lab = lab.iloc[parts["floor"]].reset_index(drop=True)
     for _ in range(FLOOR_DRAWS):
         pick = rng.choice(len(fl_items), K, replace=False)
-        out["floor"].append(score(ins, fl_items[pick], fl_lab.iloc[pick], np.ones(K, int),
-                                  test_s, test_lab, seed))
+        out["floor"].append(
+            score(ins, fl_items[pick], fl_lab.iloc[pick], np.ones(K, int), test_s, test_lab, seed)
+        )
     src = table.subset(parts["pool_source"])
-    pool, pool_lab = make_pool(src, lab.iloc[parts["pool_source"]].reset_index(drop=True),
-                               ins, seed)
+    pool, pool_lab = make_pool(
+        src, lab.iloc[parts["pool_source"]].reset_index(drop=True), ins, seed
+    )
     items = pool[ins.item_ids].to_numpy(float)
     out["pool"] = score(ins, items, pool_lab, np.ones(len(items), int), test_s, test_lab, seed)
     for label in methods:
         method, kw = METHODS[label]
         t0 = time.perf_counter()
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MatchWarning)   # rare codes: listed in diagnostics
+            warnings.simplefilter("ignore", MatchWarning)  # rare codes: listed in diagnostics
             res = align(pool, ref, ins, n=K, method=method, seed=seed, in_sample=False, **kw)
         sec = time.perf_counter() - t0
-        r = score(ins, items[res.indices], pool_lab.iloc[res.indices], res.counts, test_s,
-                  test_lab, seed)
+        r = score(
+            ins, items[res.indices], pool_lab.iloc[res.indices], res.counts, test_s, test_lab, seed
+        )
         r.update(seconds=sec, distinct=int(res.indices.size))
         out[label] = r
-        log(f"seed {seed} {label:32s} {sec:6.1f}s  tv gender {r['tv_gender']:.4f} age "
+        log(
+            f"seed {seed} {label:32s} {sec:6.1f}s  tv gender {r['tv_gender']:.4f} age "
             f"{r['tv_age_band']:.4f} joint {r['tv_joint']:.4f}  "
-            + " ".join(f"{k}={r[k]:.4g}" for k in METRICS))
+            + " ".join(f"{k}={r[k]:.4g}" for k in METRICS)
+        )
     return out
 
 
@@ -200,18 +215,20 @@ def summarise(per_seed, methods):
     rows = {}
     floor = [{k: float(np.mean([f[k] for f in s["floor"]])) for k in keys} for s in per_seed]
     units = [s["random"] for s in per_seed]
-    rows["floor: human sample"] = {**{k: float(np.mean([f[k] for f in floor])) for k in keys},
-                                   "avg4": float(np.mean([avg4(f, u) for f, u in
-                                                          zip(floor, units)]))}
-    rows["pool (all personas)"] = {**{k: float(np.mean([s["pool"][k] for s in per_seed]))
-                                      for k in keys},
-                                   "avg4": float(np.mean([avg4(s["pool"], u) for s, u in
-                                                          zip(per_seed, units)]))}
+    rows["floor: human sample"] = {
+        **{k: float(np.mean([f[k] for f in floor])) for k in keys},
+        "avg4": float(np.mean([avg4(f, u) for f, u in zip(floor, units)])),
+    }
+    rows["pool (all personas)"] = {
+        **{k: float(np.mean([s["pool"][k] for s in per_seed])) for k in keys},
+        "avg4": float(np.mean([avg4(s["pool"], u) for s, u in zip(per_seed, units)])),
+    }
     for label in methods:
         v = [s[label] for s in per_seed]
-        rows[label] = {**{k: float(np.mean([r[k] for r in v])) for k in keys + ("seconds",
-                                                                              "distinct")},
-                       "avg4": float(np.mean([avg4(r, u) for r, u in zip(v, units)]))}
+        rows[label] = {
+            **{k: float(np.mean([r[k] for r in v])) for k in keys + ("seconds", "distinct")},
+            "avg4": float(np.mean([avg4(r, u) for r, u in zip(v, units)])),
+        }
     return rows
 
 
@@ -222,38 +239,56 @@ def targets(rows):
     out = []
     for col in ("gender", "age_band"):
         ratio = d[f"tv_{col}"] / fl[f"tv_{col}"]
-        out.append({"target": f"{col} TV within 1.5x the human noise floor",
-                    "met": bool(ratio <= 1.5),
-                    "detail": f"{d[f'tv_{col}']:.4f} vs floor {fl[f'tv_{col}']:.4f} = "
-                              f"{ratio:.2f}x (trait-only {t[f'tv_{col}']:.4f})"})
+        out.append(
+            {
+                "target": f"{col} TV within 1.5x the human noise floor",
+                "met": bool(ratio <= 1.5),
+                "detail": f"{d[f'tv_{col}']:.4f} vs floor {fl[f'tv_{col}']:.4f} = "
+                f"{ratio:.2f}x (trait-only {t[f'tv_{col}']:.4f})",
+            }
+        )
     rel = d["avg4"] / t["avg4"] - 1
-    out.append({"target": "trait avg4 (AMW/FD/SW/MMD) no more than 10% worse than trait-only",
-                "met": bool(rel <= 0.10),
-                "detail": f"{d['avg4']:.3f} vs {t['avg4']:.3f} = {100 * rel:+.1f}%"})
+    out.append(
+        {
+            "target": "trait avg4 (AMW/FD/SW/MMD) no more than 10% worse than trait-only",
+            "met": bool(rel <= 0.10),
+            "detail": f"{d['avg4']:.3f} vs {t['avg4']:.3f} = {100 * rel:+.1f}%",
+        }
+    )
     return out
 
 
 def render(rows, tg, args):
-    lines = [(f"align_demographics: K={K}, pool={CONFIG['pool']} (tilt beta={CONFIG['beta']} "
-             f"traits, gamma={CONFIG['gamma']} male, delta={CONFIG['delta']} young; answers "
-             f"compressed lambda={LAMBDA}), match={MATCH!r}, default weight {DEFAULT_WEIGHT:g}, "
-             f"seeds={args.seeds}, scored against 4,000 held-out humans; load average now "
-             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"),
-             ("TV: total variation of gender / age band / age band x gender; avg4 = mean over "
-             "AMW, FD, SW, MMD (clipped at 0) of metric / random's value; x floor = TV / the "
-             "human floor's TV"),
-             "",
-             (f"{'set':32s} {'TVgend':>7s} {'TVage':>7s} {'TVjoint':>7s} {'xfl g':>6s} "
-             f"{'xfl a':>6s} {'AMW':>7s} {'FD':>7s} {'SW':>7s} {'MMD':>8s} {'corrMAE':>7s} "
-             f"{'avg4':>6s} {'sec':>5s} {'dist':>5s}")]
+    lines = [
+        (
+            f"align_demographics: K={K}, pool={CONFIG['pool']} (tilt beta={CONFIG['beta']} "
+            f"traits, gamma={CONFIG['gamma']} male, delta={CONFIG['delta']} young; answers "
+            f"compressed lambda={LAMBDA}), match={MATCH!r}, default weight {DEFAULT_WEIGHT:g}, "
+            f"seeds={args.seeds}, scored against 4,000 held-out humans; load average now "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        ),
+        (
+            "TV: total variation of gender / age band / age band x gender; avg4 = mean over "
+            "AMW, FD, SW, MMD (clipped at 0) of metric / random's value; x floor = TV / the "
+            "human floor's TV"
+        ),
+        "",
+        (
+            f"{'set':32s} {'TVgend':>7s} {'TVage':>7s} {'TVjoint':>7s} {'xfl g':>6s} "
+            f"{'xfl a':>6s} {'AMW':>7s} {'FD':>7s} {'SW':>7s} {'MMD':>8s} {'corrMAE':>7s} "
+            f"{'avg4':>6s} {'sec':>5s} {'dist':>5s}"
+        ),
+    ]
     fl = rows["floor: human sample"]
     for label, d in rows.items():
-        tail = (f" {d['seconds']:5.1f} {d['distinct']:5.0f}" if "seconds" in d else "")
-        lines.append(f"{label:32s} {d['tv_gender']:7.4f} {d['tv_age_band']:7.4f} "
-                     f"{d['tv_joint']:7.4f} {d['tv_gender'] / fl['tv_gender']:6.2f} "
-                     f"{d['tv_age_band'] / fl['tv_age_band']:6.2f} {d['amw']:7.4f} "
-                     f"{d['fd']:7.4f} {d['sw']:7.4f} {d['mmd']:8.5f} {d['corr_mae']:7.4f} "
-                     f"{d['avg4']:6.3f}{tail}")
+        tail = f" {d['seconds']:5.1f} {d['distinct']:5.0f}" if "seconds" in d else ""
+        lines.append(
+            f"{label:32s} {d['tv_gender']:7.4f} {d['tv_age_band']:7.4f} "
+            f"{d['tv_joint']:7.4f} {d['tv_gender'] / fl['tv_gender']:6.2f} "
+            f"{d['tv_age_band'] / fl['tv_age_band']:6.2f} {d['amw']:7.4f} "
+            f"{d['fd']:7.4f} {d['sw']:7.4f} {d['mmd']:8.5f} {d['corr_mae']:7.4f} "
+            f"{d['avg4']:6.3f}{tail}"
+        )
     lines += ["", f"== targets (issue 24; default = {DEFAULT_LABEL!r}, mean of the seeds) =="]
     for t in tg:
         lines.append(f"- {t['target']}: {'MET' if t['met'] else 'NOT MET'} ({t['detail']})")
@@ -263,8 +298,9 @@ def render(rows, tg, args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--methods", nargs="+", default=list(METHODS),
-                    help=f"labels among {', '.join(METHODS)}")
+    ap.add_argument(
+        "--methods", nargs="+", default=list(METHODS), help=f"labels among {', '.join(METHODS)}"
+    )
     ap.add_argument("--json", action="store_true")
     for k in ("pool", "beta", "gamma", "delta"):
         ap.add_argument(f"--{k}", type=type(CONFIG[k]), default=CONFIG[k])
@@ -273,8 +309,9 @@ def main(argv=None):
     methods = ["random"] + [m for m in args.methods if m != "random"]
     ins = load_instrument("ipip50")
     table, lab = humans()
-    per_seed = [run_seed(ins, table, lab, s, methods, lambda m: print(m, flush=True))
-                for s in args.seeds]
+    per_seed = [
+        run_seed(ins, table, lab, s, methods, lambda m: print(m, flush=True)) for s in args.seeds
+    ]
     rows = summarise(per_seed, methods)
     tg = targets(rows)
     if args.json:

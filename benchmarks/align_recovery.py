@@ -82,10 +82,11 @@ METHODS = {
     "semi_ot[traits,dup]": ("semi_ot", {"space": "traits", "duplicates": True}),
     "matched[items]": ("matched", {"space": "items"}),
     "matched[traits]": ("matched", {}),
-    "herding[traits,greedy,nodup]": ("herding", {"refine": 0, "duplicates": False,
-                                                  "scales": (1.0,)}),
-    "herding[items,nodup]": ("herding", {"space": "items", "duplicates": False,
-                                         "scales": (1.0,)}),
+    "herding[traits,greedy,nodup]": (
+        "herding",
+        {"refine": 0, "duplicates": False, "scales": (1.0,)},
+    ),
+    "herding[items,nodup]": ("herding", {"space": "items", "duplicates": False, "scales": (1.0,)}),
     "herding[traits,nodup]": ("herding", {"duplicates": False, "scales": (1.0,)}),
     "herding[items,dup]": ("herding", {"space": "items", "max_repeat": None, "scales": (1.0,)}),
     "herding[traits,dup,no cap]": ("herding", {"max_repeat": None, "scales": (1.0,)}),
@@ -120,10 +121,11 @@ def split(n, seed, ref_external, test_external):
     parts, at = {}, 0
     for name in ("reference", "test", "floor"):
         external = (name == "reference" and ref_external) or (
-            name in ("test", "floor") and test_external)
+            name in ("test", "floor") and test_external
+        )
         if external:
             continue
-        parts[name] = perm[at:at + SIZES[name]]
+        parts[name] = perm[at : at + SIZES[name]]
         at += SIZES[name]
     parts["pool_source"] = perm[at:]
     return parts
@@ -166,8 +168,12 @@ def main(argv=None):
     ap.add_argument("--reference-file")
     ap.add_argument("--test-file")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--methods", nargs="+", default=list(METHODS),
-                    help=f"labels among {', '.join(list(METHODS) + list(EXTRA))}")
+    ap.add_argument(
+        "--methods",
+        nargs="+",
+        default=list(METHODS),
+        help=f"labels among {', '.join(list(METHODS) + list(EXTRA))}",
+    )
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     ap.add_argument("--fresh", action="store_true", help="ignore stored results")
     ap.add_argument("--beta", type=float, default=CONFIG["beta"], help="tilt strength")
@@ -175,21 +181,25 @@ def main(argv=None):
     args = ap.parse_args(argv)
     ins = load_instrument("ipip50")
     human = load_reference(args.human_file, ins).items.to_numpy(float)
-    ref_ext = (load_reference(args.reference_file, ins).items.to_numpy(float)
-               if args.reference_file else None)
-    test_ext = (load_reference(args.test_file, ins).items.to_numpy(float)
-                if args.test_file else None)
+    ref_ext = (
+        load_reference(args.reference_file, ins).items.to_numpy(float)
+        if args.reference_file
+        else None
+    )
+    test_ext = load_reference(args.test_file, ins).items.to_numpy(float) if args.test_file else None
     store = load_store(args.fresh)
     CONFIG.update(beta=args.beta, pool=args.pool)
-    tag = (f"{Path(args.human_file).name}|{args.reference_file}|{args.test_file}|"
-           f"beta={CONFIG['beta']}|pool={CONFIG['pool']}")
+    tag = (
+        f"{Path(args.human_file).name}|{args.reference_file}|{args.test_file}|"
+        f"beta={CONFIG['beta']}|pool={CONFIG['pool']}"
+    )
     for seed in args.seeds:
         parts = split(len(human), seed, ref_ext is not None, test_ext is not None)
         ref = ref_ext if ref_ext is not None else human[parts["reference"]]
         if test_ext is not None:
             rng = np.random.default_rng([seed, 99])
             perm = rng.permutation(len(test_ext))
-            n_floor = min(SIZES["floor"], len(test_ext) // 3)   # small files: a third
+            n_floor = min(SIZES["floor"], len(test_ext) // 3)  # small files: a third
             floor_src = test_ext[perm[:n_floor]]
             test = test_ext[perm[n_floor:]]
         else:
@@ -219,8 +229,7 @@ def main(argv=None):
                 method, kw = {**METHODS, **EXTRA}[label]
                 kw = dict(kw)
                 t0 = time.perf_counter()
-                res = align(pool, ref, ins, n=K, method=method, seed=seed, in_sample=False,
-                            **kw)
+                res = align(pool, ref, ins, n=K, method=method, seed=seed, in_sample=False, **kw)
                 sec = time.perf_counter() - t0
                 # a persona chosen c times counts as c rows (so duplicates pay their
                 # price in MMD's within-set term, as a K-persona set would)
@@ -232,8 +241,11 @@ def main(argv=None):
                 m["distinct"] = int(res.indices.size)
                 store[key] = m
                 save_store(store)
-                print(f"seed {seed} {pool_name:10s} {label:28s} {sec:7.1f}s  "
-                      + " ".join(f"{k}={m[k]:.4g}" for k in METRICS), flush=True)
+                print(
+                    f"seed {seed} {pool_name:10s} {label:28s} {sec:7.1f}s  "
+                    + " ".join(f"{k}={m[k]:.4g}" for k in METRICS),
+                    flush=True,
+                )
     summary = summarise(store, tag, args.seeds, args.methods)
     summary["targets"] = target_checks(summary)
     text = render(summary, args)
@@ -284,9 +296,14 @@ def summarise(store, tag, seeds, methods):
                 if r is not None:
                     rows[label].append({**r, "avg4": avg4(r, unit)})
         keys = METRICS + ("avg4",)
-        per["floors"] = {n: {**{k: float(np.mean([r[k] for r in v])) for k in keys},
-                             "seconds": 0.0}            # no selection to time
-                         for n, v in floors.items() if v}
+        per["floors"] = {
+            n: {
+                **{k: float(np.mean([r[k] for r in v])) for k in keys},
+                "seconds": 0.0,
+            }  # no selection to time
+            for n, v in floors.items()
+            if v
+        }
         per["methods"] = {}
         for label, v in rows.items():
             if v:
@@ -303,27 +320,33 @@ def summarise(store, tag, seeds, methods):
 
 
 def render(summary, args):
-    lines = [f"align_recovery: K={K}, pool={CONFIG['pool']}, tilt beta={CONFIG['beta']}, "
-             "compression "
-             f"lambda={LAMBDA}, seeds={args.seeds}, scored in trait space against the "
-             f"held-out test part; load average now "
-             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-             "avg4 = mean over AMW, FD, SW, MMD (clipped at 0) of metric / random's value "
-             "on the full pool; vs rnd = avg4 change against random on the same pool; "
-             "x refS = avg4 / reference-sample floor's avg4"]
+    lines = [
+        f"align_recovery: K={K}, pool={CONFIG['pool']}, tilt beta={CONFIG['beta']}, "
+        "compression "
+        f"lambda={LAMBDA}, seeds={args.seeds}, scored in trait space against the "
+        f"held-out test part; load average now "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        "avg4 = mean over AMW, FD, SW, MMD (clipped at 0) of metric / random's value "
+        "on the full pool; vs rnd = avg4 change against random on the same pool; "
+        "x refS = avg4 / reference-sample floor's avg4",
+    ]
     for pool, per in summary.items():
         if pool == "targets":
             continue
         lines.append("")
         lines.append(f"== {pool} pool ==")
-        lines.append(f"{'method':28s} {'AMW':>8s} {'FD':>8s} {'SW':>8s} {'MMD':>9s} "
-                     f"{'corrMAE':>8s} {'avg4':>6s} {'vs rnd':>7s} {'x refS':>6s} {'sec':>6s} "
-                     f"{'distinct':>8s}")
+        lines.append(
+            f"{'method':28s} {'AMW':>8s} {'FD':>8s} {'SW':>8s} {'MMD':>9s} "
+            f"{'corrMAE':>8s} {'avg4':>6s} {'vs rnd':>7s} {'x refS':>6s} {'sec':>6s} "
+            f"{'distinct':>8s}"
+        )
         rnd = per["methods"].get("random", {}).get("avg4")
         refs = per["floors"].get("reference_sample", {}).get("avg4")
         for name, d in per["floors"].items():
-            lines.append(f"{'floor: ' + name:28s} {d['amw']:8.4f} {d['fd']:8.4f} {d['sw']:8.4f} "
-                         f"{d['mmd']:9.5f} {d['corr_mae']:8.4f} {d['avg4']:6.3f}")
+            lines.append(
+                f"{'floor: ' + name:28s} {d['amw']:8.4f} {d['fd']:8.4f} {d['sw']:8.4f} "
+                f"{d['mmd']:9.5f} {d['corr_mae']:8.4f} {d['avg4']:6.3f}"
+            )
         for label, d in per["methods"].items():
             vs = f"{100 * (d['avg4'] / rnd - 1):+6.0f}%" if rnd else ""
             xr = f"{d['avg4'] / refs:6.2f}" if refs else ""
@@ -332,9 +355,11 @@ def render(summary, args):
                 extra += f"  IS ESS={d['is_ess']:.1f}"
             if "ot_relative_range" in d:
                 extra += f"  OT weight range/mean={d['ot_relative_range']:.1e}"
-            lines.append(f"{label:28s} {d['amw']:8.4f} {d['fd']:8.4f} {d['sw']:8.4f} "
-                         f"{d['mmd']:9.5f} {d['corr_mae']:8.4f} {d['avg4']:6.3f} {vs:>7s} "
-                         f"{xr:>6s} {d['seconds']:6.1f} {d['distinct']:8.0f}{extra}")
+            lines.append(
+                f"{label:28s} {d['amw']:8.4f} {d['fd']:8.4f} {d['sw']:8.4f} "
+                f"{d['mmd']:9.5f} {d['corr_mae']:8.4f} {d['avg4']:6.3f} {vs:>7s} "
+                f"{xr:>6s} {d['seconds']:6.1f} {d['distinct']:8.0f}{extra}"
+            )
     lines += ["", f"== targets (default = {DEFAULT_LABEL!r}, mean of the seeds) =="]
     for t in summary.get("targets", []):
         verdict = {True: "MET", False: "NOT MET", None: "not run"}[t["met"]]

@@ -36,8 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BIG5 = ROOT.parent / "shared" / "data" / "openpsychometrics" / "BIG5" / "data.csv"
 OUT = ROOT / "benchmarks" / "out" / "align_scale.json"
 TXT = ROOT / "benchmarks" / "results" / "align_scale.txt"
-RUNS = ["default:10000:1000000", "default:30000:1000000", "default:100000:1000000",
-        "paper:10000:100000"]
+RUNS = [
+    "default:10000:1000000",
+    "default:30000:1000000",
+    "default:100000:1000000",
+    "paper:10000:100000",
+]
 K = 2000
 TIME_TARGET_S = 600.0
 MEMORY_TARGET_GB = 6.0
@@ -51,7 +55,7 @@ def make_data(n_pool, n_ref, seed=0):
     items = load_reference(BIG5, ins).items.to_numpy(np.float64)
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(items))
-    left, right = items[perm[: len(items) // 2]], items[perm[len(items) // 2:]]
+    left, right = items[perm[: len(items) // 2]], items[perm[len(items) // 2 :]]
     ref = left[rng.integers(0, len(left), n_ref)]
     ref += rng.normal(0.0, 0.05, ref.shape)
     np.clip(ref, 1.0, 5.0, out=ref)
@@ -77,11 +81,21 @@ def one(spec: str) -> dict:
     res = align(pool, ref, ins, n=K, method=method, seed=0)
     sec = time.perf_counter() - t0
     d = res.diagnostics
-    return {"spec": spec, "method": method, "pool": int(n_pool), "reference": int(n_ref),
-            "seconds": sec, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-            "load_before": load0, "load_after": os.getloadavg()[0],
-            "stages": d["stages_seconds"], "reference_info": d.get("reference"),
-            "space": res.params["space"], "k": res.k, "distinct": int(res.indices.size)}
+    return {
+        "spec": spec,
+        "method": method,
+        "pool": int(n_pool),
+        "reference": int(n_ref),
+        "seconds": sec,
+        "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "load_before": load0,
+        "load_after": os.getloadavg()[0],
+        "stages": d["stages_seconds"],
+        "reference_info": d.get("reference"),
+        "space": res.params["space"],
+        "k": res.k,
+        "distinct": int(res.indices.size),
+    }
 
 
 def main(argv=None):
@@ -98,33 +112,40 @@ def main(argv=None):
         if spec in store:
             continue
         print(f"running {spec} (load average {os.getloadavg()[0]:.2f}) ...", flush=True)
-        proc = subprocess.run([sys.executable, __file__, "--one", spec], capture_output=True,
-                              text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", spec], capture_output=True, text=True
+        )
         if proc.returncode != 0:
             print(proc.stderr[-3000:], file=sys.stderr)
             return 1
         store[spec] = json.loads(proc.stdout.strip().splitlines()[-1])
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(store, indent=1))
-    lines = [f"align_scale: K={K}, 50 items, 2 cores (shared); load average now "
-             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-             f"{'method':8s} {'space':6s} {'pool':>8s} {'reference':>10s} {'unique ref':>10s} "
-             f"{'wall s':>8s} {'peak GB':>8s} {'load':>10s}  stages (s)"]
+    lines = [
+        f"align_scale: K={K}, 50 items, 2 cores (shared); load average now "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"{'method':8s} {'space':6s} {'pool':>8s} {'reference':>10s} {'unique ref':>10s} "
+        f"{'wall s':>8s} {'peak GB':>8s} {'load':>10s}  stages (s)",
+    ]
     for spec in args.runs:
         r = store.get(spec)
         if r is None:
             continue
         info = r.get("reference_info") or {}
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
-        lines.append(f"{r['method']:8s} {r['space']:6s} {r['pool']:8,d} {r['reference']:10,d} "
-                     f"{info.get('distinct', 0):10,d} {r['seconds']:8.1f} {r['peak_gb']:8.2f} "
-                     f"{r['load_before']:4.1f}/{r['load_after']:4.1f}  {stages}")
+        lines.append(
+            f"{r['method']:8s} {r['space']:6s} {r['pool']:8,d} {r['reference']:10,d} "
+            f"{info.get('distinct', 0):10,d} {r['seconds']:8.1f} {r['peak_gb']:8.2f} "
+            f"{r['load_before']:4.1f}/{r['load_after']:4.1f}  {stages}"
+        )
     big = store.get("default:100000:1000000")
     if big:
         ok = big["seconds"] < TIME_TARGET_S and big["peak_gb"] < MEMORY_TARGET_GB
-        lines.append(f"target 100K x 1M: {big['seconds']:.0f} s (< {TIME_TARGET_S:.0f}) and "
-                     f"{big['peak_gb']:.2f} GB (< {MEMORY_TARGET_GB:.0f}): "
-                     f"{'MET' if ok else 'NOT MET'}")
+        lines.append(
+            f"target 100K x 1M: {big['seconds']:.0f} s (< {TIME_TARGET_S:.0f}) and "
+            f"{big['peak_gb']:.2f} GB (< {MEMORY_TARGET_GB:.0f}): "
+            f"{'MET' if ok else 'NOT MET'}"
+        )
     text = "\n".join(lines)
     print(text)
     if args.runs == RUNS:

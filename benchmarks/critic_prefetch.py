@@ -42,7 +42,6 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
 
-
     from e2e_blogs import BENCH_PROFILE
 
     from populace.llm import load_backend
@@ -58,8 +57,16 @@ def main(argv=None) -> int:
     out = ROOT / "benchmarks" / "out" / f"critic_prefetch.{args.model}"
     backend, _ = load_backend(args.model, n_ctx=2048, n_threads=args.threads)
     base = out / "base"
-    mine(SHARED / "blogs", base, backend=backend, config=cfg, limit_authors=args.authors,
-         stages=["read", "preprocess", "clean", "qc", "group"], progress=False, log=None)
+    mine(
+        SHARED / "blogs",
+        base,
+        backend=backend,
+        config=cfg,
+        limit_authors=args.authors,
+        stages=["read", "preprocess", "clean", "qc", "group"],
+        progress=False,
+        log=None,
+    )
 
     secs = {"off": [], "on": []}
     tables = {}
@@ -69,13 +76,23 @@ def main(argv=None) -> int:
             shutil.rmtree(d, ignore_errors=True)
             shutil.copytree(base, d, ignore=shutil.ignore_patterns("cache.sqlite*"))
             t0 = time.perf_counter()
-            mine(SHARED / "blogs", d, backend=backend, config=cfg, limit_authors=args.authors,
-                 stages=["persona", "critic"], progress=False, log=None,
-                 critic_prefetch=variant == "on")
+            mine(
+                SHARED / "blogs",
+                d,
+                backend=backend,
+                config=cfg,
+                limit_authors=args.authors,
+                stages=["persona", "critic"],
+                progress=False,
+                log=None,
+                critic_prefetch=variant == "on",
+            )
             secs[variant].append(time.perf_counter() - t0)
             run = Run(d)
-            tables.setdefault(variant, (run.read_table("mining/persona.parquet"),
-                                        run.read_table("mining/critic.parquet")))
+            tables.setdefault(
+                variant,
+                (run.read_table("mining/persona.parquet"), run.read_table("mining/critic.parquet")),
+            )
             print(f"{variant} (repeat {rep + 1}): {secs[variant][-1]:.1f} s", flush=True)
 
     same = all(a.equals(b) for a, b in zip(tables["off"], tables["on"]))
@@ -86,12 +103,14 @@ def main(argv=None) -> int:
     ok = pers[pers["keep"].astype(bool)]
     tpl = Templates.load(None)
     g = group[group["keep"].astype(bool)]
-    ctx = context_texts(g.set_index("author_id").loc[ok["author_id"]].reset_index(), cleaned,
-                        cfg.posts_budget)
+    ctx = context_texts(
+        g.set_index("author_id").loc[ok["author_id"]].reset_index(), cleaned, cfg.posts_budget
+    )
     shared_tok, crit_tok = [], []
     for a, p in zip(ok["author_id"], ok["persona"]):
-        pt = backend.tokens(tpl.messages("persona", posts=format_posts(*ctx[a]),
-                                         max_words=cfg.max_words))
+        pt = backend.tokens(
+            tpl.messages("persona", posts=format_posts(*ctx[a]), max_words=cfg.max_words)
+        )
         ct = backend.tokens(tpl.messages("critic", posts=format_posts(*ctx[a]), persona=fence(p)))
         n = 0
         while n < min(len(pt), len(ct)) and pt[n] == ct[n]:
@@ -109,7 +128,9 @@ def main(argv=None) -> int:
         f"({100 * (1 - on / off):+.1f}% time saved)",
         f"critic prompt tokens: mean {statistics.mean(crit_tok):.0f}, of which shared with the "
         f"persona prompt (decoded once with prefetch): mean {statistics.mean(shared_tok):.0f} "
-        f"({100 * sum(shared_tok) / sum(crit_tok):.0f}%)" if crit_tok else "no critic requests",
+        f"({100 * sum(shared_tok) / sum(crit_tok):.0f}%)"
+        if crit_tok
+        else "no critic requests",
         f"persona and critic tables identical off vs on: {same}",
     ]
     text = "\n".join(lines)

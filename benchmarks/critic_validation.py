@@ -75,10 +75,12 @@ def lines_for(name, frame, bad_col) -> list[str]:
             continue
         sub = frame.dropna(subset=cols)
         mins = sub[cols].astype(float).min(axis=1)
-        out.append(f"  {'generated' if kind == 'gen' else 'probability':<12} critic: AUC overall "
-                   f"{auc(sub[f'{kind}_overall'], sub[bad_col]):.3f}, hallucination "
-                   f"{auc(sub[f'{kind}_hallucination'], sub[bad_col]):.3f}, min of five "
-                   f"{auc(mins, sub[bad_col]):.3f}  (n = {len(sub)})")
+        out.append(
+            f"  {'generated' if kind == 'gen' else 'probability':<12} critic: AUC overall "
+            f"{auc(sub[f'{kind}_overall'], sub[bad_col]):.3f}, hallucination "
+            f"{auc(sub[f'{kind}_hallucination'], sub[bad_col]):.3f}, min of five "
+            f"{auc(mins, sub[bad_col]):.3f}  (n = {len(sub)})"
+        )
     return out
 
 
@@ -100,8 +102,10 @@ def main(argv=None) -> int:
 
     labelled_run = ROOT / "benchmarks" / "out" / f"mine_blogs.{args.model}.cheap"
     e2e_run = ROOT / "benchmarks" / "out" / "e2e_blogs"
-    for d, how in ((labelled_run, "python benchmarks/mine_blogs.py --authors 40"),
-                   (e2e_run, "python benchmarks/e2e_blogs.py --run v1 --until mine")):
+    for d, how in (
+        (labelled_run, "python benchmarks/mine_blogs.py --authors 40"),
+        (e2e_run, "python benchmarks/e2e_blogs.py --run v1 --until mine"),
+    ):
         if not (d / "mining" / "critic.parquet").exists():
             raise SystemExit(f"{d} is missing: rebuild it from its committed state with `{how}`")
     out = ROOT / "benchmarks" / "out" / "critic_validation"
@@ -111,39 +115,52 @@ def main(argv=None) -> int:
     cfg = MiningConfig.from_profile("cheap", **{**BENCH_PROFILE_V2, "context_tokens": 2048})
 
     # 1. hand labels
-    lab = pd.read_csv(ROOT / "benchmarks" / "mine_blogs_labels" / "labels.csv",
-                      dtype={"author_id": str})
+    lab = pd.read_csv(
+        ROOT / "benchmarks" / "mine_blogs_labels" / "labels.csv", dtype={"author_id": str}
+    )
     pers = pd.read_parquet(labelled_run / "mining" / "persona.parquet")
     gen = pd.read_parquet(labelled_run / "mining" / "critic.parquet").set_index("author_id")
     pers = pers[pers["author_id"].isin(lab["author_id"]) & pers["persona"].notna()]
     prob = score_probs(labelled_run, pers, caller, cfg)
-    hand = lab.set_index("author_id")[["your_label"]].join(
-        gen[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "gen_" + c[7:])).join(
-        prob[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "prob_" + c[7:]))
+    hand = (
+        lab.set_index("author_id")[["your_label"]]
+        .join(gen[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "gen_" + c[7:]))
+        .join(prob[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "prob_" + c[7:]))
+    )
     hand["bad"] = hand["your_label"] != "pass"
 
     # 2. metadata contradictions in the first e2e run's personas
     ep = pd.read_parquet(e2e_run / "mining" / "persona.parquet")
     ep = ep[ep["status"] == "ok"].copy()
     grp = pd.read_parquet(e2e_run / "mining" / "group.parquet").set_index("author_id")
-    ep["bad"] = [any(k in ("gender", "age") for k in
-                     check(t, author_facts(grp.loc[a].to_dict())).kinds)
-                 for a, t in zip(ep["author_id"], ep["persona"])]
+    ep["bad"] = [
+        any(k in ("gender", "age") for k in check(t, author_facts(grp.loc[a].to_dict())).kinds)
+        for a, t in zip(ep["author_id"], ep["persona"])
+    ]
     rng = np.random.default_rng(0)
     badi = ep.index[ep["bad"]].to_numpy()
     goodi = ep.index[~ep["bad"]].to_numpy()
     nb = min(len(badi), args.sample // 2)
-    pick = np.concatenate([rng.choice(badi, nb, replace=False),
-                           rng.choice(goodi, min(len(goodi), args.sample - nb), replace=False)])
+    pick = np.concatenate(
+        [
+            rng.choice(badi, nb, replace=False),
+            rng.choice(goodi, min(len(goodi), args.sample - nb), replace=False),
+        ]
+    )
     ep = ep.loc[np.sort(pick)]
     egen = pd.read_parquet(e2e_run / "mining" / "critic.parquet").set_index("author_id")
     eprob = score_probs(e2e_run, ep, caller, cfg)
-    meta = ep.set_index("author_id")[["bad"]].join(
-        egen[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "gen_" + c[7:])).join(
-        eprob[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "prob_" + c[7:]))
+    meta = (
+        ep.set_index("author_id")[["bad"]]
+        .join(egen[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "gen_" + c[7:]))
+        .join(eprob[[f"critic_{k}" for k in KEYS]].rename(columns=lambda c: "prob_" + c[7:]))
+    )
 
-    lines = [f"critic_validation: model {args.model}; probability critic with the e2e v2 "
-             "prompts and corpus facts", ""]
+    lines = [
+        f"critic_validation: model {args.model}; probability critic with the e2e v2 "
+        "prompts and corpus facts",
+        "",
+    ]
     lines += lines_for("hand labels (mine_blogs, 1 pass / fail)", hand, "bad")
     lines += lines_for("first e2e run, contradicts corpus gender/age", meta, "bad")
     lines += ["", "probability critic: kept share and agreement at thresholds (overall / others)"]
@@ -151,12 +168,15 @@ def main(argv=None) -> int:
     for ov in (5.0, 6.0, 7.0, 8.0):
         for other in (4.0, 5.0, 6.0, 7.0):
             sub = both.dropna(subset=[f"prob_{k}" for k in KEYS])
-            keep = (sub["prob_overall"] >= ov) & (sub[[f"prob_{k}" for k in KEYS[:4]]]
-                                                   .astype(float).min(axis=1) >= other)
+            keep = (sub["prob_overall"] >= ov) & (
+                sub[[f"prob_{k}" for k in KEYS[:4]]].astype(float).min(axis=1) >= other
+            )
             acc = (keep != sub["bad"]).groupby(sub["set"]).mean()
-            lines.append(f"  {ov:.0f} / {other:.0f}: kept {keep.mean():.0%}; agreement hand "
-                         f"{acc.get('hand', float('nan')):.0%}, contradictions "
-                         f"{acc.get('meta', float('nan')):.0%}")
+            lines.append(
+                f"  {ov:.0f} / {other:.0f}: kept {keep.mean():.0%}; agreement hand "
+                f"{acc.get('hand', float('nan')):.0%}, contradictions "
+                f"{acc.get('meta', float('nan')):.0%}"
+            )
     text = "\n".join(lines)
     print(text)
     (ROOT / "benchmarks" / "results" / "critic_validation.txt").write_text(text + "\n")

@@ -51,10 +51,18 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # facts, the probability critic and context QC: it ran the generated critic,
 # per-post QC and the persona/critic prompts now kept in
 # benchmarks/mining_prompts_before/.
-BENCH_PROFILE = {"max_posts_per_author": 4, "max_post_words": 60, "max_context_posts": 4,
-                 "max_words": 60, "persona_max_tokens": 160, "min_posts": 3,
-                 "pii_llm": False, "repair_numbers": True, "corpus_facts": False,
-                 "critic_method": "generate"}
+BENCH_PROFILE = {
+    "max_posts_per_author": 4,
+    "max_post_words": 60,
+    "max_context_posts": 4,
+    "max_words": 60,
+    "persona_max_tokens": 160,
+    "min_posts": 3,
+    "pii_llm": False,
+    "repair_numbers": True,
+    "corpus_facts": False,
+    "critic_method": "generate",
+}
 
 # ---------------------------------------------------------------- run v2 (from session 11)
 # More of each author's text (up to 6 posts of up to 120 words, about 1,000
@@ -67,16 +75,28 @@ BENCH_PROFILE = {"max_posts_per_author": 4, "max_post_words": 60, "max_context_p
 # looped ("She is a good friend and a good partner. She is a good mother ...")
 # on the first two bloggers without it, and stopped after two sentences at 1.3.
 # Thresholds: docs/mining.md (chosen by measurement before the survey).
-BENCH_PROFILE_V2 = {"max_posts_per_author": 12, "max_post_words": 120, "max_context_posts": 6,
-                    "max_words": 100, "persona_max_tokens": 200, "min_posts": 3,
-                    "pii_llm": False, "repair_numbers": True, "corpus_facts": True,
-                    "qc_method": "context", "critic_method": "probs",
-                    "persona_repeat_penalty": 1.1,
-                    "critic_overall_min": 6.0, "critic_other_min": 5.0}
+BENCH_PROFILE_V2 = {
+    "max_posts_per_author": 12,
+    "max_post_words": 120,
+    "max_context_posts": 6,
+    "max_words": 100,
+    "persona_max_tokens": 200,
+    "min_posts": 3,
+    "pii_llm": False,
+    "repair_numbers": True,
+    "corpus_facts": True,
+    "qc_method": "context",
+    "critic_method": "probs",
+    "persona_repeat_penalty": 1.1,
+    "critic_overall_min": 6.0,
+    "critic_other_min": 5.0,
+}
 PERSONA_SETS = {  # ../shared/data/persona_sets: K drawn at random from each (issue: baselines)
     "personahub": ("personahub/tool.jsonl", "personahub"),
-    "synthetic_persona_chat": ("synthetic_persona_chat/Synthetic-Persona-Chat_valid.csv",
-                               "synthetic_persona_chat"),
+    "synthetic_persona_chat": (
+        "synthetic_persona_chat/Synthetic-Persona-Chat_valid.csv",
+        "synthetic_persona_chat",
+    ),
     "personachat": ("personachat/En_persona_test.json", "personachat"),
 }
 
@@ -87,31 +107,56 @@ def config(args) -> dict:
     smoke, v2 = args.smoke, args.run == "v2"
     name = "e2e_blogs" + ("_smoke" if smoke else "_v2" if v2 else "")
     out = ROOT / "benchmarks" / "out" / name
-    ref = lambda name, rows=None: {"path": str(SHARED / "openpsychometrics" / name / "data.csv"),  # noqa: E731
-                                   **({"max_rows": rows} if rows else {})}
+
+    def ref(name, rows=None):
+        return {
+            "path": str(SHARED / "openpsychometrics" / name / "data.csv"),
+            **({"max_rows": rows} if rows else {}),
+        }
+
     sets = ["aligned", "raw", "random", "no_persona"] + (["syncp"] if v2 else [])
-    external = ([{"name": n, "path": str(SHARED / "persona_sets" / p), "preset": pre,
-                  "limit": args.k} for n, (p, pre) in PERSONA_SETS.items()] if v2 else [])
+    external = (
+        [
+            {"name": n, "path": str(SHARED / "persona_sets" / p), "preset": pre, "limit": args.k}
+            for n, (p, pre) in PERSONA_SETS.items()
+        ]
+        if v2
+        else []
+    )
     return {
         "dir": str(out),
-        "model": {"name": args.model or ("smollm2-135m" if smoke else "qwen2.5-1.5b"),
-                  "n_ctx": 2048, "threads": args.threads},
-        "mine": {"corpus": str(SHARED / "blogs"), "limit_authors": args.authors,
-                 "profile": "paper" if smoke else "cheap",
-                 "settings": TEST_PROFILE if smoke else BENCH_PROFILE_V2 if v2 else BENCH_PROFILE,
-                 "fallback": "profiles" if smoke else "none",
-                 **({"prompts": str(ROOT / "benchmarks" / "mining_prompts_before")}
-                    if args.run == "v1" and not smoke else {})},
+        "model": {
+            "name": args.model or ("smollm2-135m" if smoke else "qwen2.5-1.5b"),
+            "n_ctx": 2048,
+            "threads": args.threads,
+        },
+        "mine": {
+            "corpus": str(SHARED / "blogs"),
+            "limit_authors": args.authors,
+            "profile": "paper" if smoke else "cheap",
+            "settings": TEST_PROFILE if smoke else BENCH_PROFILE_V2 if v2 else BENCH_PROFILE,
+            "fallback": "profiles" if smoke else "none",
+            **(
+                {"prompts": str(ROOT / "benchmarks" / "mining_prompts_before")}
+                if args.run == "v1" and not smoke
+                else {}
+            ),
+        },
         "survey": {"instruments": ["ipip50", "cfcs12", "grit12", "fbps26"]},
-        "align": {"instrument": "ipip50", "k": args.k, "holdout": 0.5,
-                  "reference": ref("BIG5")},
-        "evaluate": {"sets": sets,
-                     "no_persona_n": args.k, "bootstrap": args.bootstrap,
-                     "rerun_selection": True, "external": external,
-                     "instruments": [{"instrument": "ipip50"},
-                                     {"instrument": "cfcs12", "reference": ref("CFCS")},
-                                     {"instrument": "grit12", "reference": ref("grit")},
-                                     {"instrument": "fbps26", "space": "items"}]},
+        "align": {"instrument": "ipip50", "k": args.k, "holdout": 0.5, "reference": ref("BIG5")},
+        "evaluate": {
+            "sets": sets,
+            "no_persona_n": args.k,
+            "bootstrap": args.bootstrap,
+            "rerun_selection": True,
+            "external": external,
+            "instruments": [
+                {"instrument": "ipip50"},
+                {"instrument": "cfcs12", "reference": ref("CFCS")},
+                {"instrument": "grit12", "reference": ref("grit")},
+                {"instrument": "fbps26", "space": "items"},
+            ],
+        },
         "report": {"scatter_traits": ["EXT", "EST"], "sample_personas": 5},
     }
 
@@ -122,40 +167,62 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
     for ins, part in frame.groupby("instrument", sort=False):
         res = results["instruments"][ins]
         kind = "in domain" if ins == align_instrument else "out of domain"
-        lines.append(f"\n{ins} ({kind}); humans: {res.get('reference') or 'none (synthetic only)'}"
-                     + (f", {res['n_reference']} rows" if res.get("n_reference") else ""))
+        lines.append(
+            f"\n{ins} ({kind}); humans: {res.get('reference') or 'none (synthetic only)'}"
+            + (f", {res['n_reference']} rows" if res.get("n_reference") else "")
+        )
         if not part["metric"].isin(metrics).any():
             for name, rows in part.groupby("set", sort=False):
                 means = rows[rows["metric"].str.startswith("mean[")]["value"]
                 sds = rows[rows["metric"].str.startswith("sd[")]["value"]
-                lines.append(f"  {name:<16} item mean {means.mean():.3f}  mean item SD "
-                             f"{sds.mean():.3f}")
+                lines.append(
+                    f"  {name:<16} item mean {means.mean():.3f}  mean item SD {sds.mean():.3f}"
+                )
             continue
         lines.append("  " + f"{'set':<16}" + "".join(f"{m:>28}" for m in metrics))
         vals = {}
         for name, rows in part.groupby("set", sort=False):
-            r = {m: (v, lo, hi, fl) for m, v, lo, hi, fl in
-                 zip(rows["metric"], rows["value"], rows["ci_low"], rows["ci_high"], rows["floor"])}
+            r = {
+                m: (v, lo, hi, fl)
+                for m, v, lo, hi, fl in zip(
+                    rows["metric"], rows["value"], rows["ci_low"], rows["ci_high"], rows["floor"]
+                )
+            }
             vals[name] = r
-            lines.append("  " + f"{name:<16}" + "".join(
-                f"{r[m][0]:>9.4f} [{r[m][1]:.3f},{r[m][2]:.3f}]".rjust(28) if m in r else " " * 28
-                for m in metrics))
+            lines.append(
+                "  "
+                + f"{name:<16}"
+                + "".join(
+                    f"{r[m][0]:>9.4f} [{r[m][1]:.3f},{r[m][2]:.3f}]".rjust(28)
+                    if m in r
+                    else " " * 28
+                    for m in metrics
+                )
+            )
         if "aligned" in vals:
             fl = vals["aligned"]
-            lines.append("  " + f"{'floor (K)':<16}" + "".join(
-                f"{fl[m][3]:>28.4f}" if m in fl else " " * 28 for m in metrics))
+            lines.append(
+                "  "
+                + f"{'floor (K)':<16}"
+                + "".join(f"{fl[m][3]:>28.4f}" if m in fl else " " * 28 for m in metrics)
+            )
             for base in ("raw", "random"):
                 if base in vals:
                     # relative change; undefined where the unbiased MMD is <= 0
-                    ch = [100 * (vals["aligned"][m][0] / vals[base][m][0] - 1)
-                          if m in vals[base] and vals[base][m][0] > 0
-                          and vals["aligned"][m][0] >= 0 else float("nan")
-                          for m in metrics]
+                    ch = [
+                        100 * (vals["aligned"][m][0] / vals[base][m][0] - 1)
+                        if m in vals[base] and vals[base][m][0] > 0 and vals["aligned"][m][0] >= 0
+                        else float("nan")
+                        for m in metrics
+                    ]
                     avg = [c for c in ch[:3] if c == c]
                     avg = sum(avg) / len(avg) if avg else float("nan")
-                    lines.append("  " + f"{'aligned vs ' + base:<16}" + "".join(
-                        (f"{c:>+27.1f}%" if c == c else f"{'n/a':>28}") for c in ch)
-                        + f"   avg of AMW/FD/SW {avg:+.1f}%")
+                    lines.append(
+                        "  "
+                        + f"{'aligned vs ' + base:<16}"
+                        + "".join((f"{c:>+27.1f}%" if c == c else f"{'n/a':>28}") for c in ch)
+                        + f"   avg of AMW/FD/SW {avg:+.1f}%"
+                    )
     return lines
 
 
@@ -169,13 +236,22 @@ def paired_lines(results, key: str = "paired") -> list[str]:
         for comp, per in (res.get(key) or {}).items():
             lines.append(f"  {ins:<8} {comp}:")
             for m, r in per.items():
-                rel = ("" if r.get("relative") is None else
-                       f"  relative {100 * r['relative']:+.1f}%"
-                       + ("" if r.get("relative_low") is None else
-                          f" [{100 * r['relative_low']:+.1f}%, {100 * r['relative_high']:+.1f}%]"))
+                rel = (
+                    ""
+                    if r.get("relative") is None
+                    else f"  relative {100 * r['relative']:+.1f}%"
+                    + (
+                        ""
+                        if r.get("relative_low") is None
+                        else f" [{100 * r['relative_low']:+.1f}%, {100 * r['relative_high']:+.1f}%]"
+                    )
+                )
                 ci = "" if r.get("low") is None else f" [{r['low']:+.4f}, {r['high']:+.4f}]"
-                better = ("" if r.get("share_better") is None
-                          else f"  better in {100 * r['share_better']:.0f}% of replicates")
+                better = (
+                    ""
+                    if r.get("share_better") is None
+                    else f"  better in {100 * r['share_better']:.0f}% of replicates"
+                )
                 lines.append(f"    {m:<9} {r['difference']:+.4f}{ci}{rel}{better}")
     return lines
 
@@ -190,19 +266,31 @@ def pool_lines(run) -> list[str]:
     lines = ["", "mining sub-stages (rows in -> out, seconds):"]
     for s in ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pii"):
         r = m.get(s, {})
-        lines.append(f"  {s:<11} {r.get('rows_in')} -> {r.get('rows_out')}  {r.get('seconds')} s"
-                     + (f"  facts {r['facts']}" if r.get("facts") else "")
-                     + (f"  contradictions left {r['facts_contradicting']}"
-                        if "facts_contradicting" in r else ""))
+        lines.append(
+            f"  {s:<11} {r.get('rows_in')} -> {r.get('rows_out')}  {r.get('seconds')} s"
+            + (f"  facts {r['facts']}" if r.get("facts") else "")
+            + (
+                f"  contradictions left {r['facts_contradicting']}"
+                if "facts_contradicting" in r
+                else ""
+            )
+        )
     crit = run.path / "mining" / "critic.parquet"
     if crit.exists():
         c = pd.read_parquet(crit)
         cols = [x for x in c.columns if x.startswith("critic_") and x != "critic_pass"]
-        lines.append("  critic score quantiles (10/50/90%): " + "; ".join(
-            f"{x[7:]} " + "/".join(f"{v:.2f}" for v in c[x].astype(float).quantile([.1, .5, .9]))
-            for x in cols))
-        lines.append(f"  critic pass {int(c['critic_pass'].sum())} of {len(c)}, rules pass "
-                     f"{int(c['rules_pass'].sum())}, kept {int(c['keep'].sum())}")
+        lines.append(
+            "  critic score quantiles (10/50/90%): "
+            + "; ".join(
+                f"{x[7:]} "
+                + "/".join(f"{v:.2f}" for v in c[x].astype(float).quantile([0.1, 0.5, 0.9]))
+                for x in cols
+            )
+        )
+        lines.append(
+            f"  critic pass {int(c['critic_pass'].sum())} of {len(c)}, rules pass "
+            f"{int(c['rules_pass'].sum())}, kept {int(c['keep'].sum())}"
+        )
     return lines
 
 
@@ -214,24 +302,29 @@ def main(argv=None) -> int:
     ap.add_argument("--k", type=int, default=None)
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--run", choices=["v1", "v2"], default="v2",
-                    help="v2 (default; 600 bloggers, the pool changes, every baseline) or v1 "
-                         "(the first run: 300 bloggers; replays its committed state)")
-    ap.add_argument("--until", default=None,
-                    help="stop after this pipeline stage (e.g. mine: look at the pool first)")
+    ap.add_argument(
+        "--run",
+        choices=["v1", "v2"],
+        default="v2",
+        help="v2 (default; 600 bloggers, the pool changes, every baseline) or v1 "
+        "(the first run: 300 bloggers; replays its committed state)",
+    )
+    ap.add_argument(
+        "--until",
+        default=None,
+        help="stop after this pipeline stage (e.g. mine: look at the pool first)",
+    )
     args = ap.parse_args(argv)
     args.authors = args.authors or (5 if args.smoke else 600 if args.run == "v2" else 300)
     args.k = args.k or (3 if args.smoke else 100)
     import json
+    import signal
 
+    import _state
     import pandas as pd
 
     from populace.config import parse_config
     from populace.pipeline import run_pipeline
-
-    import signal
-
-    import _state
 
     cfg = parse_config(config(args), origin="benchmarks/e2e_blogs.py")
     cache = Path(cfg.dir) / "cache.sqlite"
@@ -256,15 +349,22 @@ def main(argv=None) -> int:
             _state.save(cache, state)
     secs = time.perf_counter() - t0
     m = res.run.manifest
-    lines = [f"e2e_blogs{' --smoke' if args.smoke else ''}: model {cfg.model.name}, "
-             f"{args.authors} bloggers, K = {args.k}, bootstrap {args.bootstrap}",
-             f"this invocation: {secs:.0f} s (stages run now: {', '.join(res.ran) or 'none'})",
-             "stages (rows in -> out, seconds when run):"]
+    lines = [
+        f"e2e_blogs{' --smoke' if args.smoke else ''}: model {cfg.model.name}, "
+        f"{args.authors} bloggers, K = {args.k}, bootstrap {args.bootstrap}",
+        f"this invocation: {secs:.0f} s (stages run now: {', '.join(res.ran) or 'none'})",
+        "stages (rows in -> out, seconds when run):",
+    ]
     for name, rec in m["stages"].items():
-        lines.append(f"  {name:<11} {rec.get('rows_in')} -> {rec.get('rows_out')}  "
-                     f"{rec.get('seconds')} s"
-                     + (f"  [{rec['persona_source']}: {rec['mined_personas']} mined]"
-                        if "persona_source" in rec else ""))
+        lines.append(
+            f"  {name:<11} {rec.get('rows_in')} -> {rec.get('rows_out')}  "
+            f"{rec.get('seconds')} s"
+            + (
+                f"  [{rec['persona_source']}: {rec['mined_personas']} mined]"
+                if "persona_source" in rec
+                else ""
+            )
+        )
     tag = "e2e_blogs" + ("_smoke" if args.smoke else "_v2" if args.run == "v2" else "")
     out = ROOT / "benchmarks" / "results" / f"{tag}.txt"
     if args.until:
@@ -277,27 +377,37 @@ def main(argv=None) -> int:
         return 0
     frame = pd.read_csv(res.run.path / "evaluation" / "metrics.csv")
     results = json.loads((res.run.path / "evaluation" / "results.json").read_text())
-    lines += ["", "Metrics (lower is better; [95% bootstrap CI]); floor = two disjoint human "
-              "samples of K"] + table(frame, results, cfg.align.instrument)
-    lines += ["", "Paired differences, aligned minus baseline (negative = aligned closer to "
-              "the humans; 95% paired bootstrap CI; the selection held fixed)"]
+    lines += [
+        "",
+        "Metrics (lower is better; [95% bootstrap CI]); floor = two disjoint human samples of K",
+    ] + table(frame, results, cfg.align.instrument)
+    lines += [
+        "",
+        "Paired differences, aligned minus baseline (negative = aligned closer to "
+        "the humans; 95% paired bootstrap CI; the selection held fixed)",
+    ]
     lines += paired_lines(results)
     if results.get("rerun_selection"):
         rr = results["rerun_selection"]
-        lines += ["", f"Paired differences with the selection rerun in each of {rr['replicates']} "
-                  f"replicates (pool personas and alignment humans redrawn, aligner and random "
-                  f"draw rerun; {rr['seconds']:.0f} s): does the method help, not only this set"]
+        lines += [
+            "",
+            f"Paired differences with the selection rerun in each of {rr['replicates']} "
+            f"replicates (pool personas and alignment humans redrawn, aligner and random "
+            f"draw rerun; {rr['seconds']:.0f} s): does the method help, not only this set",
+        ]
         lines += paired_lines(results, "paired_rerun")
     out.parent.mkdir(parents=True, exist_ok=True)
     lines += ["", f"report: {res.report}"]
-    if not args.smoke:   # the report and tables kept beside the printout (run dir is not)
+    if not args.smoke:  # the report and tables kept beside the printout (run dir is not)
         import shutil
 
         shutil.copy(res.report, out.with_name(f"{tag}_report.html"))
         for name in ("metrics.csv", "differences.csv"):
             shutil.copy(res.run.path / "evaluation" / name, out.with_name(f"{tag}_{name}"))
-        lines.append(f"copied to {out.with_name(tag + '_report.html')} and "
-                     f"{tag}_metrics.csv / {tag}_differences.csv beside it")
+        lines.append(
+            f"copied to {out.with_name(tag + '_report.html')} and "
+            f"{tag}_metrics.csv / {tag}_differences.csv beside it"
+        )
     text = "\n".join(lines)
     print(text)
     out.write_text(text + "\n")

@@ -43,11 +43,32 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOGS = Path(os.environ.get("POPULACE_BLOGS", ROOT.parent / "shared" / "data" / "blogs"))
 PY = sys.executable
 
-MINE_ARGS = ["--min-posts", "2", "--max-posts-per-author", "2", "--max-post-words", "40",
-             "--clean", "never", "--max-attempts", "2", "--n-ctx", "2048", "--quiet",
-             "--keep-quality", "high,medium,low", "--critic-overall-min", "0",
-             "--critic-other-min", "0", "--no-pii-llm", "--model", "smollm2-135m",
-             "--threads", "2"]
+MINE_ARGS = [
+    "--min-posts",
+    "2",
+    "--max-posts-per-author",
+    "2",
+    "--max-post-words",
+    "40",
+    "--clean",
+    "never",
+    "--max-attempts",
+    "2",
+    "--n-ctx",
+    "2048",
+    "--quiet",
+    "--keep-quality",
+    "high,medium,low",
+    "--critic-overall-min",
+    "0",
+    "--critic-other-min",
+    "0",
+    "--no-pii-llm",
+    "--model",
+    "smollm2-135m",
+    "--threads",
+    "2",
+]
 MINE_SETTINGS = """[mine.settings]
 min_posts = 2
 max_posts_per_author = 2
@@ -82,6 +103,7 @@ def child(argv: list[str]) -> None:
         def f(self, requests, *a, **kw):
             count["n"] += len(requests)
             return orig(self, requests, *a, **kw)
+
         setattr(llamacpp.LlamaCppBackend, name, f)
 
     wrap("choice_probs")
@@ -107,11 +129,20 @@ def cached_calls(folder: Path) -> int:
 
 
 def start(argv, folder: Path, count_file: Path) -> subprocess.Popen:
-    env = {**os.environ, "KR_COUNT": str(count_file),
-           "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    return subprocess.Popen([PY, __file__, "--child", *argv], cwd=folder, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    env = {
+        **os.environ,
+        "KR_COUNT": str(count_file),
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    return subprocess.Popen(
+        [PY, __file__, "--child", *argv],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def finish(proc: subprocess.Popen) -> None:
@@ -137,7 +168,8 @@ def tables(folder: Path, names) -> dict:
                 continue
             df = df[[c for c in df.columns if not any(v in str(c) for v in VOLATILE)]]
             out[str(p.relative_to(folder))] = json.loads(
-                df.astype(str).sort_values(list(df.columns)).to_json(orient="records"))
+                df.astype(str).sort_values(list(df.columns)).to_json(orient="records")
+            )
     return out
 
 
@@ -164,20 +196,32 @@ def scenario(name: str, argv, outputs, base: Path, rng: random.Random, sub: str 
     a, b = tables(ref, outputs), tables(cut, outputs)
     same = a == b and bool(a)
     differ = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-    return {"scenario": name, "reference_s": round(wall, 1), "killed_at_s": round(at, 1),
-            "killed": killed, "cached_at_kill": cached_at_kill,
-            "reference_requests": n_ref, "rerun_requests": n_rerun, "rerun_s": round(rerun_wall, 1),
-            "repeated_finished_calls": n_rerun + cached_at_kill - n_ref,
-            "cached_total": [cached_calls(ref / sub), cached_calls(cut / sub)],
-            "tables_compared": len(a), "identical": same, "differing": differ}
+    return {
+        "scenario": name,
+        "reference_s": round(wall, 1),
+        "killed_at_s": round(at, 1),
+        "killed": killed,
+        "cached_at_kill": cached_at_kill,
+        "reference_requests": n_ref,
+        "rerun_requests": n_rerun,
+        "rerun_s": round(rerun_wall, 1),
+        "repeated_finished_calls": n_rerun + cached_at_kill - n_ref,
+        "cached_total": [cached_calls(ref / sub), cached_calls(cut / sub)],
+        "tables_compared": len(a),
+        "identical": same,
+        "differing": differ,
+    }
 
 
 def run_config(folder: Path, personas: Path | None = None) -> Path:
     """The run's config: mining 3 bloggers, or (``personas``) a personas table, so the
     kill lands in the survey/evaluate stages (mining is measured on its own above)."""
-    source = (f'personas = "{personas}"\n' if personas is not None else
-              f'corpus = "{BLOGS}"\nlimit_authors = 3\nfallback = "profiles"\n')
-    cfg = f'''dir = "{folder / 'run'}"
+    source = (
+        f'personas = "{personas}"\n'
+        if personas is not None
+        else f'corpus = "{BLOGS}"\nlimit_authors = 3\nfallback = "profiles"\n'
+    )
+    cfg = f'''dir = "{folder / "run"}"
 [model]
 name = "smollm2-135m"
 n_ctx = 2048
@@ -211,8 +255,7 @@ def personas_file(base: Path, n: int) -> Path:
     rows = []
     for a, g in posts.groupby("author_id", sort=False):
         text = " ".join(" ".join(g["text"].iloc[0].split()[:60]).split())
-        rows.append({"persona_id": f"p-{a}", "persona": f"A blogger. In their own words: "
-                                                         f"\"{text}\""})
+        rows.append({"persona_id": f"p-{a}", "persona": f'A blogger. In their own words: "{text}"'})
     p = base / "personas.csv"
     pd.DataFrame(rows).to_csv(p, index=False)
     return p
@@ -225,26 +268,60 @@ def main() -> None:
     ap.add_argument("--base", default="/tmp/populace-kill-resume")
     ap.add_argument("--personas", type=int, default=12)
     ap.add_argument("--authors", type=int, default=3)
-    ap.add_argument("--run-mines", action="store_true",
-                    help="the run mines its personas (default: the personas table, so a "
-                    "kill lands in survey/evaluate; the mine scenario measures mining)")
+    ap.add_argument(
+        "--run-mines",
+        action="store_true",
+        help="the run mines its personas (default: the personas table, so a "
+        "kill lands in survey/evaluate; the mine scenario measures mining)",
+    )
     a = ap.parse_args()
     base = Path(a.base) / f"seed{a.seed}-{int(time.time())}"
     base.mkdir(parents=True)
     rng = random.Random(a.seed)
     people = personas_file(base, a.personas)
     scen = {
-        "survey": (lambda d: ["survey", "--personas", str(people), "-i", "bfi25",
-                              "--out", str(d / "answers.parquet"), "--model", "smollm2-135m",
-                              "--threads", "2", "--n-ctx", "2048", "--quiet"],
-                   ["answers.parquet", "answers.long.parquet"]),
-        "mine": (lambda d: ["mine", "--corpus", str(BLOGS), "--out", str(d),
-                            "--limit-authors", str(a.authors), *MINE_ARGS],
-                 ["personas.parquet", "posts.parquet", "mining/*.parquet"]),
-        "run": (lambda d: ["run", str(run_config(d, None if a.run_mines else people)),
-                           "--quiet"],
-                ["run/personas.parquet", "run/responses/*.parquet", "run/aligned.parquet",
-                 "run/evaluation/metrics.csv", "run/exports/personas.csv"]),
+        "survey": (
+            lambda d: [
+                "survey",
+                "--personas",
+                str(people),
+                "-i",
+                "bfi25",
+                "--out",
+                str(d / "answers.parquet"),
+                "--model",
+                "smollm2-135m",
+                "--threads",
+                "2",
+                "--n-ctx",
+                "2048",
+                "--quiet",
+            ],
+            ["answers.parquet", "answers.long.parquet"],
+        ),
+        "mine": (
+            lambda d: [
+                "mine",
+                "--corpus",
+                str(BLOGS),
+                "--out",
+                str(d),
+                "--limit-authors",
+                str(a.authors),
+                *MINE_ARGS,
+            ],
+            ["personas.parquet", "posts.parquet", "mining/*.parquet"],
+        ),
+        "run": (
+            lambda d: ["run", str(run_config(d, None if a.run_mines else people)), "--quiet"],
+            [
+                "run/personas.parquet",
+                "run/responses/*.parquet",
+                "run/aligned.parquet",
+                "run/evaluation/metrics.csv",
+                "run/exports/personas.csv",
+            ],
+        ),
     }
     rows = []
     for name, (argv, outputs) in scen.items():
@@ -254,16 +331,22 @@ def main() -> None:
         r = scenario(name, argv, outputs, base, rng, "run" if name == "run" else "")
         rows.append(r)
         print(json.dumps(r), flush=True)
-    lines = [f"kill -9 / resume, SmolLM2-135M, seed {a.seed} ({time.strftime('%Y-%m-%d')})",
-             (f"{'scenario':8} {'ref s':>6} {'kill at':>8} {'cached@kill':>11} {'ref req':>8} "
-              f"{'rerun req':>9} {'repeated':>8} {'tables':>6} identical")]
+    lines = [
+        f"kill -9 / resume, SmolLM2-135M, seed {a.seed} ({time.strftime('%Y-%m-%d')})",
+        (
+            f"{'scenario':8} {'ref s':>6} {'kill at':>8} {'cached@kill':>11} {'ref req':>8} "
+            f"{'rerun req':>9} {'repeated':>8} {'tables':>6} identical"
+        ),
+    ]
     for r in rows:
-        lines.append(f"{r['scenario']:8} {r['reference_s']:6.1f} {r['killed_at_s']:8.1f} "
-                     f"{r['cached_at_kill']:11d} {r['reference_requests']:8d} "
-                     f"{r['rerun_requests']:9d} {r['repeated_finished_calls']:8d} "
-                     f"{r['tables_compared']:6d} {r['identical']}"
-                     + ("" if r["killed"] else "  (finished before the kill)")
-                     + (f"  differ: {r['differing']}" if r["differing"] else ""))
+        lines.append(
+            f"{r['scenario']:8} {r['reference_s']:6.1f} {r['killed_at_s']:8.1f} "
+            f"{r['cached_at_kill']:11d} {r['reference_requests']:8d} "
+            f"{r['rerun_requests']:9d} {r['repeated_finished_calls']:8d} "
+            f"{r['tables_compared']:6d} {r['identical']}"
+            + ("" if r["killed"] else "  (finished before the kill)")
+            + (f"  differ: {r['differing']}" if r["differing"] else "")
+        )
     text = "\n".join(lines)
     print(text)
     if not a.only:

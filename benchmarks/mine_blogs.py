@@ -50,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import _state  # noqa: E402
+
 PAPER_PASS = 0.72
 
 
@@ -74,45 +75,75 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
     p(f"run directory: {run_dir}")
     p(f"model: {json.dumps(run.manifest.get('models', {}).get('mine', {}))}")
     cfg = run.manifest.get("config", {}).get("mine", {})
-    p("profile: " + ", ".join(f"{k}={cfg.get(k)}" for k in (
-        "profile", "limit_authors", "max_posts_per_author", "max_post_words", "clean_mode",
-        "min_posts", "qc_method", "qc_keep_quality", "context_tokens", "persona_max_tokens",
-        "max_context_posts", "max_words", "critic_overall_min", "critic_other_min",
-        "max_attempts")))
+    p(
+        "profile: "
+        + ", ".join(
+            f"{k}={cfg.get(k)}"
+            for k in (
+                "profile",
+                "limit_authors",
+                "max_posts_per_author",
+                "max_post_words",
+                "clean_mode",
+                "min_posts",
+                "qc_method",
+                "qc_keep_quality",
+                "context_tokens",
+                "persona_max_tokens",
+                "max_context_posts",
+                "max_words",
+                "critic_overall_min",
+                "critic_other_min",
+                "max_attempts",
+            )
+        )
+    )
     p("")
-    p(f"{'stage':<11}{'in':>7}{'kept':>7}{'authors':>9}{'calls':>7}{'model':>7}{'prompt tok':>12}"
-      f"{'gen tok':>9}{'fail':>6}{'seconds':>9}")
+    p(
+        f"{'stage':<11}{'in':>7}{'kept':>7}{'authors':>9}{'calls':>7}{'model':>7}{'prompt tok':>12}"
+        f"{'gen tok':>9}{'fail':>6}{'seconds':>9}"
+    )
     total_s, total_calls = 0.0, 0
     for name, r in stages.items():
         llm = r.get("llm") or {}
         total_s += r.get("seconds") or 0
         total_calls += llm.get("requests", 0)
-        rin = '' if r.get('rows_in') is None else r['rows_in']
-        p(f"{name:<11}{rin:>7}{r.get('rows_out', ''):>7}"
-          f"{r.get('authors_out', '') or '':>9}{llm.get('requests', ''):>7}"
-          f"{llm.get('model_calls', ''):>7}{llm.get('prompt_tokens', ''):>12}"
-          f"{llm.get('completion_tokens', ''):>9}{llm.get('failures', ''):>6}"
-          f"{r.get('seconds', ''):>9}")
-    p("(calls: requests incl. retries and cache hits; model: requests that reached the model "
-      "in the last process that ran the stage; seconds: that process's time)")
+        rin = "" if r.get("rows_in") is None else r["rows_in"]
+        p(
+            f"{name:<11}{rin:>7}{r.get('rows_out', ''):>7}"
+            f"{r.get('authors_out', '') or '':>9}{llm.get('requests', ''):>7}"
+            f"{llm.get('model_calls', ''):>7}{llm.get('prompt_tokens', ''):>12}"
+            f"{llm.get('completion_tokens', ''):>9}{llm.get('failures', ''):>6}"
+            f"{r.get('seconds', ''):>9}"
+        )
+    p(
+        "(calls: requests incl. retries and cache hits; model: requests that reached the model "
+        "in the last process that ran the stage; seconds: that process's time)"
+    )
     inv = _invocations(run_dir)
     spent = sum(x["wall"] for x in inv)
     for x in inv:
-        p(f"invocation ended {x.get('ended')}: --authors {x.get('authors')}, wall {x['wall']} s, "
-          f"finished the first {x.get('finished_authors', '?')} authors"
-          + ("" if x.get("finished") else " (stopped)"))
+        p(
+            f"invocation ended {x.get('ended')}: --authors {x.get('authors')}, wall {x['wall']} s, "
+            f"finished the first {x.get('finished_authors', '?')} authors"
+            + ("" if x.get("finished") else " (stopped)")
+        )
     p(f"stage seconds summed (last process per stage): {total_s:.0f} s")
-    p(f"wall time of all {len(inv)} invocations (chunks, incl. model loading): {spent:.0f} s "
-      f"over {n_authors} authors read = {spent / max(1, n_authors):.1f} s per author")
+    p(
+        f"wall time of all {len(inv)} invocations (chunks, incl. model loading): {spent:.0f} s "
+        f"over {n_authors} authors read = {spent / max(1, n_authors):.1f} s per author"
+    )
     if "qc" in stages:
         q = run.read_table("mining/qc.parquet")
         if "method" in q and (q["method"] == "probs").any():
             pr = q[q["method"] == "probs"]
-            p(f"QC from next-token probabilities: {len(pr)} posts; labels "
-              f"{pr['quality'].value_counts().to_dict()}; mean P(high) {pr['p_high'].mean():.2f},"
-              f" P(medium) {pr['p_medium'].mean():.2f}, P(low) {pr['p_low'].mean():.2f}; "
-              f"harmful {int((pr['harmless'] == 'no').sum())}; mean captured mass "
-              f"{pr['mass'].mean():.2f}")
+            p(
+                f"QC from next-token probabilities: {len(pr)} posts; labels "
+                f"{pr['quality'].value_counts().to_dict()}; mean P(high) {pr['p_high'].mean():.2f},"
+                f" P(medium) {pr['p_medium'].mean():.2f}, P(low) {pr['p_low'].mean():.2f}; "
+                f"harmful {int((pr['harmless'] == 'no').sum())}; mean captured mass "
+                f"{pr['mass'].mean():.2f}"
+            )
     if "critic" not in stages:
         p("\nthe run has not reached the critic yet; rerun the same command to continue")
         return
@@ -122,30 +153,48 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
     n_pers = int((pers["status"] == "ok").sum())
     rate = scored["critic_pass"].mean() if len(scored) else float("nan")
     p("")
-    p(f"personas written: {n_pers} (NULL: {(pers['status'] == 'null').sum()}, failed: "
-      f"{(pers['status'] == 'failed').sum()}); critic scored {len(scored)}, failed "
-      f"{(crit['status'] != 'ok').sum()}")
-    p(f"critic pass rate: {rate:.0%} of scored personas ({int(scored['critic_pass'].sum())}/"
-      f"{len(scored)}); the paper reports about {PAPER_PASS:.0%}")
+    p(
+        f"personas written: {n_pers} (NULL: {(pers['status'] == 'null').sum()}, failed: "
+        f"{(pers['status'] == 'failed').sum()}); critic scored {len(scored)}, failed "
+        f"{(crit['status'] != 'ok').sum()}"
+    )
+    p(
+        f"critic pass rate: {rate:.0%} of scored personas ({int(scored['critic_pass'].sum())}/"
+        f"{len(scored)}); the paper reports about {PAPER_PASS:.0%}"
+    )
     if "rules_pass" in scored:
         nums = scored["rule_unsupported_numbers"].map(len) > 0
-        p(f"grounding rules: {int(scored['rules_pass'].sum())}/{len(scored)} pass (numbers absent "
-          f"from the posts in {int(nums.sum())}, evidence found < 50% in "
-          f"{int((~scored['rule_evidence_ok']).sum())}); kept (critic and rules): "
-          f"{int(scored['keep'].sum())}/{len(scored)}")
+        p(
+            f"grounding rules: {int(scored['rules_pass'].sum())}/{len(scored)} pass (numbers absent "
+            f"from the posts in {int(nums.sum())}, evidence found < 50% in "
+            f"{int((~scored['rule_evidence_ok']).sum())}); kept (critic and rules): "
+            f"{int(scored['keep'].sum())}/{len(scored)}"
+        )
     if len(scored):
-        p("mean scores: " + ", ".join(f"{k} {scored[f'critic_{k}'].astype(float).mean():.1f}"
-                                      for k in CRITIC_KEYS))
+        p(
+            "mean scores: "
+            + ", ".join(
+                f"{k} {scored[f'critic_{k}'].astype(float).mean():.1f}" for k in CRITIC_KEYS
+            )
+        )
     p("\nfive sample personas:")
     sample = crit.merge(pers[["author_id", "persona", "evidence_support"]], on="author_id")
     for _, r in sample.head(5).iterrows():
         s = ", ".join(f"{k[:4]} {r[f'critic_{k}']}" for k in CRITIC_KEYS)
-        rules = ("" if "rules_pass" not in r else
-                 f"; rules {'pass' if r['rules_pass'] else 'fail'}"
-                 + (f" (numbers not in posts: {', '.join(r['rule_unsupported_numbers'])})"
-                    if len(r["rule_unsupported_numbers"]) else ""))
-        p(f"- author {r['author_id']} [critic {'PASS' if r['critic_pass'] else 'fail'}; {s}; "
-          f"evidence found {r['evidence_support']:.0%}{rules}]")
+        rules = (
+            ""
+            if "rules_pass" not in r
+            else f"; rules {'pass' if r['rules_pass'] else 'fail'}"
+            + (
+                f" (numbers not in posts: {', '.join(r['rule_unsupported_numbers'])})"
+                if len(r["rule_unsupported_numbers"])
+                else ""
+            )
+        )
+        p(
+            f"- author {r['author_id']} [critic {'PASS' if r['critic_pass'] else 'fail'}; {s}; "
+            f"evidence found {r['evidence_support']:.0%}{rules}]"
+        )
         p(f"  {r['persona']}")
     if labels is not None and labels.exists():
         lab = pd.read_csv(labels, dtype={"author_id": str})
@@ -153,18 +202,22 @@ def report(run_dir: Path, n_authors: int, wall: float | None, labels: Path | Non
         m = lab.merge(scored[cols], on="author_id")
         if len(m):
             mine_ = (m["your_label"].str.strip().str.lower() == "pass").astype(int)
-            p(f"\nkeep decisions vs. my labels ({labels.parent.name}/{labels.name}): "
-              f"{len(m)} personas, I pass {int(mine_.sum())}")
+            p(
+                f"\nkeep decisions vs. my labels ({labels.parent.name}/{labels.name}): "
+                f"{len(m)} personas, I pass {int(mine_.sum())}"
+            )
             for col, name in (("critic_pass", "critic alone"), ("keep", "critic + rules")):
                 if col not in m:
                     continue
                 crit_ = m[col].astype(int)
-                p(f"  {name}: passes {int(crit_.sum())}; agreement {(mine_ == crit_).mean():.0%}, "
-                  f"Cohen's kappa {kappa(mine_, crit_):.2f}; both pass "
-                  f"{int(((mine_ == 1) & (crit_ == 1)).sum())}, both fail "
-                  f"{int(((mine_ == 0) & (crit_ == 0)).sum())}, only I pass "
-                  f"{int(((mine_ == 1) & (crit_ == 0)).sum())}, only it passes "
-                  f"{int(((mine_ == 0) & (crit_ == 1)).sum())}")
+                p(
+                    f"  {name}: passes {int(crit_.sum())}; agreement {(mine_ == crit_).mean():.0%}, "
+                    f"Cohen's kappa {kappa(mine_, crit_):.2f}; both pass "
+                    f"{int(((mine_ == 1) & (crit_ == 1)).sum())}, both fail "
+                    f"{int(((mine_ == 0) & (crit_ == 0)).sum())}, only I pass "
+                    f"{int(((mine_ == 1) & (crit_ == 0)).sum())}, only it passes "
+                    f"{int(((mine_ == 0) & (crit_ == 1)).sum())}"
+                )
 
 
 def _invocations(run_dir: Path) -> list[dict]:
@@ -221,10 +274,14 @@ def main(argv=None) -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "data" / "blogs"))
     ap.add_argument("--out", default=None, help="run directory [benchmarks/out/mine_blogs.<model>]")
     ap.add_argument("--profile", default="cheap", help="mining profile [cheap]")
-    ap.add_argument("--step", type=int, default=5,
-                    help="finish every stage for the first STEP, 2*STEP, ... authors in turn "
-                    "(the call cache carries the work over), so a stopped run leaves a "
-                    "complete result for the largest finished count [5]")
+    ap.add_argument(
+        "--step",
+        type=int,
+        default=5,
+        help="finish every stage for the first STEP, 2*STEP, ... authors in turn "
+        "(the call cache carries the work over), so a stopped run leaves a "
+        "complete result for the largest finished count [5]",
+    )
     ap.add_argument("--max-posts-per-author", type=int, default=None)
     ap.add_argument("--max-post-words", type=int, default=None)
     ap.add_argument("--max-context-posts", type=int, default=None)
@@ -235,17 +292,26 @@ def main(argv=None) -> None:
     ap.add_argument("--n-ctx", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--labels", type=Path, default=HERE / "mine_blogs_labels" / "labels.csv")
-    ap.add_argument("--state", type=Path, default=None,
-                    help="call-cache state carried across sessions "
-                    "[benchmarks/state/mine_blogs.<model>.<profile>.calls.jsonl.gz]")
+    ap.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        help="call-cache state carried across sessions "
+        "[benchmarks/state/mine_blogs.<model>.<profile>.calls.jsonl.gz]",
+    )
     ap.add_argument("--review", action="store_true", help="write RUN/review.md and exit")
     ap.add_argument("--report-only", action="store_true")
-    ap.add_argument("--results", type=Path, default=None,
-                    help="[benchmarks/results/mine_blogs.txt; .<profile>.txt if not cheap]")
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="[benchmarks/results/mine_blogs.txt; .<profile>.txt if not cheap]",
+    )
     a = ap.parse_args(argv)
     run_dir = Path(a.out or HERE / "out" / f"mine_blogs.{a.model}.{a.profile}")
     results = a.results or HERE / "results" / (
-        "mine_blogs.txt" if a.profile == "cheap" else f"mine_blogs.{a.profile}.txt")
+        "mine_blogs.txt" if a.profile == "cheap" else f"mine_blogs.{a.profile}.txt"
+    )
     state = a.state or HERE / "state" / f"mine_blogs.{a.model}.{a.profile}.calls.jsonl.gz"
     if a.review:
         print(write_review(run_dir))
@@ -257,12 +323,19 @@ def main(argv=None) -> None:
         from populace.llm import load_backend
         from populace.mining import MiningConfig, mine
 
-        over = dict(max_posts_per_author=a.max_posts_per_author, max_post_words=a.max_post_words,
-                    clean_mode=a.clean, context_tokens=a.n_ctx, qc_method=a.qc_method,
-                    max_context_posts=a.max_context_posts, min_posts=a.min_posts,
-                    qc_keep_quality=tuple(a.keep_quality.split(",")) if a.keep_quality else None)
-        cfg = MiningConfig.from_profile(a.profile, **{k: v for k, v in over.items()
-                                                      if v is not None})
+        over = dict(
+            max_posts_per_author=a.max_posts_per_author,
+            max_post_words=a.max_post_words,
+            clean_mode=a.clean,
+            context_tokens=a.n_ctx,
+            qc_method=a.qc_method,
+            max_context_posts=a.max_context_posts,
+            min_posts=a.min_posts,
+            qc_keep_quality=tuple(a.keep_quality.split(",")) if a.keep_quality else None,
+        )
+        cfg = MiningConfig.from_profile(
+            a.profile, **{k: v for k, v in over.items() if v is not None}
+        )
 
         def stop(signum, frame):
             raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
@@ -272,24 +345,39 @@ def main(argv=None) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
         load_state(run_dir, state)
         finished = False
-        done_before = max([x.get("finished_authors", 0) for x in _invocations(run_dir)
-                           if x.get("config") == cfg.to_dict()] + [0])
+        done_before = max(
+            [
+                x.get("finished_authors", 0)
+                for x in _invocations(run_dir)
+                if x.get("config") == cfg.to_dict()
+            ]
+            + [0]
+        )
         done_before = done_before if done_before < a.authors else 0
         finished_n = 0
         try:
             b, info = load_backend(a.model, n_ctx=cfg.context_tokens, n_threads=a.threads)
             cb, cinfo = (None, None)
             if a.critic_model and a.critic_model != a.model:
-                cb, cinfo = load_backend(a.critic_model, n_ctx=cfg.context_tokens,
-                                         n_threads=a.threads)
+                cb, cinfo = load_backend(
+                    a.critic_model, n_ctx=cfg.context_tokens, n_threads=a.threads
+                )
             try:
                 steps = list(range(a.step, a.authors, a.step)) if a.step > 0 else []
                 for n in steps + [a.authors]:
                     if n <= done_before:
                         continue
                     print(f"--- mining the first {n} authors", flush=True)
-                    mine(a.corpus, run_dir, backend=b, critic_backend=cb, config=cfg,
-                         limit_authors=n, model_info=info, critic_model_info=cinfo)
+                    mine(
+                        a.corpus,
+                        run_dir,
+                        backend=b,
+                        critic_backend=cb,
+                        config=cfg,
+                        limit_authors=n,
+                        model_info=info,
+                        critic_model_info=cinfo,
+                    )
                     finished_n = n
                 finished = True
             finally:
@@ -299,11 +387,17 @@ def main(argv=None) -> None:
         finally:
             wall = time.perf_counter() - t0
             save_state(run_dir, state, cfg)
-            _log_invocation(run_dir, {"authors": a.authors, "wall": round(wall, 1),
-                                      "finished": finished, "finished_authors": finished_n,
-                                      "config": cfg.to_dict(),
-                                      "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                             time.gmtime())})
+            _log_invocation(
+                run_dir,
+                {
+                    "authors": a.authors,
+                    "wall": round(wall, 1),
+                    "finished": finished,
+                    "finished_authors": finished_n,
+                    "config": cfg.to_dict(),
+                    "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+            )
     report(run_dir, a.authors, wall, a.labels, sys.stdout)
     results.parent.mkdir(parents=True, exist_ok=True)
     with open(results, "w", encoding="utf-8") as fh:

@@ -47,9 +47,16 @@ LLM_STAGES = ("clean", "qc", "persona", "critic", "pii")
 def arms():
     from e2e_blogs import BENCH_PROFILE, BENCH_PROFILE_V2
 
-    v1_text = {k: BENCH_PROFILE[k] for k in ("max_posts_per_author", "max_post_words",
-                                              "max_context_posts", "max_words",
-                                              "persona_max_tokens")}
+    v1_text = {
+        k: BENCH_PROFILE[k]
+        for k in (
+            "max_posts_per_author",
+            "max_post_words",
+            "max_context_posts",
+            "max_words",
+            "persona_max_tokens",
+        )
+    }
     return {
         "before": (BENCH_PROFILE, ROOT / "benchmarks" / "mining_prompts_before"),
         "after-v1-text": ({**BENCH_PROFILE_V2, **v1_text}, None),
@@ -63,8 +70,9 @@ def blogger_subset(n: int, dest: Path, min_posts: int = 20) -> list[str]:
     time in either arm, so they would only dilute the comparison)."""
     from populace.corpus.blogs import parse_blog_file
 
-    files = sorted((SHARED / "blogs").glob("*.xml"),
-                   key=lambda p: (len(p.name.split(".")[0]), p.name))
+    files = sorted(
+        (SHARED / "blogs").glob("*.xml"), key=lambda p: (len(p.name.split(".")[0]), p.name)
+    )
     chosen = []
     for f in reversed(files):
         if len(chosen) == n:
@@ -100,8 +108,11 @@ def measure(run_dir: Path) -> dict:
     written = ok
     contra = 0
     if "facts_contradictions" in pers:
-        contra = int(ok["facts_contradictions"].map(
-            lambda v: any(k in ("gender", "age") for k in (v if v is not None else []))).sum())
+        contra = int(
+            ok["facts_contradictions"]
+            .map(lambda v: any(k in ("gender", "age") for k in (v if v is not None else [])))
+            .sum()
+        )
         dropped = pers["error"].fillna("").str.startswith("contradicts the corpus")
         written = pers[(pers["status"] == "ok") | dropped]
         contra += int(dropped.sum())
@@ -109,13 +120,20 @@ def measure(run_dir: Path) -> dict:
         from populace.mining.facts import author_facts, check
 
         grp = pd.read_parquet(run_dir / "mining" / "group.parquet").set_index("author_id")
-        contra = sum(any(k in ("gender", "age") for k in
-                         check(t, author_facts(grp.loc[a].to_dict())).kinds)
-                     for a, t in zip(ok["author_id"], ok["persona"]))
+        contra = sum(
+            any(k in ("gender", "age") for k in check(t, author_facts(grp.loc[a].to_dict())).kinds)
+            for a, t in zip(ok["author_id"], ok["persona"])
+        )
     kept = len(pd.read_parquet(run_dir / "personas.parquet"))
-    return {"seconds": secs, "tokens": tok, "per_stage": per_stage, "written": len(written),
-            "contradicting": contra, "kept": kept,
-            "authors": int(st["group"]["rows_out"] or 0)}
+    return {
+        "seconds": secs,
+        "tokens": tok,
+        "per_stage": per_stage,
+        "written": len(written),
+        "contradicting": contra,
+        "kept": kept,
+        "authors": int(st["group"]["rows_out"] or 0),
+    }
 
 
 def main(argv=None) -> int:
@@ -135,7 +153,7 @@ def main(argv=None) -> int:
     names = blogger_subset(args.authors, out / "corpus")
     backend, _ = load_backend(args.model, n_ctx=2048, n_threads=args.threads)
     plan = arms()
-    blocks = [names[i:i + 2] for i in range(0, len(names), 2)]
+    blocks = [names[i : i + 2] for i in range(0, len(names), 2)]
     runs: dict[str, list[Path]] = {a: [] for a in plan}
     for b, block in enumerate(blocks):
         corpus = out / f"block{b}"
@@ -148,19 +166,25 @@ def main(argv=None) -> int:
             cfg = MiningConfig.from_profile("cheap", **{**settings, "context_tokens": 2048})
             d = out / f"{arm}.block{b}"
             t0 = time.perf_counter()
-            mine(corpus, d, backend=backend, config=cfg, prompt_dir=prompts, progress=False,
-                 log=None)
+            mine(
+                corpus, d, backend=backend, config=cfg, prompt_dir=prompts, progress=False, log=None
+            )
             print(f"block {b} {arm}: {time.perf_counter() - t0:.1f} s", flush=True)
             runs[arm].append(d)
     backend.close()
 
-    lines = [f"mining_throughput: model {args.model}, {len(names)} bloggers "
-             f"({names[0]} .. {names[-1]}), {args.threads} threads, arms alternated in "
-             f"blocks of 2 authors", ""]
+    lines = [
+        f"mining_throughput: model {args.model}, {len(names)} bloggers "
+        f"({names[0]} .. {names[-1]}), {args.threads} threads, arms alternated in "
+        f"blocks of 2 authors",
+        "",
+    ]
     base = None
-    lines.append(f"{'arm':<15}{'s/author':>9}{'ratio':>7}{'prompt tok':>11}{'gen tok':>8}"
-                 f"{'  QC s':>7}{'pers s':>7}{'crit s':>7}{'written':>8}{'contra':>7}"
-                 f"{'kept':>6}")
+    lines.append(
+        f"{'arm':<15}{'s/author':>9}{'ratio':>7}{'prompt tok':>11}{'gen tok':>8}"
+        f"{'  QC s':>7}{'pers s':>7}{'crit s':>7}{'written':>8}{'contra':>7}"
+        f"{'kept':>6}"
+    )
     for arm, dirs in runs.items():
         ms = [measure(d) for d in dirs]
         a = sum(m["authors"] for m in ms) or 1
@@ -168,20 +192,32 @@ def main(argv=None) -> int:
         base = base or secs
         st = {s: sum(m["per_stage"][s][0] for m in ms) / a for s in ("qc", "persona", "critic")}
         w, c = sum(m["written"] for m in ms), sum(m["contradicting"] for m in ms)
-        lines.append(f"{arm:<15}{secs:>9.1f}{secs / base:>7.2f}"
-                     f"{sum(m['tokens']['prompt'] for m in ms) / a:>11.0f}"
-                     f"{sum(m['tokens']['completion'] for m in ms) / a:>8.0f}"
-                     f"{st['qc']:>7.1f}{st['persona']:>7.1f}{st['critic']:>7.1f}"
-                     f"{w:>8}{c:>7}{sum(m['kept'] for m in ms):>6}")
-    lines += ["", "s/author: all mining seconds / authors that reached the persona stage; with "
-              "context QC the persona and critic calls run inside the QC stage (prefetch), so "
-              "the later stages only read the cache. contra: written personas contradicting the "
-              "corpus's gender or age (> 3 years) before any repair."]
+        lines.append(
+            f"{arm:<15}{secs:>9.1f}{secs / base:>7.2f}"
+            f"{sum(m['tokens']['prompt'] for m in ms) / a:>11.0f}"
+            f"{sum(m['tokens']['completion'] for m in ms) / a:>8.0f}"
+            f"{st['qc']:>7.1f}{st['persona']:>7.1f}{st['critic']:>7.1f}"
+            f"{w:>8}{c:>7}{sum(m['kept'] for m in ms):>6}"
+        )
+    lines += [
+        "",
+        "s/author: all mining seconds / authors that reached the persona stage; with "
+        "context QC the persona and critic calls run inside the QC stage (prefetch), so "
+        "the later stages only read the cache. contra: written personas contradicting the "
+        "corpus's gender or age (> 3 years) before any repair.",
+    ]
     text = "\n".join(lines)
     print(text)
-    res = ROOT / "benchmarks" / "results" / (
-        "mining_throughput.txt" if args.model == "qwen2.5-1.5b"
-        else f"mining_throughput.{args.model}.txt")
+    res = (
+        ROOT
+        / "benchmarks"
+        / "results"
+        / (
+            "mining_throughput.txt"
+            if args.model == "qwen2.5-1.5b"
+            else f"mining_throughput.{args.model}.txt"
+        )
+    )
     res.write_text(text + "\n")
     return 0
 

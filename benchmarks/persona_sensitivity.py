@@ -51,20 +51,30 @@ def main() -> None:
     ins = load_instrument("ipip50")
     rows = pd.DataFrame(sensitivity_pairs(args.pairs))
     backend, info = load_backend(args.model, n_threads=args.threads)
-    cache = args.cache or HERE / "out" / f"persona_sensitivity.{info['model_id'].replace('/', '_')}.sqlite"
+    cache = (
+        args.cache
+        or HERE / "out" / f"persona_sensitivity.{info['model_id'].replace('/', '_')}.sqlite"
+    )
     if args.items == "all":
         runs = [(rows, ins)]
     else:
         runs = []
         for t in TRAITS:
             sub_items = tuple(it for it in ins.items if it.trait == t)
-            sub = ins.model_copy(update={"items": sub_items,
-                                         "traits": tuple(x for x in ins.traits if x.id == t)})
+            sub = ins.model_copy(
+                update={"items": sub_items, "traits": tuple(x for x in ins.traits if x.id == t)}
+            )
             runs.append((rows[rows["trait"] == t], sub))
     longs, calls, hits = [], 0, 0
     for part, sub in runs:
-        res = survey(part[["persona_id", "persona"]], sub, backend=backend, mode="expected",
-                     cache=cache, progress=sys.stderr.isatty())
+        res = survey(
+            part[["persona_id", "persona"]],
+            sub,
+            backend=backend,
+            mode="expected",
+            cache=cache,
+            progress=sys.stderr.isatty(),
+        )
         longs.append(res.long)
         calls += res.meta["model_calls"]
         hits += res.meta["cache_hits"]
@@ -76,22 +86,36 @@ def main() -> None:
         out = {}
         for t in TRAITS:
             t_items = [it.id for it in ins.items if it.trait == t]
-            pids = rows["persona_id"] if args.items == "all" else rows[rows["trait"] == t]["persona_id"]
+            pids = (
+                rows["persona_id"]
+                if args.items == "all"
+                else rows[rows["trait"] == t]["persona_id"]
+            )
             for pid in pids:
                 vals = []
                 for iid in t_items:
                     r = long.loc[(pid, iid)]
-                    x = r["answer"] if kind == "expected" else answer_from_probs(
-                        "sample", r["probs"], r["codes"], rng=cell_rng(0, pid, iid))
+                    x = (
+                        r["answer"]
+                        if kind == "expected"
+                        else answer_from_probs(
+                            "sample", r["probs"], r["codes"], rng=cell_rng(0, pid, iid)
+                        )
+                    )
                     vals.append(6 - x if keyed[iid] else x)
                 out[(pid, t)] = float(np.mean(vals))
         return out
 
-    lines = [f"persona sensitivity, model {info['model_id']}, IPIP-50, {args.pairs} pairs per "
-             "trait (high - low trait score on the 1..5 scale, 95% t-interval over pairs); "
-             + ("every persona answers all 50 items" if args.items == "all" else
-                "each pair answers the 10 items of its trait"),
-             f"{calls} model calls, {hits} from cache"]
+    lines = [
+        f"persona sensitivity, model {info['model_id']}, IPIP-50, {args.pairs} pairs per "
+        "trait (high - low trait score on the 1..5 scale, 95% t-interval over pairs); "
+        + (
+            "every persona answers all 50 items"
+            if args.items == "all"
+            else "each pair answers the 10 items of its trait"
+        ),
+        f"{calls} model calls, {hits} from cache",
+    ]
     met = {}
     for kind in ("expected", "sample"):
         sc = scores(kind)
@@ -105,12 +129,16 @@ def main() -> None:
             half = stats.t.ppf(0.975, len(d) - 1) * se
             ok = m - half > 0
             met[(kind, t)] = ok
-            lines.append(f"  {t}: {m:+.3f}  [{m - half:+.3f}, {m + half:+.3f}]  "
-                         f"{'above 0' if ok else 'NOT above 0'}")
+            lines.append(
+                f"  {t}: {m:+.3f}  [{m - half:+.3f}, {m + half:+.3f}]  "
+                f"{'above 0' if ok else 'NOT above 0'}"
+            )
     for kind in ("expected", "sample"):
         n_ok = sum(met[(kind, t)] for t in TRAITS)
-        lines.append(f"target (every interval above 0), mode {kind}: {n_ok}/{len(TRAITS)} traits"
-                     + (" - met" if n_ok == len(TRAITS) else " - not met"))
+        lines.append(
+            f"target (every interval above 0), mode {kind}: {n_ok}/{len(TRAITS)} traits"
+            + (" - met" if n_ok == len(TRAITS) else " - not met")
+        )
     emit(lines, args.results)
 
 

@@ -65,15 +65,19 @@ def main(argv=None) -> int:
             backend.decoded_tokens = 0
             t0 = time.perf_counter()
             if way == "persona":
-                prefetch_choices(people, INSTRUMENTS, backend=backend, cache=cache,
-                                 progress=False)
-            res = [survey(people, ins, backend=backend, cache=cache, progress=False)
-                   for ins in INSTRUMENTS]
+                prefetch_choices(people, INSTRUMENTS, backend=backend, cache=cache, progress=False)
+            res = [
+                survey(people, ins, backend=backend, cache=cache, progress=False)
+                for ins in INSTRUMENTS
+            ]
             secs[way].append(time.perf_counter() - t0)
             toks[way].append(backend.decoded_tokens)
             last[way] = res
-            print(f"{way} by {way} (repeat {rep + 1}): {secs[way][-1]:.1f} s, "
-                  f"{toks[way][-1]} tokens decoded", flush=True)
+            print(
+                f"{way} by {way} (repeat {rep + 1}): {secs[way][-1]:.1f} s, "
+                f"{toks[way][-1]} tokens decoded",
+                flush=True,
+            )
 
     dps, same, n = [], 0, 0
     for a, b in zip(last["instrument"], last["persona"]):

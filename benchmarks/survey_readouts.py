@@ -83,12 +83,17 @@ class _LazyModel:
         if self.backend is None:
             from populace.pipeline.runner import _Backend
 
-            print(f"no-persona: {len(requests)} request(s) not in the cache; opening "
-                  f"{self.cfg.model.name}", flush=True)
+            print(
+                f"no-persona: {len(requests)} request(s) not in the cache; opening "
+                f"{self.cfg.model.name}",
+                flush=True,
+            )
             self.backend = _Backend(self.cfg)()
             if self.backend.fingerprint != self.fingerprint:
-                raise SystemExit(f"the model's fingerprint {self.backend.fingerprint} is not "
-                                 f"the cache's {self.fingerprint}")
+                raise SystemExit(
+                    f"the model's fingerprint {self.backend.fingerprint} is not "
+                    f"the cache's {self.fingerprint}"
+                )
         self.calls += len(requests)
         return self.backend.choice_probs(requests)
 
@@ -111,9 +116,19 @@ def cache_fingerprint(cache: Path) -> str:
 def no_persona_long(run_path: Path, cfg, instrument: str, n: int, model: _LazyModel):
     from populace.survey import survey
 
-    res = survey(None, instrument, backend=model, no_persona=True, n=n, mode="sample",
-                 seed=cfg.survey.seed, temperature=1.0, cache=run_path / "cache.sqlite",
-                 prompt_dir=cfg.survey.prompts, progress=False)
+    res = survey(
+        None,
+        instrument,
+        backend=model,
+        no_persona=True,
+        n=n,
+        mode="sample",
+        seed=cfg.survey.seed,
+        temperature=1.0,
+        cache=run_path / "cache.sqlite",
+        prompt_dir=cfg.survey.prompts,
+        progress=False,
+    )
     return res.long, res.meta
 
 
@@ -139,19 +154,23 @@ def paired_avg3(xa, xb, y, *, same_rows: bool, n_boot: int, seed: int, max_ref: 
     draw shared when ``same_rows``: a and b are the same personas read two ways).
     Returns (difference, low, high, relative a/b - 1, share of replicates a better)."""
     rng = np.random.default_rng([seed, 97])
-    est = {k: avg3(M.compute_all(x, y, metrics=["amw", "fd", "sw"], seed=seed))
-           for k, x in (("a", xa), ("b", xb))}
+    est = {
+        k: avg3(M.compute_all(x, y, metrics=["amw", "fd", "sw"], seed=seed))
+        for k, x in (("a", xa), ("b", xb))
+    }
     d = []
     for _ in range(n_boot):
         iy = rng.integers(len(y), size=min(len(y), max_ref))
         ia = rng.integers(len(xa), size=len(xa))
         ib = ia if same_rows else rng.integers(len(xb), size=len(xb))
         yb = y[iy]
-        d.append(avg3(M.compute_all(xa[ia], yb, metrics=["amw", "fd", "sw"], seed=seed))
-                 - avg3(M.compute_all(xb[ib], yb, metrics=["amw", "fd", "sw"], seed=seed)))
+        d.append(
+            avg3(M.compute_all(xa[ia], yb, metrics=["amw", "fd", "sw"], seed=seed))
+            - avg3(M.compute_all(xb[ib], yb, metrics=["amw", "fd", "sw"], seed=seed))
+        )
     diff = est["a"] - est["b"]
     d = np.array(d)
-    lo, hi = np.quantile(d, [0.025, 0.975]) - (d.mean() - diff)   # bias-corrected percentile
+    lo, hi = np.quantile(d, [0.025, 0.975]) - (d.mean() - diff)  # bias-corrected percentile
     return diff, float(lo), float(hi), est["a"] / est["b"] - 1, float((d < 0).mean())
 
 
@@ -160,10 +179,14 @@ def main(argv=None) -> int:
     ap.add_argument("--run", choices=["v1", "v2"], default="v1")
     ap.add_argument("--bootstrap", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--fresh", action="store_true",
-                    help="recompute every row (default: reuse RUN/readouts/metrics.csv)")
-    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results"
-                    / "survey_readouts.txt")
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="recompute every row (default: reuse RUN/readouts/metrics.csv)",
+    )
+    ap.add_argument(
+        "--results", type=Path, default=ROOT / "benchmarks" / "results" / "survey_readouts.txt"
+    )
     args = ap.parse_args(argv)
 
     import e2e_blogs
@@ -171,23 +194,35 @@ def main(argv=None) -> int:
     from populace.config import parse_config
     from populace.pipeline import tables as T
 
-    e2e_args = SimpleNamespace(smoke=False, run=args.run, model=None, k=100,
-                               authors=300 if args.run == "v1" else 600,
-                               bootstrap=args.bootstrap, threads=args.threads)
+    e2e_args = SimpleNamespace(
+        smoke=False,
+        run=args.run,
+        model=None,
+        k=100,
+        authors=300 if args.run == "v1" else 600,
+        bootstrap=args.bootstrap,
+        threads=args.threads,
+    )
     cfg = parse_config(e2e_blogs.config(e2e_args), origin="benchmarks/e2e_blogs.py")
     run_path = Path(cfg.dir)
     for i in INSTRUMENTS:
         if not (run_path / "responses" / f"{i}.long.parquet").exists():
-            raise SystemExit(f"{run_path}/responses/{i}.long.parquet is missing: run "
-                             f"benchmarks/e2e_blogs.py --run {args.run} --until survey first")
+            raise SystemExit(
+                f"{run_path}/responses/{i}.long.parquet is missing: run "
+                f"benchmarks/e2e_blogs.py --run {args.run} --until survey first"
+            )
     t0 = time.perf_counter()
     ev, a = cfg.evaluate, cfg.align
-    n_none = ev.no_persona_n or e2e_args.k   # the pipeline's N (no_persona_n, else K)
+    n_none = ev.no_persona_n or e2e_args.k  # the pipeline's N (no_persona_n, else K)
     pool_ids = T.complete_ids(run_path, a.instrument)
     model = _LazyModel(cfg, cache_fingerprint(run_path / "cache.sqlite"))
-    lines = [(f"survey readouts: run {args.run} ({run_path.name}), model {cfg.model.name}, "
-             f"raw pool {len(pool_ids)} personas, no-persona N = {n_none}, "
-             f"paired bootstrap {args.bootstrap}")]
+    lines = [
+        (
+            f"survey readouts: run {args.run} ({run_path.name}), model {cfg.model.name}, "
+            f"raw pool {len(pool_ids)} personas, no-persona N = {n_none}, "
+            f"paired bootstrap {args.bootstrap}"
+        )
+    ]
 
     refs, data = {}, {}
     for entry in ev.instruments:
@@ -199,23 +234,31 @@ def main(argv=None) -> int:
             _, hold = T.split_reference(ref, a.holdout, a.seed)
             refs[i] = (hold, f"held-out {a.holdout:.0%} of BIG5 (the pipeline's split)")
         else:
-            refs[i] = (T.load_ref(entry.reference, i, seed=cfg.seed),
-                       Path(entry.reference.path).parent.name)
+            refs[i] = (
+                T.load_ref(entry.reference, i, seed=cfg.seed),
+                Path(entry.reference.path).parent.name,
+            )
         long = pd.read_parquet(run_path / "responses" / f"{i}.long.parquet")
         long = long[long["persona_id"].astype(str).isin(pool_ids)]
         nlong, meta = no_persona_long(run_path, cfg, i, n_none, model)
         data[i] = (long, nlong, baseline_probs(nlong), entry.space)
-        lines.append(f"{i}: humans {refs[i][1]}, {len(refs[i][0])} rows; no-persona requests "
-                     f"(one per item): {meta['cache_hits']} from the run's cache, "
-                     f"{meta['model_calls']} to the model")
+        lines.append(
+            f"{i}: humans {refs[i][1]}, {len(refs[i][0])} rows; no-persona requests "
+            f"(one per item): {meta['cache_hits']} from the run's cache, "
+            f"{meta['model_calls']} to the model"
+        )
     model.close()
 
     # rows already computed (same run, same readout) are read back: resumable on a busy machine
     done_path = run_path / "readouts" / "metrics.csv"
-    done = (pd.read_csv(done_path) if done_path.exists() and not args.fresh
-            else pd.DataFrame(columns=["instrument", "readout", "set"]))
-    done = {(r["instrument"], r["readout"], r["set"]): r.dropna().to_dict()
-            for _, r in done.iterrows()}
+    done = (
+        pd.read_csv(done_path)
+        if done_path.exists() and not args.fresh
+        else pd.DataFrame(columns=["instrument", "readout", "set"])
+    )
+    done = {
+        (r["instrument"], r["readout"], r["set"]): r.dropna().to_dict() for _, r in done.iterrows()
+    }
     rows, tabs = [], {}
     for i, (long, nlong, base, space) in data.items():
         ins = load_instrument(i)
@@ -227,10 +270,9 @@ def main(argv=None) -> int:
         for r in readouts():
             for set_name, lt in (("raw", long), ("none", nlong)):
                 if (i, r.name, set_name) in done and args.bootstrap < 2:
-                    rows.append(done[(i, r.name, set_name)])   # no answer table needed
+                    rows.append(done[(i, r.name, set_name)])  # no answer table needed
                     continue
-                wide = wide_answers(lt, r, baseline=base, seed=cfg.survey.seed,
-                                    items=ins.item_ids)
+                wide = wide_answers(lt, r, baseline=base, seed=cfg.survey.seed, items=ins.item_ids)
                 table = load_reference(wide, i)
                 x, _, _ = table.matrix(sp)
                 tabs[(i, r.name, set_name)] = x
@@ -248,94 +290,163 @@ def main(argv=None) -> int:
                 done_path.parent.mkdir(parents=True, exist_ok=True)
                 pd.DataFrame(list(done.values())).to_csv(done_path, index=False)
         if h_alpha:
-            rows.append({"instrument": i, "readout": "humans", "set": "humans",
-                         **{f"alpha[{t}]": v for t, v in h_alpha.items()}})
+            rows.append(
+                {
+                    "instrument": i,
+                    "readout": "humans",
+                    "set": "humans",
+                    **{f"alpha[{t}]": v for t, v in h_alpha.items()},
+                }
+            )
     df = pd.DataFrame(rows)
 
     names = [r.name for r in readouts()]
     for i in data:
         d = df[df["instrument"] == i]
-        raw, none = d[d["set"] == "raw"].set_index("readout"), d[d["set"] == "none"].set_index(
-            "readout")
+        raw, none = (
+            d[d["set"] == "raw"].set_index("readout"),
+            d[d["set"] == "none"].set_index("readout"),
+        )
         best_none = none["avg3"].min()
-        lines += ["", (f"{i} ({'in domain' if i == cfg.align.instrument else 'out of domain'}; "
-                  f"{refs[i][1]}): raw pool | no-persona set, lower is better; "
-                  "raw/none = raw avg vs the no-persona set read the same way"),
-                  f"  {'readout':<24}" + "".join(f"{m:>8}" for m in METRICS) + f"{'avg3':>8} |"
-                  + "".join(f"{m:>8}" for m in METRICS) + f"{'avg3':>8} |{'raw/none':>9}"]
+        lines += [
+            "",
+            (
+                f"{i} ({'in domain' if i == cfg.align.instrument else 'out of domain'}; "
+                f"{refs[i][1]}): raw pool | no-persona set, lower is better; "
+                "raw/none = raw avg vs the no-persona set read the same way"
+            ),
+            f"  {'readout':<24}"
+            + "".join(f"{m:>8}" for m in METRICS)
+            + f"{'avg3':>8} |"
+            + "".join(f"{m:>8}" for m in METRICS)
+            + f"{'avg3':>8} |{'raw/none':>9}",
+        ]
         for n in names:
             a_, b_ = raw.loc[n], none.loc[n]
-            lines.append(f"  {n:<24}" + "".join(f"{a_[m]:>8.4f}" for m in METRICS)
-                         + f"{a_['avg3']:>8.4f} |" + "".join(f"{b_[m]:>8.4f}" for m in METRICS)
-                         + f"{b_['avg3']:>8.4f} |{100 * (a_['avg3'] / b_['avg3'] - 1):>+8.1f}%")
-        lines.append(f"  best raw: {raw['avg3'].idxmin()} ({raw['avg3'].min():.4f}); best "
-                     f"no-persona: {none['avg3'].idxmin()} ({best_none:.4f}); sample@1 raw "
-                     f"{raw.loc[DEFAULT.name, 'avg3']:.4f}")
+            lines.append(
+                f"  {n:<24}"
+                + "".join(f"{a_[m]:>8.4f}" for m in METRICS)
+                + f"{a_['avg3']:>8.4f} |"
+                + "".join(f"{b_[m]:>8.4f}" for m in METRICS)
+                + f"{b_['avg3']:>8.4f} |{100 * (a_['avg3'] / b_['avg3'] - 1):>+8.1f}%"
+            )
+        lines.append(
+            f"  best raw: {raw['avg3'].idxmin()} ({raw['avg3'].min():.4f}); best "
+            f"no-persona: {none['avg3'].idxmin()} ({best_none:.4f}); sample@1 raw "
+            f"{raw.loc[DEFAULT.name, 'avg3']:.4f}"
+        )
         if ins_traits := load_instrument(i).trait_ids:
             hum = d[d["set"] == "humans"].iloc[0]
-            lines += ["", f"  {i} raw pool: trait SD ratio pool/human | Cronbach's alpha "
-                      f"(humans: " + ", ".join(f"{t} {hum[f'alpha[{t}]']:.2f}"
-                                               for t in ins_traits) + ")",
-                      f"  {'readout':<24}" + "".join(f"{t:>7}" for t in ins_traits) + "  |"
-                      + "".join(f"{t:>7}" for t in ins_traits)]
+            lines += [
+                "",
+                f"  {i} raw pool: trait SD ratio pool/human | Cronbach's alpha "
+                f"(humans: " + ", ".join(f"{t} {hum[f'alpha[{t}]']:.2f}" for t in ins_traits) + ")",
+                f"  {'readout':<24}"
+                + "".join(f"{t:>7}" for t in ins_traits)
+                + "  |"
+                + "".join(f"{t:>7}" for t in ins_traits),
+            ]
             for n in names:
                 a_ = raw.loc[n]
-                lines.append(f"  {n:<24}" + "".join(f"{a_[f'sd_ratio[{t}]']:>7.2f}"
-                                                    for t in ins_traits) + "  |"
-                             + "".join(f"{a_[f'alpha[{t}]']:>7.2f}" for t in ins_traits))
+                lines.append(
+                    f"  {n:<24}"
+                    + "".join(f"{a_[f'sd_ratio[{t}]']:>7.2f}" for t in ins_traits)
+                    + "  |"
+                    + "".join(f"{a_[f'alpha[{t}]']:>7.2f}" for t in ins_traits)
+                )
 
     # one ranking over the three instruments: avg3 relative to sample@1, averaged
     rel = {}
     for n in names:
-        rel[n] = np.mean([df[(df.instrument == i) & (df.readout == n) & (df.set == "raw")]
-                          ["avg3"].iloc[0]
-                          / df[(df.instrument == i) & (df.readout == DEFAULT.name)
-                               & (df.set == "raw")]["avg3"].iloc[0] - 1 for i in data])
+        rel[n] = np.mean(
+            [
+                df[(df.instrument == i) & (df.readout == n) & (df.set == "raw")]["avg3"].iloc[0]
+                / df[(df.instrument == i) & (df.readout == DEFAULT.name) & (df.set == "raw")][
+                    "avg3"
+                ].iloc[0]
+                - 1
+                for i in data
+            ]
+        )
     order = sorted(names, key=lambda n: rel[n])
-    lines += ["", ("raw pool, avg of AMW/FD/SW relative to sample@1, mean over "
-              f"{', '.join(data)} (negative = closer to the humans):")]
+    lines += [
+        "",
+        (
+            "raw pool, avg of AMW/FD/SW relative to sample@1, mean over "
+            f"{', '.join(data)} (negative = closer to the humans):"
+        ),
+    ]
+
     def raw_avg3(i, n):
         sel = (df.instrument == i) & (df.readout == n) & (df.set == "raw")
         return df[sel]["avg3"].iloc[0]
 
-    lines += [f"  {n:<24} {100 * rel[n]:+6.1f}%   ("
-              + ", ".join(f"{i} {100 * (raw_avg3(i, n) / raw_avg3(i, DEFAULT.name) - 1):+.1f}%"
-                          for i in data)
-              + ")" for n in order]
+    lines += [
+        f"  {n:<24} {100 * rel[n]:+6.1f}%   ("
+        + ", ".join(
+            f"{i} {100 * (raw_avg3(i, n) / raw_avg3(i, DEFAULT.name) - 1):+.1f}%" for i in data
+        )
+        + ")"
+        for n in order
+    ]
 
     if args.bootstrap >= 2:
+
         def best(inss, prefix=""):
-            sub = df[(df.set == "raw") & df.instrument.isin(inss)
-                     & df.readout.str.startswith(prefix)]
+            sub = df[
+                (df.set == "raw") & df.instrument.isin(inss) & df.readout.str.startswith(prefix)
+            ]
             return sub.groupby("readout")["avg3"].mean().idxmin()
 
         ood = [i for i in data if i != cfg.align.instrument]
-        cands = list(dict.fromkeys([order[0], best([cfg.align.instrument]), best(ood),
-                                    best(list(data), "contrastive-"),
-                                    best(list(data), "amplified-")]))
-        lines += ["", (f"Paired bootstrap ({args.bootstrap} replicates; humans redrawn once per "
-                  "replicate for both sides, personas too when both sides are the raw pool) of "
-                  "the avg of AMW/FD/SW, a minus b [95% CI], relative a/b - 1, share of "
-                  f"replicates a is closer; candidates: {', '.join(cands)}")]
+        cands = list(
+            dict.fromkeys(
+                [
+                    order[0],
+                    best([cfg.align.instrument]),
+                    best(ood),
+                    best(list(data), "contrastive-"),
+                    best(list(data), "amplified-"),
+                ]
+            )
+        )
+        lines += [
+            "",
+            (
+                f"Paired bootstrap ({args.bootstrap} replicates; humans redrawn once per "
+                "replicate for both sides, personas too when both sides are the raw pool) of "
+                "the avg of AMW/FD/SW, a minus b [95% CI], relative a/b - 1, share of "
+                f"replicates a is closer; candidates: {', '.join(cands)}"
+            ),
+        ]
         for i in data:
             none = df[(df.instrument == i) & (df.set == "none")].set_index("readout")
             bn = none["avg3"].idxmin()
             y = refs[i][0].matrix(refs[i][0].effective_space(data[i][3]))[0]
-            comps = [(c, f"raw {DEFAULT.name}", tabs[(i, DEFAULT.name, "raw")], True)
-                     for c in cands if c != DEFAULT.name]
-            comps += [(c, f"none {bn} (best none)", tabs[(i, bn, "none")], False)
-                      for c in dict.fromkeys([DEFAULT.name, *cands[:2]])]
+            comps = [
+                (c, f"raw {DEFAULT.name}", tabs[(i, DEFAULT.name, "raw")], True)
+                for c in cands
+                if c != DEFAULT.name
+            ]
+            comps += [
+                (c, f"none {bn} (best none)", tabs[(i, bn, "none")], False)
+                for c in dict.fromkeys([DEFAULT.name, *cands[:2]])
+            ]
             for c, label, xb, same in comps:
                 diff, lo, hi, relv, share = paired_avg3(
-                    tabs[(i, c, "raw")], xb, y, same_rows=same, n_boot=args.bootstrap,
-                    seed=ev.seed)
+                    tabs[(i, c, "raw")], xb, y, same_rows=same, n_boot=args.bootstrap, seed=ev.seed
+                )
                 flag = "beyond" if hi < 0 or lo > 0 else "within"
-                lines.append(f"  {i:<7} raw {c:<24} vs {label:<32} {diff:+.4f} "
-                             f"[{lo:+.4f}, {hi:+.4f}] {100 * relv:+6.1f}%  "
-                             f"closer in {100 * share:3.0f}%  ({flag} the interval)")
+                lines.append(
+                    f"  {i:<7} raw {c:<24} vs {label:<32} {diff:+.4f} "
+                    f"[{lo:+.4f}, {hi:+.4f}] {100 * relv:+6.1f}%  "
+                    f"closer in {100 * share:3.0f}%  ({flag} the interval)"
+                )
                 print(lines[-1], flush=True)
-    lines += ["", (f"{time.perf_counter() - t0:.0f} s; no-persona requests sent to the model: "
-              f"{model.calls}")]
+    lines += [
+        "",
+        (f"{time.perf_counter() - t0:.0f} s; no-persona requests sent to the model: {model.calls}"),
+    ]
     text = "\n".join(lines)
     print(text)
     if args.results:

@@ -78,8 +78,9 @@ Answer with one JSON object that maps every statement id to a number from 1 to 5
 def logsoftmax_last(b) -> np.ndarray:
     """Log-softmax of the generation context's logits at its last evaluated token."""
     C = b._C
-    v = np.ctypeslib.as_array(C.llama_get_logits_ith(b.llm._ctx.ctx, -1),
-                              shape=(b.n_vocab,)).astype(np.float64)
+    v = np.ctypeslib.as_array(
+        C.llama_get_logits_ith(b.llm._ctx.ctx, -1), shape=(b.n_vocab,)
+    ).astype(np.float64)
     mx = v.max()
     return v - (mx + np.log(np.exp(v - mx).sum()))
 
@@ -131,23 +132,46 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="smollm2-135m")
     ap.add_argument("--personas", type=int, default=20)
-    ap.add_argument("--naive-personas", type=int, default=5,
-                    help="personas for (b) and (a1) (the naive path is slow)")
+    ap.add_argument(
+        "--naive-personas",
+        type=int,
+        default=5,
+        help="personas for (b) and (a1) (the naive path is slow)",
+    )
     ap.add_argument("--json-personas", type=int, default=5, help="personas for (c)")
-    ap.add_argument("--a1-personas", type=int, default=None,
-                    help="personas for (a1) [default: --naive-personas]")
-    ap.add_argument("--exact-personas", type=int, default=None,
-                    help="personas for (ax), the exact n_seq=1 path (default: --naive-personas)")
-    ap.add_argument("--check-items", type=int, default=3,
-                    help="items of the first persona on which (b)'s greedy loop is checked "
-                         "against create_completion")
-    ap.add_argument("--items", type=int, default=50,
-                    help="first N IPIP-50 items (fewer only for a quick check of the script)")
+    ap.add_argument(
+        "--a1-personas",
+        type=int,
+        default=None,
+        help="personas for (a1) [default: --naive-personas]",
+    )
+    ap.add_argument(
+        "--exact-personas",
+        type=int,
+        default=None,
+        help="personas for (ax), the exact n_seq=1 path (default: --naive-personas)",
+    )
+    ap.add_argument(
+        "--check-items",
+        type=int,
+        default=3,
+        help="items of the first persona on which (b)'s greedy loop is checked "
+        "against create_completion",
+    )
+    ap.add_argument(
+        "--items",
+        type=int,
+        default=50,
+        help="first N IPIP-50 items (fewer only for a quick check of the script)",
+    )
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="partial results (JSONL)")
     ap.add_argument("--results", type=Path, default=None, help="write the printed figures here")
-    ap.add_argument("--report-only", action="store_true",
-                    help="print the figures from the partial results; run nothing")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="print the figures from the partial results; run nothing",
+    )
     args = ap.parse_args()
 
     ins = load_instrument("ipip50")
@@ -167,8 +191,13 @@ def main() -> None:
     b = LlamaCppBackend(str(rm.path), model_id=rm.id, sha256=rm.sha256, n_threads=args.threads)
 
     def record(phase, pid, seconds, **data):
-        r = {"phase": phase, "persona_id": pid, "seconds": seconds,
-             "load1": os.getloadavg()[0], **data}
+        r = {
+            "phase": phase,
+            "persona_id": pid,
+            "seconds": seconds,
+            "load1": os.getloadavg()[0],
+            **data,
+        }
         done[(phase, pid)] = r
         with open(part, "a") as fh:
             fh.write(json.dumps(r) + "\n")
@@ -186,8 +215,13 @@ def main() -> None:
         if ("a", pid) not in done:
             t0 = time.perf_counter()
             res = b.choice_probs(reqs(text))
-            record("a", pid, time.perf_counter() - t0, probs=[list(r.probs) for r in res],
-                   mass=[r.mass for r in res])
+            record(
+                "a",
+                pid,
+                time.perf_counter() - t0,
+                probs=[list(r.probs) for r in res],
+                mass=[r.mass for r in res],
+            )
             print(f"(a) {pid}: {len(items) / done[('a', pid)]['seconds']:.2f} items/s", flush=True)
         if i < n_a1 and ("a1", pid) not in done:
             b.batched = False
@@ -200,8 +234,9 @@ def main() -> None:
     # bit for bit, tests/test_llm_llamacpp.py; (b)'s own loop decodes in other
     # batch shapes, so small drift remains: the script prints it); on (b)'s personas
     if not args.report_only and args.exact_personas:
-        bx = LlamaCppBackend(str(rm.path), model_id=rm.id, sha256=rm.sha256,
-                             n_threads=args.threads, n_seq=1)
+        bx = LlamaCppBackend(
+            str(rm.path), model_id=rm.id, sha256=rm.sha256, n_threads=args.threads, n_seq=1
+        )
         bx.choice_probs(reqs("A person.")[:2])
         for pid, text in personas[: args.exact_personas]:
             if ("ax", pid) in done:
@@ -209,7 +244,9 @@ def main() -> None:
             t0 = time.perf_counter()
             res = bx.choice_probs(reqs(text))
             record("ax", pid, time.perf_counter() - t0, probs=[list(r.probs) for r in res])
-            print(f"(ax) {pid}: {len(items) / done[('ax', pid)]['seconds']:.2f} items/s", flush=True)
+            print(
+                f"(ax) {pid}: {len(items) / done[('ax', pid)]['seconds']:.2f} items/s", flush=True
+            )
         bx.close()
 
     def run_naive():
@@ -224,8 +261,9 @@ def main() -> None:
                 probs = key_probs(b, first, keys)
                 record("b", f"{pid}/{j}", sec, text=txt, probs=probs, top=top)
                 if pid == personas[0][0] and j < args.check_items:
-                    ref = b.generate([GenerateRequest(msgs, max_tokens=8, temperature=0.0)],
-                                     reuse_prefix=False)[0]
+                    ref = b.generate(
+                        [GenerateRequest(msgs, max_tokens=8, temperature=0.0)], reuse_prefix=False
+                    )[0]
                     record("bchk", f"{pid}/{j}", 0.0, text=ref.text)
             sec = sum(done[("b", f"{pid}/{j}")]["seconds"] for j in range(len(items)))
             print(f"(b) {pid}: {len(items) / sec:.2f} items/s", flush=True)
@@ -238,11 +276,15 @@ def main() -> None:
         if ("c", pid) in done:
             continue
         msgs = tuple(m for m in build_messages(t, ins, items[0], text) if m.role == "system") + (
-            Message("user", JSON_PROMPT.format(persona=text, options=options, items=listing,
-                                               first=items[0].id)),)
+            Message(
+                "user",
+                JSON_PROMPT.format(persona=text, options=options, items=listing, first=items[0].id),
+            ),
+        )
         t0 = time.perf_counter()
-        res = b.generate([GenerateRequest(msgs, max_tokens=700, temperature=0.0)],
-                         reuse_prefix=False)[0]
+        res = b.generate(
+            [GenerateRequest(msgs, max_tokens=700, temperature=0.0)], reuse_prefix=False
+        )[0]
         record("c", pid, time.perf_counter() - t0, text=res.text)
         print(f"(c) {pid}: {len(items) / done[('c', pid)]['seconds']:.2f} items/s", flush=True)
     b.close()
@@ -253,37 +295,49 @@ def main() -> None:
 
     A, A1 = phase("a", personas), phase("a1", personas[:n_a1])
     C = phase("c", personas[: args.json_personas])
-    B = [{**done[("b", f"{pid}/{j}")], "pid": pid, "j": j}
-         for pid, _ in personas[: args.naive_personas] for j in range(len(items))
-         if ("b", f"{pid}/{j}") in done]
+    B = [
+        {**done[("b", f"{pid}/{j}")], "pid": pid, "j": j}
+        for pid, _ in personas[: args.naive_personas]
+        for j in range(len(items))
+        if ("b", f"{pid}/{j}") in done
+    ]
     b_personas = len({r["pid"] for r in B})
     per_item = {"a": len(items), "a1": len(items), "c": len(items), "b": 1}
+
     def rate(rs, k):
         return per_item[k] * len(rs) / sum(r["seconds"] for r in rs) if rs else float("nan")
 
-    lines = [f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50 "
-             f"({len(items)} items), "
-             f"{len(A)} personas for (a), {len(A1)} for (a1), {len(B)} items of {b_personas} "
-             f"personas for (b), {len(C)} personas for (c); {b.n_threads} threads; "
-             f"personas: {len(personas)} written ones of about 80 words (benchmarks/_personas.py; "
-             "mining has produced none yet)",
-             f"(a)  prefix reuse, batched suffixes, log-probs : {rate(A, 'a'):7.2f} items/s "
-             f"({len(A)} personas)",
-             f"(a1) prefix reuse, one suffix at a time        : {rate(A1, 'a1'):7.2f} items/s "
-             f"({len(A1)} personas)",
-             f"(b)  naive: full prompt per item, generate     : {rate(B, 'b'):7.2f} items/s "
-             f"({len(B)} items of {b_personas} personas; a subset because it is slow)",
-             f"(c)  one JSON answer with all 50 items         : {rate(C, 'c'):7.2f} items/s "
-             f"({len(C)} personas)",
-             "1-minute load average while measuring (2 cores; other jobs share them): "
-             + ", ".join(f"{n} {np.mean([r['load1'] for r in rs]):.1f}"
-                         for n, rs in (("(a)", A), ("(a1)", A1), ("(b)", B), ("(c)", C)) if rs),
-             f"ratio (a)/(b) = {rate(A, 'a') / rate(B, 'b'):.1f}x   "
-             f"(a1)/(b) = {rate(A1, 'a1') / rate(B, 'b'):.1f}x   target (a)/(b) >= 8x"]
+    lines = [
+        f"survey throughput, model {rm.id} ({rm.path.name}), IPIP-50 "
+        f"({len(items)} items), "
+        f"{len(A)} personas for (a), {len(A1)} for (a1), {len(B)} items of {b_personas} "
+        f"personas for (b), {len(C)} personas for (c); {b.n_threads} threads; "
+        f"personas: {len(personas)} written ones of about 80 words (benchmarks/_personas.py; "
+        "mining has produced none yet)",
+        f"(a)  prefix reuse, batched suffixes, log-probs : {rate(A, 'a'):7.2f} items/s "
+        f"({len(A)} personas)",
+        f"(a1) prefix reuse, one suffix at a time        : {rate(A1, 'a1'):7.2f} items/s "
+        f"({len(A1)} personas)",
+        f"(b)  naive: full prompt per item, generate     : {rate(B, 'b'):7.2f} items/s "
+        f"({len(B)} items of {b_personas} personas; a subset because it is slow)",
+        f"(c)  one JSON answer with all 50 items         : {rate(C, 'c'):7.2f} items/s "
+        f"({len(C)} personas)",
+        "1-minute load average while measuring (2 cores; other jobs share them): "
+        + ", ".join(
+            f"{n} {np.mean([r['load1'] for r in rs]):.1f}"
+            for n, rs in (("(a)", A), ("(a1)", A1), ("(b)", B), ("(c)", C))
+            if rs
+        ),
+        f"ratio (a)/(b) = {rate(A, 'a') / rate(B, 'b'):.1f}x   "
+        f"(a1)/(b) = {rate(A1, 'a1') / rate(B, 'b'):.1f}x   target (a)/(b) >= 8x",
+    ]
     a_by = {r["persona_id"]: r for r in A}
     argmax_all = [float(codes[int(np.argmax(p))]) for r in A for p in r["probs"]]
-    sample_all = [answer_from_probs("sample", p, codes, rng=cell_rng(0, r["persona_id"], it.id))
-                  for r in A for p, it in zip(r["probs"], items)]
+    sample_all = [
+        answer_from_probs("sample", p, codes, rng=cell_rng(0, r["persona_id"], it.id))
+        for r in A
+        for p, it in zip(r["probs"], items)
+    ]
     expected_all = [answer_from_probs("expected", p, codes) for r in A for p in r["probs"]]
     mass_all = [m for r in A for m in r["mass"]]
     pa, pb, gaps, unparsed, b_answers = [], [], [], 0, []
@@ -309,19 +363,27 @@ def main() -> None:
     if pa:
         pa_, pb_, gap_ = np.array(pa), np.array(pb), np.array(gaps) > 0.05
         agree = float(np.mean(pa_ == pb_))
-        lines.append(f"agreement (a) argmax vs (b) parsed: {100 * agree:.1f}% of {len(pa)} items, "
-                     f"Cohen's kappa {kappa(pa, pb, codes):.3f}   target >= 95%: "
-                     f"{'met' if agree >= 0.95 else 'NOT met'}; (b) unparseable: {unparsed}")
+        lines.append(
+            f"agreement (a) argmax vs (b) parsed: {100 * agree:.1f}% of {len(pa)} items, "
+            f"Cohen's kappa {kappa(pa, pb, codes):.3f}   target >= 95%: "
+            f"{'met' if agree >= 0.95 else 'NOT met'}; (b) unparseable: {unparsed}"
+        )
         if gap_.any():
-            lines.append(f"  on items whose top-2 gap in (a) is > 0.05: "
-                         f"{100 * np.mean(pa_[gap_] == pb_[gap_]):.1f}% of {int(gap_.sum())} items, "
-                         f"kappa {kappa(pa_[gap_], pb_[gap_], codes):.3f}")
-        lines.append(f"  (a) batched vs the same prompt evaluated alone (first answer position of "
-                     f"(b)): max |dp| {max(diffs):.2e}, median {np.median(diffs):.1e}; argmax equal "
-                     f"on {sum(same_full)} of {len(same_full)}")
-        lines.append(f"  (b) greedy's first token is an answer key on {first_is_key} of {len(diffs)}; "
-                     f"its parsed number is the argmax of the keys' probabilities on "
-                     f"{sum(b_vs_full)} of {len(b_vs_full)}")
+            lines.append(
+                f"  on items whose top-2 gap in (a) is > 0.05: "
+                f"{100 * np.mean(pa_[gap_] == pb_[gap_]):.1f}% of {int(gap_.sum())} items, "
+                f"kappa {kappa(pa_[gap_], pb_[gap_], codes):.3f}"
+            )
+        lines.append(
+            f"  (a) batched vs the same prompt evaluated alone (first answer position of "
+            f"(b)): max |dp| {max(diffs):.2e}, median {np.median(diffs):.1e}; argmax equal "
+            f"on {sum(same_full)} of {len(same_full)}"
+        )
+        lines.append(
+            f"  (b) greedy's first token is an answer key on {first_is_key} of {len(diffs)}; "
+            f"its parsed number is the argmax of the keys' probabilities on "
+            f"{sum(b_vs_full)} of {len(b_vs_full)}"
+        )
     AX = phase("ax", personas[: args.exact_personas])
     ax_by = {r["persona_id"]: r for r in AX}
     xa, xb, xd = [], [], []
@@ -335,17 +397,24 @@ def main() -> None:
         xb.append(float(codes[keys.index(k)]))
     if xa:
         agree_x = float(np.mean(np.array(xa) == np.array(xb)))
-        lines.append(f"(ax) exact path (prefix reuse, n_seq=1): {rate(AX, 'a'):.2f} items/s "
-                     f"({len(AX)} personas), {rate(AX, 'a') / rate(B, 'b'):.1f}x (b); argmax "
-                     f"agreement with (b) {100 * agree_x:.1f}% of {len(xa)} items, kappa "
-                     f"{kappa(xa, xb, codes):.3f}; max |dp| vs the full prompt alone "
-                     f"{max(xd):.2e}   targets >= 8x and >= 95%: "
-                     f"{'met' if agree_x >= 0.95 and rate(AX, 'a') >= 8 * rate(B, 'b') else 'NOT met'}")
-    chk = [(done[("bchk", k)]["text"], done[("b", k)]["text"])
-           for (ph, k) in list(done) if ph == "bchk" and ("b", k) in done]
+        lines.append(
+            f"(ax) exact path (prefix reuse, n_seq=1): {rate(AX, 'a'):.2f} items/s "
+            f"({len(AX)} personas), {rate(AX, 'a') / rate(B, 'b'):.1f}x (b); argmax "
+            f"agreement with (b) {100 * agree_x:.1f}% of {len(xa)} items, kappa "
+            f"{kappa(xa, xb, codes):.3f}; max |dp| vs the full prompt alone "
+            f"{max(xd):.2e}   targets >= 8x and >= 95%: "
+            f"{'met' if agree_x >= 0.95 and rate(AX, 'a') >= 8 * rate(B, 'b') else 'NOT met'}"
+        )
+    chk = [
+        (done[("bchk", k)]["text"], done[("b", k)]["text"])
+        for (ph, k) in list(done)
+        if ph == "bchk" and ("b", k) in done
+    ]
     if chk:
-        lines.append(f"  (b)'s greedy loop = create_completion(temperature=0) text on "
-                     f"{sum(x == y for x, y in chk)} of {len(chk)} checked items")
+        lines.append(
+            f"  (b)'s greedy loop = create_completion(temperature=0) text on "
+            f"{sum(x == y for x, y in chk)} of {len(chk)} checked items"
+        )
     c_fail, c_answers = 0, []
     for r in C:
         m = re.search(r"\{.*\}", r["text"] or "", re.S)
@@ -361,12 +430,17 @@ def main() -> None:
     lines.append("answer distribution (share of answers 1..5):")
     lines.append(f"  (a) argmax   {dist(argmax_all)}")
     lines.append(f"  (a) sample   {dist(sample_all)}  (seed 0)")
-    lines.append(f"  (a) expected {dist(expected_all)}  (rounded; mean {np.mean(expected_all):.2f})")
+    lines.append(
+        f"  (a) expected {dist(expected_all)}  (rounded; mean {np.mean(expected_all):.2f})"
+    )
     lines.append(f"  (b) generate {dist(b_answers)}")
     lines.append(f"  (c) json     {dist(c_answers)}")
-    lines.append(f"probability mass on the options (a): median {np.median(mass_all):.3f}, "
-                 f"min {np.min(mass_all):.3f}")
+    lines.append(
+        f"probability mass on the options (a): median {np.median(mass_all):.3f}, "
+        f"min {np.min(mass_all):.3f}"
+    )
     emit(lines, args.results)
+
 
 if __name__ == "__main__":
     main()

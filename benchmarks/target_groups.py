@@ -71,8 +71,9 @@ def instruments_of(kind):
 
     if kind == "yrbs":
         ins = load_instrument("yrbs2019")
-        return [ins.model_copy(update={"id": "yrbs6",
-                                       "items": tuple(ins.item(i) for i in YRBS_ITEMS)})]
+        return [
+            ins.model_copy(update={"id": "yrbs6", "items": tuple(ins.item(i) for i in YRBS_ITEMS)})
+        ]
     return [load_instrument("wvs_e143"), load_instrument("wvs_f117")]
 
 
@@ -82,12 +83,22 @@ def reference_marginals(kind, region, ins):
     from populace.reference.regions import region_condition
 
     if kind == "yrbs":
-        t = load_reference(DATA / "yrbs" / "raw_yrbs_2019.csv", "yrbs2019", missing="keep",
-                           max_missing=0.99, weight_column="weight")
+        t = load_reference(
+            DATA / "yrbs" / "raw_yrbs_2019.csv",
+            "yrbs2019",
+            missing="keep",
+            max_missing=0.99,
+            weight_column="weight",
+        )
     else:
         f = "wvs_immig.csv" if ins.id == "wvs_e143" else "wvs_justifbribe.csv"
-        t = load_reference(DATA / "wvs" / f, ins.id, where=[region_condition(region)],
-                           missing="keep", max_missing=0.99)
+        t = load_reference(
+            DATA / "wvs" / f,
+            ins.id,
+            where=[region_condition(region)],
+            missing="keep",
+            max_missing=0.99,
+        )
     out = {}
     w_all = t.weights if t.weights is not None else np.ones(len(t))
     for it in ins.items:
@@ -118,15 +129,26 @@ def survey_probs(personas, instruments, backend, cache):
 
     probs = {}
     for ins in instruments:
-        res = survey(personas[["persona_id", "persona"]], ins, backend=backend, mode="expected",
-                     cache=cache, progress=False)
+        res = survey(
+            personas[["persona_id", "persona"]],
+            ins,
+            backend=backend,
+            mode="expected",
+            cache=cache,
+            progress=False,
+        )
         long = res.long
         for it in ins.items:
-            rows = long[long["item_id"] == it.id].set_index("persona_id").loc[
-                personas["persona_id"]]
+            rows = (
+                long[long["item_id"] == it.id].set_index("persona_id").loc[personas["persona_id"]]
+            )
             k = len(option_codes(ins, it))
-            probs[it.id] = np.array([np.asarray(p, float) if p is not None else np.full(k, 1 / k)
-                                     for p in rows["probs"]])
+            probs[it.id] = np.array(
+                [
+                    np.asarray(p, float) if p is not None else np.full(k, 1 / k)
+                    for p in rows["probs"]
+                ]
+            )
     return probs
 
 
@@ -139,8 +161,12 @@ def main(argv=None) -> int:
     ap.add_argument("--boot", type=int, default=500)
     ap.add_argument("--max-words", type=int, default=60, help="length limit of a revision")
     ap.add_argument("--groups", nargs="*", default=None, help="subset of group indexes 0-3")
-    ap.add_argument("--personas", type=Path, default=None,
-                    help="personas.parquet of a mining run (default: post excerpts)")
+    ap.add_argument(
+        "--personas",
+        type=Path,
+        default=None,
+        help="personas.parquet of a mining run (default: post excerpts)",
+    )
     a = ap.parse_args(argv)
     import _state
     from target_retrieval import excerpts, mined
@@ -156,17 +182,23 @@ def main(argv=None) -> int:
     state = _state.STATE / f"target_groups.{tag}.calls.jsonl.gz"
     _state.load(run.cache_path, state)
     pool = mined(a.personas) if a.personas else excerpts(a.authors, 80)
-    what = (f"personas mined from {len(pool)} real bloggers" if a.personas
-            else f"post excerpts of {len(pool)} real blog authors")
+    what = (
+        f"personas mined from {len(pool)} real bloggers"
+        if a.personas
+        else f"post excerpts of {len(pool)} real blog authors"
+    )
     run.write_table("personas.parquet", pool)
     emb = load_embedder("minilm")
     rng = np.random.default_rng(a.seed)
     backend, info = load_backend(a.model, n_threads=2)
-    lines = [f"target_groups: n = {a.n} personas per set, LLM {a.model} (revision and survey, "
-             f"mode expected), embedder minilm, pool = {what}",
-             "score = mean over items of TV (all items) | W1 on [0,1]-scaled codes "
-             "(ordinal items); lower is better; [95% bootstrap interval over personas]", ""]
-    header = (f"{'group':<30}{'set':<14}{'TV':>7} {'interval':<17}{'W1':>7} {'interval':<17}")
+    lines = [
+        f"target_groups: n = {a.n} personas per set, LLM {a.model} (revision and survey, "
+        f"mode expected), embedder minilm, pool = {what}",
+        "score = mean over items of TV (all items) | W1 on [0,1]-scaled codes "
+        "(ordinal items); lower is better; [95% bootstrap interval over personas]",
+        "",
+    ]
+    header = f"{'group':<30}{'set':<14}{'TV':>7} {'interval':<17}{'W1':>7} {'interval':<17}"
     lines.append(header)
     verdicts, items_lines = [], []
     groups = [GROUPS[int(i)] for i in a.groups] if a.groups else GROUPS
@@ -180,65 +212,109 @@ def main(argv=None) -> int:
                 n_ref[ins.id] = m
             sets = {}
             sets["(a) random"] = pool.iloc[rng.choice(len(pool), a.n, replace=False)]
-            ret = target(run, query, a.n, top_k=a.n, revise=False, embedder=emb,
-                         progress=False, out=run_dir / "sets" / f"{kind}-{region}-retrieved.parquet")
+            ret = target(
+                run,
+                query,
+                a.n,
+                top_k=a.n,
+                revise=False,
+                embedder=emb,
+                progress=False,
+                out=run_dir / "sets" / f"{kind}-{region}-retrieved.parquet",
+            )
             sets["(b) retrieved"] = ret.personas
-            rev = target(run, query, a.n, top_k=max(1, a.n // 2), backend=backend, embedder=emb,
-                         seed=a.seed, progress=False, max_words=a.max_words,
-                         out=run_dir / "sets" / f"{kind}-{region}-revised.parquet")
+            rev = target(
+                run,
+                query,
+                a.n,
+                top_k=max(1, a.n // 2),
+                backend=backend,
+                embedder=emb,
+                seed=a.seed,
+                progress=False,
+                max_words=a.max_words,
+                out=run_dir / "sets" / f"{kind}-{region}-revised.parquet",
+            )
             sets["(c) revised"] = rev.personas
             boots, probs_of = {}, {}
             for name, people in sets.items():
                 if people.empty:
-                    lines.append(f"{query:<30}{name:<14}no personas: all {a.n} revisions "
-                                 f"failed to parse (see {rev.out.name[:-8]}.failures.parquet)")
+                    lines.append(
+                        f"{query:<30}{name:<14}no personas: all {a.n} revisions "
+                        f"failed to parse (see {rev.out.name[:-8]}.failures.parquet)"
+                    )
                     continue
                 probs = survey_probs(people, instruments, backend, run.cache_path)
                 probs_of[name] = probs
                 est = set_score(probs, refs)
-                bs = np.array([set_score(probs, refs, rng.integers(0, len(people), len(people)))
-                               for _ in range(a.boot)])
+                bs = np.array(
+                    [
+                        set_score(probs, refs, rng.integers(0, len(people), len(people)))
+                        for _ in range(a.boot)
+                    ]
+                )
                 boots[name] = (est, bs)
                 lo, hi = np.percentile(bs, [2.5, 97.5], axis=0)
-                lines.append(f"{query:<30}{name:<14}{est[0]:>7.3f} [{lo[0]:.3f}, {hi[0]:.3f}]  "
-                             f"{est[1]:>7.3f} [{lo[1]:.3f}, {hi[1]:.3f}]"
-                             + (f"  ({len(people)} personas; {len(rev.failures)} revision "
-                                "failures)" if name == "(c) revised" else ""))
+                lines.append(
+                    f"{query:<30}{name:<14}{est[0]:>7.3f} [{lo[0]:.3f}, {hi[0]:.3f}]  "
+                    f"{est[1]:>7.3f} [{lo[1]:.3f}, {hi[1]:.3f}]"
+                    + (
+                        f"  ({len(people)} personas; {len(rev.failures)} revision failures)"
+                        if name == "(c) revised"
+                        else ""
+                    )
+                )
             for name in boots:
-                per = {it: marginals.item_distances(probs_of[name][it].mean(0), refs[it][1],
-                                                    refs[it][0], it in NOMINAL)[0]
-                       for it in refs}
-                items_lines.append(f"{query:<30}{name:<14}" + "  ".join(
-                    f"{it} {v:.3f}" for it, v in per.items()))
-            items_lines.append(f"{query:<30}{'humans':<14}" + "  ".join(
-                f"{it} mode {refs[it][0][int(np.argmax(refs[it][1]))]:g} "
-                f"({refs[it][1].max():.0%})" for it in refs))
+                per = {
+                    it: marginals.item_distances(
+                        probs_of[name][it].mean(0), refs[it][1], refs[it][0], it in NOMINAL
+                    )[0]
+                    for it in refs
+                }
+                items_lines.append(
+                    f"{query:<30}{name:<14}" + "  ".join(f"{it} {v:.3f}" for it, v in per.items())
+                )
+            items_lines.append(
+                f"{query:<30}{'humans':<14}"
+                + "  ".join(
+                    f"{it} mode {refs[it][0][int(np.argmax(refs[it][1]))]:g} "
+                    f"({refs[it][1].max():.0%})"
+                    for it in refs
+                )
+            )
             nf = noise_floor(refs, a.n, rng)
-            lines.append(f"{query:<30}{'noise floor':<14}{nf[0]:>7.3f} {'':<17}{nf[1]:>7.3f}   "
-                         f"(n = {a.n} humans; reference rows {n_ref})")
+            lines.append(
+                f"{query:<30}{'noise floor':<14}{nf[0]:>7.3f} {'':<17}{nf[1]:>7.3f}   "
+                f"(n = {a.n} humans; reference rows {n_ref})"
+            )
             if "(c) revised" not in boots:
                 verdicts.append(f"{query}: (c) has no personas -> not shown")
                 print("\n".join(lines[-4:]), flush=True)
                 continue
             d = boots["(a) random"][1] - boots["(c) revised"][1]
             lo, hi = np.percentile(d, [2.5, 97.5], axis=0)
-            verdicts.append(f"{query}: (a) - (c) TV {boots['(a) random'][0][0] - boots['(c) revised'][0][0]:+.3f} "
-                            f"[{lo[0]:+.3f}, {hi[0]:+.3f}] -> "
-                            f"{'(c) better beyond the interval' if lo[0] > 0 else 'not shown'}; "
-                            f"W1 {boots['(a) random'][0][1] - boots['(c) revised'][0][1]:+.3f} "
-                            f"[{lo[1]:+.3f}, {hi[1]:+.3f}]")
+            verdicts.append(
+                f"{query}: (a) - (c) TV {boots['(a) random'][0][0] - boots['(c) revised'][0][0]:+.3f} "
+                f"[{lo[0]:+.3f}, {hi[0]:+.3f}] -> "
+                f"{'(c) better beyond the interval' if lo[0] > 0 else 'not shown'}; "
+                f"W1 {boots['(a) random'][0][1] - boots['(c) revised'][0][1]:+.3f} "
+                f"[{lo[1]:+.3f}, {hi[1]:+.3f}]"
+            )
             print("\n".join(lines[-4:]), flush=True)
     finally:
         backend.close()
         _state.save(run.cache_path, state)
-    lines += ["", "TV per item (lower is better); humans: the most common answer code and its "
-              "share"] + items_lines
+    lines += [
+        "",
+        "TV per item (lower is better); humans: the most common answer code and its share",
+    ] + items_lines
     lines += ["", "target: (c) better than (a) on every group beyond the intervals"] + verdicts
     lines.append(f"wall time {time.time() - t0:.0f} s")
     text = "\n".join(lines)
     print(text)
     tag = ("" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick") + (
-        ".mined" if a.personas else "")
+        ".mined" if a.personas else ""
+    )
     (ROOT / "benchmarks" / "results" / f"target_groups{tag}.txt").write_text(text + "\n")
     return 0
 

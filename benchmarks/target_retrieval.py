@@ -62,9 +62,15 @@ def excerpts(authors: int, words: int) -> pd.DataFrame:
                 break
         if len(take) >= 30:
             first = g.iloc[0]
-            rows.append({"persona_id": f"b-{aid}", "persona": " ".join(take[:words]),
-                         "gender": first["gender"], "age": int(first["age"]),
-                         "topic": first["topic"]})
+            rows.append(
+                {
+                    "persona_id": f"b-{aid}",
+                    "persona": " ".join(take[:words]),
+                    "gender": first["gender"],
+                    "age": int(first["age"]),
+                    "topic": first["topic"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -87,15 +93,19 @@ def metadata_queries(pool: pd.DataFrame) -> list[tuple[str, set]]:
     out = []
     for g, word in (("female", "a woman"), ("male", "a man")):
         out.append((f"{word} who writes a blog", set(pool[pool["gender"] == g]["persona_id"])))
-    bands = [((13, 17), "a teenager in high school who blogs"),
-             ((23, 27), "a blogger in their mid twenties"),
-             ((33, 48), "a blogger in their thirties or forties")]
+    bands = [
+        ((13, 17), "a teenager in high school who blogs"),
+        ((23, 27), "a blogger in their mid twenties"),
+        ((33, 48), "a blogger in their thirties or forties"),
+    ]
     for (lo, hi), q in bands:
         out.append((q, set(pool[pool["age"].between(lo, hi)]["persona_id"])))
     for topic, n in pool["topic"].value_counts().items():
         if n >= 3 and topic not in ("indUnk",):
-            name = TOPIC_NAMES.get(topic) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", topic).replace(
-                "-", " and ").lower()
+            name = (
+                TOPIC_NAMES.get(topic)
+                or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", topic).replace("-", " and ").lower()
+            )
             q = "a student who blogs" if topic == "Student" else f"a blogger who works in {name}"
             out.append((q, set(pool[pool["topic"] == topic]["persona_id"])))
     return [(q, rel) for q, rel in out if rel]
@@ -132,13 +142,21 @@ def main(argv=None) -> int:
     ap.add_argument("--random", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--lr", type=float, default=2e-5)
-    ap.add_argument("--val-fraction", type=float, default=0.0,
-                    help="share of the training authors held out to pick the epoch "
-                    "(0 = the base) by their queries' MRR (train_embedder val_fraction)")
+    ap.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.0,
+        help="share of the training authors held out to pick the epoch "
+        "(0 = the base) by their queries' MRR (train_embedder val_fraction)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)
-    ap.add_argument("--personas", type=Path, default=None,
-                    help="personas.parquet of a mining run (default: post excerpts)")
+    ap.add_argument(
+        "--personas",
+        type=Path,
+        default=None,
+        help="personas.parquet of a mining run (default: post excerpts)",
+    )
     a = ap.parse_args(argv)
     if not BLOGS.exists():
         print(f"needs the Blog Authorship Corpus in {BLOGS}")
@@ -160,25 +178,39 @@ def main(argv=None) -> int:
     state = _state.STATE / f"target_retrieval.{tag}.calls.jsonl.gz"
     _state.load(run.cache_path, state)
     pool = mined(a.personas) if a.personas else excerpts(a.authors, a.excerpt_words)
-    what = (f"personas mined by benchmarks/mine_blogs.py from {len(pool)} real authors"
-            if a.personas else f"blog post excerpts of {len(pool)} real authors, not mined "
-            "personas")
+    what = (
+        f"personas mined by benchmarks/mine_blogs.py from {len(pool)} real authors"
+        if a.personas
+        else f"blog post excerpts of {len(pool)} real authors, not mined personas"
+    )
     run.write_table("personas.parquet", pool)
     ids, texts = pool["persona_id"].tolist(), pool["persona"].tolist()
     rng = np.random.default_rng(a.seed)
     order = rng.permutation(len(ids))
     train_ids = [ids[i] for i in order[: len(ids) // 2]]
-    test_ids = [ids[i] for i in order[len(ids) // 2:]]
+    test_ids = [ids[i] for i in order[len(ids) // 2 :]]
     backend, info = load_backend(a.model, n_threads=2)
     model_dir = run_dir / f"model-s{a.seed}-e{a.epochs}-v{a.val_fraction:g}"
     try:
-        rec = train_embedder(run, model_dir, backend=backend, base=a.base, persona_ids=train_ids,
-                             hard=a.hard, random=a.random, epochs=a.epochs, lr=a.lr,
-                             val_fraction=a.val_fraction, seed=a.seed, model_info=info)
+        rec = train_embedder(
+            run,
+            model_dir,
+            backend=backend,
+            base=a.base,
+            persona_ids=train_ids,
+            hard=a.hard,
+            random=a.random,
+            epochs=a.epochs,
+            lr=a.lr,
+            val_fraction=a.val_fraction,
+            seed=a.seed,
+            model_info=info,
+        )
         cache = CallCache(run.cache_path)
         cb = CachedBackend(backend, cache)
-        tq = write_queries(cb, test_ids, [texts[ids.index(p)] for p in test_ids],
-                           Templates.load(), seed=a.seed)
+        tq = write_queries(
+            cb, test_ids, [texts[ids.index(p)] for p in test_ids], Templates.load(), seed=a.seed
+        )
         cache.close()
     finally:
         backend.close()
@@ -195,9 +227,13 @@ def main(argv=None) -> int:
         f"(mean P(YES) negatives {rec['p_yes_mean']['negatives']:.3f}, "
         f"positives {rec['p_yes_mean']['positives']:.3f}), {a.epochs} epoch(s), "
         f"loss {', '.join(f'{x:.3f}' for x in rec['losses'])}"
-        + (f"; validation ({rec['validation']['personas']} of the training authors held out): "
-           f"MRR by epoch {', '.join(f'{x:.3f}' for x in rec['validation']['mrr_by_epoch'])}, "
-           f"saved epoch {rec['validation']['selected_epoch']}" if rec.get("validation") else ""),
+        + (
+            f"; validation ({rec['validation']['personas']} of the training authors held out): "
+            f"MRR by epoch {', '.join(f'{x:.3f}' for x in rec['validation']['mrr_by_epoch'])}, "
+            f"saved epoch {rec['validation']['selected_epoch']}"
+            if rec.get("validation")
+            else ""
+        ),
         f"held-out queries: {len(held)} of {len(tq)} parsed, from {len(test_ids)} test authors "
         "(none of them in training); metadata queries: "
         f"{len(meta)} (gender, age band, topic)",
@@ -212,16 +248,28 @@ def main(argv=None) -> int:
         rt, mt = scores(tuned, ids, texts, qs, folder)
         for metric, x, y in (("recall@10", rb, rt), ("MRR", mb, mt)):
             d, lo, hi = paired_ci(x, y, a.seed)
-            lines.append(f"{name:<28}{metric:<11}{x.mean():>8.3f}{y.mean():>8.3f}{d:>+8.3f}"
-                         f"  [{lo:+.3f}, {hi:+.3f}]")
+            lines.append(
+                f"{name:<28}{metric:<11}{x.mean():>8.3f}{y.mean():>8.3f}{d:>+8.3f}"
+                f"  [{lo:+.3f}, {hi:+.3f}]"
+            )
     lines.append("")
     lines.append("metadata queries: " + "; ".join(f"{q!r} ({len(r)} relevant)" for q, r in meta))
-    lines.append(f"wall time {time.time() - t0:.0f} s (LLM calls this process: "
-                 f"{rec['llm_calls']} training, cached {rec['cache_hits']})")
+    lines.append(
+        f"wall time {time.time() - t0:.0f} s (LLM calls this process: "
+        f"{rec['llm_calls']} training, cached {rec['cache_hits']})"
+    )
     text = "\n".join(lines)
     print(text)
-    res = ROOT / "benchmarks" / "results" / (
-        "target_retrieval.txt" if a.model == "qwen2.5-1.5b" else f"target_retrieval.{a.model}.txt")
+    res = (
+        ROOT
+        / "benchmarks"
+        / "results"
+        / (
+            "target_retrieval.txt"
+            if a.model == "qwen2.5-1.5b"
+            else f"target_retrieval.{a.model}.txt"
+        )
+    )
     res.write_text(text + "\n")
     return 0
 

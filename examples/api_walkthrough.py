@@ -27,8 +27,12 @@ import populace as pp
 
 def main(argv=None) -> pd.DataFrame:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2]
-                    / "shared" / "data", help="the shared data folder")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data",
+        help="the shared data folder",
+    )
     ap.add_argument("-k", type=int, default=300, help="personas to select")
     ap.add_argument("--boot", type=int, default=100, help="bootstrap replicates")
     ap.add_argument("--llm", action="store_true", help="also survey personas with SmolLM2")
@@ -55,24 +59,33 @@ def main(argv=None) -> pd.DataFrame:
     random = pp.align(pool, fit, ipip, n=args.k, method="random", seed=0, in_sample=False)
 
     rows = []
-    for name, table in (("aligned", aligned.select(pool)), ("random", random.select(pool)),
-                        ("raw pool", pool)):
+    for name, table in (
+        ("aligned", aligned.select(pool)),
+        ("random", random.select(pool)),
+        ("raw pool", pool),
+    ):
         c = pp.compare(table, held_out, n_boot=args.boot, seed=0)
         rows.append(c.to_frame().assign(set=name).reset_index())
     table = pd.DataFrame(pd.concat(rows)).pivot(index="set", columns="metric", values="value")
     floor = pp.compare(aligned.select(pool), held_out).to_frame()["noise_floor"]
     print("\nheld-out humans, lower is closer (noise floor: two human samples of size K):")
-    print(pd.concat([table, floor.to_frame("noise floor").T])
-          .loc[:, list(floor.index)].to_string(float_format=lambda x: f"{x:.4f}"))
+    print(
+        pd.concat([table, floor.to_frame("noise floor").T])
+        .loc[:, list(floor.index)]
+        .to_string(float_format=lambda x: f"{x:.4f}")
+    )
     print(f"\naligned set with {args.boot} bootstrap replicates:")
-    print(rows[0].set_index("metric").drop(columns="set")
-          .to_string(float_format=lambda x: f"{x:.4f}"))
+    print(
+        rows[0].set_index("metric").drop(columns="set").to_string(float_format=lambda x: f"{x:.4f}")
+    )
 
     if args.llm:
-        hub = pd.read_json(args.data / "persona_sets" / "personahub" / "tool.jsonl",
-                           lines=True).head(8)
-        personas = pd.DataFrame({"persona_id": [f"hub-{i}" for i in hub.index],
-                                 "persona": hub["input persona"]})
+        hub = pd.read_json(
+            args.data / "persona_sets" / "personahub" / "tool.jsonl", lines=True
+        ).head(8)
+        personas = pd.DataFrame(
+            {"persona_id": [f"hub-{i}" for i in hub.index], "persona": hub["input persona"]}
+        )
         answers = pp.survey(personas, "bfi25", model="smollm2-135m", progress=False)
         print(answers.wide.head())
     return table

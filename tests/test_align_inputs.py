@@ -58,7 +58,7 @@ def test_item_weights():
     assert load_item_weights(None, cols) is None
     assert np.allclose(load_item_weights([1, 1, 1], cols), 1)
     w = load_item_weights({"a": 2.0}, cols)
-    assert np.allclose(w ** 2, np.array([2, 1, 1]) / (4 / 3))
+    assert np.allclose(w**2, np.array([2, 1, 1]) / (4 / 3))
     with pytest.raises(PopulaceError, match="unknown column"):
         load_item_weights({"z": 1}, cols)
     with pytest.raises(PopulaceError, match="non-negative"):

@@ -25,6 +25,7 @@ def test_random_with_duplicates_counts_to_k(parts):
 
 def test_k_larger_than_pool(parts):
     pool, ref, _ = parts
-    with pytest.raises(PopulaceError, match="cannot select 801 distinct personas from a pool "
-                       "of 800"):
+    with pytest.raises(
+        PopulaceError, match="cannot select 801 distinct personas from a pool of 800"
+    ):
         align(pool, ref, n=801, method="random")

@@ -7,7 +7,7 @@ def test_dedup_real_trait_rows_keeps_mass(big5):
     Y = np.round(big5.trait_scores().to_numpy()[:5000], 1)
     U, w, inv = dedup(Y)
     assert U.shape[0] < 5000 and w.sum() == 5000
-    assert np.array_equal(U[inv], Y)           # exact reconstruction
+    assert np.array_equal(U[inv], Y)  # exact reconstruction
     assert len({tuple(r) for r in U}) == U.shape[0]
 
 

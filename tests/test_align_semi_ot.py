@@ -14,7 +14,7 @@ def test_semi_ot_moves_mass_to_under_represented_region(parts):
     assert np.isclose(w.sum(), 1.0)
     e = biased.trait_scores().iloc[:, 0].to_numpy()
     e_ref = ref.trait_scores().iloc[:, 0].to_numpy()
-    high = e > np.quantile(e_ref, 2 / 3)          # the region the pool lacks
+    high = e > np.quantile(e_ref, 2 / 3)  # the region the pool lacks
     assert w[high].mean() > 1.5 * w[~high].mean()
     # so the weighted pool's E mean is closer to the humans' than the raw pool's
     assert abs(w @ e - e_ref.mean()) < 0.5 * abs(e.mean() - e_ref.mean())
@@ -24,8 +24,9 @@ def test_semi_ot_moves_mass_to_under_represented_region(parts):
 def test_semi_ot_relaxed_and_with_is(parts):
     pool, ref, _ = parts
     r1 = align(pool, ref, n=50, method="semi_ot", rho=1.0, n_iter=30, seed=1, in_sample=False)
-    r2 = align(pool, ref, n=50, method="semi_ot", use_is=True, duplicates=True, seed=1,
-               in_sample=False)
+    r2 = align(
+        pool, ref, n=50, method="semi_ot", use_is=True, duplicates=True, seed=1, in_sample=False
+    )
     assert r1.indices.size == 50 and r2.k == 50
     assert "importance_sampling" in r2.diagnostics
 

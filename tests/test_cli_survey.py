@@ -16,8 +16,12 @@ import pytest
 from populace.cli import main
 from tests._llm_helpers import FaultServer, chat_ok, free_port, mini_yaml, personas_csv
 
-MORE = [(f"q{i}", f"Person number {i} who likes {w}.") for i, w in
-        enumerate(["chess", "parties", "hiking", "cooking", "reading", "dancing", "fishing", "art"])]
+MORE = [
+    (f"q{i}", f"Person number {i} who likes {w}.")
+    for i, w in enumerate(
+        ["chess", "parties", "hiking", "cooking", "reading", "dancing", "fishing", "art"]
+    )
+]
 
 
 def run_cli(args, capsys):
@@ -41,15 +45,30 @@ def test_survey_kill_minus_9_then_resume(tmp_path):
     personas = personas_csv(tmp_path / "p.csv", MORE)
     out = tmp_path / "o.parquet"
     cache = tmp_path / "cache.sqlite"
-    cmd = [sys.executable, "-m", "populace.cli", "survey", "--personas", str(personas),
-           "--instrument", str(ins), "--out", str(out), "--quiet", "--threads", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "populace.cli",
+        "survey",
+        "--personas",
+        str(personas),
+        "--instrument",
+        str(ins),
+        "--out",
+        str(out),
+        "--quiet",
+        "--threads",
+        "1",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     done_before = 0
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if cache.exists():
             try:
-                done_before = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+                done_before = (
+                    sqlite3.connect(cache).execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+                )
             except sqlite3.OperationalError:
                 done_before = 0
             if done_before >= 5:
@@ -65,8 +84,9 @@ def test_survey_kill_minus_9_then_resume(tmp_path):
     assert r.returncode == 0, r.stderr
     meta = json.loads((tmp_path / "o.meta.json").read_text())
     assert meta["model_calls"] == 40 - killed_at and meta["cache_hits"] == killed_at
-    assert sqlite3.connect(cache).execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM calls"
-                                          ).fetchone() == (40, 40)
+    assert sqlite3.connect(cache).execute(
+        "SELECT COUNT(*), COUNT(DISTINCT key) FROM calls"
+    ).fetchone() == (40, 40)
     wide = pd.read_parquet(out)
     assert len(wide) == 8 and wide["persona_id"].is_unique and wide.iloc[:, 1:].notna().all().all()
     long = pd.read_parquet(tmp_path / "o.long.parquet")
@@ -82,15 +102,30 @@ def test_survey_run_directory_and_no_persona(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
     pd.DataFrame(MORE[:1], columns=["persona_id", "persona"]).to_parquet(run / "personas.parquet")
-    code, _, err = run_cli(["survey", str(run), "-i", str(ins), "--mode", "argmax", "-q",
-                            "--n-seq", "1"], capsys)
+    code, _, err = run_cli(
+        ["survey", str(run), "-i", str(ins), "--mode", "argmax", "-q", "--n-seq", "1"], capsys
+    )
     assert code == 0, err
     assert (run / "responses" / "mini5.parquet").exists() and (run / "cache.sqlite").exists()
     meta = json.loads((run / "responses" / "mini5.meta.json").read_text())
     assert meta["mode"] == "argmax" and meta["n_seq"] == 1
     out = tmp_path / "np.csv"
-    code, _, err = run_cli(["survey", "--no-persona", "-n", "6", "--temperature", "1.5",
-                            "-i", str(ins), "--out", str(out), "-q"], capsys)
+    code, _, err = run_cli(
+        [
+            "survey",
+            "--no-persona",
+            "-n",
+            "6",
+            "--temperature",
+            "1.5",
+            "-i",
+            str(ins),
+            "--out",
+            str(out),
+            "-q",
+        ],
+        capsys,
+    )
     assert code == 0, err
     wide = pd.read_csv(out)
     assert len(wide) == 6 and wide.iloc[:, 1:].isin([1, 2, 3, 4, 5]).all().all()
@@ -104,10 +139,31 @@ def test_openai_backend_generate_failure_records(tmp_path, capsys):
     garbage = chat_ok(content="Well, it depends on the day.")
     script = [(500, "boom", {}), (429, "slow", {})]
     with FaultServer(script=script, default=(200, garbage, {})) as fs:
-        code, out, err = run_cli(["survey", "--personas", str(personas), "-i", str(ins),
-                                  "--out", str(tmp_path / "o.parquet"), "--backend", "openai",
-                                  "--base-url", fs.url, "--model", "fake", "--mode", "generate",
-                                  "--max-attempts", "2", "--retries", "3", "-q"], capsys)
+        code, out, err = run_cli(
+            [
+                "survey",
+                "--personas",
+                str(personas),
+                "-i",
+                str(ins),
+                "--out",
+                str(tmp_path / "o.parquet"),
+                "--backend",
+                "openai",
+                "--base-url",
+                fs.url,
+                "--model",
+                "fake",
+                "--mode",
+                "generate",
+                "--max-attempts",
+                "2",
+                "--retries",
+                "3",
+                "-q",
+            ],
+            capsys,
+        )
         posts = len(fs.chat_posts())
     assert code == 0, err
     assert "10 answers failed" in err
@@ -118,27 +174,85 @@ def test_openai_backend_generate_failure_records(tmp_path, capsys):
     assert pd.read_parquet(tmp_path / "o.parquet").iloc[:, 1:].isna().all().all()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--personas", "{tmp}/none.csv", "--out", "{tmp}/o.parquet"], "does not exist"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--mode", "vote"], "unknown mode"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--model", "gpt9"], "unknown model"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--backend", "openai",
-      "--model", "x"], "needs --base-url"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--backend", "openai",
-      "--model", "x", "--base-url", "http://127.0.0.1:{port}"], "cannot reach the server"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--backend", "openai",
-      "--model", "x", "--base-url", "http://127.0.0.1:1", "--chat-template", "{tmp}/t.jinja"],
-     "t.jinja does not exist"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--chat-template", "{tmp}/p.csv"],
-     "--chat-template is for --backend openai"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-n", "3"], "-n only applies"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--n-seq", "0"],
-     "Invalid value for '--n-seq'"),
-    (["--personas", "{tmp}/bad.csv", "--out", "{tmp}/o.parquet"], "missing persona"),
-    (["--out", "{tmp}/o.parquet"], "give --personas"),
-    (["--personas", "{tmp}/p.csv"], "give --out"),
-    (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-i", "nosuch"], "nosuch"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--personas", "{tmp}/none.csv", "--out", "{tmp}/o.parquet"], "does not exist"),
+        (
+            ["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--mode", "vote"],
+            "unknown mode",
+        ),
+        (
+            ["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--model", "gpt9"],
+            "unknown model",
+        ),
+        (
+            [
+                "--personas",
+                "{tmp}/p.csv",
+                "--out",
+                "{tmp}/o.parquet",
+                "--backend",
+                "openai",
+                "--model",
+                "x",
+            ],
+            "needs --base-url",
+        ),
+        (
+            [
+                "--personas",
+                "{tmp}/p.csv",
+                "--out",
+                "{tmp}/o.parquet",
+                "--backend",
+                "openai",
+                "--model",
+                "x",
+                "--base-url",
+                "http://127.0.0.1:{port}",
+            ],
+            "cannot reach the server",
+        ),
+        (
+            [
+                "--personas",
+                "{tmp}/p.csv",
+                "--out",
+                "{tmp}/o.parquet",
+                "--backend",
+                "openai",
+                "--model",
+                "x",
+                "--base-url",
+                "http://127.0.0.1:1",
+                "--chat-template",
+                "{tmp}/t.jinja",
+            ],
+            "t.jinja does not exist",
+        ),
+        (
+            [
+                "--personas",
+                "{tmp}/p.csv",
+                "--out",
+                "{tmp}/o.parquet",
+                "--chat-template",
+                "{tmp}/p.csv",
+            ],
+            "--chat-template is for --backend openai",
+        ),
+        (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-n", "3"], "-n only applies"),
+        (
+            ["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--n-seq", "0"],
+            "Invalid value for '--n-seq'",
+        ),
+        (["--personas", "{tmp}/bad.csv", "--out", "{tmp}/o.parquet"], "missing persona"),
+        (["--out", "{tmp}/o.parquet"], "give --personas"),
+        (["--personas", "{tmp}/p.csv"], "give --out"),
+        (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-i", "nosuch"], "nosuch"),
+    ],
+)
 def test_bad_inputs_are_one_clear_error(tmp_path, capsys, args, message):
     personas_csv(tmp_path / "p.csv", MORE[:1])
     (tmp_path / "bad.csv").write_text("id,text\n1,x\n")

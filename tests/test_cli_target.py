@@ -16,28 +16,58 @@ def _run(argv, capsys):
 
 def test_target_retrieval_only_writes_the_seed_links(tmp_path, capsys):
     make_run(tmp_path / "run")
-    code, err = _run(["target", str(tmp_path / "run"), "residents of Hong Kong", "-n", "2",
-                      "--top-k", "1", "--no-revise", "--quiet"], capsys)
+    code, err = _run(
+        [
+            "target",
+            str(tmp_path / "run"),
+            "residents of Hong Kong",
+            "-n",
+            "2",
+            "--top-k",
+            "1",
+            "--no-revise",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     out = pd.read_parquet(tmp_path / "run" / "targets" / "residents-of-hong-kong.parquet")
     assert out["seed_persona_id"].tolist() == ["h05", "h05"]
     assert "2 personas" in err
     # the exact faiss index retrieves the same seed as numpy (where faiss-cpu is installed)
     pytest.importorskip("faiss", reason="faiss-cpu is not installed")
-    code, err = _run(["target", str(tmp_path / "run"), "residents of Hong Kong", "-n", "2",
-                      "--top-k", "1", "--no-revise", "--quiet", "--index", "faiss",
-                      "--out", str(tmp_path / "f.parquet")], capsys)
+    code, err = _run(
+        [
+            "target",
+            str(tmp_path / "run"),
+            "residents of Hong Kong",
+            "-n",
+            "2",
+            "--top-k",
+            "1",
+            "--no-revise",
+            "--quiet",
+            "--index",
+            "faiss",
+            "--out",
+            str(tmp_path / "f.parquet"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert pd.read_parquet(tmp_path / "f.parquet")["seed_persona_id"].tolist() == ["h05", "h05"]
 
 
-@pytest.mark.parametrize("args,msg", [
-    (["  ", "-n", "2"], "query is empty"),
-    (["teens", "-n", "500", "--top-k", "2"], "more than 20 x top-k"),
-    (["teens", "-n", "2", "--top-k", "50"], "larger than the pool"),
-    (["teens", "-n", "2", "--no-revise", "--embedder", "nope"], "unknown embedder"),
-    (["teens", "-n", "2", "--index", "annoy"], "unknown index backend"),
-])
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["  ", "-n", "2"], "query is empty"),
+        (["teens", "-n", "500", "--top-k", "2"], "more than 20 x top-k"),
+        (["teens", "-n", "2", "--top-k", "50"], "larger than the pool"),
+        (["teens", "-n", "2", "--no-revise", "--embedder", "nope"], "unknown embedder"),
+        (["teens", "-n", "2", "--index", "annoy"], "unknown index backend"),
+    ],
+)
 def test_target_errors(tmp_path, capsys, args, msg):
     make_run(tmp_path / "run")
     code, err = _run(["target", str(tmp_path / "run")] + args, capsys)
@@ -54,6 +84,8 @@ def test_target_missing_run_and_personas(tmp_path, capsys):
 
 def test_train_embedder_unknown_base(tmp_path, capsys):
     make_run(tmp_path / "run")
-    code, err = _run(["train-embedder", str(tmp_path / "run"), "--out", str(tmp_path / "m"),
-                      "--base", "nope"], capsys)
+    code, err = _run(
+        ["train-embedder", str(tmp_path / "run"), "--out", str(tmp_path / "m"), "--base", "nope"],
+        capsys,
+    )
     assert code == 2 and "unknown embedder" in err

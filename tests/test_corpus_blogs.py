@@ -11,8 +11,13 @@ from tests._mining_helpers import BLOG_A, blogs_dir
 
 def test_name_metadata():
     d = parse_blog_name(BLOG_A)
-    assert d == {"author_id": "23191", "gender": "female", "age": 23, "topic": "Advertising",
-                 "sign": "Taurus"}
+    assert d == {
+        "author_id": "23191",
+        "gender": "female",
+        "age": 23,
+        "topic": "Advertising",
+        "sign": "Taurus",
+    }
     with pytest.raises(DataError, match="does not follow"):
         parse_blog_name("notes.txt")
 
@@ -31,8 +36,16 @@ def test_real_file_posts_match_post_tags():
 def test_folder_reader_keeps_metadata(tmp_path):
     frame = read_blog_folder(blogs_dir(), limit_authors=3)
     assert frame["author_id"].nunique() == 3
-    assert list(frame.columns[:8]) == ["author_id", "post_id", "date", "text", "gender", "age",
-                                       "topic", "sign"]
+    assert list(frame.columns[:8]) == [
+        "author_id",
+        "post_id",
+        "date",
+        "text",
+        "gender",
+        "age",
+        "topic",
+        "sign",
+    ]
     a = frame[frame["author_id"] == "23191"]
     assert set(a["gender"]) == {"female"} and set(a["age"]) == {23}
     assert a["post_id"].iloc[0] == "23191-0" and a["post_id"].is_unique
@@ -46,12 +59,15 @@ def test_malformed_file_is_read_leniently(tmp_path):
     # not well-formed: bare &, stray <, unclosed last post, latin-1 byte, CRLF
     (d / "42.male.17.Student.Leo.xml").write_bytes(
         b"<Blog>\r\n<date>01,May,2004</date>\r\n<post>\r\n  I love R&B & caf\xe9 < 3 &amp; more"
-        b"\r\n</post>\r\n<date>02,May,2004</date><post>  second   post, never closed\r\n")
+        b"\r\n</post>\r\n<date>02,May,2004</date><post>  second   post, never closed\r\n"
+    )
     (d / "bad-name.xml").write_text("<Blog><post>x</post></Blog>")
     (d / "7.female.25.Arts.Leo.xml").write_text("<Blog></Blog>")  # no post
     frame = read_blog_folder(d)
-    assert frame["text"].tolist() == ["I love R&B & caf\u00e9 < 3 & more",
-                                      "second post, never closed"]
+    assert frame["text"].tolist() == [
+        "I love R&B & caf\u00e9 < 3 & more",
+        "second post, never closed",
+    ]
     assert frame["date"].tolist() == ["01,May,2004", "02,May,2004"]
     assert len(frame.attrs["skipped"]) == 2
     with pytest.raises(DataError):

@@ -16,7 +16,8 @@ def real_posts():
 
 def test_blogtext_layout(tmp_path, real_posts):
     bt = real_posts.rename(columns={"author_id": "id"})[
-        ["id", "gender", "age", "topic", "sign", "date", "text"]]
+        ["id", "gender", "age", "topic", "sign", "date", "text"]
+    ]
     path = tmp_path / "blogtext.csv"
     bt.to_csv(path, index=False)
     assert detect_format(path) == "blogtext"
@@ -37,12 +38,20 @@ def test_blogtext_missing_columns(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_generic_table_with_named_columns(tmp_path, real_posts, suffix):
-    t = pd.DataFrame({"writer": real_posts["author_id"], "body": real_posts["text"],
-                      "when": real_posts["date"], "country": "US"})
+    t = pd.DataFrame(
+        {
+            "writer": real_posts["author_id"],
+            "body": real_posts["text"],
+            "when": real_posts["date"],
+            "country": "US",
+        }
+    )
     path = tmp_path / f"posts{suffix}"
-    {".csv": lambda: t.to_csv(path, index=False),
-     ".jsonl": lambda: t.to_json(path, orient="records", lines=True),
-     ".parquet": lambda: t.to_parquet(path)}[suffix]()
+    {
+        ".csv": lambda: t.to_csv(path, index=False),
+        ".jsonl": lambda: t.to_json(path, orient="records", lines=True),
+        ".parquet": lambda: t.to_parquet(path),
+    }[suffix]()
     got = read_corpus(path, author_column="writer", text_column="body", date_column="when")
     assert got.attrs["format"] == "table"
     assert got["text"].tolist() == real_posts["text"].tolist()
@@ -53,7 +62,8 @@ def test_generic_table_with_named_columns(tmp_path, real_posts, suffix):
 def test_generic_table_guesses_and_errors(tmp_path):
     path = tmp_path / "p.csv"
     pd.DataFrame({"author": ["a", "a", "b"], "content": ["hi there", "", "yo"]}).to_csv(
-        path, index=False)
+        path, index=False
+    )
     got = read_post_table(path)
     assert got["post_id"].tolist() == ["a-0", "b-0"]  # the empty post is dropped
     with pytest.raises(DataError, match="no text column 'nope'"):

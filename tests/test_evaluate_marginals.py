@@ -24,12 +24,14 @@ def test_item_distances_match_definitions_and_scipy():
 
 
 def test_set_score_bootstrap_rows_and_mean_over_items():
-    refs = {"a": (np.array([0, 1]), np.array([0.5, 0.5])),
-            "b": (np.array([1, 2, 3]), np.array([1.0, 0.0, 0.0]))}
+    refs = {
+        "a": (np.array([0, 1]), np.array([0.5, 0.5])),
+        "b": (np.array([1, 2, 3]), np.array([1.0, 0.0, 0.0])),
+    }
     probs = {"a": np.array([[1.0, 0.0], [0.0, 1.0]]), "b": np.array([[0, 0, 1.0], [1.0, 0, 0]])}
     tv, w1 = M.set_score(probs, refs, nominal={"a"})
-    assert tv == pytest.approx((0.0 + 0.5) / 2)   # a: mean is (0.5, 0.5); b: (0.5, 0, 0.5)
-    assert w1 == pytest.approx(0.5)                # only b is ordinal: half the mass at the far end
+    assert tv == pytest.approx((0.0 + 0.5) / 2)  # a: mean is (0.5, 0.5); b: (0.5, 0, 0.5)
+    assert w1 == pytest.approx(0.5)  # only b is ordinal: half the mass at the far end
     tv1, w11 = M.set_score(probs, refs, nominal={"a"}, rows=[0, 0])
     assert tv1 == pytest.approx((0.5 + 1.0) / 2) and w11 == pytest.approx(1.0)
 
@@ -42,16 +44,18 @@ def test_shares_drop_blanks_and_honour_weights_on_real_yrbs():
 
     t = load_reference(path, "yrbs2019", missing="keep", max_missing=0.99, weight_column="weight")
     x = t.items["Q2"].to_numpy(float)
-    assert np.isnan(x).any()          # some students left sex blank
+    assert np.isnan(x).any()  # some students left sex blank
     s = M.shares(x, [1, 2], t.weights)
     ok = ~np.isnan(x)
     assert s.sum() == pytest.approx(1.0)
     assert s[0] == pytest.approx(t.weights[ok & (x == 1)].sum() / t.weights[ok].sum())
-    assert not np.allclose(s, M.shares(x, [1, 2]))   # the survey weights change the shares
+    assert not np.allclose(s, M.shares(x, [1, 2]))  # the survey weights change the shares
     rng = np.random.default_rng(0)
     refs = {"Q2": ([1, 2], s, x[ok], t.weights[ok])}
-    small, big = M.noise_floor(refs, {"Q2"}, 20, rng, 100), M.noise_floor(refs, {"Q2"}, 2000,
-                                                                           rng, 100)
+    small, big = (
+        M.noise_floor(refs, {"Q2"}, 20, rng, 100),
+        M.noise_floor(refs, {"Q2"}, 2000, rng, 100),
+    )
     assert 0 < big[0] < small[0] < 0.3 and np.isnan(small[1])
     with pytest.raises(ValueError, match="no answers"):
         M.shares([np.nan, np.nan], [1, 2])

@@ -24,8 +24,8 @@ def data(big5):
     pool = np.vstack([good, bad])
     n = len(pool)
     aligned = np.zeros(n)
-    aligned[:100] = 1.0          # 100 unbiased personas
-    aligned[:10] = 2.0           # some chosen twice (counts)
+    aligned[:100] = 1.0  # 100 unbiased personas
+    aligned[:10] = 2.0  # some chosen twice (counts)
     rng = np.random.default_rng(5)
     random = np.zeros(n)
     random[rng.choice(n, 100, replace=False)] = 1.0
@@ -35,8 +35,9 @@ def data(big5):
 
 def test_estimates_are_each_sets_own_metrics(data):
     pool, Y, sets = data
-    res = paired_bootstrap(pool, Y, sets, [("aligned", "raw"), ("aligned", "random")],
-                           n_boot=50, seed=3)
+    res = paired_bootstrap(
+        pool, Y, sets, [("aligned", "raw"), ("aligned", "random")], n_boot=50, seed=3
+    )
     for comp, base in (("aligned vs raw", "raw"), ("aligned vs random", "random")):
         for name, w in (("a", sets["aligned"]), ("b", sets[base])):
             keep = w > 0
@@ -65,21 +66,29 @@ def test_pairing_removes_the_shared_noise(data):
     narrower than what the two separate intervals would allow."""
     pool, Y, sets = data
     near = sets["raw"].copy()
-    near[-20:] = 0.0             # the raw pool minus 20 of its biased rows
-    res = paired_bootstrap(pool, Y, {"near": near, "raw": sets["raw"]}, [("near", "raw")],
-                           metrics=["amw"], n_boot=200, seed=0)["near vs raw"]["amw"]
+    near[-20:] = 0.0  # the raw pool minus 20 of its biased rows
+    res = paired_bootstrap(
+        pool,
+        Y,
+        {"near": near, "raw": sets["raw"]},
+        [("near", "raw")],
+        metrics=["amw"],
+        n_boot=200,
+        seed=0,
+    )["near vs raw"]["amw"]
     keep = near > 0
     a = bootstrap_ci(pool[keep], Y, metrics=["amw"], n_boot=200, seed=0)["amw"]
     b = bootstrap_ci(pool, Y, metrics=["amw"], n_boot=200, seed=0)["amw"]
     separate = (a["high"] - a["low"]) / 2 + (b["high"] - b["low"]) / 2
     assert res["high"] - res["low"] < 0.5 * separate
-    assert res["high"] < 0       # dropping biased rows helps, and the pairing shows it
+    assert res["high"] < 0  # dropping biased rows helps, and the pairing shows it
 
 
 def test_identical_sets_differ_by_exactly_zero(data):
     pool, Y, sets = data
-    res = paired_bootstrap(pool, Y, {"a": sets["random"], "b": sets["random"].copy()},
-                           [("a", "b")], n_boot=30, seed=1)["a vs b"]
+    res = paired_bootstrap(
+        pool, Y, {"a": sets["random"], "b": sets["random"].copy()}, [("a", "b")], n_boot=30, seed=1
+    )["a vs b"]
     for m, r in res.items():
         assert r["difference"] == 0 and r["low"] == 0 and r["high"] == 0, m
         assert r["share_better"] == 0
@@ -90,11 +99,11 @@ def test_errors(data):
     with pytest.raises(PopulaceError, match="no set 'nope'"):
         paired_bootstrap(pool, Y, sets, [("aligned", "nope")])
     with pytest.raises(PopulaceError, match="weights for 400 pool rows"):
-        paired_bootstrap(pool, Y, {"aligned": np.ones(3), "raw": sets["raw"]},
-                         [("aligned", "raw")])
+        paired_bootstrap(pool, Y, {"aligned": np.ones(3), "raw": sets["raw"]}, [("aligned", "raw")])
     with pytest.raises(PopulaceError, match="all zero"):
-        paired_bootstrap(pool, Y, {"aligned": np.zeros(400), "raw": sets["raw"]},
-                         [("aligned", "raw")])
+        paired_bootstrap(
+            pool, Y, {"aligned": np.zeros(400), "raw": sets["raw"]}, [("aligned", "raw")]
+        )
     with pytest.raises(PopulaceError, match="same columns"):
         paired_bootstrap(pool[:, :2], Y, sets, [("aligned", "raw")])
     with pytest.raises(PopulaceError, match="n_boot"):
@@ -104,13 +113,20 @@ def test_errors(data):
 def test_replicates_without_any_row_of_a_small_set_are_dropped(data):
     pool, Y, sets = data
     tiny = np.zeros(len(pool))
-    tiny[:3] = 1.0               # drawn not at all in about 1 replicate in 20
+    tiny[:3] = 1.0  # drawn not at all in about 1 replicate in 20
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r = paired_bootstrap(pool, Y, {"tiny": tiny, "raw": sets["raw"]}, [("tiny", "raw")],
-                             metrics=["amw"], n_boot=400, seed=0)["tiny vs raw"]["amw"]
+        r = paired_bootstrap(
+            pool,
+            Y,
+            {"tiny": tiny, "raw": sets["raw"]},
+            [("tiny", "raw")],
+            metrics=["amw"],
+            n_boot=400,
+            seed=0,
+        )["tiny vs raw"]["amw"]
     assert 300 < r["n_boot"] < 400 and r["low"] <= r["high"]
 
 
@@ -127,7 +143,7 @@ def test_sets_with_their_own_rows_are_drawn_on_their_own(data):
     assert res["aligned vs raw"] == alone["aligned vs raw"]
     for m, r in res["aligned vs copy"].items():
         assert r["difference"] == 0 and r["low"] < 0 < r["high"], m
-    far = res["aligned vs far"]      # the biased rows alone: aligned is much closer
+    far = res["aligned vs far"]  # the biased rows alone: aligned is much closer
     for m in ("amw", "fd", "sw"):
         want = M.compute_all(pool[-50:], Y, seed=2)[m]
         assert far[m]["b"] == pytest.approx(want, rel=1e-9)
@@ -147,8 +163,14 @@ def test_replicate_weights_are_used_as_given(data):
     kw = dict(metrics=["amw", "fd", "sw", "corr_mae"], n_boot=40, seed=4)
     fixed = paired_bootstrap(pool, Y, sets, [("aligned", "raw")], **kw)
     same = np.tile(sets["aligned"], (40, 1))
-    res = paired_bootstrap(pool, Y, sets, [("aligned", "raw")], **kw,
-                           replicate_weights={"aligned": same, "raw": same.copy()})
+    res = paired_bootstrap(
+        pool,
+        Y,
+        sets,
+        [("aligned", "raw")],
+        **kw,
+        replicate_weights={"aligned": same, "raw": same.copy()},
+    )
     for m, r in res["aligned vs raw"].items():
         f = fixed["aligned vs raw"][m]
         assert (r["a"], r["b"], r["difference"]) == (f["a"], f["b"], f["difference"]), m
@@ -168,8 +190,9 @@ def test_a_redrawn_selection_widens_the_interval(data):
         redrawn[b, rng.choice(len(pool), 100, replace=False)] = 1.0
     kw = dict(metrics=["amw", "sw"], n_boot=200, seed=0)
     fixed = paired_bootstrap(pool, Y, sets, [("aligned", "raw")], **kw)["aligned vs raw"]
-    rerun = paired_bootstrap(pool, Y, sets, [("aligned", "raw")],
-                             replicate_weights={"aligned": redrawn}, **kw)["aligned vs raw"]
+    rerun = paired_bootstrap(
+        pool, Y, sets, [("aligned", "raw")], replicate_weights={"aligned": redrawn}, **kw
+    )["aligned vs raw"]
     for m in ("amw", "sw"):
         assert rerun[m]["difference"] == fixed[m]["difference"]
         assert rerun[m]["high"] - rerun[m]["low"] > 1.2 * (fixed[m]["high"] - fixed[m]["low"])
@@ -178,11 +201,29 @@ def test_a_redrawn_selection_widens_the_interval(data):
 def test_replicate_weight_errors(data):
     pool, Y, sets = data
     with pytest.raises(PopulaceError, match="not a pool set"):
-        paired_bootstrap(pool, Y, sets, [("aligned", "raw")], n_boot=5,
-                         replicate_weights={"nope": np.ones((5, len(pool)))})
+        paired_bootstrap(
+            pool,
+            Y,
+            sets,
+            [("aligned", "raw")],
+            n_boot=5,
+            replicate_weights={"nope": np.ones((5, len(pool)))},
+        )
     with pytest.raises(PopulaceError, match=r"non-negative \(5, 400\) array"):
-        paired_bootstrap(pool, Y, sets, [("aligned", "raw")], n_boot=5,
-                         replicate_weights={"aligned": np.ones((4, len(pool)))})
+        paired_bootstrap(
+            pool,
+            Y,
+            sets,
+            [("aligned", "raw")],
+            n_boot=5,
+            replicate_weights={"aligned": np.ones((4, len(pool)))},
+        )
     with pytest.raises(PopulaceError, match="non-negative"):
-        paired_bootstrap(pool, Y, sets, [("aligned", "raw")], n_boot=5,
-                         replicate_weights={"aligned": -np.ones((5, len(pool)))})
+        paired_bootstrap(
+            pool,
+            Y,
+            sets,
+            [("aligned", "raw")],
+            n_boot=5,
+            replicate_weights={"aligned": -np.ones((5, len(pool)))},
+        )

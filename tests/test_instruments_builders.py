@@ -19,8 +19,13 @@ def test_shipped_yrbs2019_is_the_converter_output():
 def test_yrbs2019_loads_the_real_national_data_with_weights():
     ins = load_instrument("yrbs2019")
     assert len(ins.items) == 98 and ins.item("Q2").type == "single_choice"
-    t = load_reference(shared("yrbs", "raw_yrbs_2019.csv"), ins, weight_column="weight",
-                       missing="keep", max_missing=0.3)
+    t = load_reference(
+        shared("yrbs", "raw_yrbs_2019.csv"),
+        ins,
+        weight_column="weight",
+        missing="keep",
+        max_missing=0.3,
+    )
     assert t.log["n_read"] == 13_677 and len(t) > 9_000
     assert t.weights is not None and np.all(t.weights > 0)
     # heights arrive in metres and are binned into the 6 height options

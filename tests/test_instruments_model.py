@@ -50,8 +50,13 @@ def test_bfi_keys_match_psych_keys_file():
 
 def _independent_ipip_scores(frame: pd.DataFrame) -> pd.DataFrame:
     """Trait means straight from the README key: BIG5 columns, 6 - x reverses."""
-    rev = {"E": [2, 4, 6, 8, 10], "N": [1, 3, 5, 6, 7, 8, 9, 10], "A": [1, 3, 5, 7],
-           "C": [2, 4, 6, 8], "O": [2, 4, 6]}
+    rev = {
+        "E": [2, 4, 6, 8, 10],
+        "N": [1, 3, 5, 6, 7, 8, 9, 10],
+        "A": [1, 3, 5, 7],
+        "C": [2, 4, 6, 8],
+        "O": [2, 4, 6],
+    }
     out = {}
     for t in "ENACO":
         cols = []
@@ -88,7 +93,7 @@ def test_big5_trait_correlations_have_known_signs(big5):
     correlate positively in IPIP data (the 'general factor' pattern)."""
     c = np.corrcoef(big5.trait_scores().to_numpy(), rowvar=False)
     assert c[0, 1] > 0.15  # EXT-EST
-    assert c[0, 2] > 0.2   # EXT-AGR
+    assert c[0, 2] > 0.2  # EXT-AGR
     assert c[1, 3] > 0.15  # EST-CSN
     assert np.all(np.abs(c[np.triu_indices(5, 1)]) < 0.6)
 
@@ -98,8 +103,9 @@ def test_grit_scoring_follows_openpsychometrics_coding():
 
     table = load_reference(shared("openpsychometrics", "grit", "data.csv"), "grit12")
     raw = table.items.to_numpy()
-    want = np.column_stack([6 - raw[:, i] if (i + 1) in (1, 4, 6, 9, 10, 12) else raw[:, i]
-                            for i in range(12)]).mean(axis=1)
+    want = np.column_stack(
+        [6 - raw[:, i] if (i + 1) in (1, 4, 6, 9, 10, 12) else raw[:, i] for i in range(12)]
+    ).mean(axis=1)
     np.testing.assert_allclose(table.trait_scores()["GRIT"].to_numpy(), want)
     # grit items correlate positively once keyed
     keyed = table.instrument.keyed(raw)
@@ -125,17 +131,33 @@ def test_unkeyed_instrument_has_no_trait_scores():
 
 
 def _numeric_instrument():
-    return Instrument.model_validate({
-        "id": "yrbs_like", "name": "t", "citation": "c",
-        "items": [
-            {"id": "age", "text": "How old are you?", "type": "numeric",
-             "bins": [0, 13, 16, 19, 120],
-             "options": [{"code": 1, "label": "12 or younger"}, {"code": 2, "label": "13-15"},
-                         {"code": 3, "label": "16-18"}, {"code": 4, "label": "19 or older"}]},
-            {"id": "sex", "text": "What is your sex?", "type": "single_choice",
-             "options": [{"code": 1, "label": "Female"}, {"code": 2, "label": "Male"}]},
-        ],
-    })
+    return Instrument.model_validate(
+        {
+            "id": "yrbs_like",
+            "name": "t",
+            "citation": "c",
+            "items": [
+                {
+                    "id": "age",
+                    "text": "How old are you?",
+                    "type": "numeric",
+                    "bins": [0, 13, 16, 19, 120],
+                    "options": [
+                        {"code": 1, "label": "12 or younger"},
+                        {"code": 2, "label": "13-15"},
+                        {"code": 3, "label": "16-18"},
+                        {"code": 4, "label": "19 or older"},
+                    ],
+                },
+                {
+                    "id": "sex",
+                    "text": "What is your sex?",
+                    "type": "single_choice",
+                    "options": [{"code": 1, "label": "Female"}, {"code": 2, "label": "Male"}],
+                },
+            ],
+        }
+    )
 
 
 def test_numeric_items_bin_into_options():
@@ -148,7 +170,19 @@ def test_numeric_items_bin_into_options():
 
 def test_numeric_item_needs_matching_bins():
     with pytest.raises(ValidationError, match="3 bins but 2 options"):
-        Instrument.model_validate({
-            "id": "x", "name": "x", "citation": "c",
-            "items": [{"id": "a", "text": "t", "type": "numeric", "bins": [0, 1, 2, 3],
-                       "options": [{"code": 1, "label": "a"}, {"code": 2, "label": "b"}]}]})
+        Instrument.model_validate(
+            {
+                "id": "x",
+                "name": "x",
+                "citation": "c",
+                "items": [
+                    {
+                        "id": "a",
+                        "text": "t",
+                        "type": "numeric",
+                        "bins": [0, 1, 2, 3],
+                        "options": [{"code": 1, "label": "a"}, {"code": 2, "label": "b"}],
+                    }
+                ],
+            }
+        )

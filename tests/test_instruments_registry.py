@@ -18,14 +18,28 @@ items:
 
 
 def test_builtin_ids_are_the_documented_set():
-    assert builtin_ids() == ["bfi25", "cfcs12", "fbps26", "grit12", "ipip50", "wvs_e143",
-                             "wvs_f117", "yrbs2019"]
+    assert builtin_ids() == [
+        "bfi25",
+        "cfcs12",
+        "fbps26",
+        "grit12",
+        "ipip50",
+        "wvs_e143",
+        "wvs_f117",
+        "yrbs2019",
+    ]
 
 
-@pytest.mark.parametrize("iid,n_items,n_traits,n_reverse", [
-    ("ipip50", 50, 5, 24), ("bfi25", 25, 5, 7), ("cfcs12", 12, 1, 7),
-    ("grit12", 12, 1, 6), ("fbps26", 26, 0, 0),
-])
+@pytest.mark.parametrize(
+    "iid,n_items,n_traits,n_reverse",
+    [
+        ("ipip50", 50, 5, 24),
+        ("bfi25", 25, 5, 7),
+        ("cfcs12", 12, 1, 7),
+        ("grit12", 12, 1, 6),
+        ("fbps26", 26, 0, 0),
+    ],
+)
 def test_builtins_load_with_expected_shape(iid, n_items, n_traits, n_reverse):
     ins = load_instrument(iid)
     assert len(ins.items) == n_items
@@ -42,15 +56,18 @@ def test_user_yaml_loads(tmp_path: Path):
     assert ins.options("q1")[2].label == "Yes"
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("id: x\nname: [unclosed", "not valid YAML at line 2"),
-    ("- just a list", "expected a mapping"),
-    (GOOD.replace("trait: T, reverse", "trait: Z, reverse"), "names trait 'Z'"),
-    (GOOD.replace("2: Maybe, ", ""), "cover every point"),
-    (GOOD.replace("id: q2", "id: q1"), "item id 'q1' is listed more than once"),
-    (GOOD.replace("citation: made up for a test\n", ""), "citation: Field required"),
-    (GOOD + "colour: blue\n", "colour: Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("id: x\nname: [unclosed", "not valid YAML at line 2"),
+        ("- just a list", "expected a mapping"),
+        (GOOD.replace("trait: T, reverse", "trait: Z, reverse"), "names trait 'Z'"),
+        (GOOD.replace("2: Maybe, ", ""), "cover every point"),
+        (GOOD.replace("id: q2", "id: q1"), "item id 'q1' is listed more than once"),
+        (GOOD.replace("citation: made up for a test\n", ""), "citation: Field required"),
+        (GOOD + "colour: blue\n", "colour: Extra inputs are not permitted"),
+    ],
+)
 def test_bad_yaml_gives_one_clear_error(tmp_path: Path, text, needle):
     p = tmp_path / "bad.yaml"
     p.write_text(text)

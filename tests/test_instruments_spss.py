@@ -4,7 +4,7 @@ from populace.errors import PopulaceError
 from populace.instruments.spss import instrument_from_spss, parse_spss_labels
 from tests.conftest import shared
 
-SYNTAX = '''* a comment.
+SYNTAX = """* a comment.
 VARIABLE LABELS
 A1 "Seat belt use"
 A2 "How old are you".
@@ -18,7 +18,7 @@ A2
 1 "12 or younger"
 2 "13 or older"
 /.
-'''
+"""
 
 
 def test_parse_small_syntax():

@@ -15,18 +15,32 @@ MSGS = (Message("user", "Statement: I am calm."),)
 def test_key_covers_model_prompt_params_and_sample_index():
     base = GenerateRequest(MSGS, temperature=0.7, seed=1, sample_index=0)
     k = call_key("m@abc", "generate", base.key_payload())
-    assert k == call_key("m@abc", "generate", GenerateRequest(MSGS, temperature=0.7, seed=1)
-                         .key_payload())
+    assert k == call_key(
+        "m@abc", "generate", GenerateRequest(MSGS, temperature=0.7, seed=1).key_payload()
+    )
     others = [
-        call_key("m@abd", "generate", base.key_payload()),          # other file hash
-        call_key("m@abc", "choice", base.key_payload()),            # other call kind
-        call_key("m@abc", "generate", GenerateRequest((Message("user", "Statement: I am calm!"),),
-                                                      temperature=0.7, seed=1).key_payload()),
+        call_key("m@abd", "generate", base.key_payload()),  # other file hash
+        call_key("m@abc", "choice", base.key_payload()),  # other call kind
+        call_key(
+            "m@abc",
+            "generate",
+            GenerateRequest(
+                (Message("user", "Statement: I am calm!"),), temperature=0.7, seed=1
+            ).key_payload(),
+        ),
         call_key("m@abc", "generate", GenerateRequest(MSGS, temperature=0.8, seed=1).key_payload()),
-        call_key("m@abc", "generate", GenerateRequest(MSGS, temperature=0.7, seed=1,
-                                                      sample_index=1).key_payload()),
-        call_key("m@abc", "generate", GenerateRequest((Message("system", "x"),) + MSGS,
-                                                      temperature=0.7, seed=1).key_payload()),
+        call_key(
+            "m@abc",
+            "generate",
+            GenerateRequest(MSGS, temperature=0.7, seed=1, sample_index=1).key_payload(),
+        ),
+        call_key(
+            "m@abc",
+            "generate",
+            GenerateRequest(
+                (Message("system", "x"),) + MSGS, temperature=0.7, seed=1
+            ).key_payload(),
+        ),
     ]
     assert len({k, *others}) == len(others) + 1
 
@@ -64,15 +78,19 @@ def test_concurrent_writers_processes(tmp_path):
         assert pr.exitcode == 0
     with CallCache(p) as c:
         assert c.count() == 122 + 4 * 120  # k0..k121 shared, w*-* private
-        rows = sqlite3.connect(p).execute("SELECT COUNT(DISTINCT key), COUNT(*) FROM calls").fetchone()
+        rows = (
+            sqlite3.connect(p).execute("SELECT COUNT(DISTINCT key), COUNT(*) FROM calls").fetchone()
+        )
         assert rows[0] == rows[1]
         assert sqlite3.connect(p).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_cached_backend_counts_and_skips_failures(tmp_path):
     inner = StandIn(fail_items=("FAIL",))
-    reqs = [ChoiceRequest((Message("user", f"Statement: {t}"),), ("1", "2", "3"))
-            for t in ("a", "b", "FAIL")]
+    reqs = [
+        ChoiceRequest((Message("user", f"Statement: {t}"),), ("1", "2", "3"))
+        for t in ("a", "b", "FAIL")
+    ]
     with CallCache(tmp_path / "c.sqlite") as cache:
         cb = CachedBackend(inner, cache)
         first = cb.choice_probs(reqs)
@@ -89,9 +107,13 @@ def test_cached_backend_counts_and_skips_failures(tmp_path):
 
 def test_export_import_round_trip_carries_replies_not_prompts(tmp_path):
     a = CallCache(tmp_path / "a.sqlite")
-    a.put_many([("k1", "m", "generate", {"text": "PERSONA: She bakes.", "error": None}),
-                ("k2", "m", "choice", {"probs": [0.2, 0.8]}),
-                ("k3", "other", "generate", {"text": "x", "error": None})])
+    a.put_many(
+        [
+            ("k1", "m", "generate", {"text": "PERSONA: She bakes.", "error": None}),
+            ("k2", "m", "choice", {"probs": [0.2, 0.8]}),
+            ("k3", "other", "generate", {"text": "x", "error": None}),
+        ]
+    )
     f = tmp_path / "state" / "calls.jsonl.gz"
     assert a.export_jsonl(f, model="m") == 2
     assert a.export_jsonl(tmp_path / "g.jsonl.gz", exclude_kinds=("choice",)) == 2
@@ -117,5 +139,4 @@ def test_repeat_penalty_is_part_of_the_cache_key_only_when_set():
     m = (Message("user", "hi"),)
     assert "repeat_penalty" not in GenerateRequest(m).key_payload()
     assert GenerateRequest(m, repeat_penalty=1.1).key_payload()["repeat_penalty"] == 1.1
-    assert (GenerateRequest(m).key_payload()
-            != GenerateRequest(m, repeat_penalty=1.1).key_payload())
+    assert GenerateRequest(m).key_payload() != GenerateRequest(m, repeat_penalty=1.1).key_payload()

@@ -13,8 +13,9 @@ from tests._llm_helpers import mini_instrument, smollm2_path
 
 @pytest.fixture(scope="module")
 def smol():
-    b = LlamaCppBackend(str(smollm2_path()), model_id="smollm2-135m", sha256="b179c952" * 8,
-                        n_ctx=2048)
+    b = LlamaCppBackend(
+        str(smollm2_path()), model_id="smollm2-135m", sha256="b179c952" * 8, n_ctx=2048
+    )
     yield b
     b.close()
 
@@ -22,8 +23,10 @@ def smol():
 def _requests(persona):
     ins = mini_instrument()
     t = Templates.load()
-    return [ChoiceRequest(build_messages(t, ins, it, persona), option_keys(ins, it)[0])
-            for it in ins.items]
+    return [
+        ChoiceRequest(build_messages(t, ins, it, persona), option_keys(ins, it)[0])
+        for it in ins.items
+    ]
 
 
 def test_choice_probs_are_a_distribution(smol):
@@ -116,9 +119,13 @@ def test_multi_token_keys_are_scored_exactly(smol):
 
 
 def test_generate_with_and_without_prefix_reuse(smol):
-    req = GenerateRequest(build_messages(Templates.load(), mini_instrument(),
-                                         mini_instrument().items[0], "A shy person."),
-                          max_tokens=3, temperature=0.0)
+    req = GenerateRequest(
+        build_messages(
+            Templates.load(), mini_instrument(), mini_instrument().items[0], "A shy person."
+        ),
+        max_tokens=3,
+        temperature=0.0,
+    )
     a = smol.generate([req])[0]
     b = smol.generate([req], reuse_prefix=False)[0]
     assert a.ok and b.ok and isinstance(a.text, str)
@@ -138,8 +145,10 @@ def test_scoring_in_the_generation_context_matches_the_scoring_context(smol):
     what follows it."""
     posts = "Post 1: I walked my dog in the rain and felt calm. " * 12
     msgs = lambda q: (Message("user", posts + "\nQuestion: " + q),)  # noqa: E731
-    reqs = [ChoiceRequest(msgs("rate the calm from 1 to 10."), tuple(str(i) for i in range(1, 11))),
-            ChoiceRequest(msgs("is the writer happy? yes or no."), ("yes", "no"))]
+    reqs = [
+        ChoiceRequest(msgs("rate the calm from 1 to 10."), tuple(str(i) for i in range(1, 11))),
+        ChoiceRequest(msgs("is the writer happy? yes or no."), ("yes", "no")),
+    ]
     ref = smol.choice_probs(reqs)
     smol.generate([GenerateRequest(msgs("describe the writer."), max_tokens=4)])
     before = smol.decoded_tokens
@@ -161,19 +170,27 @@ def test_scoring_in_the_generation_context_matches_the_scoring_context(smol):
 def test_a_prompt_longer_than_the_context_is_one_error_before_decoding(smol):
     from populace.errors import PopulaceError
 
-    long = "I collect stamps from every country I visit. " * 400      # ~4,000 tokens
+    long = "I collect stamps from every country I visit. " * 400  # ~4,000 tokens
     before = smol.decoded_tokens
-    with pytest.raises(PopulaceError, match=r"of \d+ tokens \(\+1 to answer\) does not fit "
-                                            r"the model's context of 2048 tokens"):
+    with pytest.raises(
+        PopulaceError,
+        match=r"of \d+ tokens \(\+1 to answer\) does not fit "
+        r"the model's context of 2048 tokens",
+    ):
         smol.choice_probs(_requests(long))
-    assert smol.decoded_tokens == before                             # nothing was decoded
+    assert smol.decoded_tokens == before  # nothing was decoded
     with pytest.raises(PopulaceError, match="does not fit the model's context"):
         smol.generate([GenerateRequest((Message("user", long),), max_tokens=4)])
 
 
-@pytest.mark.parametrize("kw,text", [({"n_ctx": 64}, "n_ctx 64 is too small"),
-                                     ({"n_seq": 1000}, "n_seq must be between 1 and 255"),
-                                     ({"n_threads": 100000}, "n_threads must be between 1")])
+@pytest.mark.parametrize(
+    "kw,text",
+    [
+        ({"n_ctx": 64}, "n_ctx 64 is too small"),
+        ({"n_seq": 1000}, "n_seq must be between 1 and 255"),
+        ({"n_threads": 100000}, "n_threads must be between 1"),
+    ],
+)
 def test_sizes_that_crash_llama_cpp_are_refused(kw, text):
     from populace.errors import PopulaceError
 

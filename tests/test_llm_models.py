@@ -41,13 +41,17 @@ def _fake_parts(tmp_path, monkeypatch, data: bytes, n=3):
         pkg = site / f"fakepart{i + 1}"
         (pkg / "data").mkdir(parents=True)
         (pkg / "__init__.py").write_text("")
-        (pkg / "data" / f"part{i + 1:02d}.bin").write_bytes(data[i * step:(i + 1) * step])
+        (pkg / "data" / f"part{i + 1:02d}.bin").write_bytes(data[i * step : (i + 1) * step])
     monkeypatch.syspath_prepend(str(site))
-    return M.ModelSpec(id="fake", description="", filename="fake.gguf",
-                       sha256=hashlib.sha256(data).hexdigest(),
-                       packages=tuple(f"fake-part{i + 1}" for i in range(n)),
-                       parts=tuple(f"fakepart{i + 1}/data/part{i + 1:02d}.bin" for i in range(n)),
-                       install="pip install fake-part1..3")
+    return M.ModelSpec(
+        id="fake",
+        description="",
+        filename="fake.gguf",
+        sha256=hashlib.sha256(data).hexdigest(),
+        packages=tuple(f"fake-part{i + 1}" for i in range(n)),
+        parts=tuple(f"fakepart{i + 1}/data/part{i + 1:02d}.bin" for i in range(n)),
+        install="pip install fake-part1..3",
+    )
 
 
 def test_join_parts_verifies_and_never_rejoins(tmp_path, monkeypatch, model_dir):
@@ -59,7 +63,9 @@ def test_join_parts_verifies_and_never_rejoins(tmp_path, monkeypatch, model_dir)
     mtime = out.stat().st_mtime_ns
     opened = []
     real_open = open
-    monkeypatch.setattr("builtins.open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k))
+    monkeypatch.setattr(
+        "builtins.open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k)
+    )
     assert M.join_parts(spec) == out
     monkeypatch.undo()
     assert not any("part0" in p for p in opened) and out.stat().st_mtime_ns == mtime
@@ -76,8 +82,13 @@ def test_join_parts_rejects_a_wrong_hash(tmp_path, monkeypatch, model_dir):
 
 def test_missing_part_package_is_named(tmp_path, monkeypatch):
     spec = _fake_parts(tmp_path, monkeypatch, b"GGUF1234")
-    bad = M.ModelSpec(**{**spec.__dict__, "parts": spec.parts + ("nopkg_zz/data/x.bin",),
-                         "packages": spec.packages + ("nopkg-zz",)})
+    bad = M.ModelSpec(
+        **{
+            **spec.__dict__,
+            "parts": spec.parts + ("nopkg_zz/data/x.bin",),
+            "packages": spec.packages + ("nopkg-zz",),
+        }
+    )
     with pytest.raises(PopulaceError, match="nopkg-zz is not installed"):
         M.join_parts(bad)
     assert "missing 1 of 4" in M.locate(bad)[1]
@@ -105,9 +116,17 @@ def test_huggingface_download_from_a_local_mirror(tmp_path, monkeypatch, model_d
     """The real download code against a loopback server laid out like the HF hub."""
     root = tmp_path / "hub"
     (root / "api" / "models" / "acme").mkdir(parents=True)
-    (root / "api" / "models" / "acme" / "tiny").write_text(json.dumps(
-        {"siblings": [{"rfilename": "README.md"}, {"rfilename": "tiny-f16.gguf"},
-                      {"rfilename": "tiny-Q4_K_M.gguf"}]}))
+    (root / "api" / "models" / "acme" / "tiny").write_text(
+        json.dumps(
+            {
+                "siblings": [
+                    {"rfilename": "README.md"},
+                    {"rfilename": "tiny-f16.gguf"},
+                    {"rfilename": "tiny-Q4_K_M.gguf"},
+                ]
+            }
+        )
+    )
     blob = b"GGUF" + b"\1" * 5000
     (root / "acme" / "tiny" / "resolve" / "main").mkdir(parents=True)
     (root / "acme" / "tiny" / "resolve" / "main" / "tiny-Q4_K_M.gguf").write_bytes(blob)

@@ -17,10 +17,15 @@ from populace.llm.base import ChoiceRequest, GenerateRequest, Message
 from populace.llm.openai_compat import OpenAIBackend, normalise_base_url
 from tests._llm_helpers import FaultServer, chat_ok, completion_ok, free_port, smollm2_path
 
-MSGS = (Message("system", "Reply with one number."),
-        Message("user", "Here is a description of a person:\nA shy librarian.\n\n"
-                "How well does this statement describe them? 1 = Disagree, 5 = Agree\n\n"
-                "Statement: I am the life of the party."))
+MSGS = (
+    Message("system", "Reply with one number."),
+    Message(
+        "user",
+        "Here is a description of a person:\nA shy librarian.\n\n"
+        "How well does this statement describe them? 1 = Disagree, 5 = Agree\n\n"
+        "Statement: I am the life of the party.",
+    ),
+)
 KEYS = ("1", "2", "3", "4", "5")
 
 
@@ -28,10 +33,28 @@ KEYS = ("1", "2", "3", "4", "5")
 def llama_server():
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()),
-         "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2-135m",
-         "--n_ctx", "2048", "--n_threads", "1", "--verbose", "false"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(smollm2_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model_alias",
+            "smollm2-135m",
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "1",
+            "--verbose",
+            "false",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -76,12 +99,19 @@ def test_real_server_enforces_a_grammar(llama_server):
 
     b = OpenAIBackend(llama_server, "smollm2-135m", concurrency=1)
     msgs = Templates.load().messages(
-        "critic", posts=format_posts(["I walked my dog and I wrote my thesis today."],
-                                     ["2004-05-01"]), persona=fence("She is a student."))
+        "critic",
+        posts=format_posts(["I walked my dog and I wrote my thesis today."], ["2004-05-01"]),
+        persona=fence("She is a student."),
+    )
     g = b.generate([GenerateRequest(msgs, max_tokens=60, grammar=grammars.CRITIC)])[0]
     assert g.ok, g.error
-    assert set(parse_critic(g.text)) == {"hallucination", "coverage", "conciseness",
-                                         "relevance", "overall"}
+    assert set(parse_critic(g.text)) == {
+        "hallucination",
+        "coverage",
+        "conciseness",
+        "relevance",
+        "overall",
+    }
     # the field name is configurable (vLLM: guided_grammar); None never sends one
     sent = []
 
@@ -120,14 +150,20 @@ def test_wrong_model_and_unreachable_server(llama_server):
 def test_base_url_normalised():
     assert normalise_base_url("http://h:1") == "http://h:1/v1"
     assert normalise_base_url("http://h:1/v1/") == "http://h:1/v1"
-    assert normalise_base_url("https://api.example.com/openai/v1") == "https://api.example.com/openai/v1"
+    assert (
+        normalise_base_url("https://api.example.com/openai/v1")
+        == "https://api.example.com/openai/v1"
+    )
     with pytest.raises(PopulaceError):
         normalise_base_url("h:1")
 
 
 def test_retries_on_429_and_500_then_succeeds():
-    script = [(429, {"error": "slow down"}, {"Retry-After": "0.1"}),
-              (500, "boom", {}), (503, "busy", {})]
+    script = [
+        (429, {"error": "slow down"}, {"Retry-After": "0.1"}),
+        (500, "boom", {}),
+        (503, "busy", {}),
+    ]
     with FaultServer(script) as fs:
         b = OpenAIBackend(fs.url, "fake", backoff=0.01)
         r = b.choice_probs([ChoiceRequest(MSGS, KEYS)])[0]
@@ -201,21 +237,26 @@ def test_env_key_never_written(tmp_path, monkeypatch):
     with FaultServer() as fs:
         cache = CallCache(tmp_path / "c.sqlite")
         CachedBackend(OpenAIBackend(fs.url, "fake"), cache).choice_probs(
-            [ChoiceRequest(MSGS, KEYS)])
+            [ChoiceRequest(MSGS, KEYS)]
+        )
         cache.close()
     for f in tmp_path.iterdir():
         assert b"sk-never-on-disk" not in f.read_bytes()
     assert os.environ["OPENAI_API_KEY"] == "sk-never-on-disk"
 
 
-TEMPLATE = ("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
-            "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+TEMPLATE = (
+    "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
 
 
 def test_multi_token_keys_scored_exactly_token_by_token(monkeypatch):
     prompt = "<|user|>Pick 10, 11 or 12.\n<|assistant|>"
-    steps = {prompt: [("1", -0.1), ("2", -2.5)],            # first token of every key
-             prompt + "1": [("0", -0.7), ("1", -1.2), ("3", -2.0)]}  # "12" is not in the top
+    steps = {
+        prompt: [("1", -0.1), ("2", -2.5)],  # first token of every key
+        prompt + "1": [("0", -0.7), ("1", -1.2), ("3", -2.0)],
+    }  # "12" is not in the top
 
     def completions(body):
         return completion_ok(steps[body["prompt"]])

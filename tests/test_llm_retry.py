@@ -34,16 +34,25 @@ def test_retry_with_reason_then_success_and_recorded_failure():
                 out.append(GenerateResult(error="server said no"))
         return out
 
-    ps = [Prompt((Message("user", f"q{i}"),), parse_int, max_tokens=5, sample_index=i,
-                 grammar="root ::= [0-9]+" if i == 1 else None) for i in (1, 2, 3)]
+    ps = [
+        Prompt(
+            (Message("user", f"q{i}"),),
+            parse_int,
+            max_tokens=5,
+            sample_index=i,
+            grammar="root ::= [0-9]+" if i == 1 else None,
+        )
+        for i in (1, 2, 3)
+    ]
     seen = []
-    res = generate_parsed(gen, ps, parse_error=Bad, seed=3, retry_temperature=0.7,
-                          batch_size=2, advance=seen.append)
+    res = generate_parsed(
+        gen, ps, parse_error=Bad, seed=3, retry_temperature=0.7, batch_size=2, advance=seen.append
+    )
     assert [r.ok for r in res] == [True, False, False]
     assert res[0].value == 7 and res[0].attempts == 2 and res[0].error is None
     assert res[1].error == "reply with digits only" and res[1].raw == "never a number"
     assert res[2].error == "server said no" and res[2].raw is None and res[2].attempts == 2
-    assert seen == [2, 1]                              # one advance per batch
+    assert seen == [2, 1]  # one advance per batch
     first, retry = calls[0], calls[1]
     assert [r.temperature for r in first] == [0.0, 0.0]
     assert [r.temperature for r in retry] == [0.7, 0.7]
@@ -56,8 +65,11 @@ def test_retry_with_reason_then_success_and_recorded_failure():
 
 
 def test_single_attempt_and_empty_input():
-    res = generate_parsed(lambda reqs: [GenerateResult(text="x")] * len(reqs),
-                          [Prompt((Message("user", "a"),), parse_int)], parse_error=Bad,
-                          max_attempts=1)
+    res = generate_parsed(
+        lambda reqs: [GenerateResult(text="x")] * len(reqs),
+        [Prompt((Message("user", "a"),), parse_int)],
+        parse_error=Bad,
+        max_attempts=1,
+    )
     assert not res[0].ok and res[0].attempts == 1
     assert generate_parsed(lambda reqs: [], [], parse_error=Bad) == []

@@ -17,8 +17,14 @@ from populace.errors import PopulaceError
 from populace.evaluate import _core, _mmd, _resampling, _wasserstein
 from populace.evaluate import metrics as M
 
-BIG5_PATH = (Path(__file__).resolve().parents[1].parent / "shared" / "data"
-             / "openpsychometrics" / "BIG5" / "data.csv")
+BIG5_PATH = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "openpsychometrics"
+    / "BIG5"
+    / "data.csv"
+)
 ITEMS = [f"{t}{i}" for t in "ENACO" for i in range(1, 11)]
 NAMES = ["amw", "fd", "sw", "mmd", "corr_mae"]
 
@@ -35,14 +41,18 @@ def rng():
 
 # -- against independent reference implementations ----------------------------
 
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_amw_matches_scipy_per_column(rng, weighted):
     X = np.column_stack([likert(rng, 60, 3), rng.normal(size=(60, 2))])
-    Y = np.column_stack([likert(rng, 85, 3, p=[.1, .1, .2, .3, .3]), rng.normal(.4, 2, (85, 2))])
+    Y = np.column_stack(
+        [likert(rng, 85, 3, p=[0.1, 0.1, 0.2, 0.3, 0.3]), rng.normal(0.4, 2, (85, 2))]
+    )
     wx = rng.gamma(1.0, size=60) if weighted else None
     wy = rng.uniform(0, 3, size=85) if weighted else None
-    expected = np.mean([scipy.stats.wasserstein_distance(X[:, j], Y[:, j], wx, wy)
-                        for j in range(5)])
+    expected = np.mean(
+        [scipy.stats.wasserstein_distance(X[:, j], Y[:, j], wx, wy) for j in range(5)]
+    )
     assert M.amw(X, Y, wx, wy) == pytest.approx(expected, abs=1e-10)
 
 
@@ -51,7 +61,7 @@ def test_amw_matches_scipy_per_column(rng, weighted):
 def test_both_w1_paths_match_scipy(rng, method, weighted):
     # the quantile path is what 1M-row references use; check it on data scipy can do
     U = np.vstack([likert(rng, 1, 40)[0], rng.normal(size=40), rng.exponential(size=40)])
-    V = np.vstack([likert(rng, 1, 700)[0], rng.normal(.3, 1, 700), rng.exponential(2, 700)])
+    V = np.vstack([likert(rng, 1, 700)[0], rng.normal(0.3, 1, 700), rng.exponential(2, 700)])
     wu = rng.uniform(0, 2, size=40) if weighted else None
     got = _wasserstein.w1_rows(U, V, None if wu is None else wu[None], None, method=method)[0]
     expected = [scipy.stats.wasserstein_distance(U[r], V[r], wu) for r in range(3)]
@@ -59,8 +69,9 @@ def test_both_w1_paths_match_scipy(rng, method, weighted):
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 25), m=st.integers(1, 25), seed=st.integers(0, 10**6),
-       weighted=st.booleans())
+@given(
+    n=st.integers(1, 25), m=st.integers(1, 25), seed=st.integers(0, 10**6), weighted=st.booleans()
+)
 def test_amw_matches_scipy_property(n, m, seed, weighted):
     r = np.random.default_rng(seed)
     X, Y = likert(r, n, 2), np.round(r.normal(3, 1, (m, 2)), 1)
@@ -86,7 +97,7 @@ def test_sw_matches_pot_with_same_projections(rng, weighted):
 
 def test_sw_matches_pot_on_quantile_path(rng):
     # n + m >= 10,000 and a uniform side: the merge-free path is used
-    X, Y = likert(rng, 600, 5), likert(rng, 9500, 5, p=[.3, .2, .2, .2, .1])
+    X, Y = likert(rng, 600, 5), likert(rng, 9500, 5, p=[0.3, 0.2, 0.2, 0.2, 0.1])
     wx = rng.uniform(0.1, 2, 600)
     P = M.sw_directions(5, 40, seed=1)
     expected = ot.sliced_wasserstein_distance(X, Y, wx / wx.sum(), None, projections=P, p=1)
@@ -161,7 +172,8 @@ def test_mmd_matches_naive_loops(rng, weighted):
     assert M.mmd_bandwidth(X, Y, wx, wy) == pytest.approx(h, rel=1e-12)
     assert M.mmd(X, Y, wx, wy) == pytest.approx(mmd_naive(X, Y, h, wx, wy), rel=1e-9, abs=1e-12)
     assert M.mmd(X, Y, wx, wy, bandwidth=0.7) == pytest.approx(
-        mmd_naive(X, Y, 0.7, wx, wy), rel=1e-9, abs=1e-12)
+        mmd_naive(X, Y, 0.7, wx, wy), rel=1e-9, abs=1e-12
+    )
 
 
 def test_mmd_increases_with_mean_shift(rng):
@@ -194,8 +206,9 @@ def test_corr_mae_constant_column_counts_as_zero(rng):
     X[:, 1] = 3.7  # constant
     Y = rng.normal(size=(120, 3))
     RY = np.corrcoef(Y.T)
-    expected = np.mean([abs(0 - RY[0, 1]), abs(np.corrcoef(X[:, 0], X[:, 2])[0, 1] - RY[0, 2]),
-                        abs(0 - RY[1, 2])])
+    expected = np.mean(
+        [abs(0 - RY[0, 1]), abs(np.corrcoef(X[:, 0], X[:, 2])[0, 1] - RY[0, 2]), abs(0 - RY[1, 2])]
+    )
     value = M.corr_mae(X, Y)
     assert np.isfinite(value) and value == pytest.approx(expected, abs=1e-12)
     # constant among the rows that carry weight is constant too
@@ -207,6 +220,7 @@ def test_corr_mae_constant_column_counts_as_zero(rng):
 
 
 # -- properties ------------------------------------------------------------------
+
 
 def test_identical_sets(rng):
     X = np.column_stack([likert(rng, 300, 4), rng.normal(size=(300, 2))])
@@ -251,11 +265,10 @@ def test_fd_count_weights_equal_duplicated_rows_up_to_bessel_factor(rng):
     D = np.repeat(X, counts, axis=0)
     N = counts.sum()
     # reliability weights: cov = scatter / (N - sum c^2 / N) instead of / (N - 1)
-    factor = (N - 1) / (N - (counts ** 2).sum() / N)
+    factor = (N - 1) / (N - (counts**2).sum() / N)
     mu, S = D.mean(axis=0), np.cov(D.T) * factor
     muy, Sy = Y.mean(axis=0), np.cov(Y.T)
-    expected = (mu - muy) @ (mu - muy) + np.trace(
-        S + Sy - 2 * np.real(scipy.linalg.sqrtm(S @ Sy)))
+    expected = (mu - muy) @ (mu - muy) + np.trace(S + Sy - 2 * np.real(scipy.linalg.sqrtm(S @ Sy)))
     assert M.fd(X, Y, counts) == pytest.approx(expected, rel=1e-9)
     assert M.fd(X, Y, counts) == pytest.approx(M.fd(D, Y), rel=0.05)  # close, not equal
 
@@ -302,8 +315,9 @@ def test_mmd_caps_big_sides(rng):
     r = np.random.default_rng(4)
     xi = np.sort(r.choice(120, 100, replace=False))
     yi = np.sort(r.choice(3000, 100, replace=False))
-    assert capped == pytest.approx(M.mmd(X[xi], Y[yi], bandwidth=M.mmd_bandwidth(X, Y, max_n=100, seed=4)),
-                                   abs=1e-12)
+    assert capped == pytest.approx(
+        M.mmd(X[xi], Y[yi], bandwidth=M.mmd_bandwidth(X, Y, max_n=100, seed=4)), abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -312,8 +326,10 @@ def test_replicate_weights_evaluated_together_match_one_by_one(rng, name):
     WX = rng.multinomial(40, np.full(40, 1 / 40), size=6).astype(float)
     WY = rng.multinomial(55, np.full(55, 1 / 55), size=6) * rng.uniform(0.5, 2, 55)
     together = _core.evaluate(name, X, Y, WX, WY, seed=2, bandwidth=1.3)
-    one = [_core.evaluate(name, X, Y, WX[r:r + 1], WY[r:r + 1], seed=2, bandwidth=1.3)[0]
-           for r in range(6)]
+    one = [
+        _core.evaluate(name, X, Y, WX[r : r + 1], WY[r : r + 1], seed=2, bandwidth=1.3)[0]
+        for r in range(6)
+    ]
     np.testing.assert_allclose(together, one, rtol=1e-10, atol=1e-12)
 
 
@@ -347,7 +363,12 @@ def test_noise_floor_uses_halves_when_reference_is_small(rng):
     assert all(len(v) == 4 for v in out["values"].values())
     assert out["sd"]["amw"] == pytest.approx(np.std(out["values"]["amw"], ddof=1))
     big = M.noise_floor(rng.normal(size=(100, 3)), 20, repeats=3, metrics=["amw"])
-    assert not big["halves"] and big["n"] == 20 and big["note"] is None and list(big["mean"]) == ["amw"]
+    assert (
+        not big["halves"]
+        and big["n"] == 20
+        and big["note"] is None
+        and list(big["mean"]) == ["amw"]
+    )
 
 
 def test_weighted_noise_floor_draws_by_weight(rng):
@@ -361,6 +382,7 @@ def test_weighted_noise_floor_draws_by_weight(rng):
 
 
 # -- bad inputs ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", NAMES)
 def test_bad_inputs_raise_populace_error(rng, name):
@@ -404,12 +426,16 @@ def test_metric_specific_errors(rng):
 
 # -- real data: BIG5 item space (50 items) -----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def big5():
     if not BIG5_PATH.exists():
-        pytest.skip(f"real data not available: {BIG5_PATH} is missing "
-                    "(../shared/data must sit beside the repository)")
+        pytest.skip(
+            f"real data not available: {BIG5_PATH} is missing "
+            "(../shared/data must sit beside the repository)"
+        )
     import pandas as pd
+
     df = pd.read_csv(BIG5_PATH, sep="\t", usecols=ITEMS)[ITEMS]
     return df[(df != 0).all(axis=1)].to_numpy(np.float64)
 
@@ -454,10 +480,12 @@ def big5_top_e_vs_rest(big5):
 
 
 @pytest.mark.parametrize("kind", ["top_extraversion", "steep_in_E1"])
-def test_big5_biased_subsample_is_clearly_farther(big5, big5_random_vs_rest,
-                                                  big5_top_e_vs_rest, kind):
-    biased = (big5_top_e_vs_rest if kind == "top_extraversion"
-              else M.compute_all(*selections(big5, kind)))
+def test_big5_biased_subsample_is_clearly_farther(
+    big5, big5_random_vs_rest, big5_top_e_vs_rest, kind
+):
+    biased = (
+        big5_top_e_vs_rest if kind == "top_extraversion" else M.compute_all(*selections(big5, kind))
+    )
     for name in NAMES:
         rand = big5_random_vs_rest[name]
         if name == "mmd":  # unbiased: about 0 for the random subsample
@@ -472,7 +500,10 @@ def test_big5_noise_floor_is_below_biased_distance(big5, big5_top_e_vs_rest):
     biased = big5_top_e_vs_rest
     for name in NAMES:
         assert floor["mean"][name] + 3 * floor["sd"][name] < biased[name], (
-            name, floor["mean"][name], biased[name])
+            name,
+            floor["mean"][name],
+            biased[name],
+        )
 
 
 def test_big5_bootstrap_ci(big5, big5_top_e_vs_rest):
@@ -486,12 +517,16 @@ def test_big5_bootstrap_ci(big5, big5_top_e_vs_rest):
         assert ci["n_boot"] == 30 and ci["reference_rows"] == 5000
         assert ci["estimate"] == pytest.approx(estimates[name], rel=1e-12)
         # the reported interval is the bias-corrected one and brackets the estimate
-        assert ci["low"] == pytest.approx(max(ci["percentile_low"] - ci["bias"],
-                                              -np.inf if name == "mmd" else 0.0))
+        assert ci["low"] == pytest.approx(
+            max(ci["percentile_low"] - ci["bias"], -np.inf if name == "mmd" else 0.0)
+        )
         assert ci["low"] <= ci["estimate"] <= ci["high"], (name, ci)
         if name != "corr_mae":  # corr_mae replicates are inflated by resampling noise
             assert ci["percentile_low"] <= ci["estimate"] <= ci["percentile_high"], (name, ci)
         assert ci["high"] - ci["low"] < small[name]["high"] - small[name]["low"], (
-            name, ci, small[name])
+            name,
+            ci,
+            small[name],
+        )
     # distances computed on resampled sets are inflated, never deflated, on average
     assert full["corr_mae"]["bias"] > 0 and small["corr_mae"]["bias"] > full["corr_mae"]["bias"]

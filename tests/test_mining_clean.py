@@ -20,8 +20,9 @@ def pre():
 
 def test_clean_with_smollm2(tmp_path, pre):
     cfg = tiny_config()
-    caller = StageCaller(CachedBackend(smol(), CallCache(tmp_path / "c.sqlite")), "clean",
-                         max_attempts=1)
+    caller = StageCaller(
+        CachedBackend(smol(), CallCache(tmp_path / "c.sqlite")), "clean", max_attempts=1
+    )
     seen = []
     out = clean(pre, caller, Templates.load(), cfg, seen.append)
     assert len(out) == int(pre["keep"].sum()) == 2 and sum(seen) == 2
@@ -37,8 +38,10 @@ def test_clean_with_smollm2(tmp_path, pre):
 
 def test_rules_and_auto_mode(pre):
     assert noisy("see urlLink here") and noisy("caf\u00e9") and not noisy("plain words only")
-    assert rule_clean("I love <b>this</b> http://x.org/a urlLink site &amp; more") == \
-        "I love this site more"
+    assert (
+        rule_clean("I love <b>this</b> http://x.org/a urlLink site &amp; more")
+        == "I love this site more"
+    )
     b = Scripted()
     cfg = tiny_config(clean_mode="auto")
     caller = StageCaller(b, "clean")

@@ -10,7 +10,12 @@ def test_paper_profile_is_the_default():
     assert MiningConfig.from_profile("paper") == MiningConfig()
     c = MiningConfig()
     assert (c.profile, c.min_posts, c.qc_keep_quality, c.qc_method, c.clean_mode) == (
-        "paper", 6, ("high",), "generate", "always")
+        "paper",
+        6,
+        ("high",),
+        "generate",
+        "always",
+    )
 
 
 def test_cheap_profile_and_overrides():

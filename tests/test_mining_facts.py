@@ -13,7 +13,8 @@ def test_author_facts_from_blog_file_names_and_generic_columns():
     f = author_facts(parse_blog_name("1103575.female.17.indUnk.Cancer.xml"))
     assert f == Facts(gender="female", age=17, industry=None)  # indUnk: unknown
     assert author_facts({"gender": "F", "age": "33.0", "industry": "Law"}) == Facts(
-        "female", 33, "Law")
+        "female", 33, "Law"
+    )
     assert author_facts({"gender": 2, "age": float("nan")}) == Facts("female", None, None)
     assert not author_facts({"gender": "x", "age": 400}).known
     assert author_facts({}) == Facts()
@@ -29,46 +30,64 @@ def test_facts_text():
     assert industry_phrase("Technology") == "works in technology"
 
 
-@pytest.mark.parametrize("text,facts,kinds", [
-    # the first run's typical failures
-    ("She is a 30-year-old software developer who loves her cat.", MALE_STUDENT,
-     ["gender", "age", "occupation"]),
-    ("He is a student who loves his guitar and his girlfriend; she is kind.", MALE_STUDENT, []),
-    ("He is in his early twenties and studies hard.", MALE_STUDENT, []),      # 20-23 vs 24: ok
-    ("He is in his late thirties.", MALE_STUDENT, ["age"]),
-    ("A devoted mother, he writes daily.", MALE_STUDENT, ["gender"]),
-    ("He is a teenager who skips class.", MALE_STUDENT, ["age"]),
-    ("They work as a teacher.", Facts(industry="Education"), []),
-    ("They work as a lawyer.", Facts(industry="Education"), ["occupation"]),
-    ("She is 17 years old.", Facts("female", 17), []),
-    ("She is aged 25.", Facts("female", 17), ["age"]),
-    ("Her posts are funny.", Facts(), []),                                     # nothing known
-])
+@pytest.mark.parametrize(
+    "text,facts,kinds",
+    [
+        # the first run's typical failures
+        (
+            "She is a 30-year-old software developer who loves her cat.",
+            MALE_STUDENT,
+            ["gender", "age", "occupation"],
+        ),
+        ("He is a student who loves his guitar and his girlfriend; she is kind.", MALE_STUDENT, []),
+        ("He is in his early twenties and studies hard.", MALE_STUDENT, []),  # 20-23 vs 24: ok
+        ("He is in his late thirties.", MALE_STUDENT, ["age"]),
+        ("A devoted mother, he writes daily.", MALE_STUDENT, ["gender"]),
+        ("He is a teenager who skips class.", MALE_STUDENT, ["age"]),
+        ("They work as a teacher.", Facts(industry="Education"), []),
+        ("They work as a lawyer.", Facts(industry="Education"), ["occupation"]),
+        ("She is 17 years old.", Facts("female", 17), []),
+        ("She is aged 25.", Facts("female", 17), ["age"]),
+        ("Her posts are funny.", Facts(), []),  # nothing known
+    ],
+)
 def test_check(text, facts, kinds):
     assert check(text, facts).kinds == kinds
 
 
 def test_repair_swaps_pronouns_and_nouns_sets_the_age_and_drops_what_it_cannot_fix():
-    text = ("She is a 30-year-old software developer. She loves her cat and makes her "
-            "friends laugh. As a mother of two, she is busy but hides her feelings from them.")
+    text = (
+        "She is a 30-year-old software developer. She loves her cat and makes her "
+        "friends laugh. As a mother of two, she is busy but hides her feelings from them."
+    )
     new, changes = repair(text, MALE_STUDENT)
-    assert new == ("He loves his cat and makes his friends laugh. As a father of two, he is busy "
-                   "but hides his feelings from them.")
+    assert new == (
+        "He loves his cat and makes his friends laugh. As a father of two, he is busy "
+        "but hides his feelings from them."
+    )
     assert check(new, MALE_STUDENT).ok
     assert [c.split(":")[0] for c in changes] == ["gender", "age", "occupation"]
     # the number is set to the known age where the sentence survives
-    new, changes = repair("He is a 40-year-old who writes about music, his friends and his "
-                          "long walks every day.", MALE_STUDENT)
-    assert new == ("He is a 24-year-old who writes about music, his friends and his long walks "
-                   "every day.")
+    new, changes = repair(
+        "He is a 40-year-old who writes about music, his friends and his long walks every day.",
+        MALE_STUDENT,
+    )
+    assert new == (
+        "He is a 24-year-old who writes about music, his friends and his long walks every day."
+    )
     assert changes == ["age: stated age set to 24"]
     # object "her" becomes "him"
-    new, _ = repair("Music makes her happy and her friends tell her so. She writes a lot about "
-                    "it every single day.", MALE_STUDENT)
+    new, _ = repair(
+        "Music makes her happy and her friends tell her so. She writes a lot about "
+        "it every single day.",
+        MALE_STUDENT,
+    )
     assert new.startswith("Music makes him happy and his friends tell him so. He writes")
     # male to female is unambiguous
-    new, _ = repair("He is a shy man who keeps to himself and his books, writing every evening.",
-                    Facts("female", 20))
+    new, _ = repair(
+        "He is a shy man who keeps to himself and his books, writing every evening.",
+        Facts("female", 20),
+    )
     assert new == "She is a shy woman who keeps to herself and her books, writing every evening."
 
 

@@ -14,18 +14,25 @@ from populace.mining.parse import ParseError, parse_critic, parse_persona, parse
 from populace.mining.prompts import fence, format_posts
 from tests._mining_helpers import smol
 
-POSTS = ["I finally finished my thesis today and I am so tired. My mom called and we "
-         "talked for an hour about my little brother's soccer games.",
-         "We went hiking again this weekend. I love the mountains in October, and my "
-         "dog Biscuit loves them even more."]
+POSTS = [
+    "I finally finished my thesis today and I am so tired. My mom called and we "
+    "talked for an hour about my little brother's soccer games.",
+    "We went hiking again this weekend. I love the mountains in October, and my "
+    "dog Biscuit loves them even more.",
+]
 PERSONA_SHAPE = re.compile(r'PERSONA: (NULL|[^\n<>]{20,700}\nEVIDENCE:\n- ")')
 
 
 def test_every_grammar_compiles_in_llama_cpp():
     from llama_cpp import LlamaGrammar
 
-    for g in (grammars.persona(100), grammars.persona(5), grammars.CRITIC, grammars.QC,
-              grammars.PII):
+    for g in (
+        grammars.persona(100),
+        grammars.persona(5),
+        grammars.CRITIC,
+        grammars.QC,
+        grammars.PII,
+    ):
         assert LlamaGrammar.from_string(g, verbose=False) is not None
 
 
@@ -40,10 +47,18 @@ def test_real_smollm2_replies_follow_the_grammars():
     t = Templates.load()
     posts = format_posts(POSTS, ["2004-05-01", "2004-05-08"])
     # critic, qc and pii: the reply always parses (SmolLM2 alone almost never did)
-    c = _gen(t.messages("critic", posts=posts, persona=fence("She is a graduate student.")),
-             grammars.CRITIC, 60)
-    assert set(parse_critic(c)) == {"hallucination", "coverage", "conciseness", "relevance",
-                                    "overall"}
+    c = _gen(
+        t.messages("critic", posts=posts, persona=fence("She is a graduate student.")),
+        grammars.CRITIC,
+        60,
+    )
+    assert set(parse_critic(c)) == {
+        "hallucination",
+        "coverage",
+        "conciseness",
+        "relevance",
+        "overall",
+    }
     q = _gen(t.messages("qc", post=fence(POSTS[0])), grammars.QC, 30)
     assert parse_qc(q)["quality"] in ("high", "medium", "low")
     p = _gen(t.messages("pii", text=fence("She lives with her dog Biscuit.")), grammars.PII, 40)

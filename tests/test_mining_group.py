@@ -17,10 +17,18 @@ def test_choose_context_spreads_over_time():
 
 
 def test_group_min_posts_and_metadata():
-    posts = pd.DataFrame({"post_id": [f"a-{i}" for i in range(7)] + ["b-0"],
-                          "author_id": ["a"] * 7 + ["b"], "date": "", "text": "t",
-                          "gender": ["female"] * 7 + ["male"], "age": 20, "topic": "Arts",
-                          "sign": "Leo"})
+    posts = pd.DataFrame(
+        {
+            "post_id": [f"a-{i}" for i in range(7)] + ["b-0"],
+            "author_id": ["a"] * 7 + ["b"],
+            "date": "",
+            "text": "t",
+            "gender": ["female"] * 7 + ["male"],
+            "age": 20,
+            "topic": "Arts",
+            "sign": "Leo",
+        }
+    )
     cleaned = posts[["post_id", "author_id", "date", "text"]].assign(keep=True)
     qc = posts[["post_id", "author_id"]].assign(keep=[True] * 6 + [False, True])
     out = group(qc, cleaned, posts, MiningConfig(min_posts=6)).set_index("author_id")

@@ -41,6 +41,7 @@ def test_retry_then_success_and_failure(tmp_path):
         if q == "q2":
             return GenerateResult(error="server said no")
         return GenerateResult(text="never a number")
+
     b = Script(answer)
     cached = CachedBackend(b, CallCache(tmp_path / "c.sqlite"))
     c = StageCaller(cached, "t", max_attempts=2, batch_size=2)

@@ -14,15 +14,21 @@ from tests._mining_helpers import Scripted, blogs_dir, smol, tiny_config
 def inputs():
     posts = read_corpus(blogs_dir(), limit_authors=1).head(2).copy()
     posts["text"] = posts["text"].map(lambda t: " ".join(t.split()[:30]))
-    authors = pd.DataFrame({"author_id": [posts["author_id"].iloc[0]], "keep": [True],
-                            "context_post_ids": [posts["post_id"].tolist()]})
+    authors = pd.DataFrame(
+        {
+            "author_id": [posts["author_id"].iloc[0]],
+            "keep": [True],
+            "context_post_ids": [posts["post_id"].tolist()],
+        }
+    )
     return authors, posts[["post_id", "author_id", "date", "text"]]
 
 
 def test_persona_with_smollm2(tmp_path):
     authors, cleaned = inputs()
-    caller = StageCaller(CachedBackend(smol(), CallCache(tmp_path / "c.sqlite")), "persona",
-                         max_attempts=1)
+    caller = StageCaller(
+        CachedBackend(smol(), CallCache(tmp_path / "c.sqlite")), "persona", max_attempts=1
+    )
     out = personas(authors, cleaned, caller, Templates.load(), tiny_config())
     r = out.iloc[0]
     assert r["status"] in ("ok", "null", "failed")
@@ -48,12 +54,17 @@ class _Inventive(Scripted):
 
     def reply(self, r):
         out = super().reply(r)
-        return out.replace("They write about daily life and work, and share feelings openly.",
-                           "She is a 30-year-old software developer. " + LONG, 1)
+        return out.replace(
+            "They write about daily life and work, and share feelings openly.",
+            "She is a 30-year-old software developer. " + LONG,
+            1,
+        )
 
 
-LONG = ("She writes about daily life and work, shares her feelings openly and answers her "
-        "readers with warmth.")
+LONG = (
+    "She writes about daily life and work, shares her feelings openly and answers her "
+    "readers with warmth."
+)
 
 
 def test_repair_numbers_drops_the_invented_sentence():
@@ -62,8 +73,13 @@ def test_repair_numbers_drops_the_invented_sentence():
     cfg = tiny_config()
     plain = personas(authors, cleaned, StageCaller(_Inventive(), "persona"), Templates.load(), cfg)
     assert "30-year-old" in plain["persona"].iloc[0] and plain["repaired"].iloc[0] == 0
-    fixed = personas(authors, cleaned, StageCaller(_Inventive(), "persona"), Templates.load(),
-                     cfg.replace(repair_numbers=True))
+    fixed = personas(
+        authors,
+        cleaned,
+        StageCaller(_Inventive(), "persona"),
+        Templates.load(),
+        cfg.replace(repair_numbers=True),
+    )
     r = fixed.iloc[0]
     assert r["status"] == "ok" and r["repaired"] == 1 and r["keep"]
     assert r["persona"] == LONG

@@ -10,9 +10,11 @@ from populace.mining.llm import StageCaller
 from populace.mining.pii import detect, fake, luhn_ok, pii, rewrite
 from tests._mining_helpers import smol
 
-TEXT = ("She moved to 1428 Elm Street last year. Mail her at jane.doe@gmail.com or call "
-        "(415) 555-2671; her card 4539 1488 0343 6467 was stolen. Her boss Mr. Robert Smith "
-        "is strict. She loves cats, 1990s music and the number 12345.")
+TEXT = (
+    "She moved to 1428 Elm Street last year. Mail her at jane.doe@gmail.com or call "
+    "(415) 555-2671; her card 4539 1488 0343 6467 was stolen. Her boss Mr. Robert Smith "
+    "is strict. She loves cats, 1990s music and the number 12345."
+)
 
 
 def test_detect_types():
@@ -36,7 +38,7 @@ def test_rewrite_changes_only_the_spans():
     outside.append(TEXT[pos:])
     assert pieces == outside
     for r in recs:
-        assert new[r["start"]:r["end"]] == r["replacement"]
+        assert new[r["start"] : r["end"]] == r["replacement"]
         assert "original" not in r
     assert rewrite("Nothing personal here.") == ("Nothing personal here.", [])
     assert fake("name", "Robert Smith") == fake("name", "Robert Smith")
@@ -53,9 +55,13 @@ def test_pii_stage_with_smollm2(tmp_path):
     from populace.llm.cache import CachedBackend, CallCache
 
     crit = pd.DataFrame({"author_id": ["a1"], "keep": [True]})
-    pers = pd.DataFrame({"author_id": ["a1"],
-                         "persona": ["She works in advertising. Email her at amy@example.org."],
-                         "evidence": [["I met Tom Baker at 22 Oak Road yesterday"]]})
+    pers = pd.DataFrame(
+        {
+            "author_id": ["a1"],
+            "persona": ["She works in advertising. Email her at amy@example.org."],
+            "evidence": [["I met Tom Baker at 22 Oak Road yesterday"]],
+        }
+    )
     cfg = MiningConfig(pii_max_tokens=16, max_attempts=1)
     b = CachedBackend(smol(), CallCache(tmp_path / "c.sqlite"))
     caller = StageCaller(b, "pii", max_attempts=1)

@@ -27,19 +27,35 @@ def matched_run(big5, big5_path, tmp_path_factory):
     women = [i for i in idx if src.meta["gender"].iloc[i] == 2][:60]
     pick = np.sort(np.array(men + women))
     ids = [f"p-{i}" for i in range(len(pick))]
-    people = pd.DataFrame({"persona_id": ids, "persona": "A blogger.",
-                           "gender": src.meta["gender"].iloc[pick].map(
-                               {1: "male", 2: "female"}).to_numpy(),
-                           "age": src.meta["age"].iloc[pick].to_numpy()})
+    people = pd.DataFrame(
+        {
+            "persona_id": ids,
+            "persona": "A blogger.",
+            "gender": src.meta["gender"].iloc[pick].map({1: "male", 2: "female"}).to_numpy(),
+            "age": src.meta["age"].iloc[pick].to_numpy(),
+        }
+    )
     people.to_parquet(d / "people.parquet", index=False)
-    cfg = parse_config({
-        "dir": str(d / "run"), "mine": {"personas": str(d / "people.parquet")},
-        "survey": {"instruments": ["ipip50"]},
-        "align": {"instrument": "ipip50", "k": 60, "holdout": 0.5,
-                  "reference": {"path": str(big5_path), "max_rows": 3000},
-                  "match": {"columns": ["age", "gender"]}},
-        "evaluate": {"sets": ["aligned", "raw", "random"], "bootstrap": 4,
-                     "noise_repeats": 2, "rerun_selection": True}})
+    cfg = parse_config(
+        {
+            "dir": str(d / "run"),
+            "mine": {"personas": str(d / "people.parquet")},
+            "survey": {"instruments": ["ipip50"]},
+            "align": {
+                "instrument": "ipip50",
+                "k": 60,
+                "holdout": 0.5,
+                "reference": {"path": str(big5_path), "max_rows": 3000},
+                "match": {"columns": ["age", "gender"]},
+            },
+            "evaluate": {
+                "sets": ["aligned", "raw", "random"],
+                "bootstrap": 4,
+                "noise_repeats": 2,
+                "rerun_selection": True,
+            },
+        }
+    )
     run = Run(cfg.dir)
     run.write_table(PERSONAS, people)
     (run.path / "responses").mkdir(exist_ok=True)
@@ -67,9 +83,9 @@ def test_align_stage_matches_and_writes_harmonised_humans(matched_run):
     assert rec["match"] == ["age", "gender"]
     assert rec["match_tv"]["gender"] < 0.03
     hold = pd.read_parquet(run.path / T.HOLDOUT_REF)
-    assert set(hold["gender"].dropna()) <= {"male", "female", "other"}   # codes -> labels
-    assert hold["age"].max() <= 100                                      # 999s are missing
-    assert any("align: warning: reference:" in x for x in logs)          # rows without age
+    assert set(hold["gender"].dropna()) <= {"male", "female", "other"}  # codes -> labels
+    assert hold["age"].max() <= 100  # 999s are missing
+    assert any("align: warning: reference:" in x for x in logs)  # rows without age
     diag = T.read_ref_file(run.path, T.ALIGN_REF, "ipip50").meta
     assert {"age", "gender", "country"} <= set(diag.columns)
 
@@ -80,14 +96,18 @@ def test_report_section_and_export(matched_run, tmp_path):
     run, _, _, _, _ = matched_run
     results = json.loads((run.path / T.RESULTS).read_text())
     data = set_marginals(run, results)
-    assert data["columns"] == ["age", "gender"]       # personas carry no country
+    assert data["columns"] == ["age", "gender"]  # personas carry no country
     tv = data["tv"]
     assert tv["aligned"]["gender"] < tv["raw"]["gender"] / 3
     assert tv["raw"]["gender"] > 0.3 and set(data["sets"]) == {"aligned", "raw", "random"}
     imgs = []
-    html = demographics_section(run, results, tmp_path,
-                                lambda name, png, out, cap: imgs.append(png) or "<img>",
-                                lambda header, rows: str(rows))
+    html = demographics_section(
+        run,
+        results,
+        tmp_path,
+        lambda name, png, out, cap: imgs.append(png) or "<img>",
+        lambda header, rows: str(rows),
+    )
     assert "<h2>Demographics</h2>" in html and imgs and imgs[0][:4] == b"\x89PNG"
     from populace.pipeline.export import persona_frame
 

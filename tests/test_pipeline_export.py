@@ -23,8 +23,19 @@ def test_three_formats_same_table(run_dir, tmp_path):
     lines = export_run(run_dir, "jsonl").read_text().splitlines()
     js = [json.loads(x) for x in lines]
     assert len(pq) == len(csv) == len(js) == len(pd.read_parquet(run_dir / "aligned.parquet"))
-    for col in ("persona_id", "text", "weight", "count", "author_id", "source", "model",
-                "run_config_hash", "align_method", "bfi25.EXT", "cfcs12.CFC"):
+    for col in (
+        "persona_id",
+        "text",
+        "weight",
+        "count",
+        "author_id",
+        "source",
+        "model",
+        "run_config_hash",
+        "align_method",
+        "bfi25.EXT",
+        "cfcs12.CFC",
+    ):
         assert col in pq.columns, col
         assert col in js[0], col
     assert not any(c.startswith("fbps26.") for c in pq.columns)  # no scoring key

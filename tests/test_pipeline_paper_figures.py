@@ -31,10 +31,12 @@ def test_weighted_density_integrates_to_one_and_weighs_rows():
 def test_figure1_on_real_answers(big5):
     x, w, cols = big5.subset(np.arange(4000)).matrix("traits")
     human = x[:3000]
-    sets = {"aligned": (x[3000:3100], np.arange(1, 101.0)),
-            "narrow": (np.clip(x[3100:3200], 2.5, 3.5), None),
-            "constant": (np.full((10, x.shape[1]), 3.0), np.ones(10)),
-            "empty": (np.zeros((0, x.shape[1])), np.ones(0))}
+    sets = {
+        "aligned": (x[3000:3100], np.arange(1, 101.0)),
+        "narrow": (np.clip(x[3100:3200], 2.5, 3.5), None),
+        "constant": (np.full((10, x.shape[1]), 3.0), np.ones(10)),
+        "empty": (np.zeros((0, x.shape[1])), np.ones(0)),
+    }
     png = trait_distributions(human, sets, cols, "Figure 1")
     assert png.startswith(PNG) and len(png) > 20_000
     assert trait_distributions(None, {"aligned": sets["aligned"]}, cols, "t").startswith(PNG)

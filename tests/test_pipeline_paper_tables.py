@@ -25,14 +25,21 @@ def test_table1_rows_are_sets_columns_metrics_and_average(e2e):
     assert e2e.label == "e2e_blogs" and e2e.in_domain == "ipip50"
     assert e2e.differences is not None and len(e2e.differences) == 130
     t = table1([e2e])
-    assert t.rows == ["aligned", "raw", "random", "no_persona_t0", "no_persona_t0.7",
-                      "no_persona_t1"]
+    assert t.rows == [
+        "aligned",
+        "raw",
+        "random",
+        "no_persona_t0",
+        "no_persona_t0.7",
+        "no_persona_t1",
+    ]
     assert t.groups == [("ipip50", DIST_METRICS + ["avg"])]
     m = pd.read_csv(E2E_METRICS)
     a = m[(m["set"] == "aligned") & (m["instrument"] == "ipip50")].set_index("metric")
     c = t.get("aligned", "ipip50", "amw")
-    assert (c.value, c.low, c.high, c.floor) == tuple(a.loc["amw", ["value", "ci_low",
-                                                                     "ci_high", "floor"]])
+    assert (c.value, c.low, c.high, c.floor) == tuple(
+        a.loc["amw", ["value", "ci_low", "ci_high", "floor"]]
+    )
     avg = t.get("aligned", "ipip50", "avg")
     assert avg.value == pytest.approx(a.loc[DIST_METRICS, "value"].mean())
     assert avg.low == pytest.approx(a.loc[DIST_METRICS, "ci_low"].mean())
@@ -43,8 +50,9 @@ def test_table2_one_block_per_out_of_domain_instrument_and_an_average(e2e):
     t = table2([e2e])
     assert [g for g, _ in t.groups] == ["cfcs12", "grit12", ""]
     assert t.groups[-1] == ("", ["avg"])
-    per = [np.mean([t.get("raw", i, mt).value for mt in DIST_METRICS])
-           for i in ("cfcs12", "grit12")]
+    per = [
+        np.mean([t.get("raw", i, mt).value for mt in DIST_METRICS]) for i in ("cfcs12", "grit12")
+    ]
     assert t.get("raw", "", "avg").value == pytest.approx(np.mean(per))
     # fbps26 has no human data: not a block of Table 2
     assert all("fbps26" not in g for g, _ in t.groups)
@@ -58,19 +66,30 @@ def test_table3_correlation_error_in_domain_first(e2e):
 
 def test_runs_side_by_side_and_csv_layout(e2e, tmp_path):
     other = load_source(E2E_METRICS, label="second")
-    other.metrics = other.metrics[other.metrics["set"] != "no_persona_t0"]   # fewer sets
+    other.metrics = other.metrics[other.metrics["set"] != "no_persona_t0"]  # fewer sets
     first = load_source(E2E_METRICS, label="first")
     t1, t2, t3 = paper_tables([first, other])
     assert [g for g, _ in t1.groups] == ["first ipip50", "second ipip50"]
-    assert [g for g, _ in t2.groups] == ["first cfcs12", "first grit12", "first",
-                                         "second cfcs12", "second grit12", "second"]
+    assert [g for g, _ in t2.groups] == [
+        "first cfcs12",
+        "first grit12",
+        "first",
+        "second cfcs12",
+        "second grit12",
+        "second",
+    ]
     assert t1.get("no_persona_t0", "second ipip50", "amw") is None
     assert t1.get("no_persona_t0", "first ipip50", "amw") is not None
     paths = write_tables([t1, t2, t3], tmp_path)
     f = pd.read_csv(paths[0])
     assert f["set"].tolist() == t1.rows
-    assert {"first ipip50 AMW", "first ipip50 AMW low", "first ipip50 AMW high",
-            "first ipip50 AMW floor", "second ipip50 Avg"} <= set(f.columns)
+    assert {
+        "first ipip50 AMW",
+        "first ipip50 AMW low",
+        "first ipip50 AMW high",
+        "first ipip50 AMW floor",
+        "second ipip50 Avg",
+    } <= set(f.columns)
     assert f.loc[f["set"] == "no_persona_t0", "second ipip50 AMW"].isna().all()
     assert "first ipip50 AMW [" not in t1.text() and "0.398 [0.361, 0.446]" in t1.text()
 
@@ -102,17 +121,23 @@ def _cli(args, capsys):
 
 
 def test_tables_command_side_by_side(e2e, tmp_path, capsys):
-    code, out = _cli(["tables", str(E2E_METRICS), str(E2E_METRICS), "--labels", "a,b", "--out", str(tmp_path)],
-                     capsys)
+    code, out = _cli(
+        ["tables", str(E2E_METRICS), str(E2E_METRICS), "--labels", "a,b", "--out", str(tmp_path)],
+        capsys,
+    )
     assert code == 0
     assert "Table 1: in domain" in out.out and "a ipip50 AMW" in out.out
     assert "b ipip50 AMW" in out.out and "Table 3: correlation error" in out.out
-    for f in ("table1_in_domain.csv", "table2_out_of_domain.csv", "table3_correlation.csv",
-              "tables.html"):
+    for f in (
+        "table1_in_domain.csv",
+        "table2_out_of_domain.csv",
+        "table3_correlation.csv",
+        "tables.html",
+    ):
         assert (tmp_path / f).exists(), f
     page = (tmp_path / "tables.html").read_text()
     assert page.count("<table class='wide'>") == 3 and "colspan='5'>a ipip50<" in page
-    code, out = _cli(["tables", str(E2E_METRICS), str(E2E_METRICS)], capsys)     # the same label twice
+    code, out = _cli(["tables", str(E2E_METRICS), str(E2E_METRICS)], capsys)  # the same label twice
     assert code == 2 and "give --labels" in out.err
 
 
@@ -129,8 +154,12 @@ def _results_from_tidy(metrics: pd.DataFrame, diffs: pd.DataFrame) -> dict:
     for row in diffs[diffs["selection"] == "fixed"].itertuples():
         per = out["instruments"][row.instrument].setdefault("paired", {})
         per.setdefault(row.comparison, {})[row.metric] = {
-            "a": row.a, "b": row.b, "difference": row.difference, "low": row.low,
-            "high": row.high}
+            "a": row.a,
+            "b": row.b,
+            "difference": row.difference,
+            "low": row.low,
+            "high": row.high,
+        }
     return out
 
 
@@ -144,9 +173,15 @@ def test_a_run_directory_as_source(e2e, tmp_path, capsys):
     results = _results_from_tidy(scored, e2e.differences)
     (tmp_path / "evaluation").mkdir()
     (tmp_path / "evaluation" / "results.json").write_text(json.dumps(results))
-    (tmp_path / "manifest.json").write_text(json.dumps(
-        {"config": {"run": {"align": {"instrument": "cfcs12"},
-                            "model": {"name": "qwen2.5-1.5b"}}}}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "config": {
+                    "run": {"align": {"instrument": "cfcs12"}, "model": {"name": "qwen2.5-1.5b"}}
+                }
+            }
+        )
+    )
     src = load_source(tmp_path)
     assert src.in_domain == "cfcs12" and src.label == f"{tmp_path.name} (qwen2.5-1.5b)"
     t1 = table1([src])

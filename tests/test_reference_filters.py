@@ -4,18 +4,22 @@ import pytest
 from populace.errors import PopulaceError
 from populace.reference.filters import filter_mask, parse_condition
 
-FRAME = pd.DataFrame({"age": [15, 18, 40, None], "gender": [1, 2, 2, 1],
-                      "country": ["US", "gb", " GB", "DE"]})
+FRAME = pd.DataFrame(
+    {"age": [15, 18, 40, None], "gender": [1, 2, 2, 1], "country": ["US", "gb", " GB", "DE"]}
+)
 
 
-@pytest.mark.parametrize("cond,want", [
-    ("age>=18", [False, True, True, False]),
-    ("age < 18", [True, False, False, False]),
-    ("gender==2", [False, True, True, False]),
-    ("gender != 2", [True, False, False, True]),
-    ("gender in 1,2", [True, True, True, True]),
-    ("country in US,DE", [True, False, False, True]),
-])
+@pytest.mark.parametrize(
+    "cond,want",
+    [
+        ("age>=18", [False, True, True, False]),
+        ("age < 18", [True, False, False, False]),
+        ("gender==2", [False, True, True, False]),
+        ("gender != 2", [True, False, False, True]),
+        ("gender in 1,2", [True, True, True, True]),
+        ("country in US,DE", [True, False, False, True]),
+    ],
+)
 def test_conditions(cond, want):
     assert filter_mask(FRAME, where=[cond]).tolist() == want
 

@@ -11,7 +11,12 @@ from tests.conftest import shared
 # file, instrument, layout detected, rows in file
 SHIPPED = [
     (("openpsychometrics", "BIG5", "data.csv"), "ipip50", "BIG5", 19_719),
-    (("openpsychometrics", "IPIP-FFM-sample", "data-final-sample.csv"), "ipip50", "IPIP-FFM", 1_000),
+    (
+        ("openpsychometrics", "IPIP-FFM-sample", "data-final-sample.csv"),
+        "ipip50",
+        "IPIP-FFM",
+        1_000,
+    ),
     (("openpsychometrics", "CFCS", "data.csv"), "cfcs12", "CFCS", 15_035),
     (("openpsychometrics", "grit", "data.csv"), "grit12", "grit", 1_000),
     (("openpsychometrics", "grit", "data.csv"), "ipip50", "grit", 1_000),
@@ -33,8 +38,9 @@ def test_shipped_files_load(parts, instrument, layout, n_rows):
 
 
 def test_ipip_ffm_layout_keeps_metadata_and_country():
-    t = load_reference(shared("openpsychometrics", "IPIP-FFM-sample", "data-final-sample.csv"),
-                       "ipip50")
+    t = load_reference(
+        shared("openpsychometrics", "IPIP-FFM-sample", "data-final-sample.csv"), "ipip50"
+    )
     assert "country" in t.meta.columns and "EXT1_E" in t.meta.columns
     assert t.log["columns"]["EXT1"] == "EXT1"
 
@@ -87,10 +93,12 @@ def test_generic_csv_with_item_ids_and_weights(tmp_path):
     df = pd.DataFrame(rng.integers(1, 6, size=(30, 12)), columns=[f"CFC{i}" for i in range(1, 13)])
     df["weight"] = rng.uniform(0.5, 2, 30)
     df.insert(0, "persona_id", [f"p{i}" for i in range(30)])
-    for name, write in [("a.csv", lambda p: df.to_csv(p, index=False)),
-                        ("a.tsv", lambda p: df.to_csv(p, sep="\t", index=False)),
-                        ("a.parquet", lambda p: df.to_parquet(p)),
-                        ("a.jsonl", lambda p: df.to_json(p, orient="records", lines=True))]:
+    for name, write in [
+        ("a.csv", lambda p: df.to_csv(p, index=False)),
+        ("a.tsv", lambda p: df.to_csv(p, sep="\t", index=False)),
+        ("a.parquet", lambda p: df.to_parquet(p)),
+        ("a.jsonl", lambda p: df.to_json(p, orient="records", lines=True)),
+    ]:
         path = tmp_path / name
         write(path)
         t = load_reference(path, "cfcs12", weight_column="auto")
@@ -129,6 +137,7 @@ def _write_big5_with(tmp_path, big5_path, mutate):
 def test_non_numeric_cell_names_file_column_row(tmp_path, big5_path):
     def mutate(raw):
         raw.loc[16, "C3"] = "abc"
+
     path = _write_big5_with(tmp_path, big5_path, mutate)
     with pytest.raises(DataError) as exc:
         load_reference(path, "ipip50")
@@ -139,8 +148,11 @@ def test_non_numeric_cell_names_file_column_row(tmp_path, big5_path):
 def test_out_of_range_code_names_file_column_row(tmp_path, big5_path):
     def mutate(raw):
         raw.loc[4, "O7"] = "7"
+
     path = _write_big5_with(tmp_path, big5_path, mutate)
-    with pytest.raises(DataError, match=r"column 'O7', row 5: answer 7 is outside the item's codes \(1..5\)"):
+    with pytest.raises(
+        DataError, match=r"column 'O7', row 5: answer 7 is outside the item's codes \(1..5\)"
+    ):
         load_reference(path, "ipip50")
     # declared as a missing code it loads
     t = load_reference(path, "ipip50", missing_codes=[7])
@@ -148,7 +160,9 @@ def test_out_of_range_code_names_file_column_row(tmp_path, big5_path):
 
 
 def test_wrong_layout_names_expected_columns(big5_path):
-    with pytest.raises(DataError, match=r"none of the 12 items of instrument cfcs12 \(CFC1, CFC2, CFC3...") as exc:
+    with pytest.raises(
+        DataError, match=r"none of the 12 items of instrument cfcs12 \(CFC1, CFC2, CFC3..."
+    ) as exc:
         load_reference(big5_path, "cfcs12")
     assert "race" in str(exc.value)
 
@@ -156,15 +170,19 @@ def test_wrong_layout_names_expected_columns(big5_path):
 def test_missing_some_items(tmp_path, big5_path):
     def mutate(raw):
         del raw["A4"], raw["O9"]
+
     path = _write_big5_with(tmp_path, big5_path, mutate)
     with pytest.raises(DataError, match="lacks 2 item"):
         load_reference(path, "ipip50")
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("", "empty"),
-    ("E1\tE2\n", "header but no rows"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("", "empty"),
+        ("E1\tE2\n", "header but no rows"),
+    ],
+)
 def test_empty_files(tmp_path, content, needle):
     path = tmp_path / "e.csv"
     path.write_text(content)
@@ -185,11 +203,22 @@ def test_everything_filtered_out_is_clear(big5_path):
 def test_numeric_items_are_binned(tmp_path):
     from populace.instruments import Instrument
 
-    ins = Instrument.model_validate({
-        "id": "agebins", "name": "t", "citation": "c",
-        "items": [{"id": "age", "text": "How old are you?", "type": "numeric",
-                   "bins": [12, 16, 19], "options": [{"code": 1, "label": "12-15"},
-                                                    {"code": 2, "label": "16-18"}]}]})
+    ins = Instrument.model_validate(
+        {
+            "id": "agebins",
+            "name": "t",
+            "citation": "c",
+            "items": [
+                {
+                    "id": "age",
+                    "text": "How old are you?",
+                    "type": "numeric",
+                    "bins": [12, 16, 19],
+                    "options": [{"code": 1, "label": "12-15"}, {"code": 2, "label": "16-18"}],
+                }
+            ],
+        }
+    )
     path = tmp_path / "ages.csv"
     pd.DataFrame({"age": [12, 15, 16, 18.5]}).to_csv(path, index=False)
     t = load_reference(path, ins)

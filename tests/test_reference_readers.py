@@ -5,8 +5,10 @@ from populace.reference.readers import detect_separator, read_table
 from tests.conftest import shared
 
 
-@pytest.mark.parametrize("header,sep", [("a\tb\tc\n", "\t"), ("a,b,c\n", ","), ("a;b;c\n", ";"),
-                                        ("a|b\n", "|"), ("only\n", ",")])
+@pytest.mark.parametrize(
+    "header,sep",
+    [("a\tb\tc\n", "\t"), ("a,b,c\n", ","), ("a;b;c\n", ";"), ("a|b\n", "|"), ("only\n", ",")],
+)
 def test_detect_separator(tmp_path, header, sep):
     p = tmp_path / "x.txt"
     p.write_text(header + "1\n")
@@ -41,12 +43,18 @@ def test_json_list_of_objects_keeps_nested_lists(tmp_path):
     import json
 
     p = tmp_path / "d.json"
-    p.write_text(json.dumps([{"persona": ["i surf.", "i cook."], "id": "007"},
-                             {"persona": ["i read."], "id": "010"}]))
+    p.write_text(
+        json.dumps(
+            [
+                {"persona": ["i surf.", "i cook."], "id": "007"},
+                {"persona": ["i read."], "id": "010"},
+            ]
+        )
+    )
     frame, fmt = read_table(p)
     assert fmt == "json" and list(frame.columns) == ["persona", "id"]
     assert frame["persona"].iloc[0] == ["i surf.", "i cook."]
-    assert frame["id"].tolist() == ["007", "010"]      # strings stay strings
+    assert frame["id"].tolist() == ["007", "010"]  # strings stay strings
     bad = tmp_path / "bad.json"
     bad.write_text("[{")
     with pytest.raises(PopulaceError, match="cannot be read as a table"):

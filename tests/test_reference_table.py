@@ -23,7 +23,7 @@ def test_masked_matrix_marks_the_rows_matrix_keeps(big5):
     items.iloc[2, 0] = np.nan
     t = ResponseTable(t.instrument, items, t.meta, np.arange(10, dtype=float))
     assert t.masked_matrix("items")[1].tolist() == [i != 2 for i in range(10)]
-    for space in ("traits", "items"):   # trait scores may tolerate a missing item
+    for space in ("traits", "items"):  # trait scores may tolerate a missing item
         full, keep, cols = t.masked_matrix(space)
         x, w, cols_m = t.matrix(space)
         assert len(full) == 10 and cols == cols_m
@@ -35,8 +35,9 @@ def test_masked_matrix_marks_the_rows_matrix_keeps(big5):
 
 def test_unkeyed_instrument_falls_back_to_items():
     ins = load_instrument("fbps26")
-    t = ResponseTable(ins, pd.DataFrame(np.full((3, 26), 2.0), columns=ins.item_ids),
-                      pd.DataFrame(index=range(3)))
+    t = ResponseTable(
+        ins, pd.DataFrame(np.full((3, 26), 2.0), columns=ins.item_ids), pd.DataFrame(index=range(3))
+    )
     assert t.effective_space("traits") == "items"
     assert t.matrix("traits")[0].shape == (3, 26)
     assert t.summary()["scored"] == "items"
@@ -63,5 +64,3 @@ def test_summary_of_single_trait_scale_correlates_items():
     t = load_reference(shared("openpsychometrics", "CFCS", "data.csv"), "cfcs12")
     s = t.summary()
     assert list(s["mean"]) == ["CFC"] and s["corr"].shape == (12, 12)
-
-

@@ -11,9 +11,18 @@ from populace.run import MANIFEST, Run, config_hash, redact
 
 def test_manifest_config_and_stages(tmp_path):
     run = Run(tmp_path / "r")
-    h = run.set_config("mine", {"model": "m", "api_key": "sk-secret", "nested": {"token": "t"},
-                                "prompt_tokens": 5, "author_column": "a"},
-                       models={"mine": {"model_id": "m"}}, seeds={"mine": 3})
+    h = run.set_config(
+        "mine",
+        {
+            "model": "m",
+            "api_key": "sk-secret",
+            "nested": {"token": "t"},
+            "prompt_tokens": 5,
+            "author_column": "a",
+        },
+        models={"mine": {"model_id": "m"}},
+        seeds={"mine": 3},
+    )
     text = (tmp_path / "r" / MANIFEST).read_text()
     assert "sk-secret" not in text and '"t"' not in text
     m = json.loads(text)
@@ -34,7 +43,10 @@ def test_hash_and_redact():
     assert config_hash({"a": 1, "b": 2}) == config_hash({"b": 2, "a": 1})
     assert config_hash({"a": 1}) != config_hash({"a": 2})
     assert redact({"OPENAI_API_KEY": "x", "password": "", "list": [{"secret": 1}]}) == {
-        "OPENAI_API_KEY": "<redacted>", "password": "", "list": [{"secret": "<redacted>"}]}
+        "OPENAI_API_KEY": "<redacted>",
+        "password": "",
+        "list": [{"secret": "<redacted>"}],
+    }
 
 
 def test_errors(tmp_path):

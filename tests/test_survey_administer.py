@@ -33,8 +33,15 @@ def frame(rows=PERSONAS):
 
 def test_real_model_wide_long_and_meta(tmp_path, smol):
     out = tmp_path / "responses" / "mini5.parquet"
-    res = survey(frame(PERSONAS[:2]), mini_instrument(), backend=smol, out=out,
-                 cache=tmp_path / "cache.sqlite", seed=3, progress=False)
+    res = survey(
+        frame(PERSONAS[:2]),
+        mini_instrument(),
+        backend=smol,
+        out=out,
+        cache=tmp_path / "cache.sqlite",
+        seed=3,
+        progress=False,
+    )
     wide = pd.read_parquet(out)
     assert list(wide.columns) == ["persona_id", "EXT1", "EST1", "AGR2", "CSN1", "OPN1"]
     assert wide["persona_id"].tolist() == ["p1", "p2"]
@@ -44,27 +51,52 @@ def test_real_model_wide_long_and_meta(tmp_path, smol):
     for p, c in zip(long["probs"], long["codes"]):
         assert len(p) == 5 and abs(sum(p) - 1) < 1e-9 and list(c) == [1, 2, 3, 4, 5]
     meta = read_meta(out)
-    assert meta["mode"] == "sample" and meta["seed"] == 3 and meta["model"].startswith("llamacpp:smollm2")
+    assert (
+        meta["mode"] == "sample"
+        and meta["seed"] == 3
+        and meta["model"].startswith("llamacpp:smollm2")
+    )
     assert meta["model_calls"] == 10 and meta["cache_hits"] == 0
     assert json.loads(pq.read_schema(out).metadata[b"populace"])["mode"] == "sample"
     # same command again: everything from the cache, identical answers
-    again = survey(frame(PERSONAS[:2]), mini_instrument(), backend=smol, out=out,
-                   cache=tmp_path / "cache.sqlite", seed=3, progress=False)
+    again = survey(
+        frame(PERSONAS[:2]),
+        mini_instrument(),
+        backend=smol,
+        out=out,
+        cache=tmp_path / "cache.sqlite",
+        seed=3,
+        progress=False,
+    )
     assert again.meta["model_calls"] == 0 and again.meta["cache_hits"] == 10
     pd.testing.assert_frame_equal(again.wide, res.wide)
     # other modes reuse the same cached probabilities (no model call)
     for mode in ("argmax", "expected"):
-        r = survey(frame(PERSONAS[:2]), mini_instrument(), backend=smol, mode=mode,
-                   cache=tmp_path / "cache.sqlite", progress=False)
+        r = survey(
+            frame(PERSONAS[:2]),
+            mini_instrument(),
+            backend=smol,
+            mode=mode,
+            cache=tmp_path / "cache.sqlite",
+            progress=False,
+        )
         assert r.meta["model_calls"] == 0
     probs = np.array(res.long["probs"].tolist())
     assert np.allclose(r.long["answer"], probs @ np.arange(1, 6))
 
 
 def test_real_model_generate_mode(tmp_path, smol):
-    res = survey(frame(PERSONAS[:1]), mini_instrument(), backend=smol, mode="generate",
-                 temperature=0.0, cache=tmp_path / "c.sqlite", progress=False, max_attempts=2,
-                 max_tokens=4)
+    res = survey(
+        frame(PERSONAS[:1]),
+        mini_instrument(),
+        backend=smol,
+        mode="generate",
+        temperature=0.0,
+        cache=tmp_path / "c.sqlite",
+        progress=False,
+        max_attempts=2,
+        max_tokens=4,
+    )
     long = res.long
     assert len(long) == 5
     ok = long[long["status"] == "ok"]
@@ -76,8 +108,10 @@ def test_real_model_generate_mode(tmp_path, smol):
 
 def test_modes_with_stand_in():
     sb = StandIn()
-    res = {m: survey(frame(), mini_instrument(), backend=sb, mode=m, progress=False)
-           for m in ("sample", "argmax", "expected")}
+    res = {
+        m: survey(frame(), mini_instrument(), backend=sb, mode=m, progress=False)
+        for m in ("sample", "argmax", "expected")
+    }
     probs = np.array(res["argmax"].long["probs"].tolist())
     assert np.array_equal(res["argmax"].long["answer"], probs.argmax(1) + 1.0)
     assert np.allclose(res["expected"].long["answer"], probs @ np.arange(1, 6))
@@ -86,25 +120,39 @@ def test_modes_with_stand_in():
     assert meta["option_mass"] == {"median": 0.9, "min": 0.9, "below_0.5": 0}
     assert meta["scoring_methods"] == {"standin": 20}
     s1 = survey(frame(), mini_instrument(), backend=sb, mode="sample", seed=1, progress=False)
-    assert res["sample"].wide.equals(survey(frame(), mini_instrument(), backend=sb, progress=False).wide)
+    assert res["sample"].wide.equals(
+        survey(frame(), mini_instrument(), backend=sb, progress=False).wide
+    )
     assert not res["sample"].wide.equals(s1.wide)
     # order-independent draws: a reversed persona table gives the same answers per persona
     rev = survey(frame(PERSONAS[::-1]), mini_instrument(), backend=sb, progress=False).wide
-    pd.testing.assert_frame_equal(rev.set_index("persona_id").loc[["p1", "p2", "p3", "p4"]],
-                                  res["sample"].wide.set_index("persona_id"))
+    pd.testing.assert_frame_equal(
+        rev.set_index("persona_id").loc[["p1", "p2", "p3", "p4"]],
+        res["sample"].wide.set_index("persona_id"),
+    )
 
 
 def test_no_persona_baseline(tmp_path):
     sb = StandIn()
-    res = survey(None, mini_instrument(), backend=sb, no_persona=True, n=50, temperature=0.7,
-                 seed=5, cache=tmp_path / "c.sqlite", progress=False)
+    res = survey(
+        None,
+        mini_instrument(),
+        backend=sb,
+        no_persona=True,
+        n=50,
+        temperature=0.7,
+        seed=5,
+        cache=tmp_path / "c.sqlite",
+        progress=False,
+    )
     assert len(res.wide) == 50 and res.wide["persona_id"].iloc[0] == "nopersona-0000"
     assert sb.calls == 5  # one model call per item, shared by the 50 respondents
     assert res.wide["EXT1"].nunique() > 1  # sampled answers keep a spread
     assert res.meta["no_persona"] and res.meta["n"] == 50 and res.meta["temperature"] == 0.7
     gen = StandIn(texts=lambda r: str(1 + r.sample_index // 1000 % 5))
-    g = survey(None, mini_instrument(), backend=gen, no_persona=True, n=3, mode="generate",
-               progress=False)
+    g = survey(
+        None, mini_instrument(), backend=gen, no_persona=True, n=3, mode="generate", progress=False
+    )
     assert gen.calls == 15 and g.wide["EXT1"].tolist() == [1.0, 2.0, 3.0]
 
 
@@ -114,11 +162,19 @@ def test_generate_failures_are_recorded_never_guessed(tmp_path):
         if "life of the party" in item:
             return "I cannot answer that."  # never parseable
         if "stressed" in item and r.sample_index == 0:
-            return "maybe 9"                 # unparseable first, fine on retry
+            return "maybe 9"  # unparseable first, fine on retry
         return "4"
+
     gen = StandIn(texts=text)
-    res = survey(frame(PERSONAS[:1]), mini_instrument(), backend=gen, mode="generate",
-                 max_attempts=3, cache=tmp_path / "c.sqlite", progress=False)
+    res = survey(
+        frame(PERSONAS[:1]),
+        mini_instrument(),
+        backend=gen,
+        mode="generate",
+        max_attempts=3,
+        cache=tmp_path / "c.sqlite",
+        progress=False,
+    )
     long = res.long.set_index("item_id")
     assert long.loc["EXT1", "status"] == "failed" and np.isnan(long.loc["EXT1", "answer"])
     assert long.loc["EXT1", "attempts"] == 3
@@ -131,12 +187,22 @@ def test_generate_failures_are_recorded_never_guessed(tmp_path):
 
 def test_choice_failures_are_recorded_and_retried_on_resume(tmp_path):
     sb = StandIn(fail_items=("life of the party",))
-    r1 = survey(frame(PERSONAS[:2]), mini_instrument(), backend=sb, cache=tmp_path / "c.sqlite",
-                progress=False)
+    r1 = survey(
+        frame(PERSONAS[:2]),
+        mini_instrument(),
+        backend=sb,
+        cache=tmp_path / "c.sqlite",
+        progress=False,
+    )
     assert r1.meta["failures"] == 2 and (r1.failures["error"] == "stand-in failure").all()
     sb.fail_items = ()
-    r2 = survey(frame(PERSONAS[:2]), mini_instrument(), backend=sb, cache=tmp_path / "c.sqlite",
-                progress=False)
+    r2 = survey(
+        frame(PERSONAS[:2]),
+        mini_instrument(),
+        backend=sb,
+        cache=tmp_path / "c.sqlite",
+        progress=False,
+    )
     assert r2.meta["failures"] == 0 and r2.meta["model_calls"] == 2  # only the failed ones
 
 
@@ -144,8 +210,14 @@ def test_resume_after_partial_run_repeats_no_call(tmp_path):
     cache = tmp_path / "c.sqlite"
     sb = StandIn()
     survey(frame(PERSONAS[:2]), mini_instrument(), backend=sb, cache=cache, progress=False)
-    full = survey(frame(), mini_instrument(), backend=sb, cache=cache, progress=False,
-                  out=tmp_path / "o.parquet")
+    full = survey(
+        frame(),
+        mini_instrument(),
+        backend=sb,
+        cache=cache,
+        progress=False,
+        out=tmp_path / "o.parquet",
+    )
     assert full.meta["model_calls"] == 10 and full.meta["cache_hits"] == 10
     with CallCache(cache) as c:
         assert c.count() == 20

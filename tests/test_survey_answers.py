@@ -24,12 +24,18 @@ def test_argmax_and_expected():
 
 
 def test_sample_is_seeded_per_cell_and_keeps_spread():
-    a = [answer_from_probs("sample", P, CODES, rng=cell_rng(1, f"p{i}", "EXT1")) for i in range(4000)]
-    b = [answer_from_probs("sample", P, CODES, rng=cell_rng(1, f"p{i}", "EXT1")) for i in range(4000)]
+    a = [
+        answer_from_probs("sample", P, CODES, rng=cell_rng(1, f"p{i}", "EXT1")) for i in range(4000)
+    ]
+    b = [
+        answer_from_probs("sample", P, CODES, rng=cell_rng(1, f"p{i}", "EXT1")) for i in range(4000)
+    ]
     assert a == b  # same seed, same cells, same draws (run order does not matter)
     share = np.bincount(np.array(a, dtype=int), minlength=6)[1:] / len(a)
     assert np.allclose(share, P, atol=0.03)
-    c = [answer_from_probs("sample", P, CODES, rng=cell_rng(2, f"p{i}", "EXT1")) for i in range(200)]
+    c = [
+        answer_from_probs("sample", P, CODES, rng=cell_rng(2, f"p{i}", "EXT1")) for i in range(200)
+    ]
     assert c != a[:200]
 
 
@@ -51,10 +57,10 @@ def test_contrast_exact_values():
     # a persona that answers as the bare model does reads as uniform at any T
     assert np.allclose(contrast(P, P, 0.7), 0.2)
     q = (0.5, 0.25, 0.125, 0.0625, 0.0625)
-    ratio = np.array([0.4, 0.8, 1.6, 3.2, 3.2])          # 0.2 / q
+    ratio = np.array([0.4, 0.8, 1.6, 3.2, 3.2])  # 0.2 / q
     assert np.allclose(contrast(uniform, q, 1.0), ratio / ratio.sum())
     assert np.allclose(contrast(uniform, q, 2.0), np.sqrt(ratio) / np.sqrt(ratio).sum())
-    assert np.allclose(contrast(uniform, q, 0), [0, 0, 0, 1, 0])   # first of the tied maxima
+    assert np.allclose(contrast(uniform, q, 0), [0, 0, 0, 1, 0])  # first of the tied maxima
     # keep_baseline: q (p/q)^(1/T); T = 1 gives p, T = 0.5 gives q (p/q)^2 renormalised
     assert np.allclose(contrast(P, q, 1.0, keep_baseline=True), P)
     amp = np.array(q) * (np.array(P) / np.array(q)) ** 2

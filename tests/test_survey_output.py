@@ -29,4 +29,5 @@ def test_write_and_read_meta(tmp_path, name):
     assert read_meta(paths.wide)["mode"] == "sample"
     assert pd.read_parquet(paths.long)["probs"].iloc[0].tolist() == [0.2, 0.8]
     assert sorted(f.name for f in tmp_path.iterdir()) == sorted(
-        [paths.wide.name, paths.long.name, paths.meta.name])  # no temporary files left
+        [paths.wide.name, paths.long.name, paths.meta.name]
+    )  # no temporary files left

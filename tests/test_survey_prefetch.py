@@ -25,22 +25,21 @@ def _grit():
 def test_prefetch_is_persona_by_persona_and_survey_then_reads_the_cache(tmp_path):
     inss = [mini_instrument(), _grit()]
     b = OrderStandIn()
-    stats = prefetch_choices(frame(), inss, backend=b, cache=tmp_path / "c.sqlite",
-                             progress=False)
+    stats = prefetch_choices(frame(), inss, backend=b, cache=tmp_path / "c.sqlite", progress=False)
     assert stats == {"requests": 4 * 17, "model_calls": 4 * 17, "cache_hits": 0}
     assert b.batches == [(p, n) for p, _ in PERSONAS for n in (5, 12)]
     calls = b.calls
     fresh = StandIn()
     for ins in inss:
         got = survey(frame(), ins, backend=b, cache=tmp_path / "c.sqlite", progress=False)
-        want = survey(frame(), ins, backend=fresh, cache=tmp_path / "other.sqlite",
-                      progress=False)
+        want = survey(frame(), ins, backend=fresh, cache=tmp_path / "other.sqlite", progress=False)
         assert got.meta["model_calls"] == 0 and got.meta["cache_hits"] == 4 * len(ins.items)
         pd.testing.assert_frame_equal(got.wide, want.wide)
     assert b.calls == calls
     # a second prefetch is all cache hits
-    again = prefetch_choices(frame(), inss, backend=OrderStandIn(), cache=tmp_path / "c.sqlite",
-                             progress=False)
+    again = prefetch_choices(
+        frame(), inss, backend=OrderStandIn(), cache=tmp_path / "c.sqlite", progress=False
+    )
     assert again["model_calls"] == 0 and again["cache_hits"] == 4 * 17
 
 
@@ -70,11 +69,15 @@ def test_real_model_decodes_each_persona_once_for_all_instruments(tmp_path):
         by_persona = b.decoded_tokens
         b.decoded_tokens = 0
         b._scored_prefix = []
-        plain = [survey(people, ins, backend=b, cache=tmp_path / "b.sqlite", progress=False)
-                 for ins in inss]
+        plain = [
+            survey(people, ins, backend=b, cache=tmp_path / "b.sqlite", progress=False)
+            for ins in inss
+        ]
         by_instrument = b.decoded_tokens
-        pre = [survey(people, ins, backend=b, cache=tmp_path / "a.sqlite", progress=False)
-               for ins in inss]
+        pre = [
+            survey(people, ins, backend=b, cache=tmp_path / "a.sqlite", progress=False)
+            for ins in inss
+        ]
     finally:
         b.close()
     assert all(r.meta["model_calls"] == 0 for r in pre)

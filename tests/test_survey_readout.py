@@ -17,14 +17,20 @@ from populace.survey.readout import (
 )
 
 CODES = [1.0, 2.0, 3.0, 4.0, 5.0]
-PROBS = {("a", "I1"): [0.1, 0.2, 0.4, 0.2, 0.1], ("a", "I2"): [0.6, 0.2, 0.1, 0.05, 0.05],
-         ("b", "I1"): [0.05, 0.05, 0.1, 0.2, 0.6], ("b", "I2"): [0.2, 0.2, 0.2, 0.2, 0.2]}
+PROBS = {
+    ("a", "I1"): [0.1, 0.2, 0.4, 0.2, 0.1],
+    ("a", "I2"): [0.6, 0.2, 0.1, 0.05, 0.05],
+    ("b", "I1"): [0.05, 0.05, 0.1, 0.2, 0.6],
+    ("b", "I2"): [0.2, 0.2, 0.2, 0.2, 0.2],
+}
 NONE = {"I1": [0.2, 0.2, 0.2, 0.2, 0.2], "I2": [0.5, 0.25, 0.125, 0.0625, 0.0625]}
 
 
 def _long(probs=PROBS):
-    rows = [{"persona_id": p, "item_id": i, "codes": CODES, "probs": v, "status": "ok"}
-            for (p, i), v in probs.items()]
+    rows = [
+        {"persona_id": p, "item_id": i, "codes": CODES, "probs": v, "status": "ok"}
+        for (p, i), v in probs.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -56,8 +62,10 @@ def test_distributions_match_the_one_row_rules():
     q = np.array(NONE["I2"])
     assert np.allclose(distributions(P, Readout("sample", 1.0, "amplified"), q), P)
     want = q * (P / q) ** 2
-    assert np.allclose(distributions(P, Readout("sample", 0.5, "amplified"), q),
-                       want / want.sum(axis=1, keepdims=True))
+    assert np.allclose(
+        distributions(P, Readout("sample", 0.5, "amplified"), q),
+        want / want.sum(axis=1, keepdims=True),
+    )
 
 
 def test_wide_answers_exact_values():
@@ -71,12 +79,16 @@ def test_wide_answers_exact_values():
     assert am.loc["a"].tolist() == [3.0, 1.0] and am.loc["b"].tolist() == [5.0, 1.0]
     # contrastive: a flat no-persona I1 leaves p as is at T = 1; on I2 persona b (flat)
     # reads as 0.2/q = (0.4, 0.8, 1.6, 3.2, 3.2) / 9.2
-    ce = wide_answers(long, Readout("expected", 1.0, "contrastive"), baseline=base).set_index("persona_id")
+    ce = wide_answers(long, Readout("expected", 1.0, "contrastive"), baseline=base).set_index(
+        "persona_id"
+    )
     assert ce.loc["a", "I1"] == pytest.approx(3.0)
     assert ce.loc["b", "I2"] == pytest.approx((0.4 + 1.6 + 4.8 + 12.8 + 16.0) / 9.2)
-    ca = wide_answers(long, Readout("argmax", 1.0, "contrastive"), baseline=base).set_index("persona_id")
-    assert ca.loc["b", "I2"] == 4.0       # first of the two largest ratios (3.2, 3.2)
-    assert ca.loc["a", "I2"] == 1.0       # 0.6/0.5 = 1.2 beats 0.8, 0.8, 0.8, 0.8
+    ca = wide_answers(long, Readout("argmax", 1.0, "contrastive"), baseline=base).set_index(
+        "persona_id"
+    )
+    assert ca.loc["b", "I2"] == 4.0  # first of the two largest ratios (3.2, 3.2)
+    assert ca.loc["a", "I2"] == 1.0  # 0.6/0.5 = 1.2 beats 0.8, 0.8, 0.8, 0.8
 
 
 def test_sample_readout_reproduces_the_survey_draws():
@@ -91,8 +103,10 @@ def test_sample_readout_reproduces_the_survey_draws():
     w = wide_answers(long, Readout("sample", 1.0, "contrastive"), baseline=base, seed=7)
     u = cell_rng(7, "b", "I2").random()
     d = contrast(PROBS[("b", "I2")], NONE["I2"], 1.0)
-    assert w.set_index("persona_id").loc["b", "I2"] == CODES[int(np.searchsorted(np.cumsum(d), u,
-                                                                                   side="right"))]
+    assert (
+        w.set_index("persona_id").loc["b", "I2"]
+        == CODES[int(np.searchsorted(np.cumsum(d), u, side="right"))]
+    )
 
 
 def test_failed_cells_stay_missing_and_contrastive_needs_baseline():
@@ -102,14 +116,19 @@ def test_failed_cells_stay_missing_and_contrastive_needs_baseline():
     assert np.isnan(w.loc["a", "I2"]) and w.loc["b", "I2"] == pytest.approx(3.0)
     assert list(w.columns) == ["I1", "I2"]
     with pytest.raises(PopulaceError, match="no-persona"):
-        wide_answers(long, Readout("expected", 1.0, "contrastive"), baseline={"I1": np.array(NONE["I1"])})
+        wide_answers(
+            long, Readout("expected", 1.0, "contrastive"), baseline={"I1": np.array(NONE["I1"])}
+        )
     with pytest.raises(PopulaceError, match="persona_ids"):
         read_item(np.array([NONE["I1"]]), CODES, Readout("sample"))
 
 
 def test_baseline_probs_takes_one_row_per_item():
-    rows = [{"persona_id": f"none_{k}", "item_id": i, "codes": CODES, "probs": v, "status": "ok"}
-            for k in range(3) for i, v in NONE.items()]
+    rows = [
+        {"persona_id": f"none_{k}", "item_id": i, "codes": CODES, "probs": v, "status": "ok"}
+        for k in range(3)
+        for i, v in NONE.items()
+    ]
     base = baseline_probs(pd.DataFrame(rows))
     assert set(base) == {"I1", "I2"} and np.allclose(base["I2"], NONE["I2"])
 
@@ -122,20 +141,28 @@ def test_real_survey_answers_are_the_sample_readout(tmp_path):
     from populace.survey import administer
     from tests._llm_helpers import mini_instrument, smollm2_path
 
-    people = pd.DataFrame({"persona_id": ["a", "b", "c"],
-                           "persona": ["A shy librarian who reads alone.",
-                                       "A loud party host who loves crowds.",
-                                       "A careful nurse who plans every day."]})
+    people = pd.DataFrame(
+        {
+            "persona_id": ["a", "b", "c"],
+            "persona": [
+                "A shy librarian who reads alone.",
+                "A loud party host who loves crowds.",
+                "A careful nurse who plans every day.",
+            ],
+        }
+    )
     with LlamaCppBackend(str(smollm2_path()), n_ctx=2048) as b:
-        res = administer.survey(people, mini_instrument(), backend=b, mode="sample", seed=0,
-                                progress=False)
+        res = administer.survey(
+            people, mini_instrument(), backend=b, mode="sample", seed=0, progress=False
+        )
     wide = res.wide.set_index("persona_id")
-    got = wide_answers(res.long, Readout("sample", 1.0), seed=0,
-                       items=list(wide.columns)).set_index("persona_id")
+    got = wide_answers(
+        res.long, Readout("sample", 1.0), seed=0, items=list(wide.columns)
+    ).set_index("persona_id")
     assert got.shape == wide.shape
     assert np.array_equal(got.loc[wide.index].to_numpy(), wide.to_numpy(), equal_nan=True)
     exp = wide_answers(res.long, Readout("expected", 1.0)).set_index("persona_id")
     r = res.long.iloc[0]
     assert exp.loc[r["persona_id"], r["item_id"]] == pytest.approx(
-        answer_from_probs("expected", r["probs"], r["codes"]))
-
+        answer_from_probs("expected", r["probs"], r["codes"])
+    )

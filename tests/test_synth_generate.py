@@ -12,8 +12,10 @@ from populace.synth.generate import parse_synth
 
 
 def test_parse_synth():
-    assert parse_synth("PERSONA: A quiet baker who loves jazz.\n\nMore text", 100) == \
-        "A quiet baker who loves jazz."
+    assert (
+        parse_synth("PERSONA: A quiet baker who loves jazz.\n\nMore text", 100)
+        == "A quiet baker who loves jazz."
+    )
     assert parse_synth("persona: " + "word " * 200, 10) == " ".join(["word"] * 10)
     for bad in ("no label here", "PERSONA: <the persona>", "PERSONA:   ", None):
         with pytest.raises(ValueError):
@@ -32,7 +34,7 @@ def test_real_model_writes_personas_and_resumes(tmp_path):
     assert (frame["status"] == "ok").sum() >= 1
     ok = frame[frame["status"] == "ok"]
     assert ok["persona"].str.split().str.len().between(1, 100).all()
-    assert len(set(ok["persona"])) == len(ok)   # temperature 1: distinct draws
+    assert len(set(ok["persona"])) == len(ok)  # temperature 1: distinct draws
     with CallCache(cache) as c:
         n_calls = c.count()
     assert n_calls == frame["attempts"].sum()

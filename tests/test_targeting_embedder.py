@@ -23,8 +23,13 @@ def test_default_resolves_to_the_packaged_model():
 
 
 def test_encode_is_normalised_and_semantic(minilm):
-    v = minilm.encode(["A teenager in high school.", "A high-school student, 16 years old.",
-                       "A retired accountant who collects stamps."])
+    v = minilm.encode(
+        [
+            "A teenager in high school.",
+            "A high-school student, 16 years old.",
+            "A retired accountant who collects stamps.",
+        ]
+    )
     assert v.shape == (3, 384) and v.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
@@ -35,10 +40,13 @@ def test_fingerprint_is_stable(minilm):
     assert load_embedder("minilm").fingerprint == minilm.fingerprint
 
 
-@pytest.mark.parametrize("spec,needle", [
-    ("", "empty"),
-    ("no-such-model", "unknown embedder 'no-such-model'"),
-])
+@pytest.mark.parametrize(
+    "spec,needle",
+    [
+        ("", "empty"),
+        ("no-such-model", "unknown embedder 'no-such-model'"),
+    ],
+)
 def test_bad_embedder_names(spec, needle):
     with pytest.raises(PopulaceError, match=needle):
         load_embedder(spec)

@@ -11,17 +11,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # A hand-checked pool: each query has one persona that clearly fits it best.
 POOL = {
     "teen_skater": "Jake is 16 and a sophomore at a public high school in Ohio; he skateboards "
-                   "after class, plays video games with friends and dreads his chemistry exams.",
+    "after class, plays video games with friends and dreads his chemistry exams.",
     "hk_banker": "Wing works long hours at an investment bank in Central, Hong Kong, takes the "
-                 "MTR home to Kowloon and spends weekends hiking Dragon's Back.",
+    "MTR home to Kowloon and spends weekends hiking Dragon's Back.",
     "retired_farmer": "Harold, 74, farmed corn in rural Iowa for fifty years; now retired, he "
-                      "fixes old tractors and goes to the Lutheran church every Sunday.",
+    "fixes old tractors and goes to the Lutheran church every Sunday.",
     "berlin_artist": "Lena is a painter in Berlin-Kreuzberg who sells prints at flea markets, "
-                     "rides her bike everywhere and volunteers at a refugee centre.",
+    "rides her bike everywhere and volunteers at a refugee centre.",
     "nurse_mom": "Maria is a night-shift ICU nurse in Texas and a mother of three who meal-preps "
-                 "on Sundays and worries about her hospital's staffing.",
+    "on Sundays and worries about her hospital's staffing.",
     "cs_student": "Priya studies computer science at a university in Toronto, codes side "
-                  "projects at night and is anxious about landing an internship.",
+    "projects at night and is anxious about landing an internship.",
 }
 QUERIES = {
     "US high-school students": "teen_skater",
@@ -70,20 +70,25 @@ def test_k_larger_than_pool_returns_all():
     assert sorted(pos[0].tolist()) == [0, 1, 2] and pos[0][0] == 0
 
 
-@pytest.mark.parametrize("make,needle", [
-    (lambda: EmbeddingIndex(np.zeros((0, 4)), []), "empty"),
-    (lambda: EmbeddingIndex(np.eye(2), ["a"]), "one vector per id"),
-    (lambda: EmbeddingIndex(np.eye(2), ["a", "b"]).search(np.ones((1, 3)), 1), "dimension 3"),
-    (lambda: EmbeddingIndex(np.eye(2), ["a", "b"]).search(np.ones((1, 2)), 0), "at least 1"),
-    (lambda: EmbeddingIndex(np.eye(2), ["a", "b"], backend="annoy"), "unknown index backend"),
-])
+@pytest.mark.parametrize(
+    "make,needle",
+    [
+        (lambda: EmbeddingIndex(np.zeros((0, 4)), []), "empty"),
+        (lambda: EmbeddingIndex(np.eye(2), ["a"]), "one vector per id"),
+        (lambda: EmbeddingIndex(np.eye(2), ["a", "b"]).search(np.ones((1, 3)), 1), "dimension 3"),
+        (lambda: EmbeddingIndex(np.eye(2), ["a", "b"]).search(np.ones((1, 2)), 0), "at least 1"),
+        (lambda: EmbeddingIndex(np.eye(2), ["a", "b"], backend="annoy"), "unknown index backend"),
+    ],
+)
 def test_bad_inputs(make, needle):
     with pytest.raises(PopulaceError, match=needle):
         make()
 
 
 def test_faiss_backend_returns_what_numpy_returns():
-    pytest.importorskip("faiss", reason="faiss-cpu is not installed (pip install 'populace[faiss]')")
+    pytest.importorskip(
+        "faiss", reason="faiss-cpu is not installed (pip install 'populace[faiss]')"
+    )
     rng = np.random.default_rng(1)
     v = rng.normal(size=(2000, 24)).astype(np.float32)
     q = rng.normal(size=(9, 24)).astype(np.float32)
@@ -108,7 +113,7 @@ def test_auto_backend_uses_faiss_only_for_large_pools(monkeypatch):
     except ImportError:
         have = False
     assert mod.resolve_backend("auto", mod.FAISS_MIN) == ("faiss" if have else "numpy")
-    monkeypatch.setitem(__import__("sys").modules, "faiss", None)   # as if not installed
+    monkeypatch.setitem(__import__("sys").modules, "faiss", None)  # as if not installed
     assert mod.resolve_backend("auto", mod.FAISS_MIN) == "numpy"
     with pytest.raises(PopulaceError, match="populace\\[faiss\\]"):
         EmbeddingIndex(np.eye(2), ["a", "b"], backend="faiss")

@@ -15,17 +15,24 @@ def test_candidates_are_hard_then_random_and_never_the_positive():
     first = cands[cands["query_id"] == q.loc[0, "query_id"]]
     assert list(first["source"]) == ["hard", "hard", "random", "random"]
     assert "h01" not in set(first["persona_id"])  # the query's own persona
-    assert first["persona_id"].iloc[0] == "h02"    # the retired nurse is the hardest negative
+    assert first["persona_id"].iloc[0] == "h02"  # the retired nurse is the hardest negative
     again = candidate_negatives(q, ids, emb.encode(texts), emb, hard=2, random=2, seed=1)
-    assert again.equals(cands)                     # random negatives are seeded
+    assert again.equals(cands)  # random negatives are seeded
     owner = dict(zip(q["query_id"], q["persona_id"]))
-    checked = check_negatives(Scripted(yes_words=("Maine",)), cands, dict(POOL),
-                              Templates.load(), owner_of=owner)
+    checked = check_negatives(
+        Scripted(yes_words=("Maine",)), cands, dict(POOL), Templates.load(), owner_of=owner
+    )
     assert not checked[checked["persona_id"] == "h02"]["kept"].any()
     assert checked["p_yes"].between(0, 1).all() and checked["p_yes_positive"].notna().all()
     assert (checked["kept"] == (checked["p_yes"] < checked["p_yes_positive"])).all()
-    plain = check_negatives(Scripted(yes_words=("Maine",)), cands, dict(POOL),
-                            Templates.load(), rule="absolute", yes_threshold=0.95)
+    plain = check_negatives(
+        Scripted(yes_words=("Maine",)),
+        cands,
+        dict(POOL),
+        Templates.load(),
+        rule="absolute",
+        yes_threshold=0.95,
+    )
     assert (plain["kept"] == (plain["persona_id"] != "h02")).all()
 
 
@@ -39,8 +46,12 @@ class _Recording:
         from populace.llm.base import ChoiceResult
 
         self.batches.append([r.messages[-1].content for r in requests])
-        return [ChoiceResult(probs=(len(r.messages[-1].content) % 97 / 100, 0.0), mass=1.0,
-                             method="standin") for r in requests]
+        return [
+            ChoiceResult(
+                probs=(len(r.messages[-1].content) % 97 / 100, 0.0), mass=1.0, method="standin"
+            )
+            for r in requests
+        ]
 
 
 def test_checks_go_persona_by_persona_and_come_back_in_order():
@@ -58,5 +69,5 @@ def test_checks_go_persona_by_persona_and_come_back_in_order():
     assert body.index(text_of[ids[0]]) < body.index("query 0")
     for batch in rec.batches:
         assert len({next(t for t in text_of.values() if t in m) for m in batch}) == 1
-    assert [len(b) for b in rec.batches] == [2, 2, 2, 1, 2, 1]   # 4 + 3 + 3 checks
+    assert [len(b) for b in rec.batches] == [2, 2, 2, 1, 2, 1]  # 4 + 3 + 3 checks
     assert got == [len(m[-1].content) % 97 / 100 for m in msgs]  # original order

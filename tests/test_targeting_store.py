@@ -37,8 +37,9 @@ def test_embeddings_are_computed_once_and_extended(tmp_path, minilm):
     v2 = embed_personas(ids, texts, emb, tmp_path)
     assert emb.seen == texts  # nothing recomputed
     np.testing.assert_array_equal(v1, v2)
-    v3 = embed_personas(["b", "c", "a"], [texts[1], "A farmer in Iowa.", "A nurse in Ohio."],
-                        emb, tmp_path)
+    v3 = embed_personas(
+        ["b", "c", "a"], [texts[1], "A farmer in Iowa.", "A nurse in Ohio."], emb, tmp_path
+    )
     assert emb.seen[2:] == ["A farmer in Iowa.", "A nurse in Ohio."]  # new and changed only
     np.testing.assert_array_equal(v3[0], v1[1])
     assert not np.allclose(v3[2], v1[0])

@@ -22,7 +22,7 @@ def test_train_with_standin_drops_false_negatives_and_resumes(tmp_path):
     n = pd.read_parquet(tmp_path / "run" / "train_embedder" / "negatives.parquet")
     assert len(q) == 24 and q["ok"].all() and set(q["kind"]) == {"detailed", "broad"}
     assert rec["queries"] == 24 and len(n) == 24 * 3
-    assert not n[(n["persona_id"] == "h01")]["kept"].any()   # dropped as a possible match
+    assert not n[(n["persona_id"] == "h01")]["kept"].any()  # dropped as a possible match
     assert (n["kept"] == (n["p_yes"] < n["p_yes_positive"])).all()  # the relative rule
     assert 0 < n["kept"].sum() < len(n)
     own = n.merge(q[["query_id", "persona_id"]], on="query_id", suffixes=("", "_pos"))
@@ -41,23 +41,32 @@ def test_train_with_standin_drops_false_negatives_and_resumes(tmp_path):
 def test_validation_split_holds_personas_out_and_keeps_the_best_epoch(tmp_path):
     r = make_run(tmp_path / "run")
     b = Scripted()
-    rec = train_embedder(r, tmp_path / "model", backend=b, hard=2, random=1, epochs=2,
-                         val_fraction=0.25, progress=False)
+    rec = train_embedder(
+        r,
+        tmp_path / "model",
+        backend=b,
+        hard=2,
+        random=1,
+        epochs=2,
+        val_fraction=0.25,
+        progress=False,
+    )
     v = rec["validation"]
-    assert v["personas"] == 3 and v["queries"] == 6   # 12 personas, 2 queries each
+    assert v["personas"] == 3 and v["queries"] == 6  # 12 personas, 2 queries each
     assert len(v["mrr_by_epoch"]) == 3 and all(0 < x <= 1 for x in v["mrr_by_epoch"])
     best = max(range(3), key=lambda e: (v["mrr_by_epoch"][e], -e))
     assert v["selected_epoch"] == best
     q = pd.read_parquet(tmp_path / "run" / "train_embedder" / "queries.parquet")
     n = pd.read_parquet(tmp_path / "run" / "train_embedder" / "negatives.parquet")
     held = set(q["persona_id"]) - set(q[q["query_id"].isin(n["query_id"])]["persona_id"])
-    assert len(held) == 3                       # no held-out persona's query was trained on
-    assert not set(n["persona_id"]) & held      # and none of them served as a negative
+    assert len(held) == 3  # no held-out persona's query was trained on
+    assert not set(n["persona_id"]) & held  # and none of them served as a negative
     assert rec["examples"] + rec["queries_without_negatives"] == 18
     saved = load_embedder(str(tmp_path / "model")).encode(["farmers in the countryside"])
-    if v["selected_epoch"] == 0:                # the base model itself was saved
-        assert np.allclose(saved, load_embedder("minilm").encode(["farmers in the countryside"]),
-                           atol=1e-5)
+    if v["selected_epoch"] == 0:  # the base model itself was saved
+        assert np.allclose(
+            saved, load_embedder("minilm").encode(["farmers in the countryside"]), atol=1e-5
+        )
     with pytest.raises(PopulaceError, match="val_fraction"):
         train_embedder(r, tmp_path / "m", backend=b, val_fraction=1.0, progress=False)
 
@@ -67,8 +76,7 @@ def test_train_errors(tmp_path):
     with pytest.raises(PopulaceError, match="no usable query"):
         train_embedder(r, tmp_path / "m", backend=Scripted(always_bad=True), progress=False)
     with pytest.raises(PopulaceError, match="at least 3 personas"):
-        train_embedder(r, tmp_path / "m", backend=Scripted(), persona_ids=["h01"],
-                       progress=False)
+        train_embedder(r, tmp_path / "m", backend=Scripted(), persona_ids=["h01"], progress=False)
     with pytest.raises(PopulaceError, match="hard \\+ random"):
         train_embedder(r, tmp_path / "m", backend=Scripted(), hard=0, random=0, progress=False)
 
@@ -82,8 +90,17 @@ def test_train_end_to_end_with_smollm2_and_minilm(tmp_path):
     b = LlamaCppBackend(str(smollm2_path()), model_id="smollm2-135m", n_threads=2)
     try:
         ids = ["h03", "h05", "h08"]  # 3 personas, 6 queries: the test stays a few minutes
-        rec = train_embedder(r, tmp_path / "model", backend=b, persona_ids=ids, hard=1,
-                             random=1, epochs=1, batch_size=4, progress=False)
+        rec = train_embedder(
+            r,
+            tmp_path / "model",
+            backend=b,
+            persona_ids=ids,
+            hard=1,
+            random=1,
+            epochs=1,
+            batch_size=4,
+            progress=False,
+        )
     finally:
         b.close()
     assert rec["personas"] == 3 and rec["llm_calls"] > 0
@@ -109,12 +126,13 @@ def test_mrr_breaks_ties_at_random_not_for_the_owner():
         def encode(self, texts):
             return np.ones((len(texts), 3))
 
-    class Exact:   # each query on its owner's axis
+    class Exact:  # each query on its owner's axis
         def encode(self, texts):
             return np.eye(4)[[int(t[-1]) for t in texts]]
 
     ids, texts = ["a", "b", "c", "d"], ["t0", "t1", "t2", "t3"]
     queries, owners = ["q0", "q2"], ["a", "c"]
     assert _mrr(Collapsed(), queries, owners, ids, texts) == pytest.approx(
-        (1 + 1 / 2 + 1 / 3 + 1 / 4) / 4)
+        (1 + 1 / 2 + 1 / 3 + 1 / 4) / 4
+    )
     assert _mrr(Exact(), queries, owners, ids, texts) == 1.0

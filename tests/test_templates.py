@@ -14,10 +14,13 @@ def test_package_defaults_and_override(tmp_path):
     assert over["system"] == "Be brief." and over["persona"] == texts["persona"]
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("Hello {nmae}", "uses unknown placeholders nmae; allowed: key"),
-    ("Hello {", "write literal braces"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("Hello {nmae}", "uses unknown placeholders nmae; allowed: key"),
+        ("Hello {", "write literal braces"),
+    ],
+)
 def test_bad_template(tmp_path, text, needle):
     (tmp_path / "system.txt").write_text(text)
     with pytest.raises(PopulaceError, match=needle):

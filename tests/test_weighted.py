@@ -33,8 +33,9 @@ def test_correlation_matches_numpy_and_count_weights_equal_repeats():
     Y[:, 1] += Y[:, 0]
     np.testing.assert_allclose(correlation(Y), np.corrcoef(Y.T))
     c = rng.integers(1, 4, size=50)
-    np.testing.assert_allclose(correlation(Y, c.astype(float)),
-                               np.corrcoef(np.repeat(Y, c, axis=0).T))
+    np.testing.assert_allclose(
+        correlation(Y, c.astype(float)), np.corrcoef(np.repeat(Y, c, axis=0).T)
+    )
 
 
 def test_constant_column_is_zero_and_diagonal_one():
@@ -64,7 +65,9 @@ def test_corr_from_scatter_clips_and_zeroes():
     assert R[0, 1] == 1.0 and R[0, 2] == 0 and R[2, 1] == 0 and R[2, 2] == 1.0
 
 
-@pytest.mark.parametrize("w, expected", [([1, 1, 1, 1], 4.0), ([1, 1, 0, 0], 2.0),
-                                         ([3, 1], 1.6), ([2, 2], 2.0), ([0, 0], 0.0)])
+@pytest.mark.parametrize(
+    "w, expected",
+    [([1, 1, 1, 1], 4.0), ([1, 1, 0, 0], 2.0), ([3, 1], 1.6), ([2, 2], 2.0), ([0, 0], 0.0)],
+)
 def test_kish_ess(w, expected):
     assert kish_ess(w) == pytest.approx(expected)

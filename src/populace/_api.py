@@ -72,7 +72,7 @@ def mine(corpus, out, *, model: str | None = None, backend=None, **kwargs):
 
     stages = kwargs.get("stages")
     if backend is None and model is None and stages and not set(stages) & set(LLM_STAGES):
-        b, info = None, None   # rule stages only: no model to open
+        b, info = None, None  # rule stages only: no model to open
     else:
         b, info = _backend(model, backend)
     kwargs.setdefault("log", logging.getLogger("populace.mining").info)

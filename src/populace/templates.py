@@ -32,33 +32,40 @@ def template_digest(texts: dict[str, str]) -> str:
     return h.hexdigest()[:16]
 
 
-def load_templates(package: str, allowed: dict[str, set[str]],
-                   prompt_dir: str | Path | None = None) -> dict[str, str]:
+def load_templates(
+    package: str, allowed: dict[str, set[str]], prompt_dir: str | Path | None = None
+) -> dict[str, str]:
     """Template texts by name: the package's, overridden from ``prompt_dir``.
 
     ``allowed`` maps each template name to the placeholders it may use.
     """
-    texts = {n: resources.files(package).joinpath("prompts", f"{n}.txt").read_text("utf-8")
-             for n in allowed}
+    texts = {
+        n: resources.files(package).joinpath("prompts", f"{n}.txt").read_text("utf-8")
+        for n in allowed
+    }
     if prompt_dir is not None:
         d = Path(prompt_dir)
         if not d.is_dir():
             raise PopulaceError(f"prompt folder {d} does not exist")
         found = [n for n in allowed if (d / f"{n}.txt").exists()]
         if not found:
-            raise PopulaceError(f"prompt folder {d} has none of "
-                                f"{', '.join(n + '.txt' for n in allowed)}")
+            raise PopulaceError(
+                f"prompt folder {d} has none of {', '.join(n + '.txt' for n in allowed)}"
+            )
         for n in found:
             texts[n] = read_text(d / f"{n}.txt", "prompt template")
     for n, t in texts.items():
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(t) if f is not None}
         except ValueError as exc:
-            raise PopulaceError(f"prompt template {n}.txt: {exc} "
-                                "(write literal braces as {{ }})") from None
+            raise PopulaceError(
+                f"prompt template {n}.txt: {exc} (write literal braces as {{{{ }}}})"
+            ) from None
         bad = names - allowed[n]
         if bad:
-            raise PopulaceError(f"prompt template {n}.txt uses unknown placeholders "
-                                f"{', '.join(sorted(bad))}; allowed: "
-                                f"{', '.join(sorted(allowed[n])) or 'none'}")
+            raise PopulaceError(
+                f"prompt template {n}.txt uses unknown placeholders "
+                f"{', '.join(sorted(bad))}; allowed: "
+                f"{', '.join(sorted(allowed[n])) or 'none'}"
+            )
     return texts

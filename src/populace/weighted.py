@@ -57,9 +57,9 @@ def scatter(X: np.ndarray, w=None) -> tuple[np.ndarray, np.ndarray]:
     S = np.zeros((d, d))
     rows = max(1, _BLOCK_BYTES // (8 * d))
     for r0 in range(0, n, rows):
-        D = X[r0:r0 + rows] - mu
+        D = X[r0 : r0 + rows] - mu
         # (v D)^T D, not D^T (v D): OpenBLAS is much slower on the latter layout
-        S += (D if v is None else D * v[r0:r0 + rows, None]).T @ D
+        S += (D if v is None else D * v[r0 : r0 + rows, None]).T @ D
     if v is None:
         S /= n
     return mu, (S + S.T) / 2.0

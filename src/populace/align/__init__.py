@@ -34,25 +34,29 @@ from populace.align.semi_ot import align_semi_ot
 from populace.errors import PopulaceError
 from populace.weighted import kish_ess
 
-ALIGN_METHODS = MappingProxyType({
-    "random": align_random,
-    "paper": align_paper,
-    "semi_ot": align_semi_ot,
-    "matched": align_matched,
-    "herding": align_herding,
-})
+ALIGN_METHODS = MappingProxyType(
+    {
+        "random": align_random,
+        "paper": align_paper,
+        "semi_ot": align_semi_ot,
+        "matched": align_matched,
+        "herding": align_herding,
+    }
+)
 """Read-only registry: method name -> aligner function."""
 
 DEFAULT_METHOD = "herding"
 """Chosen by benchmarks/align_recovery.py (docs/alignment.md has the figures)."""
 
-METHOD_DEFAULTS = MappingProxyType({
-    "random": {"space": "items", "duplicates": False},
-    "paper": {"space": "items", "duplicates": False},
-    "semi_ot": {"space": "items", "duplicates": False},
-    "matched": {"space": "traits", "duplicates": False},
-    "herding": {"space": "traits", "duplicates": True},
-})
+METHOD_DEFAULTS = MappingProxyType(
+    {
+        "random": {"space": "items", "duplicates": False},
+        "paper": {"space": "items", "duplicates": False},
+        "semi_ot": {"space": "items", "duplicates": False},
+        "matched": {"space": "traits", "duplicates": False},
+        "herding": {"space": "traits", "duplicates": True},
+    }
+)
 """``space`` and ``duplicates`` used when ``align`` gets None for them: the paper's
 items space for the paper's methods; for herding, trait space and repeats
 allowed (a persona is taken again only when that lowers MMD), which measured
@@ -63,8 +67,15 @@ IN_SAMPLE_REFERENCE_ROWS = 20_000
 QUOTA_METHODS = ("herding", "paper")
 """Aligners that fill the demographic cells of a joint alignment (``match``) by quota."""
 
-__all__ = ["ALIGN_METHODS", "DEFAULT_METHOD", "METHOD_DEFAULTS", "AlignResult", "Problem", "align",
-           "method_parameters"]
+__all__ = [
+    "ALIGN_METHODS",
+    "DEFAULT_METHOD",
+    "METHOD_DEFAULTS",
+    "AlignResult",
+    "Problem",
+    "align",
+    "method_parameters",
+]
 
 
 def method_parameters(method: str) -> dict:
@@ -75,8 +86,9 @@ def method_parameters(method: str) -> dict:
 
 def _method(method: str):
     if method not in ALIGN_METHODS:
-        raise PopulaceError(f"unknown alignment method {method!r}; choose from "
-                            f"{', '.join(ALIGN_METHODS)}")
+        raise PopulaceError(
+            f"unknown alignment method {method!r}; choose from {', '.join(ALIGN_METHODS)}"
+        )
     return ALIGN_METHODS[method]
 
 
@@ -89,10 +101,12 @@ def _in_sample(X, Y, wy, idx, counts, seed) -> dict:
         return {}
     before = compute_all(X, U, None, w, seed=seed)
     after = compute_all(X[idx], U, counts.astype(float), w, seed=seed)
-    return {"before": before, "after": after,
-            "reference_rows": int(U.shape[0]),
-            "note": "aligner's space, against the (capped) alignment reference itself: "
-                    "not held-out"}
+    return {
+        "before": before,
+        "after": after,
+        "reference_rows": int(U.shape[0]),
+        "note": "aligner's space, against the (capped) alignment reference itself: not held-out",
+    }
 
 
 def _demographics(spec, responses, reference, persona_meta, personas, humans):
@@ -111,28 +125,47 @@ def _demographics(spec, responses, reference, persona_meta, personas, humans):
             absent = int((~pd.Index(personas.ids).isin(pm["persona_id"])).sum())
             pm = pm.set_index("persona_id").reindex(personas.ids).reset_index(drop=True)
             if absent:
-                notes.append(f"{absent} of {len(personas.ids)} personas are not in the "
-                             "personas table: their demographics count as missing")
+                notes.append(
+                    f"{absent} of {len(personas.ids)} personas are not in the "
+                    "personas table: their demographics count as missing"
+                )
         elif len(pm) != len(personas.ids):
-            raise PopulaceError(f"persona_meta has {len(pm)} rows and no persona_id column; "
-                                f"give one row per persona ({len(personas.ids)})")
+            raise PopulaceError(
+                f"persona_meta has {len(pm)} rows and no persona_id column; "
+                f"give one row per persona ({len(personas.ids)})"
+            )
     else:
         pm = demographics.meta_of(responses)
     rm = demographics.meta_of(reference)
     if rm is not None:
         rm = rm.iloc[humans.rows].reset_index(drop=True)
     book = codebook_for(getattr(reference, "log", None), getattr(reference, "source", None))
-    demo = demographics.build(spec, None if pm is None else pm.reset_index(drop=True), rm,
-                              humans.weights, humans.X, book)
+    demo = demographics.build(
+        spec, None if pm is None else pm.reset_index(drop=True), rm, humans.weights, humans.X, book
+    )
     demo.warnings[:0] = notes
     return demo
 
 
-def align(responses, reference, instrument="ipip50", n: int = 1000,
-          method: str = DEFAULT_METHOD, seed: int = 0, space: str | None = None,
-          duplicates: bool | None = None, item_weights=None, in_sample: bool = True,
-          match=None, match_weight=None, match_age: str | None = None, match_codes=None,
-          match_quota: bool | None = None, persona_meta=None, **params) -> AlignResult:
+def align(
+    responses,
+    reference,
+    instrument="ipip50",
+    n: int = 1000,
+    method: str = DEFAULT_METHOD,
+    seed: int = 0,
+    space: str | None = None,
+    duplicates: bool | None = None,
+    item_weights=None,
+    in_sample: bool = True,
+    match=None,
+    match_weight=None,
+    match_age: str | None = None,
+    match_codes=None,
+    match_quota: bool | None = None,
+    persona_meta=None,
+    **params,
+) -> AlignResult:
     """Select ``n`` personas whose answers match the human reference as a distribution.
 
     The default method, kernel herding (Chen, Welling & Smola 2010), picks
@@ -212,10 +245,8 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
     space = METHOD_DEFAULTS[method]["space"] if space is None else space
     duplicates = METHOD_DEFAULTS[method]["duplicates"] if duplicates is None else duplicates
     t0 = time.perf_counter()
-    spec = demographics.parse_match(match, match_weight, match_age, None, match_codes,
-                                    match_quota)
-    personas, humans, ins = _inputs.prepare(responses, reference, instrument, space,
-                                            item_weights)
+    spec = demographics.parse_match(match, match_weight, match_age, None, match_codes, match_quota)
+    personas, humans, ins = _inputs.prepare(responses, reference, instrument, space, item_weights)
     X, Y, wy, demo = personas.X, humans.X, humans.weights, None
     if spec is not None:
         demo = _demographics(spec, responses, reference, persona_meta, personas, humans)
@@ -226,47 +257,85 @@ def align(responses, reference, instrument="ipip50", n: int = 1000,
             warnings.warn(line, demographics.MatchWarning, stacklevel=2)
     t_prep = time.perf_counter() - t0
     core = personas.X.shape[1]
-    problem = Problem(X, Y, wy, int(n), int(seed), bool(duplicates),
-                      core_columns=core if demo is not None else None,
-                      strata=None if demo is None or method not in QUOTA_METHODS
-                      else demo.strata)
+    problem = Problem(
+        X,
+        Y,
+        wy,
+        int(n),
+        int(seed),
+        bool(duplicates),
+        core_columns=core if demo is not None else None,
+        strata=None if demo is None or method not in QUOTA_METHODS else demo.strata,
+    )
     idx, counts, pool_w = fn(problem, **params)
     diag = problem.diagnostics
     diag["stages_seconds"] = {"prepare": t_prep, **problem.stages.seconds}
-    diag["sizes"] = {**diag.get("sizes", {}), "pool": int(personas.X.shape[0]),
-                     "reference_rows": int(humans.X.shape[0]), "selected_distinct": int(idx.size),
-                     "k": int(counts.sum())}
-    diag["output"] = {"ess": kish_ess(counts),
-                      "max_count": int(counts.max())}
+    diag["sizes"] = {
+        **diag.get("sizes", {}),
+        "pool": int(personas.X.shape[0]),
+        "reference_rows": int(humans.X.shape[0]),
+        "selected_distinct": int(idx.size),
+        "k": int(counts.sum()),
+    }
+    diag["output"] = {"ess": kish_ess(counts), "max_count": int(counts.max())}
     if in_sample:
         t1 = time.perf_counter()
-        diag["in_sample_metrics"] = _in_sample(X[:, :core], Y[:, :core], wy, idx, counts,
-                                               seed)
+        diag["in_sample_metrics"] = _in_sample(X[:, :core], Y[:, :core], wy, idx, counts, seed)
         diag["stages_seconds"]["in_sample_metrics"] = time.perf_counter() - t1
     if demo is not None:
         q = diag.pop("quota", None)
         diag["demographics"] = {
-            "columns": demo.marginals(idx, counts, wy), "warnings": list(demo.warnings),
+            "columns": demo.marginals(idx, counts, wy),
+            "warnings": list(demo.warnings),
             "reference_rows_left_out": int((~demo.ref_keep).sum()),
-            "quota": None if q is None else {
-                "columns": demo.strata_columns, "slots_moved": q["slots_moved"],
-                "cells": quota_table(demo, q["quota"], q["capacity"], idx, counts)},
-            "quota_note": ("cell quotas" if q is not None else
-                           "no cell quotas" + ("" if demo.strata is None else
-                                               f" (method {method} does not take them)"))}
+            "quota": None
+            if q is None
+            else {
+                "columns": demo.strata_columns,
+                "slots_moved": q["slots_moved"],
+                "cells": quota_table(demo, q["quota"], q["capacity"], idx, counts),
+            },
+            "quota_note": (
+                "cell quotas"
+                if q is not None
+                else "no cell quotas"
+                + ("" if demo.strata is None else f" (method {method} does not take them)")
+            ),
+        }
     diag["seconds_total"] = time.perf_counter() - t0
     diag["load_average"] = load_average()
     used = {**allowed, **params}
     used = {k: (list(v) if isinstance(v, tuple) else v) for k, v in used.items()}
-    return AlignResult(method, np.asarray(idx), personas.ids[idx], np.asarray(counts),
-                       {"n": int(n), "seed": int(seed), "space": space,
-                        "duplicates": bool(duplicates), "instrument": ins.id,
-                        "item_weights": None if item_weights is None else str(item_weights)
-                        if not isinstance(item_weights, (list, tuple, dict)) else item_weights,
-                        **({} if spec is None else {
-                            "match": list(spec.columns), "match_weight": spec.weight,
-                            "match_age": spec.age, "match_age_bands": list(spec.age_bands),
-                            "match_quota": spec.quota,
-                            "match_reference_columns": dict(spec.reference_columns)}),
-                        **used},
-                       diag, pool_w)
+    return AlignResult(
+        method,
+        np.asarray(idx),
+        personas.ids[idx],
+        np.asarray(counts),
+        {
+            "n": int(n),
+            "seed": int(seed),
+            "space": space,
+            "duplicates": bool(duplicates),
+            "instrument": ins.id,
+            "item_weights": None
+            if item_weights is None
+            else str(item_weights)
+            if not isinstance(item_weights, (list, tuple, dict))
+            else item_weights,
+            **(
+                {}
+                if spec is None
+                else {
+                    "match": list(spec.columns),
+                    "match_weight": spec.weight,
+                    "match_age": spec.age,
+                    "match_age_bands": list(spec.age_bands),
+                    "match_quota": spec.quota,
+                    "match_reference_columns": dict(spec.reference_columns),
+                }
+            ),
+            **used,
+        },
+        diag,
+        pool_w,
+    )

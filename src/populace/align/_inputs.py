@@ -32,11 +32,11 @@ SPACES = ("items", "traits")
 class Side:
     """One side of an alignment problem, in the chosen space."""
 
-    X: np.ndarray            # (n, d) float64, finite
-    ids: np.ndarray          # (n,) persona ids (or row numbers)
+    X: np.ndarray  # (n, d) float64, finite
+    ids: np.ndarray  # (n,) persona ids (or row numbers)
     weights: np.ndarray | None
     columns: list[str]
-    rows: np.ndarray | None = None   # positions of these rows in the input table
+    rows: np.ndarray | None = None  # positions of these rows in the input table
 
 
 def _table_parts(obj, instrument: Instrument, name: str):
@@ -45,18 +45,25 @@ def _table_parts(obj, instrument: Instrument, name: str):
 
     if isinstance(obj, ResponseTable):
         if obj.instrument.id != instrument.id:
-            raise PopulaceError(f"{name} holds answers to {obj.instrument.id}, "
-                                f"not {instrument.id}")
-        ids = (obj.meta["persona_id"].astype(str).to_numpy() if "persona_id" in obj.meta
-               else np.arange(len(obj)).astype(str))
+            raise PopulaceError(f"{name} holds answers to {obj.instrument.id}, not {instrument.id}")
+        ids = (
+            obj.meta["persona_id"].astype(str).to_numpy()
+            if "persona_id" in obj.meta
+            else np.arange(len(obj)).astype(str)
+        )
         return obj.items.to_numpy(dtype=np.float64), ids, obj.weights, obj.source
     if isinstance(obj, pd.DataFrame):
         missing = [i for i in instrument.item_ids if i not in obj.columns]
         if missing:
-            raise DataError(f"{name} lacks {len(missing)} item(s) of {instrument.id}: "
-                            f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
-        ids = (obj["persona_id"].astype(str).to_numpy() if "persona_id" in obj.columns
-               else np.arange(len(obj)).astype(str))
+            raise DataError(
+                f"{name} lacks {len(missing)} item(s) of {instrument.id}: "
+                f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}"
+            )
+        ids = (
+            obj["persona_id"].astype(str).to_numpy()
+            if "persona_id" in obj.columns
+            else np.arange(len(obj)).astype(str)
+        )
         w = obj["weight"].to_numpy(dtype=np.float64) if "weight" in obj.columns else None
         try:
             values = obj[instrument.item_ids].to_numpy(dtype=np.float64)
@@ -66,11 +73,14 @@ def _table_parts(obj, instrument: Instrument, name: str):
     try:
         values = np.asarray(obj, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise PopulaceError(f"{name} must be a ResponseTable, DataFrame or numeric array: "
-                            f"{exc}") from None
+        raise PopulaceError(
+            f"{name} must be a ResponseTable, DataFrame or numeric array: {exc}"
+        ) from None
     if values.ndim != 2 or values.shape[1] != len(instrument.items):
-        raise PopulaceError(f"{name} must be an (n, {len(instrument.items)}) array of answers "
-                            f"to {instrument.id} in item order; got shape {values.shape}")
+        raise PopulaceError(
+            f"{name} must be an (n, {len(instrument.items)}) array of answers "
+            f"to {instrument.id} in item order; got shape {values.shape}"
+        )
     return values, np.arange(values.shape[0]).astype(str), None, "<array>"
 
 
@@ -78,16 +88,22 @@ def _check_answers(values, ids, instrument: Instrument, name: str, origin: str) 
     bad = ~np.isfinite(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise DataError(f"{name} has {int(bad.sum())} missing or non-finite answer(s), first "
-                        f"for id {ids[r]!r}, item {instrument.item_ids[c]}; align needs every "
-                        "answer: impute or remove those rows first", path=origin)
+        raise DataError(
+            f"{name} has {int(bad.sum())} missing or non-finite answer(s), first "
+            f"for id {ids[r]!r}, item {instrument.item_ids[c]}; align needs every "
+            "answer: impute or remove those rows first",
+            path=origin,
+        )
     lo, hi = _ranges(instrument)
     out = (values < lo - 1e-9) | (values > hi + 1e-9)
     if out.any():
         r, c = np.argwhere(out)[0]
-        raise DataError(f"{name}: answer {values[r, c]:g} for id {ids[r]!r}, item "
-                        f"{instrument.item_ids[c]} is outside the item's range "
-                        f"{lo[c]:g}..{hi[c]:g}", path=origin)
+        raise DataError(
+            f"{name}: answer {values[r, c]:g} for id {ids[r]!r}, item "
+            f"{instrument.item_ids[c]} is outside the item's range "
+            f"{lo[c]:g}..{hi[c]:g}",
+            path=origin,
+        )
 
 
 def _ranges(instrument: Instrument):
@@ -126,9 +142,11 @@ def load_item_weights(spec, columns: list[str]) -> np.ndarray | None:
     if isinstance(spec, dict):
         unknown = sorted(set(spec) - set(columns))
         if unknown:
-            raise PopulaceError(f"{where} name unknown column(s) {unknown[:5]}; "
-                                f"expected ids among {', '.join(columns[:5])}... (the ids of "
-                                "the alignment space: trait ids in traits space)")
+            raise PopulaceError(
+                f"{where} name unknown column(s) {unknown[:5]}; "
+                f"expected ids among {', '.join(columns[:5])}... (the ids of "
+                "the alignment space: trait ids in traits space)"
+            )
         try:
             w = np.array([float(spec.get(c, 1.0)) for c in columns])
         except (TypeError, ValueError) as exc:
@@ -139,8 +157,7 @@ def load_item_weights(spec, columns: list[str]) -> np.ndarray | None:
         except (TypeError, ValueError) as exc:
             raise PopulaceError(f"{where}: not a number: {exc}") from None
         if w.size != len(columns):
-            raise PopulaceError(f"{where} need one value per column ({len(columns)}); "
-                                f"got {w.size}")
+            raise PopulaceError(f"{where} need one value per column ({len(columns)}); got {w.size}")
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise PopulaceError(f"{where} must be finite, non-negative and not all zero")
     return np.sqrt(w / w.mean())
@@ -170,8 +187,9 @@ def read_item_weights(path) -> dict:
         except (TypeError, ValueError):
             val = float("nan")
         if not np.isfinite(val) or val < 0:
-            raise DataError(f"weight {v!r} of {i!r} is not a finite number >= 0",
-                            path=str(path), row=row)
+            raise DataError(
+                f"weight {v!r} of {i!r} is not a finite number >= 0", path=str(path), row=row
+            )
         if i in out:
             raise DataError(f"id {i!r} is listed twice", path=str(path), row=row)
         out[i] = val
@@ -192,8 +210,11 @@ def prepare(responses, reference, instrument, space: str, item_weights=None):
     if rw is not None:
         ok &= rw > 0
     if not ok.any():
-        raise DataError(f"the reference has no usable rows: none of its {rv.shape[0]} rows "
-                        "has every item answered (with positive weight)", path=rorigin)
+        raise DataError(
+            f"the reference has no usable rows: none of its {rv.shape[0]} rows "
+            "has every item answered (with positive weight)",
+            path=rorigin,
+        )
     rows = np.flatnonzero(ok)
     rv, rids = rv[ok], rids[ok]
     rw = None if rw is None else rw[ok]
@@ -203,5 +224,4 @@ def prepare(responses, reference, instrument, space: str, item_weights=None):
     scale = load_item_weights(item_weights, cols)
     if scale is not None:
         X, Y = X * scale, Y * scale
-    return (Side(X, pids, None, cols, np.arange(X.shape[0])), Side(Y, rids, rw, cols, rows),
-            ins)
+    return (Side(X, pids, None, cols, np.arange(X.shape[0])), Side(Y, rids, rw, cols, rows), ins)

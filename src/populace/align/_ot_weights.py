@@ -18,9 +18,16 @@ def batched_weights(X, U, w, a, reg, n_iter, batch_size, rho, readout, seed, sta
     med = S.median_cost(X, U, seed)
     eps = float(reg) * med
     out = np.zeros(n)
-    info = {"median_cost": med, "eps": eps, "reg_factor": float(reg), "batches": 0,
-            "batch_size": int(batch_size), "iterations": int(n_iter), "readout": readout,
-            "rho": float(rho)}
+    info = {
+        "median_cost": med,
+        "eps": eps,
+        "reg_factor": float(reg),
+        "batches": 0,
+        "batch_size": int(batch_size),
+        "iterations": int(n_iter),
+        "readout": readout,
+        "rho": float(rho),
+    }
     for b0 in range(0, n, int(batch_size)):
         b1 = min(n, b0 + int(batch_size))
         ab = a[b0:b1]

@@ -33,10 +33,9 @@ _TINY = 1e-12
 class CorrelationTracker:
     """Running first and second moment sums of a multiset of rows of ``X``."""
 
-    def __init__(self, X: np.ndarray, picks: np.ndarray, target: np.ndarray,
-                 valid: np.ndarray):
+    def __init__(self, X: np.ndarray, picks: np.ndarray, target: np.ndarray, valid: np.ndarray):
         self.center = X.mean(axis=0)
-        self.X = X - self.center                     # correlations are shift-invariant
+        self.X = X - self.center  # correlations are shift-invariant
         self.target = target
         self.pairs = np.triu(np.outer(valid, valid), 1)
         self.n_pairs = max(1, int(self.pairs.sum()))

@@ -84,18 +84,30 @@ class MatchSpec:
     quota: bool = True
 
     def weight_of(self, column: str) -> float:
-        w = self.weight.get(column, DEFAULT_WEIGHT) if isinstance(self.weight, dict) \
+        w = (
+            self.weight.get(column, DEFAULT_WEIGHT)
+            if isinstance(self.weight, dict)
             else self.weight
+        )
         return float(w)
 
 
-def parse_match(match, weight=None, age: str | None = None, age_bands=None,
-                codes: dict | None = None, quota: bool | None = None) -> MatchSpec | None:
+def parse_match(
+    match,
+    weight=None,
+    age: str | None = None,
+    age_bands=None,
+    codes: dict | None = None,
+    quota: bool | None = None,
+) -> MatchSpec | None:
     """A MatchSpec from ``"age,gender=sex"``, a list of names or a MatchSpec (None: no match)."""
     if match is None or isinstance(match, MatchSpec):
         return match
-    items = [s.strip() for s in match.split(",")] if isinstance(match, str) else \
-        [str(s).strip() for s in match]
+    items = (
+        [s.strip() for s in match.split(",")]
+        if isinstance(match, str)
+        else [str(s).strip() for s in match]
+    )
     items = [s for s in items if s]
     if not items:
         return None
@@ -130,8 +142,15 @@ def parse_match(match, weight=None, age: str | None = None, age_bands=None,
     bands = tuple(float(b) for b in (DEFAULT_AGE_BANDS if age_bands is None else age_bands))
     if not bands or any(b >= c for b, c in pairwise(bands)):
         raise PopulaceError(f"age bands must be increasing edges; got {list(bands)}")
-    return MatchSpec(tuple(cols), w, age, bands, dict(codes or {}), ref_cols,
-                     True if quota is None else bool(quota))
+    return MatchSpec(
+        tuple(cols),
+        w,
+        age,
+        bands,
+        dict(codes or {}),
+        ref_cols,
+        True if quota is None else bool(quota),
+    )
 
 
 def band_labels(edges) -> list[str]:
@@ -146,8 +165,9 @@ def age_values(series, codes: dict | None = None):
     """(ages as floats with NaN for missing, number of implausible values set missing)."""
     codes = codes or {}
     raw = [codes.get(code_key(v), v) for v in pd.Series(series)]
-    num = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float,
-                                                                             copy=True)
+    num = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(
+        dtype=float, copy=True
+    )
     bad = np.isfinite(num) & ((num < AGE_RANGE[0]) | (num > AGE_RANGE[1]))
     num[bad] = np.nan
     return num, int(bad.sum())
@@ -157,8 +177,9 @@ def age_bands(ages: np.ndarray, edges) -> np.ndarray:
     """Band label per age (None for NaN)."""
     labels = band_labels(edges)
     idx = np.searchsorted(np.asarray(edges, dtype=float), ages, side="right")
-    return np.array([labels[i] if np.isfinite(a) else None for a, i in zip(ages, idx)],
-                    dtype=object)
+    return np.array(
+        [labels[i] if np.isfinite(a) else None for a, i in zip(ages, idx)], dtype=object
+    )
 
 
 def categories(series, codes: dict | None = None) -> np.ndarray:
@@ -173,8 +194,9 @@ def categories(series, codes: dict | None = None) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def labels_of(frame: pd.DataFrame, column: str, spec_age_bands=DEFAULT_AGE_BANDS,
-              codes: dict | None = None) -> np.ndarray:
+def labels_of(
+    frame: pd.DataFrame, column: str, spec_age_bands=DEFAULT_AGE_BANDS, codes: dict | None = None
+) -> np.ndarray:
     """Harmonised labels of one column (age as bands) for marginals and reports."""
     if column in NUMERIC:
         return age_bands(age_values(frame[column], codes)[0], spec_age_bands)
@@ -186,9 +208,13 @@ REPORT_COLUMNS = ("age", "gender", "country")
 the export whenever a source has them (matched or not)."""
 
 
-def harmonised(meta: pd.DataFrame, codebook: dict | None = None, columns=REPORT_COLUMNS,
-               reference_columns: dict | None = None, codes: dict | None = None
-               ) -> pd.DataFrame:
+def harmonised(
+    meta: pd.DataFrame,
+    codebook: dict | None = None,
+    columns=REPORT_COLUMNS,
+    reference_columns: dict | None = None,
+    codes: dict | None = None,
+) -> pd.DataFrame:
     """The demographic ``columns`` of ``meta`` in shared labels (the persona side's
     names): ages in years (implausible ages NaN), categories as lower-case labels
     (None = missing), the codebook and ``codes`` applied.  Columns absent are
@@ -198,9 +224,13 @@ def harmonised(meta: pd.DataFrame, codebook: dict | None = None, columns=REPORT_
         rcol = (reference_columns or {}).get(col, col)
         if rcol not in meta.columns:
             continue
-        c = {**(codebook or {}).get(rcol, {}),
-             **{code_key(k): v for k, v in ((codes or {}).get(col)
-                                            or (codes or {}).get(rcol) or {}).items()}}
+        c = {
+            **(codebook or {}).get(rcol, {}),
+            **{
+                code_key(k): v
+                for k, v in ((codes or {}).get(col) or (codes or {}).get(rcol) or {}).items()
+            },
+        }
         out[col] = age_values(meta[rcol], c)[0] if col in NUMERIC else categories(meta[rcol], c)
     return pd.DataFrame(out, index=range(len(meta)))
 
@@ -222,8 +252,10 @@ def tv(p: dict, q: dict) -> float:
 
 def joint_labels(label_sets: list[np.ndarray]) -> np.ndarray:
     """One label per row for the combination of several columns (``18-24 x male``)."""
-    return np.array([None if any(x is None for x in t) else " x ".join(t)
-                     for t in zip(*label_sets)], dtype=object)
+    return np.array(
+        [None if any(x is None for x in t) else " x ".join(t) for t in zip(*label_sets)],
+        dtype=object,
+    )
 
 
 def meta_of(obj) -> pd.DataFrame | None:
@@ -246,8 +278,10 @@ def _mean_sq_dist(Y, w) -> float:
 def _column_of(frame: pd.DataFrame | None, name: str, side: str, available) -> pd.Series:
     if frame is None or name not in frame.columns:
         cols = ", ".join(map(str, list(available)[:20])) or "none"
-        raise PopulaceError(f"--match column {name!r} is not in the {side} (its columns: "
-                            f"{cols}); add it there or drop it from --match")
+        raise PopulaceError(
+            f"--match column {name!r} is not in the {side} (its columns: "
+            f"{cols}); add it there or drop it from --match"
+        )
     return frame[name]
 
 
@@ -262,15 +296,18 @@ class Demographics:
         self.warnings: list[str] = []
         self.ref_keep: np.ndarray | None = None
         self.Xd = self.Yd = None
-        self.pool_cells = None            # cell id per pool persona (-1: no human cell)
+        self.pool_cells = None  # cell id per pool persona (-1: no human cell)
         self.cell_share = self.cell_names = self.strata_columns = self.cell_groups = None
 
     @property
     def strata(self):
         """(cell id per persona, human share per cell, column categories per cell) for
         the aligners that fill cells by quota (``quotas.py``)."""
-        return (None if self.pool_cells is None else
-                (self.pool_cells, self.cell_share, self.cell_groups))
+        return (
+            None
+            if self.pool_cells is None
+            else (self.pool_cells, self.cell_share, self.cell_groups)
+        )
 
     def marginals(self, indices, counts, ref_weights=None) -> dict:
         """Per matched column (and jointly): humans vs pool vs selection, with TV."""
@@ -281,19 +318,34 @@ class Demographics:
             h = shares(self.ref_labels[col], ref_weights)
             p = shares(self.pool_labels[col])
             s = shares(self.pool_labels[col][idx], counts)
-            out[col] = {**self.blocks[col], "humans": h, "pool": p, "selected": s,
-                        "tv_pool": tv(p, h), "tv_selected": tv(s, h)}
+            out[col] = {
+                **self.blocks[col],
+                "humans": h,
+                "pool": p,
+                "selected": s,
+                "tv_pool": tv(p, h),
+                "tv_selected": tv(s, h),
+            }
         if len(self.spec.columns) >= 2:
             hj = joint_labels([self.ref_labels[c] for c in self.spec.columns])
             pj = joint_labels([self.pool_labels[c] for c in self.spec.columns])
             h, p, s = shares(hj, ref_weights), shares(pj), shares(pj[idx], counts)
-            out["joint"] = {"columns": list(self.spec.columns), "tv_pool": tv(p, h),
-                            "tv_selected": tv(s, h)}
+            out["joint"] = {
+                "columns": list(self.spec.columns),
+                "tv_pool": tv(p, h),
+                "tv_selected": tv(s, h),
+            }
         return out
 
 
-def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
-          ref_weights, Y_core: np.ndarray, codebook: dict | None = None) -> Demographics:
+def build(
+    spec: MatchSpec,
+    persona_meta: pd.DataFrame | None,
+    reference_meta,
+    ref_weights,
+    Y_core: np.ndarray,
+    codebook: dict | None = None,
+) -> Demographics:
     """Blocks for ``spec``: ``persona_meta`` / ``reference_meta`` hold one row per pool
     persona / reference row (same order as the aligner's matrices); ``Y_core`` is the
     reference in the core space (for the block scale).  Returns a
@@ -306,19 +358,30 @@ def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
     raw_pool, raw_ref = {}, {}
     for col in spec.columns:
         rcol = spec.reference_columns.get(col, col)
-        ps = _column_of(persona_meta, col, "personas table",
-                        [] if persona_meta is None else persona_meta.columns)
-        rs = _column_of(reference_meta, rcol, "reference",
-                        [] if reference_meta is None else reference_meta.columns)
-        codes = {**(codebook or {}).get(rcol, {}),
-                 **{code_key(k): v for k, v in (spec.codes.get(col) or spec.codes.get(rcol)
-                                                or {}).items()}}
+        ps = _column_of(
+            persona_meta,
+            col,
+            "personas table",
+            [] if persona_meta is None else persona_meta.columns,
+        )
+        rs = _column_of(
+            reference_meta,
+            rcol,
+            "reference",
+            [] if reference_meta is None else reference_meta.columns,
+        )
+        codes = {
+            **(codebook or {}).get(rcol, {}),
+            **{
+                code_key(k): v
+                for k, v in (spec.codes.get(col) or spec.codes.get(rcol) or {}).items()
+            },
+        }
         info: dict = {"reference_column": rcol}
         if col in NUMERIC:
             pa, p_bad = age_values(ps)
             ra, r_bad = age_values(rs, codes)
-            info.update(kind="age", mode=spec.age, implausible={"pool": p_bad,
-                                                                "reference": r_bad})
+            info.update(kind="age", mode=spec.age, implausible={"pool": p_bad, "reference": r_bad})
             raw_pool[col], raw_ref[col] = pa, ra
             d.pool_labels[col] = age_bands(pa, spec.age_bands)
             d.ref_labels[col] = age_bands(ra, spec.age_bands)
@@ -329,15 +392,18 @@ def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
             info["kind"] = "categorical"
             ref_missing = np.array([x is None for x in d.ref_labels[col]])
         if ref_missing.any():
-            d.warnings.append(f"reference: {int(ref_missing.sum())} of {m} rows have no "
-                              f"{rcol} (empty, a missing code or an implausible value): left "
-                              "out of the alignment reference")
+            d.warnings.append(
+                f"reference: {int(ref_missing.sum())} of {m} rows have no "
+                f"{rcol} (empty, a missing code or an implausible value): left "
+                "out of the alignment reference"
+            )
         info["missing"] = {"reference": int(ref_missing.sum())}
         keep &= ~ref_missing
         d.blocks[col] = info
     if not keep.any():
-        raise PopulaceError("no reference row has a value for every --match column "
-                            f"({', '.join(spec.columns)})")
+        raise PopulaceError(
+            f"no reference row has a value for every --match column ({', '.join(spec.columns)})"
+        )
     d.ref_keep = keep
     wk = wy[keep]
     d_core = _mean_sq_dist(Y_core[keep], wk) if Y_core.shape[1] else 1.0
@@ -351,8 +417,10 @@ def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
         pool_missing = np.array([x is None for x in pl])
         info["missing"]["pool"] = int(pool_missing.sum())
         if pool_missing.any():
-            d.warnings.append(f"{int(pool_missing.sum())} of {n} personas have no {col}: "
-                              "they match no human category")
+            d.warnings.append(
+                f"{int(pool_missing.sum())} of {n} personas have no {col}: "
+                "they match no human category"
+            )
         if col in NUMERIC and spec.age == "scaled":
             ra = raw_ref[col][keep]
             mean = float(np.average(ra, weights=wk))
@@ -360,8 +428,7 @@ def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
             Xb, Yb = pa[:, None], ra[:, None]
             info["pool_imputed_with_reference_mean"] = int(pool_missing.sum())
         else:
-            cats = (band_labels(spec.age_bands) if col in NUMERIC
-                    else sorted({x for x in rl[keep]}))
+            cats = band_labels(spec.age_bands) if col in NUMERIC else sorted({x for x in rl[keep]})
             ref_share = shares(rl[keep], wk)
             cats = [c for c in cats if ref_share.get(c, 0) > 0]
             lookup = {c: i for i, c in enumerate(cats)}
@@ -375,16 +442,20 @@ def build(spec: MatchSpec, persona_meta: pd.DataFrame | None, reference_meta,
             unmatched = {c: int(sum(1 for x in pl if x == c)) for c in sorted(present - set(cats))}
             unreached = {c: ref_share[c] for c in cats if c not in present}
             if unmatched:
-                d.warnings.append(f"{sum(unmatched.values())} of {n} personas have a {col} no "
-                                  f"human has ({', '.join(f'{k!r}: {v}' for k, v in unmatched.items())}): "
-                                  "they match no human category")
+                d.warnings.append(
+                    f"{sum(unmatched.values())} of {n} personas have a {col} no "
+                    f"human has ({', '.join(f'{k!r}: {v}' for k, v in unmatched.items())}): "
+                    "they match no human category"
+                )
             if unreached:
-                d.warnings.append(f"no persona has {col} = "
-                                  + ", ".join(f"{k!r} ({100 * v:.1f}% of the humans)"
-                                              for k, v in unreached.items())
-                                  + ": the aligned set cannot reach it")
-            info.update(categories=cats, unmatched_pool=unmatched,
-                        unreached_reference=unreached)
+                d.warnings.append(
+                    f"no persona has {col} = "
+                    + ", ".join(
+                        f"{k!r} ({100 * v:.1f}% of the humans)" for k, v in unreached.items()
+                    )
+                    + ": the aligned set cannot reach it"
+                )
+            info.update(categories=cats, unmatched_pool=unmatched, unreached_reference=unreached)
         d_b = _mean_sq_dist(Yb, wk)
         w = spec.weight_of(col)
         scale = float(np.sqrt(w * d_core / (d_b if d_b > 1e-12 else 1.0)))

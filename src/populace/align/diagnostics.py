@@ -24,7 +24,8 @@ def spread(w) -> dict:
     pos = w[w > 0]
     return {
         "n": int(w.size),
-        "min": float(w.min()), "max": float(w.max()),
+        "min": float(w.min()),
+        "max": float(w.max()),
         "max_over_min": float(w.max() / pos.min()) if pos.size == w.size else float("inf"),
         "relative_range": float((w.max() - w.min()) / mean) if mean > 0 else 0.0,
         "cv": float(w.std() / mean) if mean > 0 else 0.0,

@@ -64,7 +64,6 @@ from populace.weighted import constant_columns, correlation
 KERNELS = ("gaussian", "energy", "gaussian+energy")
 
 
-
 def _eligible(score, count, blocked, duplicates, cap):
     if not duplicates:
         score[blocked] = np.inf
@@ -73,8 +72,21 @@ def _eligible(score, count, blocked, duplicates, cap):
     return score
 
 
-def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=None,
-         corr_weight=0.0, info=None, corr_columns=None, cells=None, quota=None):
+def herd(
+    X,
+    mu,
+    k,
+    gammas,
+    duplicates=False,
+    refine=0,
+    max_repeat=None,
+    corr=None,
+    corr_weight=0.0,
+    info=None,
+    corr_columns=None,
+    cells=None,
+    quota=None,
+):
     """Greedy selection (indices in pick order, with repeats if ``duplicates``, each
     persona at most ``max_repeat`` times) and the number of swaps made.
 
@@ -97,7 +109,7 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
     picks = np.empty(k, dtype=np.int64)
     free = None
     if cells is not None:
-        free = np.append(np.asarray(quota, dtype=np.int64), 0)   # last: "no cell", never free
+        free = np.append(np.asarray(quota, dtype=np.int64), 0)  # last: "no cell", never free
         cells = np.where(np.asarray(cells) < 0, free.size - 1, cells)
     for t in range(k):
         score = s - (t + 1) * mu
@@ -128,22 +140,23 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
         for p in range(k):
             j = int(picks[p])
             if tracker is not None and q is None:
-                q = tracker.linear_scores()          # changes only when a swap is made
+                q = tracker.linear_scores()  # changes only when a swap is made
             kj = kernel_column(X, x2, j, gammas)
             s -= kj
             count[j] -= 1
             if not duplicates:
                 blocked[j] = False
-            base = s - k * mu                        # (K^2 / 2) x change of MMD^2, + const
+            base = s - k * mu  # (K^2 / 2) x change of MMD^2, + const
             score = base if q is None else base + (0.5 * k * k * lam) * q
             score = _eligible(score, count, blocked, duplicates, cap)
-            if free is not None:                     # the freed slot is in j's cell
+            if free is not None:  # the freed slot is in j's cell
                 score = np.where(cells == cells[j], score, np.inf)
             i = int(np.argmin(score))
             if i != j and tracker is not None:
                 # accept only if the exact joint objective drops
                 gain = (2.0 / (k * k)) * (base[i] - base[j]) + lam * (
-                    tracker.error_after_swap(j, i) - tracker.error())
+                    tracker.error_after_swap(j, i) - tracker.error()
+                )
                 if not gain < 0:
                     i = j
             if i != j:
@@ -166,8 +179,16 @@ def herd(X, mu, k, gammas, duplicates=False, refine=0, max_repeat=None, corr=Non
     return picks, swaps
 
 
-def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference=20_000,
-                  refine=2, kernel="gaussian", max_repeat=2, corr_weight=10.0):
+def align_herding(
+    problem: Problem,
+    bandwidth=None,
+    scales=(0.5,),
+    max_reference=20_000,
+    refine=2,
+    kernel="gaussian",
+    max_repeat=2,
+    corr_weight=10.0,
+):
     """Kernel herding over the pool (the module doc has the algorithm).
 
     Parameters
@@ -215,8 +236,9 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
         if max_repeat is not None and int(max_repeat) < 1:
             raise PopulaceError(f"max_repeat must be at least 1; got {max_repeat}")
         if problem.duplicates and max_repeat is not None and int(max_repeat) * n < k:
-            raise PopulaceError(f"cannot fill {k} slots from {n} personas used at most "
-                                f"{max_repeat} times each")
+            raise PopulaceError(
+                f"cannot fill {k} slots from {n} personas used at most {max_repeat} times each"
+            )
         try:
             lam = float(corr_weight)
         except (TypeError, ValueError):
@@ -235,13 +257,35 @@ def align_herding(problem: Problem, bandwidth=None, scales=(0.5,), max_reference
             per = 1 if not problem.duplicates else (k if max_repeat is None else int(max_repeat))
             capacity = np.bincount(cells[cells >= 0], minlength=share.size) * per
             quota, moved = quotas(share, k, capacity, groups)
-            problem.diagnostics["quota"] = {"quota": quota, "capacity": capacity,
-                                            "slots_moved": moved}
-        picks, swaps = herd(problem.X, mu, k, gammas, problem.duplicates, refine, max_repeat,
-                            corr, lam, info, dc, cells, quota)
+            problem.diagnostics["quota"] = {
+                "quota": quota,
+                "capacity": capacity,
+                "slots_moved": moved,
+            }
+        picks, swaps = herd(
+            problem.X,
+            mu,
+            k,
+            gammas,
+            problem.duplicates,
+            refine,
+            max_repeat,
+            corr,
+            lam,
+            info,
+            dc,
+            cells,
+            quota,
+        )
     idx, counts = np.unique(picks, return_counts=True)
-    problem.diagnostics["herding"] = {"bandwidth": h, "scales": list(scales), "kernel": kernel,
-                                      "max_repeat": max_repeat, "swaps": swaps,
-                                      "refine_passes": int(refine),
-                                      "corr_weight": lam, **info}
+    problem.diagnostics["herding"] = {
+        "bandwidth": h,
+        "scales": list(scales),
+        "kernel": kernel,
+        "max_repeat": max_repeat,
+        "swaps": swaps,
+        "refine_passes": int(refine),
+        "corr_weight": lam,
+        **info,
+    }
     return idx, counts.astype(np.int64), None

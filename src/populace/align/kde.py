@@ -29,8 +29,9 @@ def scott_bandwidth(Y: np.ndarray, wy: np.ndarray | None = None) -> float:
     return s * n_eff ** (-1.0 / (d + 4))
 
 
-def log_density(X: np.ndarray, Y: np.ndarray, h: float, wy: np.ndarray | None = None,
-                exclude_self: bool = False) -> np.ndarray:
+def log_density(
+    X: np.ndarray, Y: np.ndarray, h: float, wy: np.ndarray | None = None, exclude_self: bool = False
+) -> np.ndarray:
     """Log KDE of ``Y`` at the rows of ``X`` (see module docs).
 
     ``exclude_self`` (only when ``X is Y``) leaves each point's own kernel out
@@ -38,13 +39,14 @@ def log_density(X: np.ndarray, Y: np.ndarray, h: float, wy: np.ndarray | None = 
     """
     n, d = X.shape
     m = Y.shape[0]
-    logv = (np.full(m, -np.log(m)) if wy is None
-            else np.log(np.maximum(wy, 1e-300)) - np.log(wy.sum()))
+    logv = (
+        np.full(m, -np.log(m)) if wy is None else np.log(np.maximum(wy, 1e-300)) - np.log(wy.sum())
+    )
     inv = 1.0 / (2.0 * h * h)
     out = np.empty(n)
     run_max = run_sum = None
     for r0, r1, c0, c1, D in distance_blocks(X, Y, max_cols=8192):
-        if c0 == 0:                                   # a new row block
+        if c0 == 0:  # a new row block
             run_max = np.full(r1 - r0, -np.inf)
             run_sum = np.zeros(r1 - r0)
         L = logv[None, c0:c1] - inv * D
@@ -57,7 +59,7 @@ def log_density(X: np.ndarray, Y: np.ndarray, h: float, wy: np.ndarray | None = 
         run_sum = run_sum * np.exp(np.where(np.isfinite(run_max), run_max - safe, -np.inf))
         run_sum += np.exp(L - safe[:, None]).sum(axis=1)
         run_max = new_max
-        if c1 == m:                                   # the row block is complete
+        if c1 == m:  # the row block is complete
             with np.errstate(divide="ignore"):
                 out[r0:r1] = np.where(np.isfinite(run_max), run_max, 0.0) + np.log(run_sum)
     return out - d * np.log(h * np.sqrt(2.0 * np.pi))
@@ -73,6 +75,9 @@ def log_ratio(X: np.ndarray, Y: np.ndarray, h: float, wy=None, exclude_self=Fals
     if not finite.all():
         cap = out[finite].max() if finite.any() else 0.0
         out = np.where(finite, out, np.where(np.isneginf(lh), -np.inf, cap))
-        out = np.where(np.isfinite(out), out, (out[np.isfinite(out)].min() - 50.0)
-                       if np.isfinite(out).any() else 0.0)
+        out = np.where(
+            np.isfinite(out),
+            out,
+            (out[np.isfinite(out)].min() - 50.0) if np.isfinite(out).any() else 0.0,
+        )
     return out

@@ -38,9 +38,12 @@ def align_matched(problem: Problem, max_reference=None, candidates=32):
     with problem.stages("match"):
         for b0 in range(0, k, block):
             b1 = min(k, b0 + block)
-            D = x2[None, :] - 2.0 * (draws[b0:b1] @ X.T)      # + |y|^2, constant per row
-            near = np.argpartition(D, c - 1, axis=1)[:, :c] if c < n else np.tile(
-                np.arange(n), (b1 - b0, 1))
+            D = x2[None, :] - 2.0 * (draws[b0:b1] @ X.T)  # + |y|^2, constant per row
+            near = (
+                np.argpartition(D, c - 1, axis=1)[:, :c]
+                if c < n
+                else np.tile(np.arange(n), (b1 - b0, 1))
+            )
             for r in range(b1 - b0):
                 cand = near[r][np.argsort(D[r, near[r]], kind="stable")]
                 if not problem.duplicates:
@@ -56,6 +59,9 @@ def align_matched(problem: Problem, max_reference=None, candidates=32):
                     taken[i] = True
                 dist_sum += float(np.sqrt(max(0.0, D[r, i] + draws[b0 + r] @ draws[b0 + r])))
     idx, counts = np.unique(picks, return_counts=True)
-    problem.diagnostics["matched"] = {"candidates": c, "fallback_scans": fallbacks,
-                                      "mean_match_distance": dist_sum / k}
+    problem.diagnostics["matched"] = {
+        "candidates": c,
+        "fallback_scans": fallbacks,
+        "mean_match_distance": dist_sum / k,
+    }
     return idx, counts.astype(np.int64), None

@@ -69,9 +69,19 @@ def _select_by_cell(w, cells, share, groups, k, rng, problem: Problem):
     return idx[order], cnt[order], zero
 
 
-def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
-                readout="rowsum", reg=0.05, n_iter=250, batch_size=10_000,
-                max_reference=50_000, ot_reference=5_000, exclude_self=False):
+def align_paper(
+    problem: Problem,
+    bandwidth=0.20,
+    keep=0.7,
+    is_select="top",
+    readout="rowsum",
+    reg=0.05,
+    n_iter=250,
+    batch_size=10_000,
+    max_reference=50_000,
+    ot_reference=5_000,
+    exclude_self=False,
+):
     X = problem.X
     n = X.shape[0]
     k = check_k(problem.k, n, problem.duplicates)
@@ -88,9 +98,11 @@ def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
         logw = kde.log_ratio(X, U, h, w, exclude_self=bool(exclude_self))
     n_keep = max(1, int(round(float(keep) * n)))
     if not problem.duplicates and k > n_keep:
-        raise PopulaceError(f"importance sampling keeps {n_keep} of {n} personas "
-                            f"(keep={keep}), fewer than the {k} requested; raise keep, "
-                            "lower -n or allow duplicates")
+        raise PopulaceError(
+            f"importance sampling keeps {n_keep} of {n} personas "
+            f"(keep={keep}), fewer than the {k} requested; raise keep, "
+            "lower -n or allow duplicates"
+        )
     with problem.stages("is_select"):
         if problem.strata is None:
             kept, _, _ = select(None, n_keep, rng, False, is_select, logw=logw)
@@ -101,25 +113,42 @@ def align_paper(problem: Problem, bandwidth=0.20, keep=0.7, is_select="top",
     # the typicality of the kept set: mean distance to the reference mean
     centre = (w / w.sum()) @ U
     dist = np.linalg.norm(X - centre, axis=1)
-    is_diag["mean_distance_to_reference_mean"] = {"pool": float(dist.mean()),
-                                                  "kept": float(dist[kept].mean())}
+    is_diag["mean_distance_to_reference_mean"] = {
+        "pool": float(dist.mean()),
+        "kept": float(dist[kept].mean()),
+    }
     Uo, wo = U, w
     if ot_reference is not None and U.shape[0] > int(ot_reference):
         from populace.align.reduce import reduce_reference
+
         Uo, wo, _ = reduce_reference(U, w, int(ot_reference), problem.seed + 1)
-    ot_w, ot_info = batched_weights(X[kept], Uo, wo, None, reg, n_iter, batch_size, np.inf,
-                                    readout, problem.seed, problem.stages)
+    ot_w, ot_info = batched_weights(
+        X[kept],
+        Uo,
+        wo,
+        None,
+        reg,
+        n_iter,
+        batch_size,
+        np.inf,
+        readout,
+        problem.seed,
+        problem.stages,
+    )
     ot_info["reference_rows"] = int(Uo.shape[0])
     with problem.stages("select"):
         if problem.strata is None:
             sel, counts, zero = select(ot_w, k, rng, problem.duplicates, "sample")
         else:
-            sel, counts, zero = _select_by_cell(ot_w, problem.strata[0][kept],
-                                                problem.strata[1], problem.strata[2], k, rng,
-                                                problem)
+            sel, counts, zero = _select_by_cell(
+                ot_w, problem.strata[0][kept], problem.strata[1], problem.strata[2], k, rng, problem
+            )
     pool_w = np.zeros(n)
     pool_w[kept] = ot_w
-    problem.diagnostics.update(importance_sampling=is_diag, ot=ot_info,
-                               sizes={"kept_after_is": int(kept.size)},
-                               zero_weight_selected=zero)
+    problem.diagnostics.update(
+        importance_sampling=is_diag,
+        ot=ot_info,
+        sizes={"kept_after_is": int(kept.size)},
+        zero_weight_selected=zero,
+    )
     return kept[sel], counts, pool_w

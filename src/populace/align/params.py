@@ -25,12 +25,12 @@ _FALSE = ("false", "no", "0", "off")
 
 @dataclass(frozen=True)
 class Spec:
-    kind: str                       # float | int | bool | choice | floats
-    low: float | None = None        # bound (inclusive unless low_open)
+    kind: str  # float | int | bool | choice | floats
+    low: float | None = None  # bound (inclusive unless low_open)
     low_open: bool = False
     high: float | None = None
     high_open: bool = False
-    choices: tuple[str, ...] = ()   # kind choice; for float: words allowed besides numbers
+    choices: tuple[str, ...] = ()  # kind choice; for float: words allowed besides numbers
     nullable: bool = False
     allow_inf: bool = False
     meaning: str = ""
@@ -40,8 +40,11 @@ class Spec:
             return "one of " + ", ".join(self.choices)
         if self.kind == "bool":
             return "true or false"
-        what = {"float": "a number", "int": "a whole number",
-                "floats": "a list of numbers (e.g. 0.5,1)"}[self.kind]
+        what = {
+            "float": "a number",
+            "int": "a whole number",
+            "floats": "a list of numbers (e.g. 0.5,1)",
+        }[self.kind]
         parts = []
         if self.low is not None:
             parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
@@ -77,8 +80,9 @@ SPECS: dict[str, Spec] = {
 }
 #: (method, parameter) -> a spec that differs from the shared one
 OVERRIDES: dict[tuple[str, str], Spec] = {
-    ("herding", "bandwidth"): Spec("float", **_POS, nullable=True,
-                                   meaning="None: median heuristic"),
+    ("herding", "bandwidth"): Spec(
+        "float", **_POS, nullable=True, meaning="None: median heuristic"
+    ),
 }
 
 
@@ -91,8 +95,9 @@ def spec_of(method: str, name: str, default=None) -> Spec | None:
 
 def _bad(method, name, value, spec: Spec) -> PopulaceError:
     none = " or None" if spec.nullable else ""
-    return PopulaceError(f"align parameter {name}={value!r} (method {method}): must be "
-                         f"{spec.describe()}{none}")
+    return PopulaceError(
+        f"align parameter {name}={value!r} (method {method}): must be {spec.describe()}{none}"
+    )
 
 
 def _number(value, integer: bool):
@@ -100,8 +105,9 @@ def _number(value, integer: bool):
         raise ValueError
     if isinstance(value, str):
         value = value.strip()
-        value = float(value) if not integer or any(c in value.lower() for c in ".en") \
-            else int(value)
+        value = (
+            float(value) if not integer or any(c in value.lower() for c in ".en") else int(value)
+        )
     if integer:
         f = float(value)
         if not math.isfinite(f) or f != int(f):
@@ -129,8 +135,11 @@ def coerce(method: str, name: str, value, spec: Spec):
                 return value.strip()
             raise ValueError
         if spec.kind == "floats":
-            items = value.split(",") if isinstance(value, str) else (
-                list(value) if isinstance(value, (list, tuple)) else [value])
+            items = (
+                value.split(",")
+                if isinstance(value, str)
+                else (list(value) if isinstance(value, (list, tuple)) else [value])
+            )
             out = tuple(_number(v, False) for v in items)
             if not out:
                 raise ValueError
@@ -160,8 +169,10 @@ def check_params(method: str, params: dict, defaults: dict) -> dict:
     their defaults); an unknown name or a bad value is one PopulaceError."""
     unknown = sorted(set(params) - set(defaults))
     if unknown:
-        raise PopulaceError(f"method {method!r} has no parameter(s) {unknown}; it takes "
-                            f"{', '.join(defaults) or 'none'}")
+        raise PopulaceError(
+            f"method {method!r} has no parameter(s) {unknown}; it takes "
+            f"{', '.join(defaults) or 'none'}"
+        )
     out = {}
     for name, value in params.items():
         spec = spec_of(method, name, defaults[name])

@@ -29,9 +29,11 @@ def quotas(share: np.ndarray, k: int, capacity: np.ndarray, groups=None):
     share = np.asarray(share, dtype=float)
     cap = np.asarray(capacity, dtype=float)
     if np.minimum(cap, k).sum() < k:
-        raise PopulaceError(f"the personas in the humans' demographic cells can fill only "
-                            f"{int(np.minimum(cap, k).sum())} of the {k} slots; lower -n, "
-                            "allow more repeats or match fewer columns")
+        raise PopulaceError(
+            f"the personas in the humans' demographic cells can fill only "
+            f"{int(np.minimum(cap, k).sum())} of the {k} slots; lower -n, "
+            "allow more repeats or match fewer columns"
+        )
     q = np.minimum(share * k, cap)
     for _ in range(200 if groups else 0):
         before = q.copy()
@@ -42,7 +44,7 @@ def quotas(share: np.ndarray, k: int, capacity: np.ndarray, groups=None):
             q = np.minimum(q * np.where(cur > 0, target / np.maximum(cur, 1e-300), 1.0)[g], cap)
         if np.abs(q - before).max() < 1e-6:
             break
-    for _ in range(share.size + 1):                  # the total back to k
+    for _ in range(share.size + 1):  # the total back to k
         left = k - q.sum()
         room = cap - q
         s = np.where(room > 1e-9, np.maximum(share, 1e-12), 0.0)
@@ -57,7 +59,7 @@ def quotas(share: np.ndarray, k: int, capacity: np.ndarray, groups=None):
         if base[i] < cap[i]:
             base[i] += 1
             rest -= 1
-    for i in np.argsort(-share, kind="stable"):     # rounding left a slot: any room
+    for i in np.argsort(-share, kind="stable"):  # rounding left a slot: any room
         while rest > 0 and base[i] < cap[i]:
             base[i] += 1
             rest -= 1
@@ -72,6 +74,13 @@ def quota_table(d, quota, capacity, indices, counts) -> list[dict]:
     cells = d.pool_cells[np.asarray(indices)]
     ok = cells >= 0
     np.add.at(sel, cells[ok], np.asarray(counts)[ok])
-    return [{"cell": c, "human_share": float(d.cell_share[i]), "quota": int(quota[i]),
-             "capacity": float(capacity[i]), "selected": int(sel[i])}
-            for i, c in enumerate(d.cell_names)]
+    return [
+        {
+            "cell": c,
+            "human_share": float(d.cell_share[i]),
+            "quota": int(quota[i]),
+            "capacity": float(capacity[i]),
+            "selected": int(sel[i]),
+        }
+        for i, c in enumerate(d.cell_names)
+    ]

@@ -36,7 +36,7 @@ def dedup(Y: np.ndarray, w: np.ndarray | None = None):
     Yz = Y + 0.0  # turn -0.0 into 0.0 so equal values have equal bytes
     keys = Yz.view(np.dtype((np.void, Yz.dtype.itemsize * Yz.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")            # by first occurrence
+    order = np.argsort(first, kind="stable")  # by first occurrence
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     inverse = rank[inverse.ravel()]
@@ -48,16 +48,24 @@ def reduce_reference(Y: np.ndarray, w: np.ndarray | None, max_rows: int | None, 
     """Apply the module's rule; returns (rows, weights, info dict)."""
     m = Y.shape[0]
     U, cw, _ = dedup(Y, w)
-    info = {"rows": int(m), "distinct": int(U.shape[0]), "max_rows": max_rows,
-            "resampled": False, "used": int(U.shape[0])}
+    info = {
+        "rows": int(m),
+        "distinct": int(U.shape[0]),
+        "max_rows": max_rows,
+        "resampled": False,
+        "used": int(U.shape[0]),
+    }
     if max_rows is not None and U.shape[0] > int(max_rows):
         rng = np.random.default_rng([int(seed), 0x5EED])
         p = cw / cw.sum()
         draw = rng.choice(U.shape[0], size=int(max_rows), replace=True, p=p)
         idx, counts = np.unique(draw, return_counts=True)
         U, cw = U[idx], counts.astype(np.float64)
-        info.update(resampled=True, used=int(U.shape[0]),
-                    rule=f"{max_rows} i.i.d. draws by weight (seeded), deduplicated")
+        info.update(
+            resampled=True,
+            used=int(U.shape[0]),
+            rule=f"{max_rows} i.i.d. draws by weight (seeded), deduplicated",
+        )
     else:
         info["rule"] = "deduplicated, all distinct rows kept"
     return U, cw, info

@@ -22,9 +22,9 @@ class Problem:
     k: int
     seed: int
     duplicates: bool = False
-    core_columns: int | None = None   # the first columns are answers (traits/items); the
+    core_columns: int | None = None  # the first columns are answers (traits/items); the
     #                                   rest demographic blocks (demographics.py), if any
-    strata: tuple | None = None       # (cell id per persona, human share per cell): quotas
+    strata: tuple | None = None  # (cell id per persona, human share per cell): quotas
     stages: Stages = field(default_factory=Stages)
     diagnostics: dict = field(default_factory=dict)
 

@@ -22,8 +22,10 @@ def check_k(k: int, n: int, duplicates: bool) -> int:
     if k < 1:
         raise PopulaceError(f"n (the number of personas to select) must be at least 1; got {k}")
     if not duplicates and k > n:
-        raise PopulaceError(f"cannot select {k} distinct personas from a pool of {n}; "
-                            "lower -n or allow duplicates (--duplicates)")
+        raise PopulaceError(
+            f"cannot select {k} distinct personas from a pool of {n}; "
+            "lower -n or allow duplicates (--duplicates)"
+        )
     return k
 
 
@@ -35,8 +37,14 @@ def log_weights(w: np.ndarray) -> np.ndarray:
         return np.log(w)
 
 
-def select(w: np.ndarray, k: int, rng: np.random.Generator, duplicates: bool = False,
-           mode: str = "sample", logw: np.ndarray | None = None):
+def select(
+    w: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    duplicates: bool = False,
+    mode: str = "sample",
+    logw: np.ndarray | None = None,
+):
     """(indices, counts, n_zero_weight_used) for weights ``w`` (or log-weights ``logw``)."""
     lw = log_weights(w) if logw is None else np.asarray(logw, dtype=np.float64)
     n = lw.shape[0]
@@ -52,7 +60,7 @@ def select(w: np.ndarray, k: int, rng: np.random.Generator, duplicates: bool = F
         return idx, counts.astype(np.int64), 0
     if mode == "top":
         keys = np.where(pos, lw, -np.inf)
-        order = np.lexsort((np.arange(n), -keys))      # largest first, ties by position
+        order = np.lexsort((np.arange(n), -keys))  # largest first, ties by position
     elif mode == "sample":
         keys = np.where(pos, lw + rng.gumbel(size=n), -np.inf)
         order = np.lexsort((rng.permutation(n), -keys))

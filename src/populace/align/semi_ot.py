@@ -22,8 +22,16 @@ from populace.align.select import check_k, select
 from populace.errors import PopulaceError
 
 
-def align_semi_ot(problem: Problem, rho=0.0, reg=0.05, n_iter=250, batch_size=10_000,
-                  max_reference=5_000, use_is=False, bandwidth=0.20):
+def align_semi_ot(
+    problem: Problem,
+    rho=0.0,
+    reg=0.05,
+    n_iter=250,
+    batch_size=10_000,
+    max_reference=5_000,
+    use_is=False,
+    bandwidth=0.20,
+):
     X = problem.X
     n = X.shape[0]
     k = check_k(problem.k, n, problem.duplicates)
@@ -39,10 +47,10 @@ def align_semi_ot(problem: Problem, rho=0.0, reg=0.05, n_iter=250, batch_size=10
             logw = kde.log_ratio(X, U, h, w)
             a = np.exp(logw - logw.max())
         problem.diagnostics["importance_sampling"] = {**log_spread(logw), "bandwidth": h}
-    weights, info = batched_weights(X, U, w, a, reg, n_iter, batch_size, float(rho),
-                                    "rowsum", problem.seed, problem.stages)
+    weights, info = batched_weights(
+        X, U, w, a, reg, n_iter, batch_size, float(rho), "rowsum", problem.seed, problem.stages
+    )
     with problem.stages("select"):
-        sel, counts, zero = select(weights, k, problem.generator(3), problem.duplicates,
-                                   "sample")
+        sel, counts, zero = select(weights, k, problem.generator(3), problem.duplicates, "sample")
     problem.diagnostics.update(ot=info, zero_weight_selected=zero)
     return sel, counts, weights

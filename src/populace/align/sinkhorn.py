@@ -59,8 +59,15 @@ def _log_update(S, f, g, loga, logb, eps, scale):
     return f, g
 
 
-def sinkhorn_log(C: np.ndarray, a: np.ndarray, b: np.ndarray, eps: float,
-                 n_iter: int = 250, rho: float = np.inf, absorb_at: float = 1e30):
+def sinkhorn_log(
+    C: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    eps: float,
+    n_iter: int = 250,
+    rho: float = np.inf,
+    absorb_at: float = 1e30,
+):
     """Potentials ``(f, g)`` after ``n_iter`` sweeps, and info.
 
     Log-domain with absorption (Schmitzer 2019): the potentials live in the
@@ -117,9 +124,14 @@ def sinkhorn_log(C: np.ndarray, a: np.ndarray, b: np.ndarray, eps: float,
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             u_new = (1.0 / (Kt @ (b_ * v))) ** scale if scale > 0 else np.ones_like(u)
             v_new = 1.0 / (Kt.T @ (a_ * u_new))
-        ok = (np.isfinite(u_new).all() and np.isfinite(v_new).all()
-              and u_new.min() > lo and u_new.max() < absorb_at
-              and v_new.min() > lo and v_new.max() < absorb_at)
+        ok = (
+            np.isfinite(u_new).all()
+            and np.isfinite(v_new).all()
+            and u_new.min() > lo
+            and u_new.max() < absorb_at
+            and v_new.min() > lo
+            and v_new.max() < absorb_at
+        )
         if ok:
             u, v = u_new, v_new
             continue
@@ -133,13 +145,16 @@ def sinkhorn_log(C: np.ndarray, a: np.ndarray, b: np.ndarray, eps: float,
         absorbed += 1
     f = f + eps * np.log(u)
     g = g + eps * np.log(v)
-    return f, g, {"iterations": int(n_iter), "eps": float(eps), "rho": float(rho),
-                  "absorptions": absorbed}
+    return (
+        f,
+        g,
+        {"iterations": int(n_iter), "eps": float(eps), "rho": float(rho), "absorptions": absorbed},
+    )
 
 
 def log_plan_row(C, f, g, a, b, eps, rows: slice) -> np.ndarray:
     loga, logb = _logs(a, b)
-    return (loga[rows, None] + logb[None, :] + (f[rows, None] + g[None, :] - C[rows]) / eps)
+    return loga[rows, None] + logb[None, :] + (f[rows, None] + g[None, :] - C[rows]) / eps
 
 
 def readouts(C, f, g, a, b, eps):

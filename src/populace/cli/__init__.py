@@ -10,15 +10,27 @@ import sys
 
 import typer
 
-from populace.cli import (align_cmd, demo_cmd, evaluate_cmd, instruments_cmd, mine_cmd,
-                          models_cmd, reference_cmd, survey_cmd, target_cmd,
-                          train_embedder_cmd)
-from populace.cli import export_cmd, report_cmd, run_cmd, synth_cmd, tables_cmd
+from populace.cli import (
+    align_cmd,
+    demo_cmd,
+    evaluate_cmd,
+    export_cmd,
+    instruments_cmd,
+    mine_cmd,
+    models_cmd,
+    reference_cmd,
+    report_cmd,
+    run_cmd,
+    survey_cmd,
+    synth_cmd,
+    tables_cmd,
+    target_cmd,
+    train_embedder_cmd,
+)
 from populace.errors import PopulaceError
 
 try:  # typer >= 0.22 vendors click as typer._click; older typer uses click itself
-    from typer._click.exceptions import (ClickException, NoArgsIsHelpError,  # noqa: F401
-                                         UsageError)
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # noqa: F401
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 try:
@@ -64,8 +76,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "populace"
-        print(f"error: {where}: {_one_line(exc.format_message())} (see `{where} --help`)",
-              file=sys.stderr)
+        print(
+            f"error: {where}: {_one_line(exc.format_message())} (see `{where} --help`)",
+            file=sys.stderr,
+        )
         sys.exit(2)
     except ClickException as exc:
         print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)

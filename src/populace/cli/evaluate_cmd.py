@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from pathlib import Path
 
 from populace.cli import _options as O
 from populace.cli._logging import echo_log
@@ -21,34 +19,51 @@ METRIC_LABELS = {"amw": "AMW", "fd": "FD", "sw": "SW", "mmd": "MMD", "corr_mae":
 
 
 def evaluate(
-    run: Optional[Path] = typer.Argument(None, help="run directory made by `populace run`: "
-                                         "compare every persona set on every configured "
-                                         "instrument against held-out humans"),
-    synthetic: Optional[str] = typer.Option(None, "--synthetic", "-s",
-                                            help="persona answers: persona_id + item columns "
-                                            "(+ weight)"),
-    reference: Optional[str] = typer.Option(None, "--reference", "-r",
-                                            help="human reference file"),
+    run: Path | None = typer.Argument(
+        None,
+        help="run directory made by `populace run`: "
+        "compare every persona set on every configured "
+        "instrument against held-out humans",
+    ),
+    synthetic: str | None = typer.Option(
+        None, "--synthetic", "-s", help="persona answers: persona_id + item columns (+ weight)"
+    ),
+    reference: str | None = typer.Option(None, "--reference", "-r", help="human reference file"),
     instrument: str = O.InstrumentOpt,
     space: str = typer.Option("traits", "--space", help="traits or items"),
-    country: Optional[list[str]] = O.CountryOpt,
-    where: Optional[list[str]] = O.WhereOpt,
-    region: Optional[str] = O.RegionOpt,
-    missing_code: Optional[list[float]] = O.MissingCodeOpt,
-    noise_repeats: int = typer.Option(10, "--noise-repeats", min=1, max=10_000,
-                                      help="pairs of human samples averaged for the noise floor"),
-    bootstrap: int = typer.Option(0, "--bootstrap", min=0, max=1_000_000,
-                                  help="bootstrap replicates for confidence intervals (0 = none)"),
+    country: list[str] | None = O.CountryOpt,
+    where: list[str] | None = O.WhereOpt,
+    region: str | None = O.RegionOpt,
+    missing_code: list[float] | None = O.MissingCodeOpt,
+    noise_repeats: int = typer.Option(
+        10,
+        "--noise-repeats",
+        min=1,
+        max=10_000,
+        help="pairs of human samples averaged for the noise floor",
+    ),
+    bootstrap: int = typer.Option(
+        0,
+        "--bootstrap",
+        min=0,
+        max=1_000_000,
+        help="bootstrap replicates for confidence intervals (0 = none)",
+    ),
     seed: int = typer.Option(0, "--seed", min=0),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
-    config: Optional[Path] = typer.Option(None, "--config", "-c",
-                                          help="with RUN: evaluate with this config's "
-                                          "[evaluate] section instead of the run's own"),
-    rerun_selection: Optional[bool] = typer.Option(
-        None, "--rerun-selection/--fixed-selection",
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="with RUN: evaluate with this config's [evaluate] section instead of the run's own",
+    ),
+    rerun_selection: bool | None = typer.Option(
+        None,
+        "--rerun-selection/--fixed-selection",
         help="with RUN: also give paired intervals with the aligner rerun on every bootstrap "
         "draw (--rerun-selection), or only with the selection held fixed "
-        "(--fixed-selection); default: the config's evaluate.rerun_selection"),
+        "(--fixed-selection); default: the config's evaluate.rerun_selection",
+    ),
 ) -> None:
     """Compare a synthetic response table with a human reference.
 
@@ -66,15 +81,24 @@ def evaluate(
             raise PopulaceError("give either a RUN directory or --synthetic/--reference")
         return _evaluate_run(run, config, as_json, rerun_selection)
     if rerun_selection is not None:
-        raise PopulaceError("--rerun-selection/--fixed-selection need a RUN directory: "
-                            "two tables have no selection to rerun")
+        raise PopulaceError(
+            "--rerun-selection/--fixed-selection need a RUN directory: "
+            "two tables have no selection to rerun"
+        )
     if not synthetic or not reference:
         raise PopulaceError("give a RUN directory, or both --synthetic and --reference")
     syn = load_reference(synthetic, instrument, weight_column="auto")
-    ref = O.load_cli_reference(reference, instrument, country=country, where=where, region=region,
-                               missing_code=missing_code)
-    result = compare(syn, ref, space=space, noise_repeats=noise_repeats, n_boot=bootstrap,
-                     seed=seed)
+    ref = O.load_cli_reference(
+        reference,
+        instrument,
+        country=country,
+        where=where,
+        region=region,
+        missing_code=missing_code,
+    )
+    result = compare(
+        syn, ref, space=space, noise_repeats=noise_repeats, n_boot=bootstrap, seed=seed
+    )
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
@@ -95,13 +119,16 @@ def evaluate(
         row += [f"{floor:.4f} ± {result.noise_floor_sd[m]:.4f}", ratio]
         table.add_row(*row)
     console.print(table)
-    console.print(f"n synthetic = {result.n_synthetic:,} (effective {result.n_synthetic_effective:,.0f}), "
-                  f"n reference = {result.n_reference:,}; noise floor from {noise_repeats} pairs "
-                  f"of {result.noise_floor_n:,} humans")
+    console.print(
+        f"n synthetic = {result.n_synthetic:,} (effective {result.n_synthetic_effective:,.0f}), "
+        f"n reference = {result.n_reference:,}; noise floor from {noise_repeats} pairs "
+        f"of {result.noise_floor_n:,} humans"
+    )
 
 
-def _evaluate_run(run: Path, config: Optional[Path], as_json: bool,
-                  rerun_selection: Optional[bool] = None) -> None:
+def _evaluate_run(
+    run: Path, config: Path | None, as_json: bool, rerun_selection: bool | None = None
+) -> None:
     from populace.pipeline import config_of_run, evaluate_run
 
     cfg = config_of_run(run)
@@ -110,8 +137,11 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool,
 
         cfg = cfg.model_copy(update={"evaluate": load_config(config).evaluate})
     if rerun_selection is not None:
-        cfg = cfg.model_copy(update={"evaluate": cfg.evaluate.model_copy(
-            update={"rerun_selection": rerun_selection})})
+        cfg = cfg.model_copy(
+            update={
+                "evaluate": cfg.evaluate.model_copy(update={"rerun_selection": rerun_selection})
+            }
+        )
     console = Console(stderr=True)
     with echo_log(None if as_json else console):
         results, frame = evaluate_run(run, cfg, progress=not as_json)
@@ -140,8 +170,10 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool,
             if res.get(f"{key}_error"):
                 out.print(f"{ins}: paired comparison{how} not computed: {res[f'{key}_error']}")
             if paired:
-                p = Table(title=f"{ins}: aligned minus baseline, paired bootstrap{how} "
-                          "(negative = aligned closer)")
+                p = Table(
+                    title=f"{ins}: aligned minus baseline, paired bootstrap{how} "
+                    "(negative = aligned closer)"
+                )
                 p.add_column("comparison")
                 for m in metrics[:10]:
                     if m in next(iter(paired.values())):
@@ -149,8 +181,10 @@ def _evaluate_run(run: Path, config: Optional[Path], as_json: bool,
                 for comp, per in paired.items():
                     p.add_row(comp, *[_diff_cell(per[m]) for m in metrics[:10] if m in per])
                 out.print(p)
-    out.print(f"wrote {run / 'evaluation' / 'results.json'}, "
-              f"{run / 'evaluation' / 'metrics.csv'} and {run / 'evaluation' / 'differences.csv'}")
+    out.print(
+        f"wrote {run / 'evaluation' / 'results.json'}, "
+        f"{run / 'evaluation' / 'metrics.csv'} and {run / 'evaluation' / 'differences.csv'}"
+    )
 
 
 def _diff_cell(r: dict) -> str:

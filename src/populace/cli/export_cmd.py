@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,8 +10,9 @@ import typer
 def export(
     run: Path = typer.Argument(..., help="run directory with aligned.parquet"),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl | csv | parquet"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="output file [default: RUN/exports/personas.FMT]"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="output file [default: RUN/exports/personas.FMT]"
+    ),
 ) -> None:
     """persona_id, text, weight, count, trait scores and provenance per persona."""
     from populace.pipeline.export import export_run

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -12,7 +10,7 @@ from populace.instruments import builtin_ids, load_instrument
 
 
 def instruments(
-    instrument: Optional[str] = typer.Argument(None, help="an id or YAML path to show in full"),
+    instrument: str | None = typer.Argument(None, help="an id or YAML path to show in full"),
 ) -> None:
     """List the built-in instruments, or show one with its items and keys."""
     console = Console()
@@ -23,8 +21,9 @@ def instruments(
         for iid in builtin_ids():
             ins = load_instrument(iid)
             scale = f"{ins.scale.min}-{ins.scale.max}" if ins.scale else "per item"
-            table.add_row(iid, ins.name, str(len(ins.items)),
-                          ", ".join(ins.trait_ids) or "(no key)", scale)
+            table.add_row(
+                iid, ins.name, str(len(ins.items)), ", ".join(ins.trait_ids) or "(no key)", scale
+            )
         console.print(table)
         console.print("Show one with: populace instruments ID")
         return
@@ -37,14 +36,18 @@ def instruments(
         labels = ", ".join(f"{k} = {v}" for k, v in ins.scale.labels.items())
         console.print(f"Scale: {labels}")
     if ins.traits:
-        console.print("Traits: " + ", ".join(f"{t.id} ({t.name})" for t in ins.traits)
-                      + f"; scored as the {ins.scoring} of keyed items")
+        console.print(
+            "Traits: "
+            + ", ".join(f"{t.id} ({t.name})" for t in ins.traits)
+            + f"; scored as the {ins.scoring} of keyed items"
+        )
     table = Table()
     for col in ("id", "text", "trait", "keyed", "aliases"):
         table.add_column(col)
     for it in ins.items:
-        table.add_row(it.id, it.text, it.trait or "", "-" if it.reverse else "+",
-                      ", ".join(it.aliases))
+        table.add_row(
+            it.id, it.text, it.trait or "", "-" if it.reverse else "+", ", ".join(it.aliases)
+        )
     console.print(table)
     if ins.notes:
         console.print(f"Notes: {ins.notes}")

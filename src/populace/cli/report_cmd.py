@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 
 def report(
     run: Path = typer.Argument(..., help="run directory (after `populace run` or evaluate)"),
-    traits: Optional[str] = typer.Option(None, "--traits",
-                                         help="two traits for the scatter, e.g. EXT,AGR "
-                                         "[default: report.scatter_traits or the first two]"),
-    samples: Optional[int] = typer.Option(None, "--samples", min=0, help="sample personas shown"),
+    traits: str | None = typer.Option(
+        None,
+        "--traits",
+        help="two traits for the scatter, e.g. EXT,AGR "
+        "[default: report.scatter_traits or the first two]",
+    ),
+    samples: int | None = typer.Option(None, "--samples", min=0, help="sample personas shown"),
 ) -> None:
     """Write RUN/report/report.html (figures embedded) and RUN/report/*.png."""
     from populace.pipeline.report import build_report

@@ -20,15 +20,20 @@ def stage_table(summary: list[dict]) -> Table:
         status = "skipped (done earlier)" if r.get("resumed") else "ran"
         if r.get("status_note"):
             status += f"; {r['status_note']}"
-        t.add_row(r["stage"], status, "" if r.get("rows_in") is None else str(r["rows_in"]),
-                  "" if r.get("rows_out") is None else str(r["rows_out"]),
-                  str(r.get("seconds", "")))
+        t.add_row(
+            r["stage"],
+            status,
+            "" if r.get("rows_in") is None else str(r["rows_in"]),
+            "" if r.get("rows_out") is None else str(r["rows_out"]),
+            str(r.get("seconds", "")),
+        )
     return t
 
 
 def run(
-    config: Path = typer.Argument(..., help="run config (TOML; see docs/pipeline.md and "
-                                  "examples/populace.toml)"),
+    config: Path = typer.Argument(
+        ..., help="run config (TOML; see docs/pipeline.md and examples/populace.toml)"
+    ),
     check: bool = typer.Option(False, "--check", help="validate the config and stop"),
     quiet: bool = QuietOpt,
 ) -> None:
@@ -45,20 +50,26 @@ def run(
     cfg = load_config(config)
     if check:
         check_cfg(cfg)
-        if cfg.mine.personas:    # the personas are known now: do their prompts fit?
+        if cfg.mine.personas:  # the personas are known now: do their prompts fit?
             from populace.pipeline.preflight import prompts_fit
             from populace.pipeline.runner import _Backend
             from populace.survey.personas import load_personas
 
             get_backend = _Backend(cfg)
             try:
-                prompts_fit(get_backend(), load_personas(cfg.mine.personas),
-                            cfg.survey.instruments, cfg.survey.prompts)
+                prompts_fit(
+                    get_backend(),
+                    load_personas(cfg.mine.personas),
+                    cfg.survey.instruments,
+                    cfg.survey.prompts,
+                )
             finally:
                 get_backend.close()
-        console.print(f"{config}: valid (files, model, instruments, parameters"
-                      f"{', prompt lengths' if cfg.mine.personas else ''}); run directory "
-                      f"{cfg.dir}")
+        console.print(
+            f"{config}: valid (files, model, instruments, parameters"
+            f"{', prompt lengths' if cfg.mine.personas else ''}); run directory "
+            f"{cfg.dir}"
+        )
         return
     with echo_log(console):
         res = run_pipeline(cfg, progress=not quiet)

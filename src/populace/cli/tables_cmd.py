@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 
 def tables(
-    runs: list[Path] = typer.Argument(..., help="run directories (after evaluation) or tidy "
-                                      "metrics CSV files (evaluation/metrics.csv layout)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="folder for table1_in_domain.csv, "
-                                       "table2_out_of_domain.csv, table3_correlation.csv and "
-                                       "tables.html [default: RUN/evaluation with one run "
-                                       "directory, else print only]"),
-    labels: Optional[str] = typer.Option(None, "--labels",
-                                         help="comma-separated block labels, one per run "
-                                         "[default: folder name and model]"),
-    in_domain: Optional[str] = typer.Option(None, "--in-domain",
-                                            help="the alignment instrument of metrics CSV "
-                                            "files [default: a run's own; a CSV's first]"),
+    runs: list[Path] = typer.Argument(
+        ...,
+        help="run directories (after evaluation) or tidy "
+        "metrics CSV files (evaluation/metrics.csv layout)",
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="folder for table1_in_domain.csv, "
+        "table2_out_of_domain.csv, table3_correlation.csv and "
+        "tables.html [default: RUN/evaluation with one run "
+        "directory, else print only]",
+    ),
+    labels: str | None = typer.Option(
+        None,
+        "--labels",
+        help="comma-separated block labels, one per run [default: folder name and model]",
+    ),
+    in_domain: str | None = typer.Option(
+        None,
+        "--in-domain",
+        help="the alignment instrument of metrics CSV files [default: a run's own; a CSV's first]",
+    ),
 ) -> None:
     """Print Tables 1-3 (value [95% interval]) with each run as a block of columns,
     as the paper puts its LLMs side by side; write them as CSV and HTML."""

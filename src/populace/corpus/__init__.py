@@ -24,6 +24,14 @@ from populace.corpus.blogs import parse_blog_file, parse_blog_name, read_blog_fo
 from populace.corpus.download import BLOG_CORPUS_URL, download_blog_corpus
 from populace.corpus.tables import POST_COLUMNS, read_blogtext, read_corpus, read_post_table
 
-__all__ = ["POST_COLUMNS", "read_corpus", "read_blog_folder", "read_blogtext",
-           "read_post_table", "parse_blog_file", "parse_blog_name", "download_blog_corpus",
-           "BLOG_CORPUS_URL"]
+__all__ = [
+    "POST_COLUMNS",
+    "read_corpus",
+    "read_blog_folder",
+    "read_blogtext",
+    "read_post_table",
+    "parse_blog_file",
+    "parse_blog_name",
+    "download_blog_corpus",
+    "BLOG_CORPUS_URL",
+]

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from populace.errors import DataError, PopulaceError
 
-_NAME = re.compile(r"^(?P<author_id>\d+)\.(?P<gender>[A-Za-z]+)\.(?P<age>\d+)\."
-                   r"(?P<topic>[^.]+)\.(?P<sign>[^.]+)\.xml$", re.IGNORECASE)
-_BLOCK = re.compile(r"<date>(?P<date>.*?)</date>|<post>(?P<post>.*?)(?:</post>|(?=<date>)|\Z)",
-                    re.IGNORECASE | re.DOTALL)
+_NAME = re.compile(
+    r"^(?P<author_id>\d+)\.(?P<gender>[A-Za-z]+)\.(?P<age>\d+)\."
+    r"(?P<topic>[^.]+)\.(?P<sign>[^.]+)\.xml$",
+    re.IGNORECASE,
+)
+_BLOCK = re.compile(
+    r"<date>(?P<date>.*?)</date>|<post>(?P<post>.*?)(?:</post>|(?=<date>)|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
 _WS = re.compile(r"[ \t\r\f\v]+")
 _NL = re.compile(r"\s*\n\s*")
 
@@ -34,8 +39,9 @@ def parse_blog_name(name: str) -> dict:
     """Author metadata from a corpus file name; ``DataError`` if it does not match."""
     m = _NAME.match(Path(name).name)
     if not m:
-        raise DataError("name does not follow <id>.<gender>.<age>.<topic>.<sign>.xml",
-                        path=str(name))
+        raise DataError(
+            "name does not follow <id>.<gender>.<age>.<topic>.<sign>.xml", path=str(name)
+        )
     d = m.groupdict()
     d["age"] = int(d["age"])
     d["gender"] = d["gender"].lower()
@@ -63,9 +69,13 @@ def parse_blog_file(path: str | Path) -> list[dict]:
     return out
 
 
-def read_blog_folder(folder: str | Path, *, limit_authors: int | None = None,
-                     strict: bool = False,
-                     progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+def read_blog_folder(
+    folder: str | Path,
+    *,
+    limit_authors: int | None = None,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
     """Read every ``*.xml`` blogger file in ``folder`` (sorted by author id).
 
     ``limit_authors`` keeps the first N files in that order. With
@@ -94,9 +104,18 @@ def read_blog_folder(folder: str | Path, *, limit_authors: int | None = None,
             continue
         n_authors += 1
         for i, p in enumerate(posts):
-            rows.append({"author_id": meta["author_id"], "post_id": f"{meta['author_id']}-{i}",
-                         "date": p["date"], "text": p["text"], "gender": meta["gender"],
-                         "age": meta["age"], "topic": meta["topic"], "sign": meta["sign"]})
+            rows.append(
+                {
+                    "author_id": meta["author_id"],
+                    "post_id": f"{meta['author_id']}-{i}",
+                    "date": p["date"],
+                    "text": p["text"],
+                    "gender": meta["gender"],
+                    "age": meta["age"],
+                    "topic": meta["topic"],
+                    "sign": meta["sign"],
+                }
+            )
         if progress:
             progress(1)
     from populace.corpus.tables import finish_frame

@@ -23,12 +23,14 @@ from pathlib import Path, PurePosixPath
 from populace.errors import PopulaceError
 from populace.reference.download import _fetch
 
-BLOG_CORPUS_URL = ("https://drive.google.com/u/0/uc?id=1cGy4RNDV87ZHEXbiozABr9gsSrZpPaPz"
-                   "&export=download")
+BLOG_CORPUS_URL = (
+    "https://drive.google.com/u/0/uc?id=1cGy4RNDV87ZHEXbiozABr9gsSrZpPaPz&export=download"
+)
 
 
-def download_blog_corpus(dest: str | Path, url: str = BLOG_CORPUS_URL, *, force: bool = False,
-                         progress: bool = True) -> Path:
+def download_blog_corpus(
+    dest: str | Path, url: str = BLOG_CORPUS_URL, *, force: bool = False, progress: bool = True
+) -> Path:
     """Fetch and unpack the corpus; returns the folder of per-blogger XML files."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -54,7 +56,9 @@ def download_blog_corpus(dest: str | Path, url: str = BLOG_CORPUS_URL, *, force:
             tmp.replace(folder)
     except zipfile.BadZipFile:
         archive.unlink(missing_ok=True)
-        raise PopulaceError(f"{url} did not give a zip archive; removed the download. Download "
-                            "blogs.zip by hand from https://u.cs.biu.ac.il/~koppel/BlogCorpus.htm "
-                            "and pass its folder with --corpus") from None
+        raise PopulaceError(
+            f"{url} did not give a zip archive; removed the download. Download "
+            "blogs.zip by hand from https://u.cs.biu.ac.il/~koppel/BlogCorpus.htm "
+            "and pass its folder with --corpus"
+        ) from None
     return folder

@@ -43,9 +43,14 @@ def _post_ids(frame: pd.DataFrame) -> pd.Series:
     return frame["author_id"] + "-" + n.astype(str)
 
 
-def read_post_table(path: str | Path, *, author_column: str | None = None,
-                    text_column: str | None = None, date_column: str | None = None,
-                    limit_authors: int | None = None) -> pd.DataFrame:
+def read_post_table(
+    path: str | Path,
+    *,
+    author_column: str | None = None,
+    text_column: str | None = None,
+    date_column: str | None = None,
+    limit_authors: int | None = None,
+) -> pd.DataFrame:
     """A generic CSV/TSV/JSONL/Parquet table of posts.
 
     ``author_column``/``text_column`` name the author and text columns (default:
@@ -59,14 +64,18 @@ def read_post_table(path: str | Path, *, author_column: str | None = None,
     def pick(given, guesses, what):
         if given is not None:
             if given not in frame.columns:
-                raise DataError(f"no {what} column {given!r}; columns are "
-                                f"{', '.join(map(str, frame.columns))}", path=str(path))
+                raise DataError(
+                    f"no {what} column {given!r}; columns are {', '.join(map(str, frame.columns))}",
+                    path=str(path),
+                )
             return given
         for g in guesses:
             if g in cols:
                 return cols[g]
-        raise DataError(f"no {what} column found (tried {', '.join(guesses)}); "
-                        f"name it with --{what}-column", path=str(path))
+        raise DataError(
+            f"no {what} column found (tried {', '.join(guesses)}); name it with --{what}-column",
+            path=str(path),
+        )
 
     author = pick(author_column, _AUTHOR_GUESSES, "author")
     text = pick(text_column, _TEXT_GUESSES, "text")
@@ -92,8 +101,9 @@ def read_blogtext(path: str | Path, *, limit_authors: int | None = None) -> pd.D
     frame, _ = read_table(path)
     missing = [c for c in BLOGTEXT_COLUMNS if c not in frame.columns]
     if missing:
-        raise DataError(f"not the blogtext.csv layout: missing column(s) {', '.join(missing)}",
-                        path=str(path))
+        raise DataError(
+            f"not the blogtext.csv layout: missing column(s) {', '.join(missing)}", path=str(path)
+        )
     frame = frame[frame["id"].notna()]
     frame = _limit(frame, "id", limit_authors).rename(columns={"id": "author_id"}).copy()
     frame["author_id"] = frame["author_id"].astype(str).str.replace(r"\.0$", "", regex=True)
@@ -120,9 +130,16 @@ def detect_format(path: str | Path) -> str:
     return "table"
 
 
-def read_corpus(path: str | Path, *, format: str = "auto", author_column: str | None = None,
-                text_column: str | None = None, date_column: str | None = None,
-                limit_authors: int | None = None, progress=None) -> pd.DataFrame:
+def read_corpus(
+    path: str | Path,
+    *,
+    format: str = "auto",
+    author_column: str | None = None,
+    text_column: str | None = None,
+    date_column: str | None = None,
+    limit_authors: int | None = None,
+    progress=None,
+) -> pd.DataFrame:
     """Read a corpus of posts; ``format`` is ``auto``, ``blogs``, ``blogtext`` or ``table``."""
     fmt = detect_format(path) if format == "auto" else format
     if fmt == "blogs":
@@ -132,6 +149,11 @@ def read_corpus(path: str | Path, *, format: str = "auto", author_column: str | 
     if fmt == "blogtext":
         return read_blogtext(path, limit_authors=limit_authors)
     if fmt == "table":
-        return read_post_table(path, author_column=author_column, text_column=text_column,
-                               date_column=date_column, limit_authors=limit_authors)
+        return read_post_table(
+            path,
+            author_column=author_column,
+            text_column=text_column,
+            date_column=date_column,
+            limit_authors=limit_authors,
+        )
     raise PopulaceError(f"unknown corpus format {format!r}; use auto, blogs, blogtext or table")

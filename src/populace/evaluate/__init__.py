@@ -10,19 +10,32 @@ distributions item by item.  See docs/metrics.md.
 
 from populace.evaluate.compare import METRIC_NAMES, Comparison, compare
 from populace.evaluate.metrics import (
-                                       METRICS,
-                                       amw,
-                                       bootstrap_ci,
-                                       compute_all,
-                                       corr_mae,
-                                       effective_sample_size,
-                                       fd,
-                                       mmd,
-                                       noise_floor,
-                                       sw,
+    METRICS,
+    amw,
+    bootstrap_ci,
+    compute_all,
+    corr_mae,
+    effective_sample_size,
+    fd,
+    mmd,
+    noise_floor,
+    sw,
 )
 from populace.evaluate.paired import paired_bootstrap
 
-__all__ = ["compare", "Comparison", "METRIC_NAMES", "METRICS", "amw", "fd", "sw", "mmd",
-           "corr_mae", "compute_all", "effective_sample_size", "noise_floor", "bootstrap_ci",
-           "paired_bootstrap"]
+__all__ = [
+    "compare",
+    "Comparison",
+    "METRIC_NAMES",
+    "METRICS",
+    "amw",
+    "fd",
+    "sw",
+    "mmd",
+    "corr_mae",
+    "compute_all",
+    "effective_sample_size",
+    "noise_floor",
+    "bootstrap_ci",
+    "paired_bootstrap",
+]

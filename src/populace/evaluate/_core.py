@@ -22,6 +22,7 @@ DEFAULT_MAX_N = 5000
 
 # -- input checks -----------------------------------------------------------
 
+
 def points(A, name: str) -> np.ndarray:
     try:
         A = np.asarray(A, dtype=np.float64)
@@ -30,7 +31,8 @@ def points(A, name: str) -> np.ndarray:
     if A.ndim != 2:
         raise PopulaceError(
             f"{name} must be a 2-D array (rows = respondents, columns = "
-            f"variables); got {A.ndim}-D with shape {A.shape}")
+            f"variables); got {A.ndim}-D with shape {A.shape}"
+        )
     if A.shape[0] == 0 or A.shape[1] == 0:
         raise PopulaceError(f"{name} is empty (shape {A.shape})")
     if not np.isfinite(A.sum()):  # one cheap pass; locate the problem only if needed
@@ -40,7 +42,8 @@ def points(A, name: str) -> np.ndarray:
             kind = "NaN" if np.isnan(A).any() else "infinite"
             raise PopulaceError(
                 f"{name} contains {int(bad.sum())} {kind} value(s) (first at row "
-                f"{r}, column {c}); drop or impute missing answers first")
+                f"{r}, column {c}); drop or impute missing answers first"
+            )
     return A
 
 
@@ -54,8 +57,8 @@ def weights(w, n: int, name: str):
         raise PopulaceError(f"{name} must be numeric: {exc}") from None
     if w.ndim != 1 or w.shape[0] != n:
         raise PopulaceError(
-            f"{name} must be a 1-D array with one weight per row ({n}); "
-            f"got shape {w.shape}")
+            f"{name} must be a 1-D array with one weight per row ({n}); got shape {w.shape}"
+        )
     if not np.isfinite(w).all():
         raise PopulaceError(f"{name} contains NaN or infinite weights")
     if (w < 0).any():
@@ -74,7 +77,8 @@ def pair(X, Y, wx, wy):
     Y = points(Y, "Y")
     if X.shape[1] != Y.shape[1]:
         raise PopulaceError(
-            f"X and Y must have the same columns: X has {X.shape[1]}, Y has {Y.shape[1]}")
+            f"X and Y must have the same columns: X has {X.shape[1]}, Y has {Y.shape[1]}"
+        )
     return X, Y, weights(wx, X.shape[0], "wx"), weights(wy, Y.shape[0], "wy")
 
 
@@ -90,8 +94,20 @@ def names(metrics, d: int) -> list[str]:
 
 # -- the single evaluator: R weight rows at once ------------------------------
 
-def evaluate(name, X, Y, WX, WY, *, seed=0, n_projections=DEFAULT_PROJECTIONS,
-              projections=None, bandwidth=None, max_n=DEFAULT_MAX_N) -> np.ndarray:
+
+def evaluate(
+    name,
+    X,
+    Y,
+    WX,
+    WY,
+    *,
+    seed=0,
+    n_projections=DEFAULT_PROJECTIONS,
+    projections=None,
+    bandwidth=None,
+    max_n=DEFAULT_MAX_N,
+) -> np.ndarray:
     """Metric ``name`` for every weight row; ``WX``/``WY`` are ``None`` or ``(R, n)``."""
     if name == "amw":
         return amw_values(X, Y, WX, WY)
@@ -113,10 +129,12 @@ def evaluate(name, X, Y, WX, WY, *, seed=0, n_projections=DEFAULT_PROJECTIONS,
         w_x = None if WX is None else WX[0] / WX[0].sum()
         w_y = None if WY is None else WY[0] / WY[0].sum()
         if name == "fd":
-            return np.array([_moments.frechet(*_moments.mean_cov(X, w_x, "X"),
-                                              *_moments.mean_cov(Y, w_y, "Y"))])
-        return np.array([_moments.corr_mae_value(weighted.correlation(X, w_x),
-                                                 weighted.correlation(Y, w_y))])
+            return np.array(
+                [_moments.frechet(*_moments.mean_cov(X, w_x, "X"), *_moments.mean_cov(Y, w_y, "Y"))]
+            )
+        return np.array(
+            [_moments.corr_mae_value(weighted.correlation(X, w_x), weighted.correlation(Y, w_y))]
+        )
     sx = _moments.replicate_stats(name, X, WX, R)
     sy = _moments.replicate_stats(name, Y, WY, R)
     out = np.full(R, np.nan)

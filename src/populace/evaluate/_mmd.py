@@ -86,7 +86,7 @@ def kernel_sums(A, B, gamma: float, WA: np.ndarray, WB: np.ndarray, same: bool) 
         if same:
             K[np.arange(r1 - r0), np.arange(r1 - r0)] = 0.0
             cols = cols.copy()
-            cols[:, r1 - r0:] *= 2.0
+            cols[:, r1 - r0 :] *= 2.0
         out += np.einsum("ri,ir->r", WA[:, r0:r1], K @ cols.T)
     return out
 

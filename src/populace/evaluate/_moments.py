@@ -27,7 +27,8 @@ def mean_cov(X: np.ndarray, w=None, name: str = "sample"):
     if positive < 2:
         raise PopulaceError(
             f"{name} needs at least 2 rows with positive weight to estimate a "
-            f"covariance; it has {positive}")
+            f"covariance; it has {positive}"
+        )
     mu, S = scatter(X, w)
     denom = (1.0 - 1.0 / n) if w is None else 1.0 - float(w @ w)
     return mu, S / denom
@@ -48,8 +49,8 @@ def batched_scatter(X: np.ndarray, W: np.ndarray):
     m2 = np.zeros((R, iu.size))
     rows = max(1, _BLOCK_BYTES // (8 * iu.size))
     for r0 in range(0, n, rows):
-        D = X[r0:r0 + rows] - centre
-        Wb = W[:, r0:r0 + rows]
+        D = X[r0 : r0 + rows] - centre
+        Wb = W[:, r0 : r0 + rows]
         m1 += Wb @ D
         m2 += Wb @ (D[:, iu] * D[:, ju])
     S = np.empty((R, d, d))
@@ -82,8 +83,7 @@ def replicate_stats(name: str, X: np.ndarray, W, R: int):
     mask = None if used.all() else used.astype(np.float64)
     base_constant = constant_columns(X, mask)
     base_var = np.var(X if mask is None else X[used], axis=0)
-    return lambda r: corr_from_scatter(
-        S[r], base_constant | (np.diag(S[r]) <= 1e-12 * base_var))
+    return lambda r: corr_from_scatter(S[r], base_constant | (np.diag(S[r]) <= 1e-12 * base_var))
 
 
 def _psd_sqrt(S: np.ndarray) -> np.ndarray:
@@ -97,8 +97,7 @@ def frechet(mu1, S1, mu2, S2) -> float:
     M = r @ S2 @ r
     ev = np.linalg.eigvalsh((M + M.T) / 2.0)
     diff = mu1 - mu2
-    val = (diff @ diff + np.trace(S1) + np.trace(S2)
-           - 2.0 * np.sqrt(np.clip(ev, 0.0, None)).sum())
+    val = diff @ diff + np.trace(S1) + np.trace(S2) - 2.0 * np.sqrt(np.clip(ev, 0.0, None)).sum()
     return max(float(val), 0.0)
 
 

@@ -57,16 +57,20 @@ def noise_floor(Y, n: int, wy=None, metrics=None, repeats: int = 10, seed=0) -> 
     if halves:
         n_used = N // 2
         if n_used < 2:
-            raise PopulaceError(f"the reference has only {N} usable rows; the noise floor needs at least 4")
-        note = (f"reference has {N} usable rows, fewer than 2n = {2 * n}: used two "
-                f"disjoint random halves of {n_used} rows each")
+            raise PopulaceError(
+                f"the reference has only {N} usable rows; the noise floor needs at least 4"
+            )
+        note = (
+            f"reference has {N} usable rows, fewer than 2n = {2 * n}: used two "
+            f"disjoint random halves of {n_used} rows each"
+        )
     else:
         n_used = n
     values = {name: np.empty(repeats) for name in chosen}
     for r, child in enumerate(np.random.SeedSequence(seed).spawn(repeats)):
         rng = np.random.default_rng(child)
         if halves:
-            idx = pool[rng.permutation(N)[:2 * n_used]]
+            idx = pool[rng.permutation(N)[: 2 * n_used]]
             wa = wb = None
             if w is not None:
                 wa, wb = row(w[idx[:n_used]]), row(w[idx[n_used:]])
@@ -104,8 +108,17 @@ def count_draws(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
 
 
-def bootstrap_ci(X, Y, wx=None, wy=None, metrics=None, n_boot: int = 200, alpha: float = 0.05,
-                 seed=0, max_reference: int = 20000) -> dict:
+def bootstrap_ci(
+    X,
+    Y,
+    wx=None,
+    wy=None,
+    metrics=None,
+    n_boot: int = 200,
+    alpha: float = 0.05,
+    seed=0,
+    max_reference: int = 20000,
+) -> dict:
     """Percentile bootstrap confidence intervals for each metric.
 
     ``estimate`` is the metric on the full data (as :func:`compute_all` with
@@ -173,7 +186,14 @@ def bootstrap_ci(X, Y, wx=None, wy=None, metrics=None, n_boot: int = 200, alpha:
             bias = float(vals.mean() - estimates[name])
             floor = -np.inf if name == "mmd" else 0.0
             low, high = max(p_low - bias, floor), max(p_high - bias, floor)
-        out[name] = {"estimate": estimates[name], "low": low, "high": high,
-                     "percentile_low": p_low, "percentile_high": p_high,
-                     "n_boot": int(vals.size), "bias": bias, "reference_rows": int(len(Yb))}
+        out[name] = {
+            "estimate": estimates[name],
+            "low": low,
+            "high": high,
+            "percentile_low": p_low,
+            "percentile_high": p_high,
+            "n_boot": int(vals.size),
+            "bias": bias,
+            "reference_rows": int(len(Yb)),
+        }
     return out

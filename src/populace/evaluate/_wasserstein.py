@@ -134,7 +134,8 @@ def w1_rows(U: np.ndarray, V: np.ndarray, WU=None, WV=None, method: str = "auto"
     if WV is not None and WV.ndim == 1:
         WV = WV[None, :]
     quantile_ok = (WU is None or WV is None) and max(
-        1 if W is None else W.shape[0] for W in (WU, WV)) == 1
+        1 if W is None else W.shape[0] for W in (WU, WV)
+    ) == 1
     if method == "quantile" and not quantile_ok:
         raise ValueError("the quantile method needs one uniform side and a single weighting")
     if method == "quantile" or (method == "auto" and quantile_ok and N >= QUANTILE_MIN_ROWS):
@@ -214,7 +215,7 @@ def sw_values(X: np.ndarray, Y: np.ndarray, P: np.ndarray, WX=None, WY=None) -> 
     step = max(1, BUDGET_BYTES // (8 * (n + m)))
     total = 0.0
     for c0 in range(0, k, step):
-        Pc = P[:, c0:c0 + step]
+        Pc = P[:, c0 : c0 + step]
         U = Pc.T @ X.T  # (step, n), C-contiguous: rows are the projected samples
         V = Pc.T @ Y.T
         total = total + w1_rows(U, V, WX, WY).sum(axis=1)

@@ -64,9 +64,13 @@ class Comparison:
         rows = []
         for m, v in self.metrics.items():
             floor = self.noise_floor.get(m)
-            row = {"metric": m, "value": v, "noise_floor": floor,
-                   "noise_floor_sd": self.noise_floor_sd.get(m),
-                   "ratio": v / floor if floor and floor > 0 else float("nan")}
+            row = {
+                "metric": m,
+                "value": v,
+                "noise_floor": floor,
+                "noise_floor_sd": self.noise_floor_sd.get(m),
+                "ratio": v / floor if floor and floor > 0 else float("nan"),
+            }
             if self.ci is not None:
                 row["ci_low"] = self.ci.get(m, {}).get("low")
                 row["ci_high"] = self.ci.get(m, {}).get("high")
@@ -74,9 +78,11 @@ class Comparison:
         return pd.DataFrame(rows).set_index("metric")
 
     def __repr__(self) -> str:
-        head = (f"<Comparison in {self.space} space: {self.n_synthetic:,} synthetic rows "
-                f"(effective {self.n_synthetic_effective:,.1f}) vs {self.n_reference:,} "
-                f"reference rows; noise floor at n = {self.noise_floor_n:,}>")
+        head = (
+            f"<Comparison in {self.space} space: {self.n_synthetic:,} synthetic rows "
+            f"(effective {self.n_synthetic_effective:,.1f}) vs {self.n_reference:,} "
+            f"reference rows; noise floor at n = {self.noise_floor_n:,}>"
+        )
         return head + "\n" + self.to_frame().to_string(float_format=lambda x: f"{x:.4g}")
 
 
@@ -86,9 +92,12 @@ def _matrices(table: ResponseTable, space: str) -> tuple[np.ndarray, np.ndarray 
         raise DataError(f"no complete rows in {space} space", path=table.source)
     usable = len(x) if w is None else int((np.asarray(w) > 0).sum())
     if usable < 2:
-        raise DataError(f"{usable} row(s) with every answer present"
-                        f"{'' if w is None else ' and a positive weight'}; comparing "
-                        "distributions needs at least 2", path=table.source)
+        raise DataError(
+            f"{usable} row(s) with every answer present"
+            f"{'' if w is None else ' and a positive weight'}; comparing "
+            "distributions needs at least 2",
+            path=table.source,
+        )
     return x, w, cols
 
 
@@ -150,7 +159,8 @@ def compare(
     if synthetic.instrument.id != reference.instrument.id:
         raise PopulaceError(
             f"synthetic answers are for {synthetic.instrument.id} but the reference is "
-            f"for {reference.instrument.id}")
+            f"for {reference.instrument.id}"
+        )
     space = reference.effective_space(space)
     if int(n_boot) < 0:
         raise PopulaceError(f"the number of bootstrap replicates must be >= 0; got {n_boot}")
@@ -176,8 +186,11 @@ def compare(
         floor_sd.update(nf["sd"])
         n_floor_used = nf["n"]
         if ci is not None:
-            ci.update(M.bootstrap_ci(gx, gy, gwx, gwy, metrics=names, n_boot=n_boot,
-                                     alpha=alpha, seed=seed))
+            ci.update(
+                M.bootstrap_ci(
+                    gx, gy, gwx, gwy, metrics=names, n_boot=n_boot, alpha=alpha, seed=seed
+                )
+            )
     order = [m for m in METRIC_NAMES if m in values]
     return Comparison(
         space=space,

@@ -55,8 +55,12 @@ def mean_score(dists: Mapping[str, tuple[float, float | None]]) -> tuple[float, 
     return tv, (float(np.mean(w1)) if w1 else float("nan"))
 
 
-def set_score(probs: Mapping[str, np.ndarray], refs: Mapping[str, tuple], nominal: set,
-              rows: Sequence[int] | None = None) -> tuple[float, float]:
+def set_score(
+    probs: Mapping[str, np.ndarray],
+    refs: Mapping[str, tuple],
+    nominal: set,
+    rows: Sequence[int] | None = None,
+) -> tuple[float, float]:
     """Score of a synthetic set: ``probs[item]`` is (n personas, n options) option
     probabilities, the set's distribution their mean; ``refs[item]`` starts with
     (codes, human shares). ``rows`` picks personas (a bootstrap resample)."""
@@ -69,8 +73,9 @@ def set_score(probs: Mapping[str, np.ndarray], refs: Mapping[str, tuple], nomina
     return mean_score(d)
 
 
-def noise_floor(refs: Mapping[str, tuple], nominal: set, n: int, rng,
-                repeats: int = 200) -> np.ndarray:
+def noise_floor(
+    refs: Mapping[str, tuple], nominal: set, n: int, rng, repeats: int = 200
+) -> np.ndarray:
     """Mean (TV, W1) of ``n`` humans drawn (by weight) from each item's answers against
     all of them: what a perfect synthetic set of ``n`` would score. ``refs[item]`` is
     (codes, shares, answers without blanks, weights)."""

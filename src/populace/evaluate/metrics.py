@@ -99,13 +99,23 @@ from ._resampling import bootstrap_ci, noise_floor
 from ._wasserstein import directions
 
 __all__ = [
-    "amw", "fd", "sw", "mmd", "corr_mae", "METRICS", "compute_all",
-    "effective_sample_size", "noise_floor", "bootstrap_ci", "sw_directions",
+    "amw",
+    "fd",
+    "sw",
+    "mmd",
+    "corr_mae",
+    "METRICS",
+    "compute_all",
+    "effective_sample_size",
+    "noise_floor",
+    "bootstrap_ci",
+    "sw_directions",
     "mmd_bandwidth",
 ]
 
 
 # -- public metrics -----------------------------------------------------------
+
 
 def amw(X, Y, wx=None, wy=None) -> float:
     """Average marginal Wasserstein-1 distance: the mean over columns of the exact
@@ -161,8 +171,9 @@ def sw_directions(d: int, n_projections: int = DEFAULT_PROJECTIONS, seed=0) -> n
     return directions(int(d), int(n_projections), seed)
 
 
-def sw(X, Y, wx=None, wy=None, n_projections: int = DEFAULT_PROJECTIONS, seed=0,
-       projections=None) -> float:
+def sw(
+    X, Y, wx=None, wy=None, n_projections: int = DEFAULT_PROJECTIONS, seed=0, projections=None
+) -> float:
     """Sliced Wasserstein-1 distance: the mean exact 1-D W1 over random directions.
 
     Parameters
@@ -194,11 +205,22 @@ def sw(X, Y, wx=None, wy=None, n_projections: int = DEFAULT_PROJECTIONS, seed=0,
         if projections.ndim != 2 or projections.shape[0] != X.shape[1]:
             raise PopulaceError(
                 f"projections must have shape (d={X.shape[1]}, n_projections); "
-                f"got {projections.shape}")
+                f"got {projections.shape}"
+            )
     elif int(n_projections) < 1:
         raise PopulaceError("n_projections must be at least 1")
-    return float(evaluate("sw", X, Y, row(wx), row(wy), seed=seed,
-                           n_projections=int(n_projections), projections=projections)[0])
+    return float(
+        evaluate(
+            "sw",
+            X,
+            Y,
+            row(wx),
+            row(wy),
+            seed=seed,
+            n_projections=int(n_projections),
+            projections=projections,
+        )[0]
+    )
 
 
 def _check_mmd_args(bandwidth, max_n):
@@ -236,8 +258,9 @@ def mmd(X, Y, wx=None, wy=None, bandwidth=None, max_n: int = DEFAULT_MAX_N, seed
     """
     X, Y, wx, wy = pair(X, Y, wx, wy)
     _check_mmd_args(bandwidth, max_n)
-    return float(evaluate("mmd", X, Y, row(wx), row(wy), seed=seed,
-                           bandwidth=bandwidth, max_n=int(max_n))[0])
+    return float(
+        evaluate("mmd", X, Y, row(wx), row(wy), seed=seed, bandwidth=bandwidth, max_n=int(max_n))[0]
+    )
 
 
 def mmd_bandwidth(X, Y, wx=None, wy=None, max_n: int = DEFAULT_MAX_N, seed=0) -> float:
@@ -253,8 +276,7 @@ def corr_mae(X, Y, wx=None, wy=None) -> float:
     return float(evaluate("corr_mae", X, Y, row(wx), row(wy))[0])
 
 
-METRICS = MappingProxyType(
-    {"amw": amw, "fd": fd, "sw": sw, "mmd": mmd, "corr_mae": corr_mae})
+METRICS = MappingProxyType({"amw": amw, "fd": fd, "sw": sw, "mmd": mmd, "corr_mae": corr_mae})
 """Read-only, ordered registry of the metric functions."""
 
 
@@ -265,8 +287,10 @@ def compute_all(X, Y, wx=None, wy=None, metrics=None, seed=0) -> dict[str, float
     column and ``metrics=None``, corr_mae is left out rather than raising.
     """
     X, Y, wx, wy = pair(X, Y, wx, wy)
-    return {name: float(evaluate(name, X, Y, row(wx), row(wy), seed=seed)[0])
-            for name in names(metrics, X.shape[1])}
+    return {
+        name: float(evaluate(name, X, Y, row(wx), row(wy), seed=seed)[0])
+        for name in names(metrics, X.shape[1])
+    }
 
 
 def effective_sample_size(w, n: int | None = None) -> float:

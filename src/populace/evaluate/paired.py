@@ -48,11 +48,21 @@ def _interval(vals: np.ndarray, estimate: float, alpha: float) -> tuple[float, f
     return float(lo - bias), float(hi - bias)
 
 
-def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None,
-                     others: dict[str, tuple] | None = None, metrics=None,
-                     n_boot: int = 200, alpha: float = 0.05, seed=0,
-                     max_reference: int = 20000,
-                     replicate_weights: dict[str, np.ndarray] | None = None) -> dict:
+def paired_bootstrap(
+    X,
+    Y,
+    set_weights: dict[str, np.ndarray],
+    pairs,
+    *,
+    wy=None,
+    others: dict[str, tuple] | None = None,
+    metrics=None,
+    n_boot: int = 200,
+    alpha: float = 0.05,
+    seed=0,
+    max_reference: int = 20000,
+    replicate_weights: dict[str, np.ndarray] | None = None,
+) -> dict:
     """Differences between sets of one pool, with paired bootstrap intervals.
 
     Steps: check the inputs, draw the pool's and the humans' replicate counts
@@ -103,8 +113,9 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     """
     X, Y = points(X, "X"), points(Y, "Y")
     if X.shape[1] != Y.shape[1]:
-        raise PopulaceError(f"X and Y must have the same columns: X has {X.shape[1]}, "
-                            f"Y has {Y.shape[1]}")
+        raise PopulaceError(
+            f"X and Y must have the same columns: X has {X.shape[1]}, Y has {Y.shape[1]}"
+        )
     n_boot = int(n_boot)
     W = _pool_sets(set_weights, X.shape[0])
     own = _own_sets(others, W, X.shape[1])
@@ -113,8 +124,9 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     for a, b in pairs:
         for s in (a, b):
             if s not in W and s not in own:
-                raise PopulaceError(f"pair {a!r} vs {b!r}: no set {s!r} "
-                                    f"(sets: {', '.join([*W, *own])})")
+                raise PopulaceError(
+                    f"pair {a!r} vs {b!r}: no set {s!r} (sets: {', '.join([*W, *own])})"
+                )
     if n_boot < 2:
         raise PopulaceError(f"n_boot must be at least 2; got {n_boot}")
     if not 0 < alpha < 1:
@@ -131,9 +143,12 @@ def paired_bootstrap(X, Y, set_weights: dict[str, np.ndarray], pairs, *, wy=None
     sides = _sides(X, W, own, R, CX, n_boot, rng)
     used = sorted({s for p in pairs for s in p}, key=list(sides).index)
     est, reps = _evaluate_sets({s: sides[s] for s in used}, Y, wy, Yb, WY, chosen, seed)
-    return {f"{a} vs {b}": {m: _pair(est[a, m], est[b, m], reps[a, m], reps[b, m], alpha)
-                            for m in chosen}
-            for a, b in pairs}
+    return {
+        f"{a} vs {b}": {
+            m: _pair(est[a, m], est[b, m], reps[a, m], reps[b, m], alpha) for m in chosen
+        }
+        for a, b in pairs
+    }
 
 
 def _pool_sets(set_weights: dict, n: int) -> dict[str, np.ndarray]:
@@ -142,7 +157,7 @@ def _pool_sets(set_weights: dict, n: int) -> dict[str, np.ndarray]:
         w = np.asarray(w, dtype=float)
         if w.shape != (n,):
             raise PopulaceError(f"set {name!r}: {w.shape} weights for {n} pool rows")
-        weights(w, n, f"weights of set {name!r}")   # validates (non-negative, some positive)
+        weights(w, n, f"weights of set {name!r}")  # validates (non-negative, some positive)
         W[name] = w
     return W
 
@@ -155,22 +170,25 @@ def _own_sets(others: dict | None, W: dict, d: int) -> dict[str, tuple]:
         Xo = points(Xo, f"rows of set {name!r}")
         if Xo.shape[1] != d:
             raise PopulaceError(f"set {name!r} has {Xo.shape[1]} columns, the pool {d}")
-        wo = (np.ones(len(Xo)) if wo is None else np.asarray(wo, dtype=float))
+        wo = np.ones(len(Xo)) if wo is None else np.asarray(wo, dtype=float)
         weights(wo, len(Xo), f"weights of set {name!r}")
         own[name] = (Xo, wo)
     return own
 
 
-def _replicate_sets(replicate_weights: dict | None, W: dict, n_boot: int,
-                    n: int) -> dict[str, np.ndarray]:
+def _replicate_sets(
+    replicate_weights: dict | None, W: dict, n_boot: int, n: int
+) -> dict[str, np.ndarray]:
     R = {}
     for name, r in (replicate_weights or {}).items():
         if name not in W:
             raise PopulaceError(f"replicate weights for {name!r}, which is not a pool set")
         r = np.asarray(r, dtype=float)
         if r.shape != (n_boot, n) or not np.isfinite(r).all() or (r < 0).any():
-            raise PopulaceError(f"replicate weights of set {name!r} must be a non-negative "
-                                f"({n_boot}, {n}) array; got shape {r.shape}")
+            raise PopulaceError(
+                f"replicate weights of set {name!r} must be a non-negative "
+                f"({n_boot}, {n}) array; got shape {r.shape}"
+            )
         R[name] = r
     return R
 
@@ -190,8 +208,12 @@ def _sides(X, W: dict, own: dict, R: dict, CX: np.ndarray, n_boot: int, rng) -> 
             sides[s] = (X[keep], W[s][keep], X[keep], CX[:, keep] * W[s][keep])
     for s, (Xo, wo) in own.items():
         keep = wo > 0
-        sides[s] = (Xo[keep], wo[keep], Xo[keep],
-                    count_draws(int(keep.sum()), n_boot, rng) * wo[keep])
+        sides[s] = (
+            Xo[keep],
+            wo[keep],
+            Xo[keep],
+            count_draws(int(keep.sum()), n_boot, rng) * wo[keep],
+        )
     return sides
 
 
@@ -202,7 +224,7 @@ def _evaluate_sets(sides: dict, Y, wy, Yb, WY, chosen, seed) -> tuple[dict, dict
         ws_row = None if ws.min() == ws.max() else row(ws / ws.sum())
         for m in chosen:
             bw = None
-            if m == "mmd":   # the bandwidth of the set's own full-data estimate
+            if m == "mmd":  # the bandwidth of the set's own full-data estimate
                 bw = mmd_inputs(Xs, Y, ws_row, row(wy), DEFAULT_MAX_N, seed)[4]
             est[s, m] = float(evaluate(m, Xs, Y, ws_row, row(wy), seed=seed)[0])
             # a replicate that draws none of a small set's rows is undefined (NaN)
@@ -216,9 +238,18 @@ def _pair(ea: float, eb: float, ra: np.ndarray, rb: np.ndarray, alpha: float) ->
     """Difference, relative change and their intervals for one pair and metric."""
     ok = np.isfinite(ra) & np.isfinite(rb)
     d = ra[ok] - rb[ok]
-    r = {"a": ea, "b": eb, "difference": ea - eb, "low": None, "high": None,
-         "relative": None, "relative_low": None, "relative_high": None,
-         "share_better": None, "n_boot": int(ok.sum())}
+    r = {
+        "a": ea,
+        "b": eb,
+        "difference": ea - eb,
+        "low": None,
+        "high": None,
+        "relative": None,
+        "relative_low": None,
+        "relative_high": None,
+        "share_better": None,
+        "n_boot": int(ok.sum()),
+    }
     if d.size >= 2:
         r["low"], r["high"] = _interval(d, ea - eb, alpha)
         r["share_better"] = float((d - (d.mean() - (ea - eb)) < 0).mean())
@@ -227,5 +258,6 @@ def _pair(ea: float, eb: float, ra: np.ndarray, rb: np.ndarray, alpha: float) ->
         pos = ok & (rb > 0)
         if pos.sum() >= 2:
             r["relative_low"], r["relative_high"] = _interval(
-                ra[pos] / rb[pos] - 1, ea / eb - 1, alpha)
+                ra[pos] / rb[pos] - 1, ea / eb - 1, alpha
+            )
     return r

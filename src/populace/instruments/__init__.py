@@ -4,6 +4,12 @@ from populace.instruments.model import Instrument, Item, Option, Scale, Trait
 from populace.instruments.registry import builtin_ids, load_instrument, parse_instrument
 
 __all__ = [
-    "Instrument", "Item", "Option", "Scale", "Trait",
-    "builtin_ids", "load_instrument", "parse_instrument",
+    "Instrument",
+    "Item",
+    "Option",
+    "Scale",
+    "Trait",
+    "builtin_ids",
+    "load_instrument",
+    "parse_instrument",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def parse_instrument(text: str, origin: str) -> Instrument:
         raise PopulaceError(f"instrument file {origin}: {_format_validation(exc)}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_builtin(instrument_id: str) -> Instrument:
     text = resources.files(_DATA).joinpath(f"{instrument_id}.yaml").read_text(encoding="utf-8")
     return parse_instrument(text, f"<built-in {instrument_id}>")

@@ -3,14 +3,21 @@ registry and the SQLite call cache. Heavy dependencies load lazily:
 ``llama-cpp-python`` (extra ``llm``) only for the in-process backend, ``httpx``
 (extra ``openai``) only for HTTP servers and downloads."""
 
-from populace.llm.base import (Backend, ChoiceRequest, ChoiceResult, GenerateRequest,
-                               GenerateResult, Message)
+from populace.llm.base import (
+    Backend,
+    ChoiceRequest,
+    ChoiceResult,
+    GenerateRequest,
+    GenerateResult,
+    Message,
+)
 from populace.llm.cache import CachedBackend, CallCache, call_key
 from populace.llm.models import DEFAULT_MODEL, REGISTRY, ModelSpec, ResolvedModel, resolve_model
 
 
-def load_backend(model: str | None = None, *, backend: str = "llamacpp",
-                 base_urls=None, **kw) -> tuple[Backend, dict]:
+def load_backend(
+    model: str | None = None, *, backend: str = "llamacpp", base_urls=None, **kw
+) -> tuple[Backend, dict]:
     """Open a backend by name; returns it and a description for run metadata."""
     from populace.errors import PopulaceError
 
@@ -19,8 +26,12 @@ def load_backend(model: str | None = None, *, backend: str = "llamacpp",
 
         rm = resolve_model(model)
         b = LlamaCppBackend(str(rm.path), model_id=rm.id, sha256=rm.sha256, **kw)
-        return b, {"backend": "llamacpp", "model_id": rm.id, "model_sha256": rm.sha256,
-                   "model_source": rm.source}
+        return b, {
+            "backend": "llamacpp",
+            "model_id": rm.id,
+            "model_sha256": rm.sha256,
+            "model_source": rm.source,
+        }
     if backend == "openai":
         from populace.llm.openai_compat import OpenAIBackend
 
@@ -33,6 +44,20 @@ def load_backend(model: str | None = None, *, backend: str = "llamacpp",
     raise PopulaceError(f"unknown backend {backend!r}; use llamacpp or openai")
 
 
-__all__ = ["Backend", "ChoiceRequest", "ChoiceResult", "GenerateRequest", "GenerateResult",
-           "Message", "CachedBackend", "CallCache", "call_key", "DEFAULT_MODEL", "REGISTRY",
-           "ModelSpec", "ResolvedModel", "resolve_model", "load_backend"]
+__all__ = [
+    "Backend",
+    "ChoiceRequest",
+    "ChoiceResult",
+    "GenerateRequest",
+    "GenerateResult",
+    "Message",
+    "CachedBackend",
+    "CallCache",
+    "call_key",
+    "DEFAULT_MODEL",
+    "REGISTRY",
+    "ModelSpec",
+    "ResolvedModel",
+    "resolve_model",
+    "load_backend",
+]

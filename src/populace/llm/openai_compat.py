@@ -34,11 +34,17 @@ import math
 import os
 import random
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from populace.errors import PopulaceError
-from populace.llm.base import (ChoiceRequest, ChoiceResult, GenerateRequest, GenerateResult,
-                               renormalise)
+from populace.llm.base import (
+    ChoiceRequest,
+    ChoiceResult,
+    GenerateRequest,
+    GenerateResult,
+    renormalise,
+)
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -47,7 +53,9 @@ def _httpx():
     try:
         import httpx
     except ImportError:  # pragma: no cover
-        raise PopulaceError("the openai backend needs httpx: pip install 'populace[openai]'") from None
+        raise PopulaceError(
+            "the openai backend needs httpx: pip install 'populace[openai]'"
+        ) from None
     return httpx
 
 
@@ -72,6 +80,7 @@ def _run(coro):
             box["v"] = asyncio.run(coro)
         except BaseException as exc:  # pragma: no cover - re-raised below
             box["e"] = exc
+
     t = threading.Thread(target=target)
     t.start()
     t.join()
@@ -81,12 +90,23 @@ def _run(coro):
 
 
 class OpenAIBackend:
-    def __init__(self, base_urls: str | Sequence[str], model: str, *,
-                 api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8,
-                 timeout: float = 120.0, max_retries: int = 5, backoff: float = 0.5,
-                 top_logprobs: int = 20, check: bool = True, chat_template: str | None = None,
-                 bos_token: str = "", eos_token: str = "",
-                 grammar_field: str | None = "grammar"):
+    def __init__(
+        self,
+        base_urls: str | Sequence[str],
+        model: str,
+        *,
+        api_key_env: str = "OPENAI_API_KEY",
+        concurrency: int = 8,
+        timeout: float = 120.0,
+        max_retries: int = 5,
+        backoff: float = 0.5,
+        top_logprobs: int = 20,
+        check: bool = True,
+        chat_template: str | None = None,
+        bos_token: str = "",
+        eos_token: str = "",
+        grammar_field: str | None = "grammar",
+    ):
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
             raise PopulaceError("give at least one --base-url")
@@ -107,7 +127,7 @@ class OpenAIBackend:
         self.chat_template = chat_template
         self._special = {"bos_token": bos_token, "eos_token": eos_token}
         self._server_template: bool | None = None  # does the server have /apply-template?
-        self.calls = 0     # HTTP requests that reached a server and got an answer
+        self.calls = 0  # HTTP requests that reached a server and got an answer
         self.attempts = 0  # every HTTP attempt, retries included
         if check:
             self.check_server()
@@ -119,9 +139,11 @@ class OpenAIBackend:
 
     def _client(self):
         httpx = _httpx()
-        return httpx.AsyncClient(timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
-                                 headers=self._headers(),
-                                 limits=httpx.Limits(max_connections=self.concurrency * 2))
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
+            headers=self._headers(),
+            limits=httpx.Limits(max_connections=self.concurrency * 2),
+        )
 
     async def _post(self, client, sem, path: str, payload: dict) -> tuple[Any, str | None]:
         """POST with retries; returns (json, None) or (None, error text)."""
@@ -153,9 +175,12 @@ class OpenAIBackend:
                 elif r.status_code in (401, 403):
                     raise PopulaceError(
                         f"{base} refused the request (HTTP {r.status_code}): set the API key "
-                        f"in the environment variable {self.api_key_env}")
+                        f"in the environment variable {self.api_key_env}"
+                    )
                 elif r.status_code == 404 and "model" in r.text.lower():
-                    raise PopulaceError(f"{base} does not serve model {self.model!r}: {r.text[:200]}")
+                    raise PopulaceError(
+                        f"{base} does not serve model {self.model!r}: {r.text[:200]}"
+                    )
                 elif r.status_code in RETRY_STATUS or r.status_code >= 500:
                     err = f"HTTP {r.status_code} from {base}: {r.text[:120]}"
                     try:
@@ -165,7 +190,7 @@ class OpenAIBackend:
                 else:
                     return None, f"HTTP {r.status_code} from {base}: {r.text[:200]}"
             if attempt < self.max_retries:
-                delay = min(self.backoff * 2 ** attempt, 30.0) * (0.5 + random.random() / 2)
+                delay = min(self.backoff * 2**attempt, 30.0) * (0.5 + random.random() / 2)
                 await asyncio.sleep(min(retry_after, 60.0) if retry_after else delay)
         return None, f"gave up after {self.max_retries + 1} attempts: {err}"
 
@@ -180,13 +205,19 @@ class OpenAIBackend:
         httpx = _httpx()
         for base in self.base_urls:
             try:
-                r = httpx.get(base + "/models", headers=self._headers(), timeout=min(self.timeout, 15))
+                r = httpx.get(
+                    base + "/models", headers=self._headers(), timeout=min(self.timeout, 15)
+                )
             except httpx.HTTPError as exc:
-                raise PopulaceError(f"cannot reach the server at {base}: {exc or type(exc).__name__} "
-                                    "(is it running? check --base-url)") from None
+                raise PopulaceError(
+                    f"cannot reach the server at {base}: {exc or type(exc).__name__} "
+                    "(is it running? check --base-url)"
+                ) from None
             if r.status_code in (401, 403):
-                raise PopulaceError(f"{base} refused the request (HTTP {r.status_code}): set the "
-                                    f"API key in the environment variable {self.api_key_env}")
+                raise PopulaceError(
+                    f"{base} refused the request (HTTP {r.status_code}): set the "
+                    f"API key in the environment variable {self.api_key_env}"
+                )
             if r.status_code != 200:
                 continue  # some servers have no /models; the first call will tell
             try:
@@ -194,14 +225,21 @@ class OpenAIBackend:
             except (ValueError, AttributeError):
                 continue
             if ids and self.model not in ids:
-                raise PopulaceError(f"the server at {base} does not serve model {self.model!r}; "
-                                    f"it serves: {', '.join(map(str, ids))}")
+                raise PopulaceError(
+                    f"the server at {base} does not serve model {self.model!r}; "
+                    f"it serves: {', '.join(map(str, ids))}"
+                )
 
     def _tokenize(self, text: str) -> list[int] | None:
         httpx = _httpx()
         root = self.base_urls[0].rsplit("/v1", 1)[0]
-        body = {"model": self.model, "prompt": text, "content": text, "input": text,
-                "add_special_tokens": False}
+        body = {
+            "model": self.model,
+            "prompt": text,
+            "content": text,
+            "input": text,
+            "add_special_tokens": False,
+        }
         for path in ("/tokenize", "/extras/tokenize"):
             try:
                 r = httpx.post(root + path, json=body, headers=self._headers(), timeout=15)
@@ -224,14 +262,19 @@ class OpenAIBackend:
             env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
             env.globals["raise_exception"] = raise_exception
             return env.from_string(self.chat_template).render(
-                messages=chat, add_generation_prompt=True, **self._special)
+                messages=chat, add_generation_prompt=True, **self._special
+            )
         if self._server_template is False:
             return None
         httpx = _httpx()
         root = self.base_urls[0].rsplit("/v1", 1)[0]
         try:
-            r = httpx.post(root + "/apply-template", json={"messages": chat},
-                           headers=self._headers(), timeout=15)
+            r = httpx.post(
+                root + "/apply-template",
+                json={"messages": chat},
+                headers=self._headers(),
+                timeout=15,
+            )
             prompt = r.json().get("prompt") if r.status_code == 200 else None
         except (httpx.HTTPError, ValueError, AttributeError):
             prompt = None
@@ -256,7 +299,8 @@ class OpenAIBackend:
                     f"answer keys {', '.join(keys)} are not single tokens for {self.model} and "
                     "share first tokens: give the model's chat template (chat_template=) so "
                     "they can be scored exactly through the completions endpoint, or use "
-                    "--mode generate")
+                    "--mode generate"
+                )
             self._key_check[keys] = method
         return self._key_check[keys]
 
@@ -271,13 +315,26 @@ class OpenAIBackend:
         state = {(i, k): ("", 0.0) for i, r in enumerate(requests) for k in r.keys}
         errors: dict[int, str] = {}
         for _ in range(max((len(k) for r in requests for k in r.keys), default=0)):
-            todo = sorted({(i, sofar) for (i, k), st in state.items()
-                           if st is not None and st[0] != k and i not in errors
-                           for sofar in [st[0]]})
+            todo = sorted(
+                {
+                    (i, sofar)
+                    for (i, k), st in state.items()
+                    if st is not None and st[0] != k and i not in errors
+                    for sofar in [st[0]]
+                }
+            )
             if not todo:
                 break
-            payloads = [{"model": self.model, "prompt": prompts[i] + sofar, "max_tokens": 1,
-                         "temperature": 0.0, "logprobs": self.top_logprobs} for i, sofar in todo]
+            payloads = [
+                {
+                    "model": self.model,
+                    "prompt": prompts[i] + sofar,
+                    "max_tokens": 1,
+                    "temperature": 0.0,
+                    "logprobs": self.top_logprobs,
+                }
+                for i, sofar in todo
+            ]
             answers = dict(zip(todo, _run(self._many("/completions", payloads))))
             for (i, k), st in list(state.items()):
                 if st is None or st[0] == k or i in errors:
@@ -285,10 +342,12 @@ class OpenAIBackend:
                 data, err = answers[(i, st[0])]
                 top = _top_logprobs(data) if err is None else None
                 if err is not None or top is None:
-                    errors[i] = err or ("the completions endpoint returned no logprobs "
-                                        "(needed for multi-token answer keys)")
+                    errors[i] = err or (
+                        "the completions endpoint returned no logprobs "
+                        "(needed for multi-token answer keys)"
+                    )
                     continue
-                rest = k[len(st[0]):]
+                rest = k[len(st[0]) :]
                 match = [(t, lp) for t, lp in top if t and rest.startswith(t)]
                 if not match:  # not among the server's top tokens: counts 0
                     state[(i, k)] = None
@@ -300,29 +359,44 @@ class OpenAIBackend:
             if i in errors:
                 out.append(ChoiceResult(error=errors[i]))
                 continue
-            raw = [math.exp(state[(i, k)][1]) if state[(i, k)] is not None else 0.0
-                   for k in r.keys]
+            raw = [math.exp(state[(i, k)][1]) if state[(i, k)] is not None else 0.0 for k in r.keys]
             probs, mass = renormalise(raw)
-            out.append(ChoiceResult(probs=probs, mass=mass, method="continuation") if probs else
-                       ChoiceResult(mass=0.0, error="no answer option among the server's top "
-                                    f"{self.top_logprobs} tokens at any step"))
+            out.append(
+                ChoiceResult(probs=probs, mass=mass, method="continuation")
+                if probs
+                else ChoiceResult(
+                    mass=0.0,
+                    error="no answer option among the server's top "
+                    f"{self.top_logprobs} tokens at any step",
+                )
+            )
         return out
 
     # ------------------------------------------------------------ protocol
     def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
         if not requests:
             return []
-        exact = [i for i, r in enumerate(requests)
-                 if self.key_method(r.keys, r.messages) == "continuation"]
+        exact = [
+            i
+            for i, r in enumerate(requests)
+            if self.key_method(r.keys, r.messages) == "continuation"
+        ]
         if exact:
             done = dict(zip(exact, self._continuation([requests[i] for i in exact])))
             rest = [i for i in range(len(requests)) if i not in done]
             done.update(zip(rest, self.choice_probs([requests[i] for i in rest])))
             return [done[i] for i in range(len(requests))]
-        payloads = [{"model": self.model, "max_tokens": 1, "temperature": 0.0,
-                     "logprobs": True, "top_logprobs": self.top_logprobs,
-                     "messages": [{"role": m.role, "content": m.content} for m in r.messages]}
-                    for r in requests]
+        payloads = [
+            {
+                "model": self.model,
+                "max_tokens": 1,
+                "temperature": 0.0,
+                "logprobs": True,
+                "top_logprobs": self.top_logprobs,
+                "messages": [{"role": m.role, "content": m.content} for m in r.messages],
+            }
+            for r in requests
+        ]
         answers = _run(self._many("/chat/completions", payloads))
         out = []
         for r, (data, err) in zip(requests, answers):
@@ -332,8 +406,12 @@ class OpenAIBackend:
             method = self.key_method(r.keys, r.messages)
             top = _top_logprobs(data)
             if top is None:
-                out.append(ChoiceResult(error="the server returned no logprobs (does it support "
-                                        "logprobs/top_logprobs? else use --mode generate)"))
+                out.append(
+                    ChoiceResult(
+                        error="the server returned no logprobs (does it support "
+                        "logprobs/top_logprobs? else use --mode generate)"
+                    )
+                )
                 continue
             raw = [0.0] * len(r.keys)
             for tok, lp in top:
@@ -343,8 +421,13 @@ class OpenAIBackend:
                         raw[i] += math.exp(lp)
             probs, mass = renormalise(raw)
             if not probs:
-                out.append(ChoiceResult(mass=0.0, error=f"no answer option among the top "
-                                        f"{len(top)} tokens: {[t for t, _ in top[:5]]}"))
+                out.append(
+                    ChoiceResult(
+                        mass=0.0,
+                        error=f"no answer option among the top "
+                        f"{len(top)} tokens: {[t for t, _ in top[:5]]}",
+                    )
+                )
             else:
                 out.append(ChoiceResult(probs=probs, mass=mass, method=method))
         return out
@@ -352,10 +435,14 @@ class OpenAIBackend:
     def generate(self, requests: Sequence[GenerateRequest]) -> list[GenerateResult]:
         payloads = []
         for r in requests:
-            p = {"model": self.model, "max_tokens": r.max_tokens, "temperature": r.temperature,
-                 "top_p": r.top_p,
-                 "seed": (int(r.seed) * 1_000_003 + int(r.sample_index)) % (2**31 - 1),
-                 "messages": [{"role": m.role, "content": m.content} for m in r.messages]}
+            p = {
+                "model": self.model,
+                "max_tokens": r.max_tokens,
+                "temperature": r.temperature,
+                "top_p": r.top_p,
+                "seed": (int(r.seed) * 1_000_003 + int(r.sample_index)) % (2**31 - 1),
+                "messages": [{"role": m.role, "content": m.content} for m in r.messages],
+            }
             if r.stop:
                 p["stop"] = list(r.stop)
             if r.grammar is not None and self.grammar_field:

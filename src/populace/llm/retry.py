@@ -13,8 +13,9 @@ after ``max_attempts`` the prompt is a recorded failure (``ok=False``,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from populace.llm.base import GenerateRequest, GenerateResult, Message
 
@@ -27,8 +28,8 @@ class Prompt:
     parse: Callable[[str], Any]
     max_tokens: int = 200
     temperature: float = 0.0
-    sample_index: int = 0        # distinct variants of one prompt get distinct indices
-    grammar: str | None = None   # GBNF the reply must follow
+    sample_index: int = 0  # distinct variants of one prompt get distinct indices
+    grammar: str | None = None  # GBNF the reply must follow
     repeat_penalty: float = 1.0  # see GenerateRequest.repeat_penalty
 
 
@@ -41,12 +42,18 @@ class Parsed:
     raw: str | None = None
 
 
-def generate_parsed(generate: Callable[[list[GenerateRequest]], list[GenerateResult]],
-                    prompts: Sequence[Prompt], *, parse_error: type[Exception],
-                    seed: int = 0, max_attempts: int = 2, batch_size: int = 4,
-                    retry_temperature: float = 0.7,
-                    advance: Callable[[int], None] = lambda n: None,
-                    on_retry: Callable[[int], None] = lambda n: None) -> list[Parsed]:
+def generate_parsed(
+    generate: Callable[[list[GenerateRequest]], list[GenerateResult]],
+    prompts: Sequence[Prompt],
+    *,
+    parse_error: type[Exception],
+    seed: int = 0,
+    max_attempts: int = 2,
+    batch_size: int = 4,
+    retry_temperature: float = 0.7,
+    advance: Callable[[int], None] = lambda n: None,
+    on_retry: Callable[[int], None] = lambda n: None,
+) -> list[Parsed]:
     out = [Parsed() for _ in prompts]
     step = max(1, batch_size)
     for start in range(0, len(prompts), step):
@@ -58,13 +65,22 @@ def generate_parsed(generate: Callable[[list[GenerateRequest]], list[GenerateRes
                 break
             if attempt:
                 on_retry(len(idx))
-            reqs = [GenerateRequest(
-                messages=convo[i], max_tokens=prompts[i].max_tokens,
-                temperature=(prompts[i].temperature if attempt == 0
-                             else max(prompts[i].temperature, retry_temperature)),
-                seed=seed, sample_index=prompts[i].sample_index * 100 + attempt,
-                grammar=prompts[i].grammar, repeat_penalty=prompts[i].repeat_penalty)
-                for i in idx]
+            reqs = [
+                GenerateRequest(
+                    messages=convo[i],
+                    max_tokens=prompts[i].max_tokens,
+                    temperature=(
+                        prompts[i].temperature
+                        if attempt == 0
+                        else max(prompts[i].temperature, retry_temperature)
+                    ),
+                    seed=seed,
+                    sample_index=prompts[i].sample_index * 100 + attempt,
+                    grammar=prompts[i].grammar,
+                    repeat_penalty=prompts[i].repeat_penalty,
+                )
+                for i in idx
+            ]
             todo = []
             for i, g in zip(idx, generate(reqs)):
                 o = out[i]
@@ -81,8 +97,12 @@ def generate_parsed(generate: Callable[[list[GenerateRequest]], list[GenerateRes
                     todo.append(i)
                     convo[i] = prompts[i].messages + (
                         Message("assistant", o.raw),
-                        Message("user", f"Your reply could not be used: {exc}. Do the task "
-                                "again and reply exactly in the required format."))
+                        Message(
+                            "user",
+                            f"Your reply could not be used: {exc}. Do the task "
+                            "again and reply exactly in the required format.",
+                        ),
+                    )
             idx = todo
         advance(n_block)
     return out

@@ -7,5 +7,13 @@ from populace.mining.config import PROFILES, STAGES, MiningConfig
 from populace.mining.pipeline import TABLES, MineResult, build_personas, mine
 from populace.mining.prompts import Templates
 
-__all__ = ["mine", "MiningConfig", "PROFILES", "MineResult", "STAGES", "TABLES", "Templates",
-           "build_personas"]
+__all__ = [
+    "mine",
+    "MiningConfig",
+    "PROFILES",
+    "MineResult",
+    "STAGES",
+    "TABLES",
+    "Templates",
+    "build_personas",
+]

@@ -32,8 +32,9 @@ _NONASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def noisy(text: str) -> bool:
-    return bool(_URL.search(text) or _TAG.search(text) or _ENTITY.search(text)
-                or _NONASCII.search(text))
+    return bool(
+        _URL.search(text) or _TAG.search(text) or _ENTITY.search(text) or _NONASCII.search(text)
+    )
 
 
 def rule_clean(text: str) -> str:
@@ -42,19 +43,27 @@ def rule_clean(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
-def clean(pre: pd.DataFrame, caller: StageCaller | None, templates: Templates,
-          cfg: MiningConfig, advance=lambda n: None) -> pd.DataFrame:
+def clean(
+    pre: pd.DataFrame,
+    caller: StageCaller | None,
+    templates: Templates,
+    cfg: MiningConfig,
+    advance=lambda n: None,
+) -> pd.DataFrame:
     posts = pre[pre["keep"].astype(bool)].reset_index(drop=True)
     texts = posts["text"].tolist()
-    use_llm = [cfg.clean_mode == "always" or (cfg.clean_mode == "auto" and noisy(t))
-               for t in texts]
+    use_llm = [cfg.clean_mode == "always" or (cfg.clean_mode == "auto" and noisy(t)) for t in texts]
     items, where = [], []
     for i, (t, u) in enumerate(zip(texts, use_llm)):
         if u:
             approx = int(len(t) / 2.5) + 24
-            items.append(Item(templates.messages("clean", post=fence(t)),
-                              lambda s, t=t: parse_clean(s, t, cfg.clean_min_overlap),
-                              min(cfg.clean_max_tokens, approx)))
+            items.append(
+                Item(
+                    templates.messages("clean", post=fence(t)),
+                    lambda s, t=t: parse_clean(s, t, cfg.clean_min_overlap),
+                    min(cfg.clean_max_tokens, approx),
+                )
+            )
             where.append(i)
     n_rules = len(texts) - len(items)
     if n_rules:
@@ -65,16 +74,34 @@ def clean(pre: pd.DataFrame, caller: StageCaller | None, templates: Templates,
     for i, t in enumerate(texts):
         if i in by:
             o = by[i]
-            rows.append({"text": o.value if o.status == "ok" else None, "status": o.status,
-                         "error": o.error, "attempts": o.attempts,
-                         "raw": None if o.status == "ok" else o.raw})
+            rows.append(
+                {
+                    "text": o.value if o.status == "ok" else None,
+                    "status": o.status,
+                    "error": o.error,
+                    "attempts": o.attempts,
+                    "raw": None if o.status == "ok" else o.raw,
+                }
+            )
         else:
-            rows.append({"text": rule_clean(t), "status": "rules", "error": None,
-                         "attempts": 0, "raw": None})
-    out = pd.concat([posts[["post_id", "author_id", "date"]],
-                     pd.DataFrame(rows, index=posts.index,
-                                  columns=["text", "status", "error", "attempts", "raw"])],
-                    axis=1)
+            rows.append(
+                {
+                    "text": rule_clean(t),
+                    "status": "rules",
+                    "error": None,
+                    "attempts": 0,
+                    "raw": None,
+                }
+            )
+    out = pd.concat(
+        [
+            posts[["post_id", "author_id", "date"]],
+            pd.DataFrame(
+                rows, index=posts.index, columns=["text", "status", "error", "attempts", "raw"]
+            ),
+        ],
+        axis=1,
+    )
     txt = out["text"].fillna("")
     ok = out["status"].isin(["ok", "rules"])
     long_enough = txt.str.split().str.len().fillna(0) >= cfg.min_tokens

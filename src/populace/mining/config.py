@@ -16,10 +16,18 @@ STAGES = ("read", "preprocess", "clean", "qc", "group", "persona", "critic", "pi
 #: 2,048-token context. docs/mining.md gives the reasons for each value.
 PROFILES: dict[str, dict] = {
     "paper": {},
-    "cheap": dict(max_posts_per_author=6, max_post_words=80, min_posts=4,
-                  clean_mode="never", qc_method="probs", qc_keep_quality=("high", "medium"),
-                  context_tokens=2048, max_context_posts=6, persona_max_tokens=240,
-                  critic_max_tokens=60),
+    "cheap": dict(
+        max_posts_per_author=6,
+        max_post_words=80,
+        min_posts=4,
+        clean_mode="never",
+        qc_method="probs",
+        qc_keep_quality=("high", "medium"),
+        context_tokens=2048,
+        max_context_posts=6,
+        persona_max_tokens=240,
+        critic_max_tokens=60,
+    ),
 }
 
 
@@ -43,44 +51,60 @@ class MiningConfig(BaseModel):
     require_first_person: bool = _f(True, "a post needs a first-person pronoun")
     max_post_words: int = _f(300, "longer posts are cut to this many words", ge=1)
     min_posts: int = _f(6, "kept posts an author needs (before and after QC)", ge=1)
-    max_posts_per_author: int = _f(40, "LLM work bound: posts per author sent to clean/QC",
-                                   ge=1)
+    max_posts_per_author: int = _f(40, "LLM work bound: posts per author sent to clean/QC", ge=1)
     # clean (LLM)
     clean_mode: Literal["always", "auto", "never"] = _f(
-        "always", "always: LLM; auto: LLM only when rules see noise; never: rules only")
-    clean_min_overlap: float = _f(0.8, "share of cleaned words that must occur in the post",
-                                  ge=0, le=1)
+        "always", "always: LLM; auto: LLM only when rules see noise; never: rules only"
+    )
+    clean_min_overlap: float = _f(
+        0.8, "share of cleaned words that must occur in the post", ge=0, le=1
+    )
     # raw QC (LLM)
     qc_keep_quality: tuple[Literal["high", "medium", "low"], ...] = _f(
-        ("high",), "quality labels kept")
+        ("high",), "quality labels kept"
+    )
     qc_require_harmless: bool = _f(True, "drop posts rated harmful")
     qc_method: Literal["generate", "probs", "context"] = _f(
-        "generate", "generate: JSON answer; probs: next-token probabilities per post; context: "
-        "probs on only the posts a persona prompt shows, asked inside it (qc_context.py)")
+        "generate",
+        "generate: JSON answer; probs: next-token probabilities per post; context: "
+        "probs on only the posts a persona prompt shows, asked inside it (qc_context.py)",
+    )
     # group (rules)
     context_tokens: int = _f(4096, "the model's context window", ge=512)
     max_context_posts: int = _f(20, "posts shown to the persona/critic prompts at most", ge=1)
     # persona (LLM)
-    corpus_facts: bool = _f(True, "tell the persona writer the corpus's gender, age and "
-                                  "industry, and check personas against them (facts.py)")
+    corpus_facts: bool = _f(
+        True,
+        "tell the persona writer the corpus's gender, age and "
+        "industry, and check personas against them (facts.py)",
+    )
     max_words: int = _f(100, "persona length limit in words", ge=10)
     persona_max_tokens: int = _f(256, "generated tokens per persona reply", ge=16)
     persona_repeat_penalty: float = _f(
-        1.0, "llama.cpp repeat penalty of persona replies (1.0: none; 1.1 stops the loops "
-             "of small models decoding greedily)", ge=1.0, le=2.0)
+        1.0,
+        "llama.cpp repeat penalty of persona replies (1.0: none; 1.1 stops the loops "
+        "of small models decoding greedily)",
+        ge=1.0,
+        le=2.0,
+    )
     # critic (LLM)
     critic_method: Literal["probs", "generate"] = _f(
-        "probs", "probs: expected scores from next-token probabilities; generate: the paper's "
-                 "generated JSON of integers")
+        "probs",
+        "probs: expected scores from next-token probabilities; generate: the paper's "
+        "generated JSON of integers",
+    )
     critic_overall_min: float = _f(8.0, "overall score a persona needs (paper: 8)", ge=0, le=10)
     critic_other_min: float = _f(7.0, "score every other dimension needs (paper: 7)", ge=0, le=10)
     critic_max_tokens: int = _f(80, "generated tokens per critic reply (generate)", ge=8)
-    grounding_rules: bool = _f(True, "also drop personas with numbers absent from the posts "
-                                     "or too few evidence quotes found in them")
-    min_evidence_support: float = _f(0.5, "share of evidence quotes that must be found",
-                                     ge=0, le=1)
-    repair_numbers: bool = _f(False, "persona stage: drop sentences with numbers absent "
-                                     "from the posts")
+    grounding_rules: bool = _f(
+        True,
+        "also drop personas with numbers absent from the posts "
+        "or too few evidence quotes found in them",
+    )
+    min_evidence_support: float = _f(0.5, "share of evidence quotes that must be found", ge=0, le=1)
+    repair_numbers: bool = _f(
+        False, "persona stage: drop sentences with numbers absent from the posts"
+    )
     # PII
     pii_llm: bool = _f(True, "ask the LLM for full names besides the regex rules")
     pii_max_tokens: int = _f(80, "generated tokens per PII reply", ge=8)
@@ -100,8 +124,10 @@ class MiningConfig(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise PopulaceError("mining settings: " + "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+            raise PopulaceError(
+                "mining settings: "
+                + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            ) from None
 
     @field_validator("qc_keep_quality", mode="before")
     @classmethod
@@ -115,13 +141,14 @@ class MiningConfig(BaseModel):
             raise PopulaceError("need 1 <= min_posts <= max_posts_per_author")
 
     @classmethod
-    def from_profile(cls, name: str = "paper", **overrides) -> "MiningConfig":
+    def from_profile(cls, name: str = "paper", **overrides) -> MiningConfig:
         """The settings of profile ``name`` (see ``PROFILES``), with ``overrides``."""
         from populace.errors import PopulaceError
 
         if name not in PROFILES:
-            raise PopulaceError(f"unknown mining profile {name!r}; profiles are "
-                                f"{', '.join(PROFILES)}")
+            raise PopulaceError(
+                f"unknown mining profile {name!r}; profiles are {', '.join(PROFILES)}"
+            )
         return cls(**{**PROFILES[name], **overrides, "profile": name})
 
     @property
@@ -134,6 +161,6 @@ class MiningConfig(BaseModel):
         d["qc_keep_quality"] = list(self.qc_keep_quality)
         return d
 
-    def replace(self, **changes) -> "MiningConfig":
+    def replace(self, **changes) -> MiningConfig:
         """A copy with ``changes`` (validated)."""
         return type(self)(**{**self.model_dump(), **changes})

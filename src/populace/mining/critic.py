@@ -43,14 +43,14 @@ from populace.mining.prompts import Templates, fence, format_posts
 #: the question asked per dimension in the ``probs`` method (one request each)
 CRITIC_QUESTIONS = {
     "hallucination": "hallucination (10: every claim is supported by the posts or the known "
-                     "facts; 1: it invents traits or facts such as a job, an age, a family or "
-                     "events)",
+    "facts; 1: it invents traits or facts such as a job, an age, a family or "
+    "events)",
     "coverage": "coverage (10: it captures the main traits, concerns and habits the posts show; "
-                "1: it misses what the posts are about)",
+    "1: it misses what the posts are about)",
     "conciseness": "conciseness (10: short and specific, no filler, no claim contradicting "
-                   "another; 1: padded, generic or self-contradictory)",
+    "another; 1: padded, generic or self-contradictory)",
     "relevance": "relevance (10: it describes how the writer thinks, feels, acts and relates to "
-                 "others; 1: only trivia)",
+    "others; 1: only trivia)",
     "overall": "overall quality as a faithful and specific description of this writer",
 }
 SCORE_KEYS = tuple(str(i) for i in range(1, 11))
@@ -76,8 +76,9 @@ def expected_score(res: ChoiceResult) -> float:
 
 
 def passes(scores: dict, cfg: MiningConfig) -> bool:
-    return (scores["overall"] >= cfg.critic_overall_min
-            and all(scores[k] >= cfg.critic_other_min for k in CRITIC_KEYS if k != "overall"))
+    return scores["overall"] >= cfg.critic_overall_min and all(
+        scores[k] >= cfg.critic_other_min for k in CRITIC_KEYS if k != "overall"
+    )
 
 
 def _score_probs(messages_per_persona, caller: StageCaller, advance) -> list[Outcome]:
@@ -88,49 +89,81 @@ def _score_probs(messages_per_persona, caller: StageCaller, advance) -> list[Out
             err = next(r.error for r in res if not r.ok)
             out.append(Outcome(status="failed", error=f"critic scores: {err}", attempts=1))
             continue
-        out.append(Outcome(value={k: round(expected_score(r), 4)
-                                  for k, r in zip(CRITIC_KEYS, res)}, status="ok", attempts=1))
+        out.append(
+            Outcome(
+                value={k: round(expected_score(r), 4) for k, r in zip(CRITIC_KEYS, res)},
+                status="ok",
+                attempts=1,
+            )
+        )
     return out
 
 
-def critic(pers: pd.DataFrame, authors: pd.DataFrame, cleaned: pd.DataFrame,
-           caller: StageCaller, templates: Templates, cfg: MiningConfig,
-           advance=lambda n: None) -> pd.DataFrame:
+def critic(
+    pers: pd.DataFrame,
+    authors: pd.DataFrame,
+    cleaned: pd.DataFrame,
+    caller: StageCaller,
+    templates: Templates,
+    cfg: MiningConfig,
+    advance=lambda n: None,
+) -> pd.DataFrame:
     pers = pers[pers["keep"].astype(bool)].reset_index(drop=True)
     sel = authors.set_index("author_id").loc[pers["author_id"]].reset_index()
     ctx = context_texts(sel, cleaned, cfg.posts_budget)
     facts = {a: facts_block(r, cfg) for a, r in zip(sel["author_id"], sel.to_dict("records"))}
     if cfg.critic_method == "probs":
-        msgs = [[templates.messages("critic_probs", posts=format_posts(*ctx[a]),
-                                    facts=facts[a], max_words=cfg.max_words, persona=fence(p),
-                                    question=q)
-                 for q in CRITIC_QUESTIONS.values()]
-                for a, p in zip(pers["author_id"], pers["persona"])]
+        msgs = [
+            [
+                templates.messages(
+                    "critic_probs",
+                    posts=format_posts(*ctx[a]),
+                    facts=facts[a],
+                    max_words=cfg.max_words,
+                    persona=fence(p),
+                    question=q,
+                )
+                for q in CRITIC_QUESTIONS.values()
+            ]
+            for a, p in zip(pers["author_id"], pers["persona"])
+        ]
         res = _score_probs(msgs, caller, advance)
         dtype = "Float64"
     else:
-        items = [Item(templates.messages("critic", posts=format_posts(*ctx[a]), persona=fence(p)),
-                      parse_critic, cfg.critic_max_tokens,
-                      grammars.CRITIC if cfg.grammar else None)
-                 for a, p in zip(pers["author_id"], pers["persona"])]
+        items = [
+            Item(
+                templates.messages("critic", posts=format_posts(*ctx[a]), persona=fence(p)),
+                parse_critic,
+                cfg.critic_max_tokens,
+                grammars.CRITIC if cfg.grammar else None,
+            )
+            for a, p in zip(pers["author_id"], pers["persona"])
+        ]
         res = caller.run(items, advance)
         dtype = "Int64"
     out = pers[["author_id"]].copy()
     for k in CRITIC_KEYS:
-        out[f"critic_{k}"] = pd.array([o.value[k] if o.status == "ok" else None for o in res],
-                                      dtype=dtype)
+        out[f"critic_{k}"] = pd.array(
+            [o.value[k] if o.status == "ok" else None for o in res], dtype=dtype
+        )
     out["status"] = [o.status for o in res]
     out["error"] = [o.error for o in res]
     out["attempts"] = [o.attempts for o in res]
     out["raw"] = [o.raw for o in res]
     out["critic_pass"] = [o.status == "ok" and passes(o.value, cfg) for o in res]
-    nums = [unsupported_numbers(p, ctx[a][0] + [facts[a]])
-            for a, p in zip(pers["author_id"], pers["persona"])]
-    support = (pers["evidence_support"].astype(float) if "evidence_support" in pers
-               else pd.Series([float("nan")] * len(pers)))
+    nums = [
+        unsupported_numbers(p, ctx[a][0] + [facts[a]])
+        for a, p in zip(pers["author_id"], pers["persona"])
+    ]
+    support = (
+        pers["evidence_support"].astype(float)
+        if "evidence_support" in pers
+        else pd.Series([float("nan")] * len(pers))
+    )
     out["rule_unsupported_numbers"] = nums
     out["rule_evidence_ok"] = [bool(s >= cfg.min_evidence_support) for s in support.fillna(0.0)]
-    out["rules_pass"] = [(not n and e) or not cfg.grounding_rules
-                         for n, e in zip(nums, out["rule_evidence_ok"])]
+    out["rules_pass"] = [
+        (not n and e) or not cfg.grounding_rules for n, e in zip(nums, out["rule_evidence_ok"])
+    ]
     out["keep"] = out["critic_pass"] & out["rules_pass"]
     return out

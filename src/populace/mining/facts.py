@@ -37,19 +37,40 @@ AGE_TOLERANCE = 3
 MIN_WORDS = 15
 UNKNOWN = {"", "indunk", "unknown", "nan", "none", "na", "n/a"}
 
-_GENDER_CODES = {"male": "male", "m": "male", "man": "male", "1": "male",
-                 "female": "female", "f": "female", "woman": "female", "2": "female"}
+_GENDER_CODES = {
+    "male": "male",
+    "m": "male",
+    "man": "male",
+    "1": "male",
+    "female": "female",
+    "f": "female",
+    "woman": "female",
+    "2": "female",
+}
 
-PRONOUNS = {"male": ("he", "him", "his", "himself"),
-            "female": ("she", "her", "hers", "herself")}
+PRONOUNS = {"male": ("he", "him", "his", "himself"), "female": ("she", "her", "hers", "herself")}
 _SWAP_TO_MALE = {"she": "he", "hers": "his", "herself": "himself"}
 _SWAP_TO_FEMALE = {"he": "she", "him": "her", "his": "her", "himself": "herself"}
 NOUNS = {  # female: male
-    "woman": "man", "girl": "boy", "lady": "gentleman", "mother": "father", "mom": "dad",
-    "mum": "dad", "wife": "husband", "daughter": "son", "sister": "brother",
-    "girlfriend": "boyfriend", "actress": "actor", "waitress": "waiter",
-    "housewife": "househusband", "female": "male", "businesswoman": "businessman",
-    "grandmother": "grandfather", "aunt": "uncle", "niece": "nephew", "widow": "widower",
+    "woman": "man",
+    "girl": "boy",
+    "lady": "gentleman",
+    "mother": "father",
+    "mom": "dad",
+    "mum": "dad",
+    "wife": "husband",
+    "daughter": "son",
+    "sister": "brother",
+    "girlfriend": "boyfriend",
+    "actress": "actor",
+    "waitress": "waiter",
+    "housewife": "househusband",
+    "female": "male",
+    "businesswoman": "businessman",
+    "grandmother": "grandfather",
+    "aunt": "uncle",
+    "niece": "nephew",
+    "widow": "widower",
 }
 _MALE_NOUNS = {m: f for f, m in NOUNS.items()}
 _MALE_NOUNS.update({"guy": "woman", "dude": "woman"})
@@ -57,16 +78,38 @@ _MALE_NOUNS.update({"guy": "woman", "dude": "woman"})
 # occupation words and the corpus industries they fit; a persona that gives the
 # author one of them contradicts an industry outside its set (any of them
 # contradicts "Student", the industry of school and college bloggers)
-_TECH = {"Technology", "Internet", "Engineering", "Telecommunications", "Consulting",
-         "Science", "BusinessServices", "Biotech"}
+_TECH = {
+    "Technology",
+    "Internet",
+    "Engineering",
+    "Telecommunications",
+    "Consulting",
+    "Science",
+    "BusinessServices",
+    "Biotech",
+}
 OCCUPATIONS: dict[str, set[str]] = {
-    "teacher": {"Education"}, "professor": {"Education", "Science"},
-    "lecturer": {"Education"}, "principal": {"Education"},
-    "lawyer": {"Law"}, "attorney": {"Law"}, "paralegal": {"Law"},
-    "software developer": _TECH, "software engineer": _TECH, "programmer": _TECH,
+    "teacher": {"Education"},
+    "professor": {"Education", "Science"},
+    "lecturer": {"Education"},
+    "principal": {"Education"},
+    "lawyer": {"Law"},
+    "attorney": {"Law"},
+    "paralegal": {"Law"},
+    "software developer": _TECH,
+    "software engineer": _TECH,
+    "programmer": _TECH,
     "web developer": _TECH | {"Communications-Media", "Marketing", "Advertising"},
-    "engineer": _TECH | {"Manufacturing", "Construction", "Automotive", "Chemicals",
-                         "Military", "Transportation", "Architecture"},
+    "engineer": _TECH
+    | {
+        "Manufacturing",
+        "Construction",
+        "Automotive",
+        "Chemicals",
+        "Military",
+        "Transportation",
+        "Architecture",
+    },
     "scientist": {"Science", "Biotech", "Chemicals", "Education", "Technology"},
     "accountant": {"Accounting", "Banking", "InvestmentBanking", "BusinessServices"},
     "banker": {"Banking", "InvestmentBanking"},
@@ -75,36 +118,68 @@ OCCUPATIONS: dict[str, set[str]] = {
     "editor": {"Communications-Media", "Publishing", "Internet", "Marketing", "Advertising"},
     "architect": {"Architecture", "Construction", "Engineering"},
     "police officer": {"LawEnforcement-Security", "Government"},
-    "soldier": {"Military"}, "pastor": {"Religion"}, "priest": {"Religion"},
-    "minister": {"Religion", "Government"}, "nurse": set(), "doctor": set(),
-    "physician": set(), "real estate agent": {"RealEstate"},
+    "soldier": {"Military"},
+    "pastor": {"Religion"},
+    "priest": {"Religion"},
+    "minister": {"Religion", "Government"},
+    "nurse": set(),
+    "doctor": set(),
+    "physician": set(),
+    "real estate agent": {"RealEstate"},
     "marketing manager": {"Marketing", "Advertising", "BusinessServices"},
     "consultant": {"Consulting", "BusinessServices", "Technology"},
     "librarian": {"Museums-Libraries", "Education"},
 }
-_INDUSTRY_WORDS = {"Communications-Media": "communications and media",
-                   "BusinessServices": "business services", "Non-Profit": "the non-profit sector",
-                   "Sports-Recreation": "sports and recreation",
-                   "LawEnforcement-Security": "law enforcement and security",
-                   "Museums-Libraries": "museums and libraries",
-                   "HumanResources": "human resources", "InvestmentBanking": "investment banking",
-                   "RealEstate": "real estate"}
+_INDUSTRY_WORDS = {
+    "Communications-Media": "communications and media",
+    "BusinessServices": "business services",
+    "Non-Profit": "the non-profit sector",
+    "Sports-Recreation": "sports and recreation",
+    "LawEnforcement-Security": "law enforcement and security",
+    "Museums-Libraries": "museums and libraries",
+    "HumanResources": "human resources",
+    "InvestmentBanking": "investment banking",
+    "RealEstate": "real estate",
+}
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 _SENT = re.compile(r"(?<=[.!?])\s+")
-_DECADES = {"teens": (13, 19), "twenties": (20, 29), "20s": (20, 29), "thirties": (30, 39),
-            "30s": (30, 39), "forties": (40, 49), "40s": (40, 49), "fifties": (50, 59),
-            "50s": (50, 59), "sixties": (60, 69), "60s": (60, 69), "seventies": (70, 79),
-            "70s": (70, 79)}
-_AGE_NUM = re.compile(r"\b(\d{1,2})(?:[- ]years?[- ]old\b|\s*y/?o\b)|\b(?:aged?|age of)\s+(\d{1,2})\b",
-                      re.IGNORECASE)
-_AGE_DECADE = re.compile(r"\b(?:in|during)\s+(?:his|her|their|the)\s+(early|mid|mid-|late)?\s*-?"
-                         r"(teens|twenties|thirties|forties|fifties|sixties|seventies|"
-                         r"[2-7]0'?s)\b", re.IGNORECASE)
-_AGE_WORDS = {"teenager": (13, 19), "teenaged": (13, 19), "teen": (13, 19),
-              "adolescent": (12, 18), "middle-aged": (40, 65), "retiree": (60, 90),
-              "retired": (58, 90), "elderly": (65, 100), "twenty-something": (20, 29),
-              "thirty-something": (30, 39)}
+_DECADES = {
+    "teens": (13, 19),
+    "twenties": (20, 29),
+    "20s": (20, 29),
+    "thirties": (30, 39),
+    "30s": (30, 39),
+    "forties": (40, 49),
+    "40s": (40, 49),
+    "fifties": (50, 59),
+    "50s": (50, 59),
+    "sixties": (60, 69),
+    "60s": (60, 69),
+    "seventies": (70, 79),
+    "70s": (70, 79),
+}
+_AGE_NUM = re.compile(
+    r"\b(\d{1,2})(?:[- ]years?[- ]old\b|\s*y/?o\b)|\b(?:aged?|age of)\s+(\d{1,2})\b", re.IGNORECASE
+)
+_AGE_DECADE = re.compile(
+    r"\b(?:in|during)\s+(?:his|her|their|the)\s+(early|mid|mid-|late)?\s*-?"
+    r"(teens|twenties|thirties|forties|fifties|sixties|seventies|"
+    r"[2-7]0'?s)\b",
+    re.IGNORECASE,
+)
+_AGE_WORDS = {
+    "teenager": (13, 19),
+    "teenaged": (13, 19),
+    "teen": (13, 19),
+    "adolescent": (12, 18),
+    "middle-aged": (40, 65),
+    "retiree": (60, 90),
+    "retired": (58, 90),
+    "elderly": (65, 100),
+    "twenty-something": (20, 29),
+    "thirty-something": (30, 39),
+}
 _AGE_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _AGE_WORDS)) + r")s?\b", re.IGNORECASE)
 # "is a (young) woman", "As a mother", sentence-initial "A devoted father"
 _SELF = r"(?:^|[.!?]\s+|\b(?:is|as|being|was)\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,3}?"
@@ -113,9 +188,10 @@ _SELF = r"(?:^|[.!?]\s+|\b(?:is|as|being|was)\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,3
 @dataclass
 class Facts:
     """What the corpus says about one author (None: not known)."""
-    gender: str | None = None      # "male" | "female"
+
+    gender: str | None = None  # "male" | "female"
     age: int | None = None
-    industry: str | None = None    # the corpus's label, e.g. "Student", "Technology"
+    industry: str | None = None  # the corpus's label, e.g. "Student", "Technology"
 
     @property
     def known(self) -> bool:
@@ -125,6 +201,7 @@ class Facts:
 @dataclass
 class Check:
     """Contradictions of one persona with its author's facts."""
+
     gender: list[str] = field(default_factory=list)
     age: list[str] = field(default_factory=list)
     occupation: list[str] = field(default_factory=list)
@@ -145,8 +222,11 @@ def author_facts(meta: dict) -> Facts:
     gender = _GENDER_CODES.get(g)
     age = meta.get("age")
     try:
-        age = int(float(age)) if age is not None and not (isinstance(age, float)
-                                                          and math.isnan(age)) else None
+        age = (
+            int(float(age))
+            if age is not None and not (isinstance(age, float) and math.isnan(age))
+            else None
+        )
     except (TypeError, ValueError):
         age = None
     if age is not None and not 5 <= age <= 110:
@@ -159,8 +239,10 @@ def author_facts(meta: dict) -> Facts:
 def industry_phrase(industry: str) -> str:
     if industry == "Student":
         return "is a student"
-    words = _INDUSTRY_WORDS.get(industry) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ",
-                                                     industry).replace("-", " and ").lower()
+    words = (
+        _INDUSTRY_WORDS.get(industry)
+        or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", industry).replace("-", " and ").lower()
+    )
     return f"works in {words}"
 
 
@@ -176,8 +258,11 @@ def facts_text(f: Facts) -> str:
     if f.industry:
         parts.append(industry_phrase(f.industry))
     pron = {"male": "he/him/his", "female": "she/her/her"}.get(f.gender or "", "they/them/their")
-    return ("Known facts about the author (certain; use them, do not contradict them): "
-            + "; ".join(parts) + f".\nRefer to the author as {pron}.")
+    return (
+        "Known facts about the author (certain; use them, do not contradict them): "
+        + "; ".join(parts)
+        + f".\nRefer to the author as {pron}."
+    )
 
 
 # ------------------------------------------------------------------ check
@@ -187,8 +272,9 @@ def _pronoun_counts(text: str) -> dict[str, int]:
 
 
 def _self_nouns(text: str, nouns) -> list[str]:
-    pat = re.compile(_SELF + r"(" + "|".join(sorted(nouns, key=len, reverse=True)) + r")\b",
-                     re.IGNORECASE)
+    pat = re.compile(
+        _SELF + r"(" + "|".join(sorted(nouns, key=len, reverse=True)) + r")\b", re.IGNORECASE
+    )
     return [m.group(1).lower() for m in pat.finditer(text)]
 
 
@@ -217,9 +303,16 @@ def _age_claims(text: str) -> list[tuple[str, int, int]]:
 
 def _occupations(text: str) -> list[str]:
     names = sorted(OCCUPATIONS, key=len, reverse=True)
-    pat = re.compile(r"\b(?:works?|working|worked)\s+as\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?("
-                     + "|".join(map(re.escape, names)) + r")s?\b|" + _SELF + r"("
-                     + "|".join(map(re.escape, names)) + r")\b", re.IGNORECASE)
+    pat = re.compile(
+        r"\b(?:works?|working|worked)\s+as\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?("
+        + "|".join(map(re.escape, names))
+        + r")s?\b|"
+        + _SELF
+        + r"("
+        + "|".join(map(re.escape, names))
+        + r")\b",
+        re.IGNORECASE,
+    )
     return [(m.group(1) or m.group(2)).lower() for m in pat.finditer(text)]
 
 
@@ -260,10 +353,49 @@ def _case(src: str, dst: str) -> str:
     return dst.capitalize() if src[:1].isupper() else dst
 
 
-_OBJ_NEXT = {"to", "and", "or", "but", "with", "for", "in", "on", "at", "as", "that", "than",
-             "when", "because", "so", "from", "by", "about", "into", "up", "down", "out",
-             "off", "over", "back", "feel", "feels", "happy", "sad", "laugh", "smile", "think",
-             "want", "apart", "again", "too", "most", "more", "well", "best", "through"}
+_OBJ_NEXT = {
+    "to",
+    "and",
+    "or",
+    "but",
+    "with",
+    "for",
+    "in",
+    "on",
+    "at",
+    "as",
+    "that",
+    "than",
+    "when",
+    "because",
+    "so",
+    "from",
+    "by",
+    "about",
+    "into",
+    "up",
+    "down",
+    "out",
+    "off",
+    "over",
+    "back",
+    "feel",
+    "feels",
+    "happy",
+    "sad",
+    "laugh",
+    "smile",
+    "think",
+    "want",
+    "apart",
+    "again",
+    "too",
+    "most",
+    "more",
+    "well",
+    "best",
+    "through",
+}
 
 
 def _swap_pronouns(text: str, to: str) -> str:
@@ -289,13 +421,17 @@ def _swap_pronouns(text: str, to: str) -> str:
 
 def _swap_nouns(text: str, to: str) -> str:
     table = NOUNS if to == "male" else _MALE_NOUNS
-    pat = re.compile(_SELF + r"(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b",
-                     re.IGNORECASE)
+    pat = re.compile(
+        _SELF + r"(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", re.IGNORECASE
+    )
 
     def sub(m):
         s, e = m.span(1)
         w = m.group(1)
-        return m.group(0)[:s - m.start()] + _case(w, table[w.lower()]) + m.group(0)[e - m.start():]
+        return (
+            m.group(0)[: s - m.start()] + _case(w, table[w.lower()]) + m.group(0)[e - m.start() :]
+        )
+
     return pat.sub(sub, text)
 
 
@@ -317,11 +453,13 @@ def repair(text: str, f: Facts) -> tuple[str | None, list[str]]:
             changes.append(f"gender: rewritten as {f.gender}")
             text = new
     if c.age:
+
         def fix_num(m):
             n = int(m.group(1) or m.group(2))
             if abs(n - f.age) <= AGE_TOLERANCE:
                 return m.group(0)
             return m.group(0).replace(str(n), str(f.age), 1)
+
         new = _AGE_NUM.sub(fix_num, text)
         if new != text:
             changes.append(f"age: stated age set to {f.age}")
@@ -330,8 +468,9 @@ def repair(text: str, f: Facts) -> tuple[str | None, list[str]]:
         if n:
             changes.append(f"age: dropped {n} sentence(s)")
     if c.occupation:
-        text, n = _drop_sentences(text, lambda s: bool(check(s, Facts(industry=f.industry))
-                                                      .occupation))
+        text, n = _drop_sentences(
+            text, lambda s: bool(check(s, Facts(industry=f.industry)).occupation)
+        )
         if n:
             changes.append(f"occupation: dropped {n} sentence(s)")
     if len(_WORD.findall(text)) < MIN_WORDS or not check(text, f).ok:

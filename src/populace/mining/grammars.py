@@ -31,23 +31,37 @@ QUOTE_CHARS = 100
 
 def persona(max_words: int) -> str:
     cap = max(40, PERSONA_CHARS_PER_WORD * int(max_words))
-    return "\n".join([
-        'root ::= "PERSONA: " ( "NULL" | para "\\nEVIDENCE:\\n" quote quote? quote? )',
-        f"para ::= [^\\n<>] [^\\n<>]{{19,{cap - 1}}}",
-        f'quote ::= "- \\"" [^"\\n<>]{{3,{QUOTE_CHARS}}} "\\"\\n"',
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                'root ::= "PERSONA: " ( "NULL" | para "\\nEVIDENCE:\\n" quote quote? quote? )',
+                f"para ::= [^\\n<>] [^\\n<>]{{19,{cap - 1}}}",
+                f'quote ::= "- \\"" [^"\\n<>]{{3,{QUOTE_CHARS}}} "\\"\\n"',
+            ]
+        )
+        + "\n"
+    )
 
 
 def _num() -> str:
     return 'n ::= [1-9] | "10"'
 
 
-CRITIC = ("root ::= \"{\" " + ' ", " '.join(f'"\\"{k}\\": " n' for k in CRITIC_KEYS)
-          + " \"}\"\n" + _num() + "\n")
+CRITIC = (
+    'root ::= "{" '
+    + ' ", " '.join(f'"\\"{k}\\": " n' for k in CRITIC_KEYS)
+    + ' "}"\n'
+    + _num()
+    + "\n"
+)
 
-QC = ('root ::= "{\\"quality\\": \\"" ("high" | "medium" | "low") '
-      '"\\", \\"harmful\\": \\"" ("yes" | "no") "\\"}"\n')
+QC = (
+    'root ::= "{\\"quality\\": \\"" ("high" | "medium" | "low") '
+    '"\\", \\"harmful\\": \\"" ("yes" | "no") "\\"}"\n'
+)
 
-PII = ('root ::= "{\\"full_names\\": [" ( name ( ", " name ){0,4} )? "]}"\n'
-       'name ::= "\\"" word ( " " word ){1,3} "\\""\n'
-       "word ::= [A-Z] [a-zA-Z'.-]{1,20}\n")
+PII = (
+    'root ::= "{\\"full_names\\": [" ( name ( ", " name ){0,4} )? "]}"\n'
+    'name ::= "\\"" word ( " " word ){1,3} "\\""\n'
+    "word ::= [A-Z] [a-zA-Z'.-]{1,20}\n"
+)

@@ -36,10 +36,12 @@ def choose_context(texts: list[str], budget: int, max_posts: int) -> list[int]:
     return [min(range(len(texts)), key=lambda i: toks[i])]
 
 
-def group(qc: pd.DataFrame, cleaned: pd.DataFrame, posts: pd.DataFrame,
-          cfg: MiningConfig) -> pd.DataFrame:
+def group(
+    qc: pd.DataFrame, cleaned: pd.DataFrame, posts: pd.DataFrame, cfg: MiningConfig
+) -> pd.DataFrame:
     kept = qc[qc["keep"].astype(bool)][["post_id", "author_id"]].merge(
-        cleaned[["post_id", "text", "date"]], on="post_id", how="left")
+        cleaned[["post_id", "text", "date"]], on="post_id", how="left"
+    )
     order = {p: i for i, p in enumerate(posts["post_id"])}
     kept["order"] = kept["post_id"].map(order)
     kept = kept.sort_values("order")
@@ -51,13 +53,18 @@ def group(qc: pd.DataFrame, cleaned: pd.DataFrame, posts: pd.DataFrame,
         n = len(g)
         row = {"author_id": author, "n_posts": n}
         if n < cfg.min_posts:
-            row.update(keep=False, reason="author_too_few_posts", context_post_ids=[],
-                       context_tokens=0)
+            row.update(
+                keep=False, reason="author_too_few_posts", context_post_ids=[], context_tokens=0
+            )
         else:
             texts = g["text"].tolist()
             idx = choose_context(texts, budget, cfg.max_context_posts)
-            row.update(keep=True, reason="", context_post_ids=[g["post_id"].iloc[i] for i in idx],
-                       context_tokens=sum(approx_tokens(texts[i]) for i in idx))
+            row.update(
+                keep=True,
+                reason="",
+                context_post_ids=[g["post_id"].iloc[i] for i in idx],
+                context_tokens=sum(approx_tokens(texts[i]) for i in idx),
+            )
         rows.append(row)
     cols = ["author_id", "n_posts", "keep", "reason", "context_post_ids", "context_tokens"]
     out = pd.DataFrame(rows, columns=cols)

@@ -17,8 +17,9 @@ the model in this process; ``cache_hits`` the ones the cache answered.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from populace.llm.base import ChoiceRequest, ChoiceResult, GenerateRequest, Message
 from populace.llm.retry import Prompt, generate_parsed
@@ -44,8 +45,16 @@ class Outcome:
 
 
 class StageCaller:
-    def __init__(self, backend, stage: str, *, max_attempts: int = 2, seed: int = 0,
-                 batch_size: int = 4, retry_temperature: float = 0.7):
+    def __init__(
+        self,
+        backend,
+        stage: str,
+        *,
+        max_attempts: int = 2,
+        seed: int = 0,
+        batch_size: int = 4,
+        retry_temperature: float = 0.7,
+    ):
         self.backend = backend
         self.stage = stage
         self.max_attempts = max_attempts
@@ -54,18 +63,26 @@ class StageCaller:
         self.retry_temperature = retry_temperature
         inner = getattr(backend, "backend", backend)
         self._tok = inner if hasattr(inner, "tokens") and hasattr(inner, "llm") else None
-        self.stats = {"requests": 0, "model_calls": 0, "cache_hits": 0, "prompt_tokens": 0,
-                      "completion_tokens": 0, "retries": 0, "failures": 0,
-                      "tokens_exact": self._tok is not None,
-                      "model": getattr(backend, "fingerprint", "?")}
+        self.stats = {
+            "requests": 0,
+            "model_calls": 0,
+            "cache_hits": 0,
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "retries": 0,
+            "failures": 0,
+            "tokens_exact": self._tok is not None,
+            "model": getattr(backend, "fingerprint", "?"),
+        }
 
     def _count(self, req: GenerateRequest, text: str | None) -> None:
         if self._tok is not None:
             try:
                 self.stats["prompt_tokens"] += len(self._tok.tokens(req.messages))
                 if text:
-                    self.stats["completion_tokens"] += len(self._tok.llm.tokenize(
-                        text.encode("utf-8"), add_bos=False, special=False))
+                    self.stats["completion_tokens"] += len(
+                        self._tok.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+                    )
                 return
             except Exception:  # pragma: no cover - fall back to the estimate
                 self._tok = None
@@ -92,8 +109,11 @@ class StageCaller:
             self._count(r, g.text)
         return res
 
-    def score(self, groups: Sequence[Sequence[ChoiceRequest]],
-              advance: Callable[[int], None] = lambda n: None) -> list[list[ChoiceResult]]:
+    def score(
+        self,
+        groups: Sequence[Sequence[ChoiceRequest]],
+        advance: Callable[[int], None] = lambda n: None,
+    ) -> list[list[ChoiceResult]]:
         """Next-token probabilities of answer keys (``choice_probs``), one backend call
         per group, so requests that share a prefix (one post's questions) decode it
         once. No decoding, no parsing; a result with ``error`` (a backend without
@@ -109,19 +129,43 @@ class StageCaller:
             advance(1)
         return out
 
-    def run(self, items: Sequence[Item], advance: Callable[[int], None] = lambda n: None
-            ) -> list[Outcome]:
+    def run(
+        self, items: Sequence[Item], advance: Callable[[int], None] = lambda n: None
+    ) -> list[Outcome]:
         """Generate and parse each item (``populace.llm.retry.generate_parsed``:
         batches, one corrective retry, recorded failures)."""
+
         def retried(n):
             self.stats["retries"] += n
 
         res = generate_parsed(
-            self._generate, [Prompt(it.messages, it.parse, it.max_tokens, grammar=it.grammar,
-                                    repeat_penalty=it.repeat_penalty) for it in items],
-            parse_error=ParseError, seed=self.seed, max_attempts=self.max_attempts,
-            batch_size=self.batch_size, retry_temperature=self.retry_temperature,
-            advance=advance, on_retry=retried)
+            self._generate,
+            [
+                Prompt(
+                    it.messages,
+                    it.parse,
+                    it.max_tokens,
+                    grammar=it.grammar,
+                    repeat_penalty=it.repeat_penalty,
+                )
+                for it in items
+            ],
+            parse_error=ParseError,
+            seed=self.seed,
+            max_attempts=self.max_attempts,
+            batch_size=self.batch_size,
+            retry_temperature=self.retry_temperature,
+            advance=advance,
+            on_retry=retried,
+        )
         self.stats["failures"] += sum(not r.ok for r in res)
-        return [Outcome(value=r.value, status="ok" if r.ok else "failed", error=r.error,
-                        attempts=r.attempts, raw=r.raw) for r in res]
+        return [
+            Outcome(
+                value=r.value,
+                status="ok" if r.ok else "failed",
+                error=r.error,
+                attempts=r.attempts,
+                raw=r.raw,
+            )
+            for r in res
+        ]

@@ -31,8 +31,11 @@ import re
 from populace.errors import ParseError
 
 WORD = re.compile(r"[A-Za-z0-9']+")
-FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|we|us|our|ours|ourselves|i'm|i've|i'd|i'll|"
-                          r"im|ive)\b", re.IGNORECASE)
+FIRST_PERSON = re.compile(
+    r"\b(i|me|my|mine|myself|we|us|our|ours|ourselves|i'm|i've|i'd|i'll|"
+    r"im|ive)\b",
+    re.IGNORECASE,
+)
 MAX_QUOTE_WORDS = 40  # an evidence quote is kept to its first 40 words
 CRITIC_KEYS = ("hallucination", "coverage", "conciseness", "relevance", "overall")
 
@@ -61,7 +64,7 @@ def json_object(text: str) -> dict:
                 depth -= 1
                 if depth == 0:
                     try:
-                        obj = json.loads(text[start:i + 1])
+                        obj = json.loads(text[start : i + 1])
                     except json.JSONDecodeError:
                         break
                     if isinstance(obj, dict):
@@ -144,19 +147,24 @@ def parse_clean(text: str, original: str, min_overlap: float = 0.8) -> str:
     if not cw:
         raise ParseError("the cleaned post is empty; give the whole post without markup")
     if len(cw) < 0.5 * len(words(original)):
-        raise ParseError("the cleaned post lost more than half of the post; only remove markup, "
-                         "URLs and non-English snippets")
+        raise ParseError(
+            "the cleaned post lost more than half of the post; only remove markup, "
+            "URLs and non-English snippets"
+        )
     if len(cw) > len(words(original)) + 5:
         raise ParseError("the cleaned post is longer than the post; only remove text")
     overlap = sum(w in ow for w in cw) / len(cw)
     if overlap < min_overlap:
-        raise ParseError(f"only {overlap:.0%} of the cleaned words occur in the post; keep the "
-                         "author's own words")
+        raise ParseError(
+            f"only {overlap:.0%} of the cleaned words occur in the post; keep the "
+            "author's own words"
+        )
     return cleaned
 
 
-_PERSONA = re.compile(r"PERSONA\s*:\s*(.*?)\s*(?=^\W*EVIDENCE\W*:|\Z)",
-                      re.DOTALL | re.IGNORECASE | re.MULTILINE)
+_PERSONA = re.compile(
+    r"PERSONA\s*:\s*(.*?)\s*(?=^\W*EVIDENCE\W*:|\Z)", re.DOTALL | re.IGNORECASE | re.MULTILINE
+)
 _EVIDENCE = re.compile(r"EVIDENCE\W*:(.*)\Z", re.DOTALL | re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s*(.+?)\s*$", re.MULTILINE)
 
@@ -190,7 +198,7 @@ def parse_persona(text: str, max_words: int = 100) -> dict:
             closed = b[-1:] in '"\u201d'
             if j == len(lines) - 1 and opened and not closed and quotes:
                 break  # the reply was cut off inside its last quote: drop that quote
-            q = b.strip('"\u201c\u201d\'').strip()
+            q = b.strip("\"\u201c\u201d'").strip()
             if re.search(r"\w", q) and not q.startswith("<"):
                 quotes.append(" ".join(q.split()[:MAX_QUOTE_WORDS]))
     if not quotes:
@@ -211,7 +219,7 @@ def trim_to_words(text: str, max_words: int) -> tuple[str | None, bool]:
         return text, False
     best = None
     for m in _SENTENCE_END.finditer(text):
-        head = text[:m.end()]
+        head = text[: m.end()]
         if len(head.split()) > max_words:
             break
         best = head

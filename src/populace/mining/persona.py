@@ -19,7 +19,7 @@ One request per author plus at most ``max_attempts - 1`` retries.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -35,7 +35,7 @@ def shown_texts(texts: list[str], dates: list[str], budget: int):
     """(texts, dates) as the prompts show them: a single post longer than the
     budget is cut to it (about 3.5 characters per token)."""
     if len(texts) == 1:
-        texts = [texts[0][:int(budget * 3.5)]]
+        texts = [texts[0][: int(budget * 3.5)]]
     return texts, dates
 
 
@@ -45,8 +45,9 @@ def context_texts(authors: pd.DataFrame, cleaned: pd.DataFrame, budget: int):
     out = {}
     for a, ids in zip(authors["author_id"], authors["context_post_ids"]):
         ids = list(ids)
-        out[a] = shown_texts([str(by_id.at[i, "text"]) for i in ids],
-                             [str(by_id.at[i, "date"]) for i in ids], budget)
+        out[a] = shown_texts(
+            [str(by_id.at[i, "text"]) for i in ids], [str(by_id.at[i, "date"]) for i in ids], budget
+        )
     return out
 
 
@@ -61,9 +62,15 @@ def facts_block(row: dict, cfg: MiningConfig) -> str:
     return text + "\n\n" if text else ""
 
 
-def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
-             templates: Templates, cfg: MiningConfig, advance=lambda n: None,
-             after: Callable[[dict], None] | None = None) -> pd.DataFrame:
+def personas(
+    authors: pd.DataFrame,
+    cleaned: pd.DataFrame,
+    caller: StageCaller,
+    templates: Templates,
+    cfg: MiningConfig,
+    advance=lambda n: None,
+    after: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
     """One row per kept author (see the module doc). With ``after``, authors are
     sent one at a time and ``after(row)`` runs on each row as soon as it exists
     (the mining pipeline sends the critic's request there, so a local model still
@@ -71,16 +78,27 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
     authors = authors[authors["keep"].astype(bool)].reset_index(drop=True)
     ctx = context_texts(authors, cleaned, cfg.posts_budget)
     recs = dict(zip(authors["author_id"], authors.to_dict("records")))
-    items = [Item(templates.messages("persona", posts=format_posts(*ctx[a]),
-                                     facts=facts_block(recs[a], cfg), max_words=cfg.max_words),
-                  lambda s: parse_persona(s, cfg.max_words), cfg.persona_max_tokens,
-                  grammars.persona(cfg.max_words) if cfg.grammar else None,
-                  repeat_penalty=cfg.persona_repeat_penalty)
-             for a in authors["author_id"]]
+    items = [
+        Item(
+            templates.messages(
+                "persona",
+                posts=format_posts(*ctx[a]),
+                facts=facts_block(recs[a], cfg),
+                max_words=cfg.max_words,
+            ),
+            lambda s: parse_persona(s, cfg.max_words),
+            cfg.persona_max_tokens,
+            grammars.persona(cfg.max_words) if cfg.grammar else None,
+            repeat_penalty=cfg.persona_repeat_penalty,
+        )
+        for a in authors["author_id"]
+    ]
     known = {a: author_facts(recs[a], cfg) for a in authors["author_id"]}
     if after is None:
-        rows = [_row(a, o, ctx[a][0], cfg, known[a])
-                for a, o in zip(authors["author_id"], caller.run(items, advance))]
+        rows = [
+            _row(a, o, ctx[a][0], cfg, known[a])
+            for a, o in zip(authors["author_id"], caller.run(items, advance))
+        ]
     else:
         rows = []
         for a, it in zip(authors["author_id"], items):
@@ -91,12 +109,23 @@ def personas(authors: pd.DataFrame, cleaned: pd.DataFrame, caller: StageCaller,
     return out
 
 
-COLUMNS = ["author_id", "persona", "evidence", "evidence_support", "trimmed", "repaired",
-           "facts_contradictions", "facts_changes", "status", "error", "attempts", "raw"]
+COLUMNS = [
+    "author_id",
+    "persona",
+    "evidence",
+    "evidence_support",
+    "trimmed",
+    "repaired",
+    "facts_contradictions",
+    "facts_changes",
+    "status",
+    "error",
+    "attempts",
+    "raw",
+]
 
 
-def _row(a, o, posts: list[str], cfg: MiningConfig,
-         known: facts_mod.Facts | None = None) -> dict:
+def _row(a, o, posts: list[str], cfg: MiningConfig, known: facts_mod.Facts | None = None) -> dict:
     """The persona row of author ``a`` from its outcome ``o``."""
     v = o.value or {}
     status = o.status if o.status != "ok" else ("null" if v.get("persona") is None else "ok")
@@ -107,20 +136,37 @@ def _row(a, o, posts: list[str], cfg: MiningConfig,
         found = facts_mod.check(text, known).kinds
         text, changes = facts_mod.repair(text, known)
         if text is None:
-            status, error = "failed", ("contradicts the corpus's facts about the author ("
-                                       + ", ".join(found) + ") beyond repair")
+            status, error = (
+                "failed",
+                (
+                    "contradicts the corpus's facts about the author ("
+                    + ", ".join(found)
+                    + ") beyond repair"
+                ),
+            )
     if status == "ok" and cfg.repair_numbers:
         ok_numbers = posts + [facts_mod.facts_text(known)]
         text, repaired = drop_unsupported_sentences(text, ok_numbers)
         if text is None:
-            status, error = "failed", (f"repair_numbers dropped {repaired} sentence(s) with "
-                                       "numbers absent from the posts; too little was left")
+            status, error = (
+                "failed",
+                (
+                    f"repair_numbers dropped {repaired} sentence(s) with "
+                    "numbers absent from the posts; too little was left"
+                ),
+            )
     ev = v.get("evidence", []) if status == "ok" else []
-    return {"author_id": a, "persona": text if status == "ok" else None,
-            "evidence": ev,
-            "evidence_support": evidence_support(ev, posts) if ev else float("nan"),
-            "trimmed": bool(v.get("trimmed", False)) and status == "ok",
-            "repaired": repaired,
-            "facts_contradictions": found, "facts_changes": changes,
-            "status": status, "error": error, "attempts": o.attempts,
-            "raw": None if status == "ok" else o.raw}
+    return {
+        "author_id": a,
+        "persona": text if status == "ok" else None,
+        "evidence": ev,
+        "evidence_support": evidence_support(ev, posts) if ev else float("nan"),
+        "trimmed": bool(v.get("trimmed", False)) and status == "ok",
+        "repaired": repaired,
+        "facts_contradictions": found,
+        "facts_changes": changes,
+        "status": status,
+        "error": error,
+        "attempts": o.attempts,
+        "raw": None if status == "ok" else o.raw,
+    }

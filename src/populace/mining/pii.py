@@ -31,19 +31,33 @@ from populace.mining.parse import parse_pii_names
 from populace.mining.prompts import Templates, fence
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
-PHONE = re.compile(r"(?<![\w-])(?:\+\d{1,3}[\s.-]?\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}"
-                   r"|(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?![\w-])")
+PHONE = re.compile(
+    r"(?<![\w-])(?:\+\d{1,3}[\s.-]?\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}"
+    r"|(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?![\w-])"
+)
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_SUFFIX = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
-           r"Way|Terrace|Circle|Highway|Hwy|Parkway|Pkwy")
+_SUFFIX = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|"
+    r"Way|Terrace|Circle|Highway|Hwy|Parkway|Pkwy"
+)
 ADDRESS = re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][A-Za-z]+\s+){{1,3}}(?:{_SUFFIX})\b\.?")
 _NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+(?P<name>{_NAME}(?:\s+{_NAME})?)")
 INTRO = re.compile(rf"\b(?:[Mm]y name is|[Nn]amed|[Cc]alled)\s+(?P<name>{_NAME}\s+{_NAME})")
 NAME_SHAPE = re.compile(rf"{_NAME}(?:\s+(?:[A-Z]\.|{_NAME})){{1,3}}")
 
-FAKE_NAMES = ("Alex Morgan", "Jamie Rivera", "Casey Brooks", "Taylor Quinn", "Jordan Ellis",
-              "Riley Hart", "Morgan Blake", "Avery Lane", "Drew Collins", "Sam Whitfield")
+FAKE_NAMES = (
+    "Alex Morgan",
+    "Jamie Rivera",
+    "Casey Brooks",
+    "Taylor Quinn",
+    "Jordan Ellis",
+    "Riley Hart",
+    "Morgan Blake",
+    "Avery Lane",
+    "Drew Collins",
+    "Sam Whitfield",
+)
 FAKE_STREETS = ("Maple", "Cedar", "Juniper", "Willow", "Example")
 
 
@@ -111,24 +125,43 @@ def rewrite(text: str, names: list[str] = ()) -> tuple[str, list[dict]]:
         new = fake(kind, text[start:end])
         parts.append(text[pos:start])
         parts.append(new)
-        records.append({"type": kind, "start": start + shift, "end": start + shift + len(new),
-                        "replacement": new})
+        records.append(
+            {
+                "type": kind,
+                "start": start + shift,
+                "end": start + shift + len(new),
+                "replacement": new,
+            }
+        )
         shift += len(new) - (end - start)
         pos = end
     parts.append(text[pos:])
     return "".join(parts), records
 
 
-def pii(crit: pd.DataFrame, pers: pd.DataFrame, caller: StageCaller | None,
-        templates: Templates, cfg: MiningConfig, advance=lambda n: None) -> pd.DataFrame:
+def pii(
+    crit: pd.DataFrame,
+    pers: pd.DataFrame,
+    caller: StageCaller | None,
+    templates: Templates,
+    cfg: MiningConfig,
+    advance=lambda n: None,
+) -> pd.DataFrame:
     kept = crit[crit["keep"].astype(bool)][["author_id"]].merge(
-        pers[["author_id", "persona", "evidence"]], on="author_id", how="left")
+        pers[["author_id", "persona", "evidence"]], on="author_id", how="left"
+    )
     kept = kept.reset_index(drop=True)
     joined = [p + "\n" + "\n".join(ev) for p, ev in zip(kept["persona"], kept["evidence"])]
     if cfg.pii_llm and caller is not None and len(kept):
-        items = [Item(templates.messages("pii", text=fence(t)), parse_pii_names,
-                      cfg.pii_max_tokens, grammars.PII if cfg.grammar else None)
-                 for t in joined]
+        items = [
+            Item(
+                templates.messages("pii", text=fence(t)),
+                parse_pii_names,
+                cfg.pii_max_tokens,
+                grammars.PII if cfg.grammar else None,
+            )
+            for t in joined
+        ]
         res = caller.run(items, advance)
     else:
         res = []
@@ -144,11 +177,26 @@ def pii(crit: pd.DataFrame, pers: pd.DataFrame, caller: StageCaller | None,
             new_ev.append(nq)
             ev_rec.extend(r)
         types = sorted({r["type"] for r in rec + ev_rec})
-        rows.append({"author_id": a, "persona": new_p, "evidence": new_ev,
-                     "pii_flag": bool(rec or ev_rec), "pii_types": ",".join(types),
-                     "pii_spans": json.dumps({"persona": rec, "evidence": ev_rec}),
-                     "pii_llm_status": None if o is None else o.status,
-                     "pii_llm_error": None if o is None else o.error})
-    cols = ["author_id", "persona", "evidence", "pii_flag", "pii_types", "pii_spans",
-            "pii_llm_status", "pii_llm_error"]
+        rows.append(
+            {
+                "author_id": a,
+                "persona": new_p,
+                "evidence": new_ev,
+                "pii_flag": bool(rec or ev_rec),
+                "pii_types": ",".join(types),
+                "pii_spans": json.dumps({"persona": rec, "evidence": ev_rec}),
+                "pii_llm_status": None if o is None else o.status,
+                "pii_llm_error": None if o is None else o.error,
+            }
+        )
+    cols = [
+        "author_id",
+        "persona",
+        "evidence",
+        "pii_flag",
+        "pii_types",
+        "pii_spans",
+        "pii_llm_status",
+        "pii_llm_error",
+    ]
     return pd.DataFrame(rows, columns=cols)

@@ -32,8 +32,10 @@ import pandas as pd
 from populace.mining.config import MiningConfig
 from populace.mining.parse import FIRST_PERSON
 
-_INJECTION = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules)\b",
-                        re.IGNORECASE | re.DOTALL)
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def spread(n: int, k: int) -> list[int]:
@@ -49,7 +51,7 @@ def preprocess(posts: pd.DataFrame, cfg: MiningConfig) -> pd.DataFrame:
     text = df["text"].fillna("").astype(str)
     df["n_tokens"] = text.str.split().str.len().fillna(0).astype(int)
     cut = text.str.split().map(lambda w: len(w) > cfg.max_post_words)
-    short = text.where(~cut, text.str.split().map(lambda w: " ".join(w[:cfg.max_post_words])))
+    short = text.where(~cut, text.str.split().map(lambda w: " ".join(w[: cfg.max_post_words])))
     # the pronoun must be in the part that is kept (posts are cut to max_post_words)
     df["first_person"] = short.map(lambda t: bool(FIRST_PERSON.search(t)))
     df["injection_suspect"] = text.map(lambda t: bool(_INJECTION.search(t)))

@@ -21,12 +21,20 @@ from pathlib import Path
 from populace.llm.base import Message
 from populace.templates import fence, load_templates, template_digest
 
-FIELDS = {"system": set(), "clean": {"post"}, "qc": {"post"},
-          "qc_quality": {"post"}, "qc_harmful": {"post"},
-          "qc_context": {"posts", "facts", "max_words", "number", "question"},
-          "persona": {"posts", "facts", "max_words"},
-          "critic": {"posts", "persona"}, "critic_probs": {"posts", "facts", "max_words", "persona", "question"},
-          "pii": {"text"}}
+FIELDS = {
+    "system": set(),
+    "clean": {"post"},
+    "qc": {"post"},
+    "qc_quality": {"post"},
+    "qc_harmful": {"post"},
+    "qc_context": {"posts", "facts", "max_words", "number", "question"},
+    "persona": {"posts", "facts", "max_words"},
+    "critic": {"posts", "persona"},
+    "critic_probs": {"posts", "facts", "max_words", "persona", "question"},
+    "pii": {"text"},
+}
+
+
 def default_template(name: str) -> str:
     return resources.files("populace.mining").joinpath("prompts", f"{name}.txt").read_text("utf-8")
 
@@ -46,7 +54,7 @@ class Templates:
     texts: dict
 
     @classmethod
-    def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
+    def load(cls, prompt_dir: str | Path | None = None) -> Templates:
         return cls(load_templates("populace.mining", FIELDS, prompt_dir))
 
     @property
@@ -56,7 +64,8 @@ class Templates:
     def messages(self, name: str, **fields) -> tuple[Message, ...]:
         """System + user messages of a stage; data fields must already be fenced. An
         optional field not given (``facts`` where nothing is known) is empty."""
-        user = self.texts[name].format(**{**{f: "" for f in FIELDS.get(name, ())},
-                                          **fields}).strip()
+        user = (
+            self.texts[name].format(**{**{f: "" for f in FIELDS.get(name, ())}, **fields}).strip()
+        )
         system = self.texts["system"].strip()
         return ((Message("system", system),) if system else ()) + (Message("user", user),)

@@ -47,9 +47,13 @@ def _folded(probs, options) -> list[float]:
 
 def score_posts(texts, caller: StageCaller, templates: Templates, advance=lambda n: None):
     """Per post: a dict of labels and probabilities, or None when it could not be scored."""
-    groups = [[ChoiceRequest(templates.messages("qc_quality", post=fence(t)), _keys(QUALITY)),
-               ChoiceRequest(templates.messages("qc_harmful", post=fence(t)), _keys(HARMFUL))]
-              for t in texts]
+    groups = [
+        [
+            ChoiceRequest(templates.messages("qc_quality", post=fence(t)), _keys(QUALITY)),
+            ChoiceRequest(templates.messages("qc_harmful", post=fence(t)), _keys(HARMFUL)),
+        ]
+        for t in texts
+    ]
     return [labels(q, h) for (q, h) in caller.score(groups, advance)]
 
 
@@ -61,13 +65,24 @@ def labels(q, h) -> dict | None:
         return None
     pq, ph = _folded(q.probs, QUALITY), _folded(h.probs, HARMFUL)
     best = max(range(3), key=lambda i: pq[i])
-    return {"quality": QUALITY[best], "harmless": "no" if ph[0] >= 0.5 else "yes",
-            "p_high": pq[0], "p_medium": pq[1], "p_low": pq[2], "p_harmful": ph[0],
-            "mass": min(q.mass, h.mass)}
+    return {
+        "quality": QUALITY[best],
+        "harmless": "no" if ph[0] >= 0.5 else "yes",
+        "p_high": pq[0],
+        "p_medium": pq[1],
+        "p_low": pq[2],
+        "p_harmful": ph[0],
+        "mass": min(q.mass, h.mass),
+    }
 
 
-def qc(cleaned: pd.DataFrame, caller: StageCaller, templates: Templates, cfg: MiningConfig,
-       advance=lambda n: None) -> pd.DataFrame:
+def qc(
+    cleaned: pd.DataFrame,
+    caller: StageCaller,
+    templates: Templates,
+    cfg: MiningConfig,
+    advance=lambda n: None,
+) -> pd.DataFrame:
     posts = cleaned[cleaned["keep"].astype(bool)].reset_index(drop=True)
     texts = posts["text"].tolist()
     res: list[Outcome | None] = [None] * len(texts)
@@ -79,8 +94,15 @@ def qc(cleaned: pd.DataFrame, caller: StageCaller, templates: Templates, cfg: Mi
                 res[i] = Outcome(value=s, status="ok", attempts=1)
     todo = [i for i, o in enumerate(res) if o is None]
     if todo:
-        items = [Item(templates.messages("qc", post=fence(texts[i])), parse_qc, cfg.qc_max_tokens,
-                      grammars.QC if cfg.grammar else None) for i in todo]
+        items = [
+            Item(
+                templates.messages("qc", post=fence(texts[i])),
+                parse_qc,
+                cfg.qc_max_tokens,
+                grammars.QC if cfg.grammar else None,
+            )
+            for i in todo
+        ]
         fallback = todo if cfg.qc_method == "probs" else []
         for i, o in zip(todo, caller.run(items, advance if not fallback else lambda n: None)):
             res[i] = o

@@ -28,7 +28,7 @@ cannot change a persona. Labels and probabilities are as in ``qc.score_posts``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -42,22 +42,44 @@ from populace.mining.qc import HARMFUL, QUALITY, _keys, labels
 
 #: the end of each QC request; the scales are defined in the prompt's shared beginning
 QC_QUESTIONS = {"quality": "quality (high, medium or low)", "harmful": "harmful (yes or no)"}
-COLUMNS = ["post_id", "author_id", "quality", "harmless", "method", "p_high", "p_medium",
-           "p_low", "p_harmful", "mass", "status", "error", "attempts", "raw", "keep", "reason"]
+COLUMNS = [
+    "post_id",
+    "author_id",
+    "quality",
+    "harmless",
+    "method",
+    "p_high",
+    "p_medium",
+    "p_low",
+    "p_harmful",
+    "mass",
+    "status",
+    "error",
+    "attempts",
+    "raw",
+    "keep",
+    "reason",
+]
 
 
 def _judge(q, h, cfg: MiningConfig) -> dict:
     lab = labels(q, h)
     if lab is None:
-        return {"status": "failed", "error": q.error or h.error, "keep": False,
-                "reason": "qc_failed"}
-    keep = (lab["quality"] in cfg.qc_keep_quality
-            and (lab["harmless"] == "yes" or not cfg.qc_require_harmless))
+        return {
+            "status": "failed",
+            "error": q.error or h.error,
+            "keep": False,
+            "reason": "qc_failed",
+        }
+    keep = lab["quality"] in cfg.qc_keep_quality and (
+        lab["harmless"] == "yes" or not cfg.qc_require_harmless
+    )
     return {**lab, "status": "ok", "keep": keep, "reason": "" if keep else "qc_rejected"}
 
 
-def qc_author(posts: pd.DataFrame, meta: dict, caller: StageCaller, templates: Templates,
-              cfg: MiningConfig) -> list[dict]:
+def qc_author(
+    posts: pd.DataFrame, meta: dict, caller: StageCaller, templates: Templates, cfg: MiningConfig
+) -> list[dict]:
     """QC rows of one author's posts (``post_id``, ``text``, ``date`` in corpus order)."""
     ids, texts = posts["post_id"].tolist(), posts["text"].astype(str).tolist()
     dates = posts["date"].astype(str).tolist()
@@ -67,21 +89,35 @@ def qc_author(posts: pd.DataFrame, meta: dict, caller: StageCaller, templates: T
         cand = [i for i in range(len(ids)) if judged.get(ids[i], {}).get("keep", True)]
         if len(cand) < cfg.min_posts:
             break
-        shown = [cand[j] for j in choose_context([texts[i] for i in cand], cfg.posts_budget,
-                                                 cfg.max_context_posts)]
+        shown = [
+            cand[j]
+            for j in choose_context(
+                [texts[i] for i in cand], cfg.posts_budget, cfg.max_context_posts
+            )
+        ]
         new = [i for i in shown if ids[i] not in judged]
         if not new:
             break
-        block = format_posts(*shown_texts([texts[i] for i in shown], [dates[i] for i in shown],
-                                          cfg.posts_budget))
+        block = format_posts(
+            *shown_texts([texts[i] for i in shown], [dates[i] for i in shown], cfg.posts_budget)
+        )
         reqs = []
         for i in new:
             n = shown.index(i) + 1
-            reqs += [ChoiceRequest(templates.messages("qc_context", posts=block, facts=facts,
-                                                      max_words=cfg.max_words, number=n,
-                                                      question=QC_QUESTIONS[k]),
-                                   _keys(QUALITY if k == "quality" else HARMFUL))
-                     for k in ("quality", "harmful")]
+            reqs += [
+                ChoiceRequest(
+                    templates.messages(
+                        "qc_context",
+                        posts=block,
+                        facts=facts,
+                        max_words=cfg.max_words,
+                        number=n,
+                        question=QC_QUESTIONS[k],
+                    ),
+                    _keys(QUALITY if k == "quality" else HARMFUL),
+                )
+                for k in ("quality", "harmful")
+            ]
         res = caller.score([reqs])[0]
         for j, i in enumerate(new):
             judged[ids[i]] = _judge(res[2 * j], res[2 * j + 1], cfg)
@@ -90,14 +126,27 @@ def qc_author(posts: pd.DataFrame, meta: dict, caller: StageCaller, templates: T
         r = judged.get(pid)
         if r is None:
             r = {"status": "unjudged", "keep": True, "reason": ""}
-        rows.append({"post_id": pid, "author_id": meta["author_id"], "method": "context",
-                     "attempts": 1 if r["status"] != "unjudged" else 0, **r})
+        rows.append(
+            {
+                "post_id": pid,
+                "author_id": meta["author_id"],
+                "method": "context",
+                "attempts": 1 if r["status"] != "unjudged" else 0,
+                **r,
+            }
+        )
     return rows
 
 
-def qc_context(cleaned: pd.DataFrame, posts: pd.DataFrame, caller: StageCaller,
-               templates: Templates, cfg: MiningConfig, advance=lambda n: None,
-               after_author: Callable[[str, pd.DataFrame], None] | None = None) -> pd.DataFrame:
+def qc_context(
+    cleaned: pd.DataFrame,
+    posts: pd.DataFrame,
+    caller: StageCaller,
+    templates: Templates,
+    cfg: MiningConfig,
+    advance=lambda n: None,
+    after_author: Callable[[str, pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
     """The QC table of every cleaned post (see the module doc); ``advance`` counts authors.
     ``posts`` (the corpus table) gives the order of posts and the author metadata."""
     kept = cleaned[cleaned["keep"].astype(bool)]

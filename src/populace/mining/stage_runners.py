@@ -7,9 +7,10 @@ records them."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +35,7 @@ class StageContext:
     """What a stage runner needs: the run, settings, prompts, its caller (None for
     rule stages) and, for the stages that send another stage's requests early, the
     prefetch caller(s)."""
+
     run: Run
     cfg: MiningConfig
     templates: Templates
@@ -55,13 +57,17 @@ def build_personas(run: Run) -> pd.DataFrame:
     p = run.read_table(TABLES["pii"])
     crit = run.read_table(TABLES["critic"])
     pers = run.read_table(TABLES["persona"])
-    pers = pers[["author_id", "evidence_support"]
-                + [c for c in ("trimmed", "repaired", "facts_contradictions", "facts_changes")
-                   if c in pers]]
+    pers = pers[
+        ["author_id", "evidence_support"]
+        + [c for c in ("trimmed", "repaired", "facts_contradictions", "facts_changes") if c in pers]
+    ]
     grp = run.read_table(TABLES["group"]).drop(columns=["keep", "reason", "context_post_ids"])
     extra = [c for c in ("rules_pass", "rule_unsupported_numbers") if c in crit]
-    out = p.merge(crit[["author_id"] + [f"critic_{k}" for k in CRITIC_KEYS] + ["critic_pass"]
-                       + extra], on="author_id", how="left")
+    out = p.merge(
+        crit[["author_id"] + [f"critic_{k}" for k in CRITIC_KEYS] + ["critic_pass"] + extra],
+        on="author_id",
+        how="left",
+    )
     out = out.merge(pers, on="author_id", how="left").merge(grp, on="author_id", how="left")
     out.insert(0, "persona_id", "p-" + out["author_id"].astype(str))
     return out.drop(columns=["pii_llm_error"])
@@ -76,9 +82,12 @@ def _llm_filter(run: Run, name: str, source: str, progress, stage_fn, extra_fn) 
     with _bar(n, name, enabled=progress) as adv:
         df = stage_fn(prev, adv)
     run.write_table(TABLES[name], df)
-    return {"rows_in": n, "rows_out": int(df["keep"].sum()),
-            "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
-            "extra": extra_fn(df)}
+    return {
+        "rows_in": n,
+        "rows_out": int(df["keep"].sum()),
+        "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
+        "extra": extra_fn(df),
+    }
 
 
 def _facts_counts(df: pd.DataFrame) -> dict:
@@ -102,8 +111,10 @@ def _final_contradictions(people: pd.DataFrame, cfg) -> dict:
 
     if not cfg.corpus_facts or people.empty:
         return {}
-    kinds = [facts_mod.check(str(t), facts_mod.author_facts(r)).kinds
-             for t, r in zip(people["persona"], people.to_dict("records"))]
+    kinds = [
+        facts_mod.check(str(t), facts_mod.author_facts(r)).kinds
+        for t, r in zip(people["persona"], people.to_dict("records"))
+    ]
     return {k: sum(k in v for v in kinds) for k in ("gender", "age", "occupation")}
 
 
@@ -126,20 +137,32 @@ def _qc_context(run: Run, cfg, templates, caller, posts, progress, prefetch) -> 
 
             def critic_now(row):
                 if row["status"] == "ok" and c_caller is not None:
-                    critic_mod.critic(pd.DataFrame([{**row, "keep": True}]), g, cl, c_caller,
-                                      templates, cfg)
+                    critic_mod.critic(
+                        pd.DataFrame([{**row, "keep": True}]), g, cl, c_caller, templates, cfg
+                    )
+
             persona_mod.personas(g, cl, p_caller, templates, cfg, after=critic_now)
+
     n = int(cl.loc[cl["keep"].astype(bool), "author_id"].nunique())
     with _bar(n, "qc (authors)", enabled=progress) as adv:
         df = qcc.qc_context(cl, posts, caller, templates, cfg, adv, after_author=after)
     run.write_table(TABLES["qc"], df)
-    extra = {"quality": df["quality"].fillna(df["status"]).value_counts().to_dict(),
-             "judged": int((df["status"] != "unjudged").sum()), "methods": {"context": len(df)}}
+    extra = {
+        "quality": df["quality"].fillna(df["status"]).value_counts().to_dict(),
+        "judged": int((df["status"] != "unjudged").sum()),
+        "methods": {"context": len(df)},
+    }
     if prefetch is not None:
-        extra["prefetch"] = {"persona": prefetch[0].stats,
-                             "critic": prefetch[1].stats if prefetch[1] else None}
-    return {"rows_in": int(cl["keep"].sum()), "rows_out": int(df["keep"].sum()),
-            "authors_out": df.loc[df["keep"], "author_id"].nunique(), "extra": extra}
+        extra["prefetch"] = {
+            "persona": prefetch[0].stats,
+            "critic": prefetch[1].stats if prefetch[1] else None,
+        }
+    return {
+        "rows_in": int(cl["keep"].sum()),
+        "rows_out": int(df["keep"].sum()),
+        "authors_out": df.loc[df["keep"], "author_id"].nunique(),
+        "extra": extra,
+    }
 
 
 def _read(c: StageContext) -> dict:
@@ -148,16 +171,28 @@ def _read(c: StageContext) -> dict:
     from populace.corpus import read_corpus
 
     kw = c.read_kw
-    posts = read_corpus(c.corpus, format=kw["corpus_format"], author_column=kw["author_column"],
-                        text_column=kw["text_column"], date_column=kw["date_column"],
-                        limit_authors=kw["limit_authors"])
+    posts = read_corpus(
+        c.corpus,
+        format=kw["corpus_format"],
+        author_column=kw["author_column"],
+        text_column=kw["text_column"],
+        date_column=kw["date_column"],
+        limit_authors=kw["limit_authors"],
+    )
     c.run.write_table(TABLES["read"], posts)
     skipped = list(posts.attrs.get("skipped", []))
     if skipped:
-        print(f"warning: skipped {len(skipped)} corpus file(s): {'; '.join(skipped[:3])}"
-              f"{' ...' if len(skipped) > 3 else ''}", file=sys.stderr)
-    return {"rows_in": None, "rows_out": len(posts), "authors_out": posts["author_id"].nunique(),
-            "extra": {"skipped_files": len(skipped)}}
+        print(
+            f"warning: skipped {len(skipped)} corpus file(s): {'; '.join(skipped[:3])}"
+            f"{' ...' if len(skipped) > 3 else ''}",
+            file=sys.stderr,
+        )
+    return {
+        "rows_in": None,
+        "rows_out": len(posts),
+        "authors_out": posts["author_id"].nunique(),
+        "extra": {"skipped_files": len(skipped)},
+    }
 
 
 def _preprocess(c: StageContext) -> dict:
@@ -166,33 +201,49 @@ def _preprocess(c: StageContext) -> dict:
     c.run.write_table(TABLES["preprocess"], df)
     reasons = df["reason"].replace("", "kept").value_counts().to_dict()
     if not df["keep"].any():
-        raise PopulaceError(f"preprocessing kept no post of the {posts['author_id'].nunique()}"
-                            f" author(s) read ({reasons}); read more authors "
-                            "(--limit-authors) or relax the rules (--min-posts, "
-                            "--max-post-words; docs/mining.md)")
-    return {"rows_in": len(df), "rows_out": int(df["keep"].sum()),
-            "authors_in": posts["author_id"].nunique(),
-            "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
-            "extra": {"reasons": reasons}}
+        raise PopulaceError(
+            f"preprocessing kept no post of the {posts['author_id'].nunique()}"
+            f" author(s) read ({reasons}); read more authors "
+            "(--limit-authors) or relax the rules (--min-posts, "
+            "--max-post-words; docs/mining.md)"
+        )
+    return {
+        "rows_in": len(df),
+        "rows_out": int(df["keep"].sum()),
+        "authors_in": posts["author_id"].nunique(),
+        "authors_out": df.loc[df["keep"].astype(bool), "author_id"].nunique(),
+        "extra": {"reasons": reasons},
+    }
 
 
 def _clean(c: StageContext) -> dict:
-    return _llm_filter(c.run, "clean", "preprocess", c.progress,
-                       lambda df, adv: clean_mod.clean(df, c.caller, c.templates, c.cfg, adv),
-                       lambda df: {"outcomes": df["status"].value_counts().to_dict()})
+    return _llm_filter(
+        c.run,
+        "clean",
+        "preprocess",
+        c.progress,
+        lambda df, adv: clean_mod.clean(df, c.caller, c.templates, c.cfg, adv),
+        lambda df: {"outcomes": df["status"].value_counts().to_dict()},
+    )
 
 
 def _qc(c: StageContext) -> dict:
     if c.cfg.qc_method == "context":
-        return _qc_context(c.run, c.cfg, c.templates, c.caller, c.run.read_table(POSTS),
-                           c.progress, c.prefetch)
-    return _llm_filter(c.run, "qc", "clean", c.progress,
-                       lambda df, adv: qc_mod.qc(df, c.caller, c.templates, c.cfg, adv),
-                       lambda df: {"quality": df["quality"].fillna("failed")
-                                   .value_counts().to_dict(),
-                                   "harmless": df["harmless"].fillna("failed")
-                                   .value_counts().to_dict(),
-                                   "methods": df["method"].value_counts().to_dict()})
+        return _qc_context(
+            c.run, c.cfg, c.templates, c.caller, c.run.read_table(POSTS), c.progress, c.prefetch
+        )
+    return _llm_filter(
+        c.run,
+        "qc",
+        "clean",
+        c.progress,
+        lambda df, adv: qc_mod.qc(df, c.caller, c.templates, c.cfg, adv),
+        lambda df: {
+            "quality": df["quality"].fillna("failed").value_counts().to_dict(),
+            "harmless": df["harmless"].fillna("failed").value_counts().to_dict(),
+            "methods": df["method"].value_counts().to_dict(),
+        },
+    )
 
 
 def _group(c: StageContext) -> dict:
@@ -200,8 +251,11 @@ def _group(c: StageContext) -> dict:
     q, cl = run.read_table(TABLES["qc"]), run.read_table(TABLES["clean"])
     df = group_mod.group(q, cl, run.read_table(POSTS), c.cfg)
     run.write_table(TABLES["group"], df)
-    return {"rows_in": len(df), "rows_out": int(df["keep"].sum()),
-            "extra": {"posts_budget": c.cfg.posts_budget}}
+    return {
+        "rows_in": len(df),
+        "rows_out": int(df["keep"].sum()),
+        "extra": {"posts_budget": c.cfg.posts_budget},
+    }
 
 
 def _persona(c: StageContext) -> dict:
@@ -210,10 +264,13 @@ def _persona(c: StageContext) -> dict:
     n = int(g["keep"].sum())
     after = None
     if c.prefetch is not None:
+
         def after(row):  # the critic's request for this persona, into the cache
             if row["status"] == "ok":
-                critic_mod.critic(pd.DataFrame([{**row, "keep": True}]), g, cl, c.prefetch,
-                                  c.templates, cfg)
+                critic_mod.critic(
+                    pd.DataFrame([{**row, "keep": True}]), g, cl, c.prefetch, c.templates, cfg
+                )
+
     with _bar(n, "persona", enabled=c.progress) as adv:
         df = persona_mod.personas(g, cl, c.caller, c.templates, cfg, adv, after=after)
     run.write_table(TABLES["persona"], df)
@@ -231,8 +288,11 @@ def _critic(c: StageContext) -> dict:
     with _bar(n, "critic", enabled=c.progress) as adv:
         df = critic_mod.critic(p, g, cl, c.caller, c.templates, c.cfg, adv)
     run.write_table(TABLES["critic"], df)
-    return {"rows_in": n, "rows_out": int(df["keep"].sum()),
-            "extra": {"outcomes": df["status"].value_counts().to_dict()}}
+    return {
+        "rows_in": n,
+        "rows_out": int(df["keep"].sum()),
+        "extra": {"outcomes": df["status"].value_counts().to_dict()},
+    }
 
 
 def _pii(c: StageContext) -> dict:
@@ -244,13 +304,25 @@ def _pii(c: StageContext) -> dict:
     run.write_table(TABLES["pii"], df)
     people = build_personas(run)
     run.write_table(PERSONAS, people)
-    return {"rows_in": n, "rows_out": len(df),
-            "extra": {"pii_flagged": int(df["pii_flag"].sum()) if len(df) else 0,
-                      "facts_contradicting": _final_contradictions(people, c.cfg)}}
+    return {
+        "rows_in": n,
+        "rows_out": len(df),
+        "extra": {
+            "pii_flagged": int(df["pii_flag"].sum()) if len(df) else 0,
+            "facts_contradicting": _final_contradictions(people, c.cfg),
+        },
+    }
 
 
 #: stage name -> runner, in pipeline order (``config.STAGES``)
 RUNNERS: dict[str, Callable[[StageContext], dict]] = {
-    "read": _read, "preprocess": _preprocess, "clean": _clean, "qc": _qc, "group": _group,
-    "persona": _persona, "critic": _critic, "pii": _pii}
+    "read": _read,
+    "preprocess": _preprocess,
+    "clean": _clean,
+    "qc": _qc,
+    "group": _group,
+    "persona": _persona,
+    "critic": _critic,
+    "pii": _pii,
+}
 assert tuple(RUNNERS) == STAGES

@@ -21,8 +21,10 @@ def config_of_run(run_dir):
     run = Run(run_dir, create=False)
     raw = (run.manifest.get("config") or {}).get("run")
     if not raw:
-        raise PopulaceError(f"{run.path} was not made by `populace run` (no config.run in its "
-                            "manifest); use --synthetic/--reference instead")
+        raise PopulaceError(
+            f"{run.path} was not made by `populace run` (no config.run in its "
+            "manifest); use --synthetic/--reference instead"
+        )
     return parse_config(raw, origin=f"{run.path}/manifest.json")
 
 
@@ -37,13 +39,19 @@ def _check_ready(run_dir) -> None:
     need = [PERSONAS, T.ALIGNED, T.ALIGN_REF]
     absent = [n for n in need if not run.has(n)]
     if absent:
-        done = [s for s, r in (run.manifest.get("stages") or {}).items()
-                if isinstance(r, dict) and r.get("status") == "done"]
-        raise PopulaceError(f"{run.path} has no {', '.join(absent)}: the run stopped before "
-                            f"align (stages done: {', '.join(done) or 'none'}); rerun "
-                            "`populace run CONFIG` to finish it, then evaluate")
-    for name in need + sorted(str(p.relative_to(run.path))
-                              for p in (run.path / "responses").glob("*.parquet")):
+        done = [
+            s
+            for s, r in (run.manifest.get("stages") or {}).items()
+            if isinstance(r, dict) and r.get("status") == "done"
+        ]
+        raise PopulaceError(
+            f"{run.path} has no {', '.join(absent)}: the run stopped before "
+            f"align (stages done: {', '.join(done) or 'none'}); rerun "
+            "`populace run CONFIG` to finish it, then evaluate"
+        )
+    for name in need + sorted(
+        str(p.relative_to(run.path)) for p in (run.path / "responses").glob("*.parquet")
+    ):
         read_run_parquet(run.path / name)
 
 
@@ -64,8 +72,7 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True):
         failed: dict = {}
         sets = build_sets(Path(run_dir), cfg, get_backend, progress=progress, failed=failed)
         log = logging.getLogger("populace.pipeline.harness").info if progress else None
-        results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed,
-                                progress=progress)
+        results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed, progress=progress)
     finally:
         get_backend.close()
     return results, write_results(Path(run_dir), results)

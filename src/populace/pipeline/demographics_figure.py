@@ -35,15 +35,21 @@ from populace.pipeline import tables as T
 from populace.pipeline.figures import COLORS, _plt, _png
 from populace.run import PERSONAS
 
-TOP = 10   # categories drawn per column (the rest summed as "other")
+TOP = 10  # categories drawn per column (the rest summed as "other")
 
 
 def _columns(run, humans: pd.DataFrame, people: pd.DataFrame) -> list[str]:
     cfg = (run.manifest.get("config") or {}).get("run") or {}
     matched = ((cfg.get("align") or {}).get("match") or {}).get("columns") or []
     cols = list(dict.fromkeys(list(REPORT_COLUMNS) + list(matched)))
-    return [c for c in cols if c in humans.columns and c in people.columns
-            and humans[c].notna().any() and people[c].notna().any()]
+    return [
+        c
+        for c in cols
+        if c in humans.columns
+        and c in people.columns
+        and humans[c].notna().any()
+        and people[c].notna().any()
+    ]
 
 
 def _bands(run):
@@ -65,16 +71,21 @@ def set_marginals(run, results: dict) -> dict | None:
     people = pd.concat([raw[["persona_id"]].astype(str), harmonised(raw, None, cols)], axis=1)
     bands = _bands(run)
     hw = humans["weight"].to_numpy(float) if "weight" in humans else None
-    out = {"columns": cols, "source": path.name,
-           "humans": {c: shares(labels_of(humans, c, bands), hw) for c in cols},
-           "sets": {}, "tv": {}}
+    out = {
+        "columns": cols,
+        "source": path.name,
+        "humans": {c: shares(labels_of(humans, c, bands), hw) for c in cols},
+        "sets": {},
+        "tv": {},
+    }
     for name, s in results.get("sets", {}).items():
         if not s.get("members"):
             out["sets"][name] = None
             continue
         mem = pd.read_parquet(s["members"])
         m = mem.assign(persona_id=mem["persona_id"].astype(str)).merge(
-            people, on="persona_id", how="left")
+            people, on="persona_id", how="left"
+        )
         w = m["weight"].to_numpy(float)
         out["sets"][name] = {c: shares(labels_of(m, c, bands), w) for c in cols}
         out["tv"][name] = {c: tv(out["sets"][name][c], out["humans"][c]) for c in cols}
@@ -98,15 +109,25 @@ def marginal_bars(data: dict, bands=DEFAULT_AGE_BANDS) -> bytes:
     for ax, col in zip(axes[0], cols):
         cats = _order(col, data["humans"][col], bands)
         series = [("humans", data["humans"][col], "#999999")] + [
-            (n, data["sets"][n][col], COLORS[i % len(COLORS)]) for i, n in enumerate(sets)]
+            (n, data["sets"][n][col], COLORS[i % len(COLORS)]) for i, n in enumerate(sets)
+        ]
         width = 0.8 / len(series)
         x = np.arange(len(cats))
         for j, (name, sh, color) in enumerate(series):
-            ax.bar(x + (j - (len(series) - 1) / 2) * width, [sh.get(c, 0.0) for c in cats],
-                   width, label=name, color=color)
+            ax.bar(
+                x + (j - (len(series) - 1) / 2) * width,
+                [sh.get(c, 0.0) for c in cats],
+                width,
+                label=name,
+                color=color,
+            )
         ax.set_xticks(x)
-        ax.set_xticklabels(cats, rotation=45 if len(cats) > 6 else 0, ha="right"
-                           if len(cats) > 6 else "center", fontsize=8)
+        ax.set_xticklabels(
+            cats,
+            rotation=45 if len(cats) > 6 else 0,
+            ha="right" if len(cats) > 6 else "center",
+            fontsize=8,
+        )
         ax.set_title(col + ("" if col not in NUMERIC else " (bands)"))
         ax.set_ylabel("share")
     axes[0][0].legend(fontsize=8)
@@ -128,11 +149,20 @@ def demographics_section(run, results: dict, out_dir, img, table) -> str:
             rows.append([name] + ["no demographics"] * len(cols))
         else:
             rows.append([name] + [f"{data['tv'][name][c]:.3f}" for c in cols])
-    note = (f"Demographic marginals of each persona set against the humans "
-            f"({html.escape(data['source'])}; age in bands). TV = total variation distance "
-            "(0 = the same shares, 1 = disjoint). Sets whose personas carry no demographics "
-            "(no-persona, SyncP, external files) have none to compare.")
-    return ("<h2>Demographics</h2>" + f"<p class='note'>{note}</p>"
-            + table(["set"] + [f"TV {c}" for c in cols], rows)
-            + img("demographics", marginal_bars(data, _bands(run)), out_dir,
-                  "demographic shares, humans (grey) vs each persona set"))
+    note = (
+        f"Demographic marginals of each persona set against the humans "
+        f"({html.escape(data['source'])}; age in bands). TV = total variation distance "
+        "(0 = the same shares, 1 = disjoint). Sets whose personas carry no demographics "
+        "(no-persona, SyncP, external files) have none to compare."
+    )
+    return (
+        "<h2>Demographics</h2>"
+        + f"<p class='note'>{note}</p>"
+        + table(["set"] + [f"TV {c}" for c in cols], rows)
+        + img(
+            "demographics",
+            marginal_bars(data, _bands(run)),
+            out_dir,
+            "demographic shares, humans (grey) vs each persona set",
+        )
+    )

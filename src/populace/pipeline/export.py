@@ -62,8 +62,11 @@ def persona_frame(run: Run) -> pd.DataFrame:
         out = out.merge(scores, on="persona_id", how="left")
     m = run.manifest
     cfg = (m.get("config") or {}).get("run") or {}
-    out["source"] = (cfg.get("mine") or {}).get("corpus") or (cfg.get("mine") or {}).get(
-        "personas") or ((m.get("config") or {}).get("mine") or {}).get("corpus")
+    out["source"] = (
+        (cfg.get("mine") or {}).get("corpus")
+        or (cfg.get("mine") or {}).get("personas")
+        or ((m.get("config") or {}).get("mine") or {}).get("corpus")
+    )
     model = (m.get("models") or {}).get("run") or (m.get("models") or {}).get("mine") or {}
     out["model"] = model.get("model_id") or model.get("fingerprint")
     out["run_config_hash"] = (m.get("config_hash") or {}).get("run")
@@ -72,8 +75,11 @@ def persona_frame(run: Run) -> pd.DataFrame:
     out["align_instrument"] = al.get("instrument")
     out["align_match"] = ",".join((al.get("match") or {}).get("columns") or []) or None
     front = ["persona_id", "text", "weight", "count"]
-    keep = front + [c for c in out.columns if c not in front and c not in
-                    ("evidence", "pii_flag", "pii_names", "context_post_ids")]
+    keep = front + [
+        c
+        for c in out.columns
+        if c not in front and c not in ("evidence", "pii_flag", "pii_names", "context_post_ids")
+    ]
     return out[[c for c in keep if c in out.columns]]
 
 
@@ -105,7 +111,8 @@ def export_run(run_dir: str | Path, fmt: str = "jsonl", out: str | Path | None =
     else:
         with open(tmp, "w", encoding="utf-8") as fh:
             for rec in frame.to_dict(orient="records"):
-                fh.write(json.dumps({k: _plain(v) for k, v in rec.items()},
-                                    ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps({k: _plain(v) for k, v in rec.items()}, ensure_ascii=False) + "\n"
+                )
     tmp.replace(path)
     return path

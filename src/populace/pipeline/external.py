@@ -46,16 +46,23 @@ from populace.reference.readers import read_table
 
 PRESETS: dict[str, dict] = {
     "personahub": {"text": ["persona", "input persona"], "id": []},
-    "synthetic_persona_chat": {"text": ["user 1 personas", "user 2 personas"], "id": [],
-                               "all_text_columns": True, "lines": True},
+    "synthetic_persona_chat": {
+        "text": ["user 1 personas", "user 2 personas"],
+        "id": [],
+        "all_text_columns": True,
+        "lines": True,
+    },
     "personachat": {"text": ["persona", "personality"], "id": ["conv_id"]},
     "nemotron": {"text": ["persona", "professional_persona"], "id": ["uuid"]},
     "alignx": {"text": ["Demographic Information", "persona"], "id": []},
-    "tulu3": {"text": ["persona"], "id": ["id"],
-              "missing": "the Tulu-3 persona SFT sets store the prompts written from a "
-                         "persona, not the persona itself (the personas are PersonaHub's: "
-                         "preset personahub), so no persona can be read from this file; "
-                         "text_column = \"prompt\" uses the prompts as they are"},
+    "tulu3": {
+        "text": ["persona"],
+        "id": ["id"],
+        "missing": "the Tulu-3 persona SFT sets store the prompts written from a "
+        "persona, not the persona itself (the personas are PersonaHub's: "
+        "preset personahub), so no persona can be read from this file; "
+        'text_column = "prompt" uses the prompts as they are',
+    },
 }
 
 _WS = re.compile(r"\s+")
@@ -79,28 +86,39 @@ def profile_key(sents: list[str]) -> tuple[str, ...]:
     return tuple(sorted({s.lower() for s in sents}))
 
 
-def _columns(frame: pd.DataFrame, p: Path, preset: str | None, spec: dict,
-             text_column: str | None) -> list[str]:
+def _columns(
+    frame: pd.DataFrame, p: Path, preset: str | None, spec: dict, text_column: str | None
+) -> list[str]:
     cols = [str(c) for c in frame.columns]
     wanted = [text_column] if text_column else spec["text"]
     found = [c for c in wanted if c in cols]
     if found:
         return found if spec.get("all_text_columns") and not text_column else found[:1]
     why = (spec.get("missing") + "; ") if spec.get("missing") and not text_column else ""
-    shown = ", ".join(map(repr, cols[:15])) + (f" (+{len(cols) - 15} more)" if len(cols) > 15
-                                               else "")
-    raise DataError(f"no persona text column{' for preset ' + preset if preset else ''}: "
-                    f"looked for {', '.join(map(repr, wanted))}; {why}the file has "
-                    f"{shown or 'no fields'}; give text_column", path=str(p))
+    shown = ", ".join(map(repr, cols[:15])) + (
+        f" (+{len(cols) - 15} more)" if len(cols) > 15 else ""
+    )
+    raise DataError(
+        f"no persona text column{' for preset ' + preset if preset else ''}: "
+        f"looked for {', '.join(map(repr, wanted))}; {why}the file has "
+        f"{shown or 'no fields'}; give text_column",
+        path=str(p),
+    )
 
 
-def load_external(path: str | Path, *, name: str = "external", preset: str | None = None,
-                  text_column: str | None = None, id_column: str | None = None,
-                  limit: int | None = None, seed: int = 0) -> pd.DataFrame:
+def load_external(
+    path: str | Path,
+    *,
+    name: str = "external",
+    preset: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
     """persona_id + persona (one row per distinct profile) from an external persona file."""
     if preset is not None and preset not in PRESETS:
-        raise PopulaceError(f"unknown persona preset {preset!r}; choose from "
-                            f"{', '.join(PRESETS)}")
+        raise PopulaceError(f"unknown persona preset {preset!r}; choose from {', '.join(PRESETS)}")
     p = Path(path)
     if not p.exists():
         raise PopulaceError(f"persona file {p} does not exist")
@@ -124,16 +142,16 @@ def load_external(path: str | Path, *, name: str = "external", preset: str | Non
             texts.append(" ".join(s))
             out_ids.append(ids[i] if len(use) == 1 else f"{ids[i]}-{j + 1}")
     if not texts:
-        raise DataError(f"column(s) {', '.join(map(repr, use))} hold no persona text",
-                        path=str(p))
+        raise DataError(f"column(s) {', '.join(map(repr, use))} hold no persona text", path=str(p))
     out = pd.DataFrame({"persona_id": out_ids, "persona": texts})
     dup = out["persona_id"].duplicated()
-    if dup.any():   # an id shared by distinct profiles
-        out.loc[dup, "persona_id"] = [f"{pid}-{k}" for k, pid in
-                                      enumerate(out.loc[dup, "persona_id"], start=2)]
+    if dup.any():  # an id shared by distinct profiles
+        out.loc[dup, "persona_id"] = [
+            f"{pid}-{k}" for k, pid in enumerate(out.loc[dup, "persona_id"], start=2)
+        ]
     profiles = len(out)
     if limit and len(out) > limit:
         idx = np.sort(np.random.default_rng([seed, 41]).choice(len(out), limit, replace=False))
         out = out.iloc[idx].reset_index(drop=True)
-    out.attrs["profiles"] = profiles     # distinct profiles in the file, before ``limit``
+    out.attrs["profiles"] = profiles  # distinct profiles in the file, before ``limit``
     return out

@@ -15,8 +15,18 @@ import io
 
 import numpy as np
 
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-          "#17becf", "#bcbd22", "#7f7f7f"]
+COLORS = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+]
 
 
 def _plt():
@@ -49,18 +59,29 @@ def metric_bars(rows: list[dict], title: str) -> bytes:
     for ax, m in zip(axes[0], metrics):
         rs = {r["set"]: r for r in rows if r["metric"] == m}
         vals = [rs[s]["value"] if s in rs else np.nan for s in sets]
-        lo = [rs[s]["value"] - rs[s]["ci_low"] if s in rs and rs[s]["ci_low"] is not None
-              else 0 for s in sets]
-        hi = [rs[s]["ci_high"] - rs[s]["value"] if s in rs and rs[s]["ci_high"] is not None
-              else 0 for s in sets]
+        lo = [
+            rs[s]["value"] - rs[s]["ci_low"] if s in rs and rs[s]["ci_low"] is not None else 0
+            for s in sets
+        ]
+        hi = [
+            rs[s]["ci_high"] - rs[s]["value"] if s in rs and rs[s]["ci_high"] is not None else 0
+            for s in sets
+        ]
         err = np.clip(np.array([lo, hi], dtype=float), 0, None)
-        ax.bar(range(len(sets)), vals, color=[COLORS[i % len(COLORS)] for i in range(len(sets))],
-               yerr=err, capsize=3)
-        floors = [rs[s]["floor"] if s in rs and rs[s]["floor"] is not None else np.nan
-                  for s in sets]
-        if np.isfinite(floors).any():   # each set's own floor (it depends on its size)
-            ax.scatter(range(len(sets)), floors, marker="_", s=500, c="k", zorder=3,
-                       label="noise floor")
+        ax.bar(
+            range(len(sets)),
+            vals,
+            color=[COLORS[i % len(COLORS)] for i in range(len(sets))],
+            yerr=err,
+            capsize=3,
+        )
+        floors = [
+            rs[s]["floor"] if s in rs and rs[s]["floor"] is not None else np.nan for s in sets
+        ]
+        if np.isfinite(floors).any():  # each set's own floor (it depends on its size)
+            ax.scatter(
+                range(len(sets)), floors, marker="_", s=500, c="k", zorder=3, label="noise floor"
+            )
             ax.legend(fontsize=7)
         ax.set_xticks(range(len(sets)))
         ax.set_xticklabels(sets, rotation=45, ha="right", fontsize=7)
@@ -69,15 +90,20 @@ def metric_bars(rows: list[dict], title: str) -> bytes:
     return _png(fig)
 
 
-def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.ndarray]],
-                  labels: tuple[str, str], title: str) -> bytes:
+def trait_scatter(
+    human: np.ndarray | None,
+    sets: dict[str, tuple[np.ndarray, np.ndarray]],
+    labels: tuple[str, str],
+    title: str,
+) -> bytes:
     """``sets``: name -> (points (n, 2), weights)."""
     plt = _plt()
     n = max(1, len(sets))
     ncol = min(n, 5)
     nrow = int(np.ceil(n / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.8 * ncol, 2.8 * nrow), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(2.8 * ncol, 2.8 * nrow), squeeze=False, sharex=True, sharey=True
+    )
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     rng = np.random.default_rng(0)
@@ -85,12 +111,27 @@ def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
         if human is not None and len(human):
             h = human if len(human) <= 3000 else human[rng.choice(len(human), 3000, replace=False)]
             jit = rng.normal(0, 0.03, h.shape)
-            ax.scatter(h[:, 0] + jit[:, 0], h[:, 1] + jit[:, 1], s=4, c="#bbbbbb", alpha=0.4,
-                       label="humans", linewidths=0)
+            ax.scatter(
+                h[:, 0] + jit[:, 0],
+                h[:, 1] + jit[:, 1],
+                s=4,
+                c="#bbbbbb",
+                alpha=0.4,
+                label="humans",
+                linewidths=0,
+            )
         if len(pts):
             size = 12 + 60 * (w / w.max() if w.max() > 0 else w)
-            ax.scatter(pts[:, 0], pts[:, 1], s=size, c=COLORS[i % len(COLORS)], alpha=0.75,
-                       edgecolors="k", linewidths=0.3, label=name)
+            ax.scatter(
+                pts[:, 0],
+                pts[:, 1],
+                s=size,
+                c=COLORS[i % len(COLORS)],
+                alpha=0.75,
+                edgecolors="k",
+                linewidths=0.3,
+                label=name,
+            )
         ax.set_title(name, fontsize=9)
         if i >= n - ncol:
             ax.set_xlabel(labels[0], fontsize=8)
@@ -104,8 +145,13 @@ def trait_scatter(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np
     return _png(fig)
 
 
-def marginals(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.ndarray]],
-              columns: list[str], title: str, max_cols: int = 6) -> bytes:
+def marginals(
+    human: np.ndarray | None,
+    sets: dict[str, tuple[np.ndarray, np.ndarray]],
+    columns: list[str],
+    title: str,
+    max_cols: int = 6,
+) -> bytes:
     plt = _plt()
     cols = columns[:max_cols]
     fig, axes = plt.subplots(1, len(cols), figsize=(2.6 * len(cols), 2.6), squeeze=False)
@@ -118,8 +164,16 @@ def marginals(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.nda
             ax.hist(human[:, j], bins=bins, density=True, color="#bbbbbb", label="humans")
         for i, (name, (x, w)) in enumerate(sets.items()):
             if len(x):
-                ax.hist(x[:, j], bins=bins, weights=w, density=True, histtype="step", lw=1.5,
-                        color=COLORS[i % len(COLORS)], label=name)
+                ax.hist(
+                    x[:, j],
+                    bins=bins,
+                    weights=w,
+                    density=True,
+                    histtype="step",
+                    lw=1.5,
+                    color=COLORS[i % len(COLORS)],
+                    label=name,
+                )
         ax.set_title(c, fontsize=9)
         ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=6)
@@ -141,8 +195,12 @@ def _wcorr(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return c
 
 
-def corr_heatmaps(human: np.ndarray | None, sets: dict[str, tuple[np.ndarray, np.ndarray]],
-                  columns: list[str], title: str) -> bytes:
+def corr_heatmaps(
+    human: np.ndarray | None,
+    sets: dict[str, tuple[np.ndarray, np.ndarray]],
+    columns: list[str],
+    title: str,
+) -> bytes:
     plt = _plt()
     panels = []
     hc = _wcorr(human, np.ones(len(human))) if human is not None and len(human) > 2 else None
@@ -189,18 +247,18 @@ def weights_plot(pool_weights, counts, ess: float | None, title: str) -> bytes:
         axes[0].set_ylabel("share of weight", fontsize=8)
         axes[0].set_title("aligner's pool weights", fontsize=9)
     else:
-        axes[0].text(0.5, 0.5, "this method keeps no pool weights", ha="center", va="center",
-                     fontsize=8)
+        axes[0].text(
+            0.5, 0.5, "this method keeps no pool weights", ha="center", va="center", fontsize=8
+        )
         axes[0].axis("off")
     c = np.asarray(counts, dtype=int)
     vals, freq = np.unique(c, return_counts=True)
     axes[1].bar(vals, freq, color=COLORS[0])
     from matplotlib.ticker import MaxNLocator
 
-    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))   # counts, not 1.5
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))  # counts, not 1.5
     axes[1].set_xlabel("times selected", fontsize=8)
     axes[1].set_ylabel("personas", fontsize=8)
-    axes[1].set_title(f"selected counts (ESS {ess:.1f})" if ess else "selected counts",
-                      fontsize=9)
+    axes[1].set_title(f"selected counts (ESS {ess:.1f})" if ess else "selected counts", fontsize=9)
     fig.suptitle(title, fontsize=10, y=1.05)
     return _png(fig)

@@ -31,26 +31,46 @@ import pandas as pd
 from populace.errors import PopulaceError
 from populace.evaluate.compare import compare
 from populace.pipeline import tables as T
-from populace.run import PERSONAS
 
 SETS_DIR = "evaluation/sets"
 
 
-def _survey(run_path: Path, personas, name: str, instrument: str, cfg, backend, *,
-            no_persona=False, n=None, temperature=None, progress=True) -> Path:
+def _survey(
+    run_path: Path,
+    personas,
+    name: str,
+    instrument: str,
+    cfg,
+    backend,
+    *,
+    no_persona=False,
+    n=None,
+    temperature=None,
+    progress=True,
+) -> Path:
     from populace.survey import survey
 
     path = run_path / SETS_DIR / name / f"{instrument}.parquet"
-    survey(None if no_persona else personas, instrument, backend=backend, out=path,
-           mode=cfg.survey.mode, seed=cfg.survey.seed,
-           temperature=cfg.survey.temperature if temperature is None else temperature,
-           no_persona=no_persona, n=n, cache=run_path / "cache.sqlite",
-           prompt_dir=cfg.survey.prompts, progress=progress)
+    survey(
+        None if no_persona else personas,
+        instrument,
+        backend=backend,
+        out=path,
+        mode=cfg.survey.mode,
+        seed=cfg.survey.seed,
+        temperature=cfg.survey.temperature if temperature is None else temperature,
+        no_persona=no_persona,
+        n=n,
+        cache=run_path / "cache.sqlite",
+        prompt_dir=cfg.survey.prompts,
+        progress=progress,
+    )
     return path
 
 
-def survey_set(run_path: Path, personas, name: str, instruments: list[str], cfg, backend, *,
-               progress=True) -> dict[str, Path]:
+def survey_set(
+    run_path: Path, personas, name: str, instruments: list[str], cfg, backend, *, progress=True
+) -> dict[str, Path]:
     """Survey one persona set on every instrument: {instrument: responses file}.
 
     With several instruments, a log-probability mode and a local backend, the
@@ -61,15 +81,23 @@ def survey_set(run_path: Path, personas, name: str, instruments: list[str], cfg,
     from populace.survey.prefetch import prefetch_choices, worth_prefetching
 
     if worth_prefetching(backend, cfg.survey.mode, instruments):
-        prefetch_choices(personas, instruments, backend=backend,
-                         cache=run_path / "cache.sqlite", prompt_dir=cfg.survey.prompts,
-                         progress=progress)
-    return {i: _survey(run_path, personas, name, i, cfg, backend, progress=progress)
-            for i in instruments}
+        prefetch_choices(
+            personas,
+            instruments,
+            backend=backend,
+            cache=run_path / "cache.sqlite",
+            prompt_dir=cfg.survey.prompts,
+            progress=progress,
+        )
+    return {
+        i: _survey(run_path, personas, name, i, cfg, backend, progress=progress)
+        for i in instruments
+    }
 
 
-def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
-               failed: dict | None = None) -> dict[str, dict]:
+def build_sets(
+    run_path: Path, cfg, get_backend, *, progress: bool = True, failed: dict | None = None
+) -> dict[str, dict]:
     """{set name: {"kind", "personas" (persona_id, weight) or None, "paths": {ins: file}}};
     a set that could not be built is in ``failed`` (name -> reason) instead."""
     ev, ins_ids = cfg.evaluate, _instrument_ids(cfg)
@@ -77,62 +105,111 @@ def build_sets(run_path: Path, cfg, get_backend, *, progress: bool = True,
         failed = {}
     aligned = pd.read_parquet(run_path / T.ALIGNED)
     k = int(aligned["count"].sum()) if "count" in aligned else len(aligned)
-    pool = pd.read_parquet(run_path / PERSONAS)[["persona_id", "persona"]]
     pool_ids = T.complete_ids(run_path, cfg.align.instrument)
     sets: dict[str, dict] = {}
     main = {i: T.responses_path(run_path, i) for i in ins_ids}
     for kind in ev.sets:
         if kind == "aligned":
             w = aligned.assign(weight=aligned.get("count", aligned["weight"]))
-            sets["aligned"] = {"kind": kind, "personas": w[["persona_id", "weight"]],
-                               "paths": main}
+            sets["aligned"] = {"kind": kind, "personas": w[["persona_id", "weight"]], "paths": main}
         elif kind == "raw":
-            sets["raw"] = {"kind": kind, "personas": pd.DataFrame(
-                {"persona_id": pool_ids, "weight": 1.0}), "paths": main}
+            sets["raw"] = {
+                "kind": kind,
+                "personas": pd.DataFrame({"persona_id": pool_ids, "weight": 1.0}),
+                "paths": main,
+            }
         elif kind == "random":
             m = min(k, len(pool_ids))
             pick = np.random.default_rng([ev.seed, 53]).choice(len(pool_ids), m, replace=False)
-            sets["random"] = {"kind": kind, "personas": pd.DataFrame(
-                {"persona_id": [pool_ids[i] for i in np.sort(pick)], "weight": 1.0}),
-                "paths": main}
+            sets["random"] = {
+                "kind": kind,
+                "personas": pd.DataFrame(
+                    {"persona_id": [pool_ids[i] for i in np.sort(pick)], "weight": 1.0}
+                ),
+                "paths": main,
+            }
         elif kind == "no_persona":
             n = ev.no_persona_n or k
             for t in ev.no_persona_temperatures:
                 name = f"no_persona_t{t:g}"
-                paths = {i: _survey(run_path, None, name, i, cfg, get_backend(), no_persona=True,
-                                    n=n, temperature=t, progress=progress) for i in ins_ids}
-                sets[name] = {"kind": kind, "personas": None, "paths": paths,
-                              "temperature": t, "n": n}
+                paths = {
+                    i: _survey(
+                        run_path,
+                        None,
+                        name,
+                        i,
+                        cfg,
+                        get_backend(),
+                        no_persona=True,
+                        n=n,
+                        temperature=t,
+                        progress=progress,
+                    )
+                    for i in ins_ids
+                }
+                sets[name] = {
+                    "kind": kind,
+                    "personas": None,
+                    "paths": paths,
+                    "temperature": t,
+                    "n": n,
+                }
         elif kind == "syncp":
             from populace.synth import SYNTH_PERSONAS, synthesize
 
             n = ev.syncp_n or k
-            frame = synthesize(n, backend=get_backend(), out=run_path / SYNTH_PERSONAS,
-                               seed=cfg.seed, cache=run_path / "cache.sqlite",
-                               max_tokens=ev.syncp_max_tokens,
-                               progress=progress)
+            frame = synthesize(
+                n,
+                backend=get_backend(),
+                out=run_path / SYNTH_PERSONAS,
+                seed=cfg.seed,
+                cache=run_path / "cache.sqlite",
+                max_tokens=ev.syncp_max_tokens,
+                progress=progress,
+            )
             ok = frame[frame["status"] == "ok"][["persona_id", "persona"]]
-            if ok.empty:   # a baseline the model cannot produce is recorded, not fatal
-                failed["syncp"] = (f"the model wrote no usable persona for any of {n} "
-                                   f"(see {run_path / SYNTH_PERSONAS})")
+            if ok.empty:  # a baseline the model cannot produce is recorded, not fatal
+                failed["syncp"] = (
+                    f"the model wrote no usable persona for any of {n} "
+                    f"(see {run_path / SYNTH_PERSONAS})"
+                )
                 continue
-            paths = survey_set(run_path, ok, "syncp", ins_ids, cfg, get_backend(),
-                               progress=progress)
-            sets["syncp"] = {"kind": kind, "personas": None, "paths": paths, "n": len(ok),
-                             "failed": int((frame["status"] != "ok").sum())}
+            paths = survey_set(
+                run_path, ok, "syncp", ins_ids, cfg, get_backend(), progress=progress
+            )
+            sets["syncp"] = {
+                "kind": kind,
+                "personas": None,
+                "paths": paths,
+                "n": len(ok),
+                "failed": int((frame["status"] != "ok").sum()),
+            }
     for x in ev.external:
         from populace.pipeline.external import load_external
 
-        frame = load_external(x.path, name=x.name, preset=x.preset, text_column=x.text_column,
-                              id_column=x.id_column, limit=x.limit, seed=ev.seed)
+        frame = load_external(
+            x.path,
+            name=x.name,
+            preset=x.preset,
+            text_column=x.text_column,
+            id_column=x.id_column,
+            limit=x.limit,
+            seed=ev.seed,
+        )
         profiles = frame.attrs.get("profiles", len(frame))
-        T.write_json(run_path / SETS_DIR / x.name / "source.json",
-                     {"path": x.path, "preset": x.preset, "rows": len(frame),
-                      "profiles": profiles})
-        paths = survey_set(run_path, frame, x.name, ins_ids, cfg, get_backend(),
-                           progress=progress)
-        sets[x.name] = {"kind": "external", "personas": None, "paths": paths, "n": len(frame),
-                        "profiles": profiles, "preset": x.preset}
+        T.write_json(
+            run_path / SETS_DIR / x.name / "source.json",
+            {"path": x.path, "preset": x.preset, "rows": len(frame), "profiles": profiles},
+        )
+        paths = survey_set(run_path, frame, x.name, ins_ids, cfg, get_backend(), progress=progress)
+        sets[x.name] = {
+            "kind": "external",
+            "personas": None,
+            "paths": paths,
+            "n": len(frame),
+            "profiles": profiles,
+            "preset": x.preset,
+        }
     return sets
 
 
@@ -153,10 +230,14 @@ def reference_for(run_path: Path, cfg, entry):
         return T.load_ref(entry.reference, entry.instrument, seed=cfg.seed), entry.reference.path
     if entry.instrument == cfg.align.instrument:
         if cfg.align.holdout <= 0:
-            raise PopulaceError("align.holdout is 0, so no human rows are left for evaluation; "
-                                "set align.holdout > 0 or give the instrument a reference")
-        return (T.read_ref_file(run_path, T.HOLDOUT_REF, entry.instrument),
-                f"held-out {cfg.align.holdout:.0%} of {cfg.align.reference.path}")
+            raise PopulaceError(
+                "align.holdout is 0, so no human rows are left for evaluation; "
+                "set align.holdout > 0 or give the instrument a reference"
+            )
+        return (
+            T.read_ref_file(run_path, T.HOLDOUT_REF, entry.instrument),
+            f"held-out {cfg.align.holdout:.0%} of {cfg.align.reference.path}",
+        )
     return None, None
 
 
@@ -165,16 +246,32 @@ def _summary(table, space):
     w = np.ones(len(x)) if w is None else w
     mean = np.average(x, axis=0, weights=w)
     sd = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=w))
-    return {"columns": cols, "mean": dict(zip(cols, mean)), "sd": dict(zip(cols, sd)),
-            "n": int(len(x))}
+    return {
+        "columns": cols,
+        "mean": dict(zip(cols, mean)),
+        "sd": dict(zip(cols, sd)),
+        "n": int(len(x)),
+    }
 
 
-def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
-                  failed: dict | None = None, progress: bool = False) -> dict:
+def evaluate_sets(
+    run_path: Path,
+    cfg,
+    sets: dict[str, dict],
+    *,
+    log=None,
+    failed: dict | None = None,
+    progress: bool = False,
+) -> dict:
     """Every comparison; returns the results dict (written by :func:`write_results`)."""
     ev = cfg.evaluate
-    out = {"sets": {}, "instruments": {}, "config": ev.model_dump(mode="json"),
-           "align_instrument": cfg.align.instrument, "failed_sets": dict(failed or {})}
+    out = {
+        "sets": {},
+        "instruments": {},
+        "config": ev.model_dump(mode="json"),
+        "align_instrument": cfg.align.instrument,
+        "failed_sets": dict(failed or {}),
+    }
     resel = None
     if ev.rerun_selection and ev.bootstrap >= 2 and "aligned" in sets:
         from populace.pipeline.reselect import reselect
@@ -182,10 +279,12 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
         pool_sets = [n for n, s in sets.items() if s["kind"] in ("aligned", "raw", "random")]
         if log:
             log(f"evaluate: rerunning the selection on {ev.bootstrap} bootstrap draws")
-        resel = reselect(run_path, cfg, pool_sets, ev.bootstrap, seed=ev.seed,
-                         progress=progress)
-        out["rerun_selection"] = {"replicates": ev.bootstrap, "pool": int(len(resel.ids)),
-                                  "seconds": resel.seconds}
+        resel = reselect(run_path, cfg, pool_sets, ev.bootstrap, seed=ev.seed, progress=progress)
+        out["rerun_selection"] = {
+            "replicates": ev.bootstrap,
+            "pool": int(len(resel.ids)),
+            "seconds": resel.seconds,
+        }
     for name, s in sets.items():
         out["sets"][name] = {k: v for k, v in s.items() if k not in ("personas", "paths")}
         out["sets"][name]["paths"] = {i: str(p) for i, p in s["paths"].items()}
@@ -204,8 +303,9 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
             res["human"] = _summary(ref, entry.space)
         tables = {}
         for name, s in sets.items():
-            syn = tables[name] = T.persona_responses(run_path, entry.instrument, s["personas"],
-                                                     path=s["paths"][entry.instrument])
+            syn = tables[name] = T.persona_responses(
+                run_path, entry.instrument, s["personas"], path=s["paths"][entry.instrument]
+            )
             if log:
                 log(f"evaluate {name} on {entry.instrument} ({len(syn)} rows)")
             r = {"summary": _summary(syn, entry.space), "n": len(syn)}
@@ -213,8 +313,14 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
                 if len(syn) < 2:
                     r["error"] = "fewer than 2 complete rows"
                 else:
-                    c = compare(syn, ref, space=entry.space, noise_repeats=ev.noise_repeats,
-                                n_boot=ev.bootstrap, seed=ev.seed)
+                    c = compare(
+                        syn,
+                        ref,
+                        space=entry.space,
+                        noise_repeats=ev.noise_repeats,
+                        n_boot=ev.bootstrap,
+                        seed=ev.seed,
+                    )
                     r.update(c.to_dict())
             res["sets"][name] = r
         if ref is not None:
@@ -233,9 +339,15 @@ def evaluate_sets(run_path: Path, cfg, sets: dict[str, dict], *, log=None,
     return out
 
 
-def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
-                       tables: dict | None = None,
-                       reselection=None) -> tuple[dict | None, str | None]:
+def paired_differences(
+    run_path: Path,
+    entry,
+    ref,
+    sets: dict[str, dict],
+    ev,
+    tables: dict | None = None,
+    reselection=None,
+) -> tuple[dict | None, str | None]:
     """aligned vs every other set, by paired bootstrap (:mod:`populace.evaluate.paired`):
     the pool's sets (raw, random) share the pool's draw, the others (no-persona,
     SyncP, external) are drawn on their own; all share the humans' draw.
@@ -255,24 +367,33 @@ def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
     if "aligned" not in pool or len(sets) < 2 or ev.bootstrap < 2:
         return None, None
     paths = {str(s["paths"][entry.instrument]) for s in pool.values()}
-    if len(paths) != 1:   # the sets must be rows of one surveyed pool
+    if len(paths) != 1:  # the sets must be rows of one surveyed pool
         return None, None
     others = {}
     for n, s in sets.items():
         if s["personas"] is None:
             table = (tables or {}).get(n)
             if table is None:
-                table = T.persona_responses(run_path, entry.instrument,
-                                            path=s["paths"][entry.instrument])
+                table = T.persona_responses(
+                    run_path, entry.instrument, path=s["paths"][entry.instrument]
+                )
             x, w, _ = table.matrix(entry.space)
             if len(x) >= 2:
                 others[n] = (x, w)
-    ids = pd.concat([s["personas"]["persona_id"] for s in pool.values()]
-                    + ([pd.Series(reselection.ids)] if reselection is not None else [])
-                    ).astype(str).unique()
-    table = T.persona_responses(run_path, entry.instrument,
-                                pd.DataFrame({"persona_id": ids, "weight": 1.0}),
-                                path=Path(paths.pop()))
+    ids = (
+        pd.concat(
+            [s["personas"]["persona_id"] for s in pool.values()]
+            + ([pd.Series(reselection.ids)] if reselection is not None else [])
+        )
+        .astype(str)
+        .unique()
+    )
+    table = T.persona_responses(
+        run_path,
+        entry.instrument,
+        pd.DataFrame({"persona_id": ids, "weight": 1.0}),
+        path=Path(paths.pop()),
+    )
     full, keep, _ = table.masked_matrix(entry.space)
     X = full[keep]
     rows = table.meta["persona_id"].astype(str).to_numpy()[keep]
@@ -290,8 +411,17 @@ def paired_differences(run_path: Path, entry, ref, sets: dict[str, dict], ev,
     reps = None
     if reselection is not None:
         reps = {n: r for n, r in reselection.for_rows(rows).items() if n in weights}
-    return paired_bootstrap(X, Y, weights, pairs, wy=wy, others=others, n_boot=ev.bootstrap,
-                            seed=ev.seed, replicate_weights=reps), None
+    return paired_bootstrap(
+        X,
+        Y,
+        weights,
+        pairs,
+        wy=wy,
+        others=others,
+        n_boot=ev.bootstrap,
+        seed=ev.seed,
+        replicate_weights=reps,
+    ), None
 
 
 def tidy(results: dict) -> pd.DataFrame:
@@ -302,24 +432,53 @@ def tidy(results: dict) -> pd.DataFrame:
             if "metrics" in r:
                 for m, v in r["metrics"].items():
                     ci = (r.get("ci") or {}).get(m, {})
-                    rows.append({"set": name, "instrument": ins, "metric": m, "value": v,
-                                 "ci_low": ci.get("low"), "ci_high": ci.get("high"),
-                                 "floor": r["noise_floor"].get(m)})
+                    rows.append(
+                        {
+                            "set": name,
+                            "instrument": ins,
+                            "metric": m,
+                            "value": v,
+                            "ci_low": ci.get("low"),
+                            "ci_high": ci.get("high"),
+                            "floor": r["noise_floor"].get(m),
+                        }
+                    )
             else:
                 s = r["summary"]
                 for c in s["columns"]:
                     for stat in ("mean", "sd"):
-                        rows.append({"set": name, "instrument": ins, "metric": f"{stat}[{c}]",
-                                     "value": s[stat][c], "ci_low": None, "ci_high": None,
-                                     "floor": None})
-    return pd.DataFrame(rows, columns=["set", "instrument", "metric", "value", "ci_low",
-                                       "ci_high", "floor"])
+                        rows.append(
+                            {
+                                "set": name,
+                                "instrument": ins,
+                                "metric": f"{stat}[{c}]",
+                                "value": s[stat][c],
+                                "ci_low": None,
+                                "ci_high": None,
+                                "floor": None,
+                            }
+                        )
+    return pd.DataFrame(
+        rows, columns=["set", "instrument", "metric", "value", "ci_low", "ci_high", "floor"]
+    )
 
 
-DIFFERENCE_COLUMNS = ["instrument", "comparison", "selection", "metric", "a", "b",
-                      "difference", "low",
-                      "high", "relative", "relative_low", "relative_high", "share_better",
-                      "n_boot"]
+DIFFERENCE_COLUMNS = [
+    "instrument",
+    "comparison",
+    "selection",
+    "metric",
+    "a",
+    "b",
+    "difference",
+    "low",
+    "high",
+    "relative",
+    "relative_low",
+    "relative_high",
+    "share_better",
+    "n_boot",
+]
 
 
 def tidy_differences(results: dict) -> pd.DataFrame:
@@ -330,9 +489,15 @@ def tidy_differences(results: dict) -> pd.DataFrame:
         for key, selection in (("paired", "fixed"), ("paired_rerun", "rerun")):
             for comp, per in (res.get(key) or {}).items():
                 for m, r in per.items():
-                    rows.append({"instrument": ins, "comparison": comp,
-                                 "selection": selection, "metric": m,
-                                 **{c: r.get(c) for c in DIFFERENCE_COLUMNS[4:]}})
+                    rows.append(
+                        {
+                            "instrument": ins,
+                            "comparison": comp,
+                            "selection": selection,
+                            "metric": m,
+                            **{c: r.get(c) for c in DIFFERENCE_COLUMNS[4:]},
+                        }
+                    )
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
 

@@ -23,31 +23,45 @@ def weighted_density(x: np.ndarray, w: np.ndarray, grid: np.ndarray) -> np.ndarr
     w = w / w.sum()
     mean = float(np.sum(w * x))
     sd = float(np.sqrt(np.sum(w * (x - mean) ** 2)))
-    ess = 1.0 / float(np.sum(w ** 2))
+    ess = 1.0 / float(np.sum(w**2))
     span = float(grid[-1] - grid[0]) or 1.0
     h = max(1.06 * sd * ess ** (-0.2), span / 100)
     z = (grid[:, None] - x[None, :]) / h
     return (np.exp(-0.5 * z * z) @ w) / (h * np.sqrt(2 * np.pi))
 
 
-def trait_distributions(human: np.ndarray | None,
-                        sets: dict[str, tuple[np.ndarray, np.ndarray | None]],
-                        columns: list[str], title: str, max_cols: int = 6) -> bytes:
+def trait_distributions(
+    human: np.ndarray | None,
+    sets: dict[str, tuple[np.ndarray, np.ndarray | None]],
+    columns: list[str],
+    title: str,
+    max_cols: int = 6,
+) -> bytes:
     """Figure 1: one panel per column (trait), one violin per set, humans first."""
     plt = _plt()
     cols = columns[:max_cols]
     rng = np.random.default_rng(0)
     if human is not None and len(human) > _MAX_HUMANS:
         human = human[rng.choice(len(human), _MAX_HUMANS, replace=False)]
-    rows = ([("humans", human, np.ones(len(human)), "#9a9a9a")]
-            if human is not None and len(human) else [])
+    rows = (
+        [("humans", human, np.ones(len(human)), "#9a9a9a")]
+        if human is not None and len(human)
+        else []
+    )
     for i, (name, (x, w)) in enumerate(sets.items()):
         if len(x):
-            rows.append((name, x, np.ones(len(x)) if w is None else np.asarray(w, float),
-                         COLORS[i % len(COLORS)]))
+            rows.append(
+                (
+                    name,
+                    x,
+                    np.ones(len(x)) if w is None else np.asarray(w, float),
+                    COLORS[i % len(COLORS)],
+                )
+            )
     n = max(1, len(rows))
-    fig, axes = plt.subplots(1, len(cols), figsize=(2.5 * len(cols) + 1.2, 0.42 * n + 1.1),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(cols), figsize=(2.5 * len(cols) + 1.2, 0.42 * n + 1.1), squeeze=False, sharey=True
+    )
     for j, (ax, c) in enumerate(zip(axes[0], cols)):
         vals = np.concatenate([x[:, j] for _, x, _, _ in rows]) if rows else np.array([0, 1.0])
         lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
@@ -58,8 +72,15 @@ def trait_distributions(human: np.ndarray | None,
             ok = np.isfinite(x[:, j])
             d = weighted_density(x[ok, j], w[ok], grid)
             d = 0.44 * d / d.max() if d.max() > 0 else d
-            ax.fill_between(grid, y0 - d, y0 + d, color=colour, alpha=0.55 if k else 0.45,
-                            linewidth=0.6, edgecolor="k")
+            ax.fill_between(
+                grid,
+                y0 - d,
+                y0 + d,
+                color=colour,
+                alpha=0.55 if k else 0.45,
+                linewidth=0.6,
+                edgecolor="k",
+            )
             m = float(np.average(x[ok, j], weights=w[ok]))
             ax.plot([m, m], [y0 - 0.44, y0 + 0.44], color="k", lw=1.2)
             if name == "humans":

@@ -33,10 +33,19 @@ import pandas as pd
 from populace.errors import PopulaceError
 
 DIST_METRICS = ["amw", "fd", "sw", "mmd"]
-LABELS = {"amw": "AMW", "fd": "FD", "sw": "SW", "mmd": "MMD", "avg": "Avg",
-          "corr_mae": "corr error"}
-TABLE_FILES = {"table1": "table1_in_domain.csv", "table2": "table2_out_of_domain.csv",
-               "table3": "table3_correlation.csv"}
+LABELS = {
+    "amw": "AMW",
+    "fd": "FD",
+    "sw": "SW",
+    "mmd": "MMD",
+    "avg": "Avg",
+    "corr_mae": "corr error",
+}
+TABLE_FILES = {
+    "table1": "table1_in_domain.csv",
+    "table2": "table2_out_of_domain.csv",
+    "table3": "table3_correlation.csv",
+}
 
 
 @dataclass
@@ -54,6 +63,7 @@ class Cell:
 @dataclass
 class Source:
     """One finished evaluation: its tidy metrics and which instrument is in domain."""
+
     label: str
     metrics: pd.DataFrame
     in_domain: str
@@ -74,8 +84,10 @@ class Source:
         if r.empty or pd.isna(r["value"].iloc[0]):
             return None
         g = r.iloc[0]
+
         def opt(v):
             return None if pd.isna(v) else float(v)
+
         return Cell(float(g["value"]), opt(g["ci_low"]), opt(g["ci_high"]), opt(g["floor"]))
 
 
@@ -84,7 +96,7 @@ class PaperTable:
     name: str
     title: str
     rows: list[str]
-    groups: list[tuple[str, list[str]]]       # (block label, column keys)
+    groups: list[tuple[str, list[str]]]  # (block label, column keys)
     cells: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
     note: str = ""
 
@@ -116,10 +128,13 @@ class PaperTable:
 
     def text(self, nd: int = 3) -> str:
         """A plain-text rendering (the CLI prints it)."""
-        head = ["set"] + [f"{g} {LABELS.get(c, c)}".strip() for g, cols in self.groups
-                          for c in cols]
-        body = [[r] + [fmt_cell(self.get(r, g, c), nd) for g, cols in self.groups
-                       for c in cols] for r in self.rows]
+        head = ["set"] + [
+            f"{g} {LABELS.get(c, c)}".strip() for g, cols in self.groups for c in cols
+        ]
+        body = [
+            [r] + [fmt_cell(self.get(r, g, c), nd) for g, cols in self.groups for c in cols]
+            for r in self.rows
+        ]
         widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
         line = lambda xs: "  ".join(str(x).ljust(w) for x, w in zip(xs, widths))  # noqa: E731
         return "\n".join([self.title, line(head)] + [line(b) for b in body])
@@ -139,10 +154,12 @@ def _mean_cell(cells: list[Cell | None]) -> Cell | None:
         return None
     ci = all(c.low is not None and c.high is not None for c in cells)
     fl = all(c.floor is not None for c in cells)
-    return Cell(float(np.mean([c.value for c in cells])),
-                float(np.mean([c.low for c in cells])) if ci else None,
-                float(np.mean([c.high for c in cells])) if ci else None,
-                float(np.mean([c.floor for c in cells])) if fl else None)
+    return Cell(
+        float(np.mean([c.value for c in cells])),
+        float(np.mean([c.low for c in cells])) if ci else None,
+        float(np.mean([c.high for c in cells])) if ci else None,
+        float(np.mean([c.floor for c in cells])) if fl else None,
+    )
 
 
 def _rows(sources: list[Source]) -> list[str]:
@@ -154,9 +171,13 @@ def _prefix(src: Source, sources: list[Source], name: str) -> str:
 
 
 def table1(sources: list[Source]) -> PaperTable:
-    t = PaperTable("table1", "Table 1: in domain (held-out humans of the alignment "
-                   "instrument)", _rows(sources), [],
-                   note="Lower is better. Avg: mean of AMW, FD, SW and MMD.")
+    t = PaperTable(
+        "table1",
+        "Table 1: in domain (held-out humans of the alignment instrument)",
+        _rows(sources),
+        [],
+        note="Lower is better. Avg: mean of AMW, FD, SW and MMD.",
+    )
     for src in sources:
         g = _prefix(src, sources, src.in_domain)
         t.groups.append((g, DIST_METRICS + ["avg"]))
@@ -165,16 +186,20 @@ def table1(sources: list[Source]) -> PaperTable:
             for m, c in zip(DIST_METRICS, cells):
                 if c:
                     t.cells[(r, g, m)] = c
-            if (a := _mean_cell(cells)):
+            if a := _mean_cell(cells):
                 t.cells[(r, g, "avg")] = a
     return t
 
 
 def table2(sources: list[Source]) -> PaperTable:
-    t = PaperTable("table2", "Table 2: out of domain (instruments not used for alignment)",
-                   _rows(sources), [],
-                   note="Lower is better. Avg: mean over the instruments of each "
-                        "instrument's mean of AMW, FD, SW and MMD.")
+    t = PaperTable(
+        "table2",
+        "Table 2: out of domain (instruments not used for alignment)",
+        _rows(sources),
+        [],
+        note="Lower is better. Avg: mean over the instruments of each "
+        "instrument's mean of AMW, FD, SW and MMD.",
+    )
     for src in sources:
         ood = [i for i in src.instruments if i != src.in_domain]
         for ins in ood:
@@ -182,27 +207,34 @@ def table2(sources: list[Source]) -> PaperTable:
             t.groups.append((g, list(DIST_METRICS)))
             for r in t.rows:
                 for m in DIST_METRICS:
-                    if (c := src.cell(r, ins, m)):
+                    if c := src.cell(r, ins, m):
                         t.cells[(r, g, m)] = c
         if ood:
             g = _prefix(src, sources, "")
             t.groups.append((g, ["avg"]))
             for r in t.rows:
                 per = [_mean_cell([src.cell(r, i, m) for m in DIST_METRICS]) for i in ood]
-                if (a := _mean_cell(per)):
+                if a := _mean_cell(per):
                     t.cells[(r, g, "avg")] = a
     return t
 
 
 def table3(sources: list[Source]) -> PaperTable:
-    t = PaperTable("table3", "Table 3: correlation error (mean absolute difference of "
-                   "correlations)", _rows(sources), [],
-                   note="Lower is better. Trait correlations on multi-trait instruments, "
-                        "item correlations on one-trait scales; Avg: mean over instruments.")
+    t = PaperTable(
+        "table3",
+        "Table 3: correlation error (mean absolute difference of correlations)",
+        _rows(sources),
+        [],
+        note="Lower is better. Trait correlations on multi-trait instruments, "
+        "item correlations on one-trait scales; Avg: mean over instruments.",
+    )
     for src in sources:
         ins = [src.in_domain] + [i for i in src.instruments if i != src.in_domain]
-        ins = [i for i in ins if ((src.metrics["instrument"] == i)
-                                  & (src.metrics["metric"] == "corr_mae")).any()]
+        ins = [
+            i
+            for i in ins
+            if ((src.metrics["instrument"] == i) & (src.metrics["metric"] == "corr_mae")).any()
+        ]
         if not ins:
             continue
         g = _prefix(src, sources, "")
@@ -244,8 +276,9 @@ def from_results(results: dict, label: str = "", in_domain: str | None = None) -
     return Source(label, tidy(results), dom, tidy_differences(results))
 
 
-def load_source(path: str | Path, *, label: str | None = None,
-                in_domain: str | None = None) -> Source:
+def load_source(
+    path: str | Path, *, label: str | None = None, in_domain: str | None = None
+) -> Source:
     """A run directory or a tidy metrics CSV (with its differences CSV beside it
     when there is one: ``X_metrics.csv`` -> ``X_differences.csv``)."""
     from populace.pipeline import tables as T
@@ -266,8 +299,10 @@ def load_source(path: str | Path, *, label: str | None = None,
     if not need <= set(frame.columns):
         from populace.errors import DataError
 
-        raise DataError(f"not a tidy metrics table: needs columns {sorted(need)}, has "
-                        f"{list(frame.columns)}", path=str(p))
+        raise DataError(
+            f"not a tidy metrics table: needs columns {sorted(need)}, has {list(frame.columns)}",
+            path=str(p),
+        )
     diff = p.with_name(p.name.replace("metrics", "differences"))
     dframe = pd.read_csv(diff) if diff != p and diff.exists() else None
     first = frame.loc[frame["metric"].isin(DIST_METRICS), "instrument"]

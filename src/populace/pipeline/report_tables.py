@@ -47,26 +47,32 @@ def paper_table_html(t: PaperTable) -> str:
     """Block headers (instrument or run) over metric headers; the lowest value of
     each column in bold."""
     has_blocks = any(g for g, _ in t.groups)
-    blocks = "".join(f"<th class='block' colspan='{len(cols)}'>{_e(g) if g else 'all'}</th>"
-                     for g, cols in t.groups)
+    blocks = "".join(
+        f"<th class='block' colspan='{len(cols)}'>{_e(g) if g else 'all'}</th>"
+        for g, cols in t.groups
+    )
     heads = "".join(f"<th>{_e(LABELS.get(c, c))}</th>" for _, cols in t.groups for c in cols)
     best = {(g, c): t.best(g, c) for g, cols in t.groups for c in cols}
     body = []
     for r in t.rows:
-        tds = "".join(cell_html(t.get(r, g, c), best=best[(g, c)] == r)
-                      for g, cols in t.groups for c in cols)
+        tds = "".join(
+            cell_html(t.get(r, g, c), best=best[(g, c)] == r) for g, cols in t.groups for c in cols
+        )
         body.append(f"<tr><td>{_e(r)}</td>{tds}</tr>")
     top = f"<tr><th></th>{blocks}</tr>" if has_blocks else ""
-    return (f"<h3>{_e(t.title)}</h3><table class='wide'>{top}<tr><th>set</th>{heads}</tr>"
-            f"{''.join(body)}</table><p class='note'>{_e(t.note)} Each cell: value, 95% "
-            "bootstrap interval, &times; the human noise floor at the set's size; bold: "
-            "lowest in the column.</p>")
+    return (
+        f"<h3>{_e(t.title)}</h3><table class='wide'>{top}<tr><th>set</th>{heads}</tr>"
+        f"{''.join(body)}</table><p class='note'>{_e(t.note)} Each cell: value, 95% "
+        "bootstrap interval, &times; the human noise floor at the set's size; bold: "
+        "lowest in the column.</p>"
+    )
 
 
 def metric_table_html(res: dict, sets: list[str]) -> str:
     """One instrument's comparisons: sets as rows, metrics as columns."""
-    metrics = list(dict.fromkeys(m for s in sets for m in (res["sets"].get(s, {})
-                                                            .get("metrics") or {})))
+    metrics = list(
+        dict.fromkeys(m for s in sets for m in (res["sets"].get(s, {}).get("metrics") or {}))
+    )
     if not metrics:
         return ""
     cells = {}
@@ -74,15 +80,25 @@ def metric_table_html(res: dict, sets: list[str]) -> str:
         r = res["sets"].get(s, {})
         for m, v in (r.get("metrics") or {}).items():
             ci = (r.get("ci") or {}).get(m) or {}
-            cells[(s, m)] = Cell(v, ci.get("low"), ci.get("high"),
-                                 (r.get("noise_floor") or {}).get(m))
-    best = {m: min((s for s in sets if (s, m) in cells and cells[(s, m)].value is not None),
-                   key=lambda s: cells[(s, m)].value, default=None) for m in metrics}
+            cells[(s, m)] = Cell(
+                v, ci.get("low"), ci.get("high"), (r.get("noise_floor") or {}).get(m)
+            )
+    best = {
+        m: min(
+            (s for s in sets if (s, m) in cells and cells[(s, m)].value is not None),
+            key=lambda s: cells[(s, m)].value,
+            default=None,
+        )
+        for m in metrics
+    }
     heads = "".join(f"<th>{_e(LABELS.get(m, m))}</th>" for m in metrics)
-    body = "".join(f"<tr><td>{_e(s)}</td>"
-                   + "".join(cell_html(cells.get((s, m)), best=best[m] == s, nd=4)
-                             for m in metrics) + "</tr>"
-                   for s in sets if any((s, m) in cells for m in metrics))
+    body = "".join(
+        f"<tr><td>{_e(s)}</td>"
+        + "".join(cell_html(cells.get((s, m)), best=best[m] == s, nd=4) for m in metrics)
+        + "</tr>"
+        for s in sets
+        if any((s, m) in cells for m in metrics)
+    )
     return f"<table class='wide'><tr><th>set</th>{heads}</tr>{body}</table>"
 
 
@@ -104,12 +120,14 @@ def paired_table_html(paired: dict) -> str:
                 tds.append("<td></td>")
                 continue
             lo, hi = r.get("low"), r.get("high")
-            cls = ("win" if hi is not None and hi < 0 else
-                   "loss" if lo is not None and lo > 0 else "")
+            cls = (
+                "win" if hi is not None and hi < 0 else "loss" if lo is not None and lo > 0 else ""
+            )
             ci = f"[{_n(lo, 4)}, {_n(hi, 4)}]" if lo is not None else ""
             rel = f" ({_pct(r.get('relative'))})" if r.get("relative") is not None else ""
-            tds.append(f"<td class='{cls}'>{_n(r.get('difference'), 4)}{rel}<br>"
-                       f"<small>{ci}</small></td>")
+            tds.append(
+                f"<td class='{cls}'>{_n(r.get('difference'), 4)}{rel}<br><small>{ci}</small></td>"
+            )
         body.append(f"<tr><td>{_e(comp)}</td>{''.join(tds)}</tr>")
     return f"<table class='wide'><tr><th>comparison</th>{heads}</tr>{''.join(body)}</table>"
 
@@ -149,8 +167,11 @@ def verdict_sentence(instrument: str, diffs: pd.DataFrame, *, in_domain: bool) -
     if some:
         parts.append(f"{'and ' if all_ else ''}on some metrics only than {_and(some)}")
     if parts:
-        clause = ("aligned is closer to the humans " + ", ".join(parts)
-                  + ", beyond the paired 95% intervals")
+        clause = (
+            "aligned is closer to the humans "
+            + ", ".join(parts)
+            + ", beyond the paired 95% intervals"
+        )
     else:
         clause = "aligned is closer than no set beyond the paired 95% intervals"
     if within:
@@ -173,9 +194,12 @@ def verdict(differences: pd.DataFrame, in_domain: str, instruments: list[str]) -
 def verdict_html(sentences: list[str]) -> str:
     if not sentences:
         return ""
-    return ("<div class='verdict'><b>Verdict</b> (aligned minus each set, paired bootstrap, "
-            "selection held fixed; lower is closer to the humans)"
-            + "".join(f"<p>{_e(s)}</p>" for s in sentences) + "</div>")
+    return (
+        "<div class='verdict'><b>Verdict</b> (aligned minus each set, paired bootstrap, "
+        "selection held fixed; lower is closer to the humans)"
+        + "".join(f"<p>{_e(s)}</p>" for s in sentences)
+        + "</div>"
+    )
 
 
 def tables_page(tables: list[PaperTable]) -> str:
@@ -183,7 +207,9 @@ def tables_page(tables: list[PaperTable]) -> str:
     from populace.pipeline.report import CSS as REPORT_CSS
 
     body = "".join(paper_table_html(t) for t in tables if t.groups)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>populace tables</title>"
-            f"<style>{REPORT_CSS}</style></head><body><h1>populace: Tables 1-3</h1>"
-            "<p class='note'>Hu et al., arXiv:2509.10127, Tables 1-3 in their layout; lower is "
-            f"better.</p>{body}</body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>populace tables</title>"
+        f"<style>{REPORT_CSS}</style></head><body><h1>populace: Tables 1-3</h1>"
+        "<p class='note'>Hu et al., arXiv:2509.10127, Tables 1-3 in their layout; lower is "
+        f"better.</p>{body}</body></html>"
+    )

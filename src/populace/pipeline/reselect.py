@@ -48,8 +48,8 @@ from populace.pipeline import tables as T
 class Reselection:
     """Per-replicate weights over the pool's personas (``ids``)."""
 
-    ids: np.ndarray                  # (n,) persona ids (str): complete on the align instrument
-    weights: dict[str, np.ndarray]   # set name -> (n_boot, n)
+    ids: np.ndarray  # (n,) persona ids (str): complete on the align instrument
+    weights: dict[str, np.ndarray]  # set name -> (n_boot, n)
     seconds: float
 
     def for_rows(self, row_ids) -> dict[str, np.ndarray]:
@@ -81,16 +81,22 @@ def _match(run_path, a, ids, part):
         return None, None
     missing = [c for c in spec.columns if c not in part.meta.columns]
     if missing:
-        raise PopulaceError(f"{T.ALIGN_REF} lacks the matched column(s) {missing}; rerun the "
-                            "align stage")
+        raise PopulaceError(
+            f"{T.ALIGN_REF} lacks the matched column(s) {missing}; rerun the align stage"
+        )
     people = pd.read_parquet(Path(run_path) / PERSONAS)
-    people = people.assign(persona_id=people["persona_id"].astype(str)).set_index(
-        "persona_id").reindex(ids).reset_index(drop=True)
+    people = (
+        people.assign(persona_id=people["persona_id"].astype(str))
+        .set_index("persona_id")
+        .reindex(ids)
+        .reset_index(drop=True)
+    )
     return dataclasses.replace(spec, codes={}, reference_columns={}), people
 
 
-def reselect(run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0,
-             progress: bool = True) -> Reselection:
+def reselect(
+    run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0, progress: bool = True
+) -> Reselection:
     """Rerun the selection of the pool sets in ``sets`` (aligned, raw, random)
     on ``n_boot`` bootstrap draws of the pool and of the alignment humans."""
     from populace.align import align
@@ -99,10 +105,10 @@ def reselect(run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0,
     a = cfg.align
     t0 = time.perf_counter()
     ids = np.asarray(T.complete_ids(run_path, a.instrument), dtype=str)
-    pool = T.persona_responses(run_path, a.instrument,
-                               pd.DataFrame({"persona_id": ids, "weight": 1.0}))
-    order = pd.Series(np.arange(len(pool)),
-                      index=pool.meta["persona_id"].astype(str).to_numpy())
+    pool = T.persona_responses(
+        run_path, a.instrument, pd.DataFrame({"persona_id": ids, "weight": 1.0})
+    )
+    order = pd.Series(np.arange(len(pool)), index=pool.meta["persona_id"].astype(str).to_numpy())
     X = pool.items.to_numpy(dtype=float)[order[ids].to_numpy()]
     part = T.read_ref_file(run_path, T.ALIGN_REF, a.instrument)
     Y = part.items
@@ -110,29 +116,42 @@ def reselect(run_path, cfg, sets: list[str], n_boot: int, *, seed: int = 0,
     if match is not None:
         Y = pd.concat([Y, part.meta[list(match.columns)]], axis=1)
     n, k = len(ids), int(a.k)
-    rng = np.random.default_rng([int(seed), 71])        # the pool's and humans' draws
+    rng = np.random.default_rng([int(seed), 71])  # the pool's and humans' draws
     rng_random = np.random.default_rng([int(seed), 72])  # the random sets' picks
     out = {s: np.zeros((int(n_boot), n)) for s in sets if s in ("aligned", "raw", "random")}
     with progress_bar(int(n_boot), "rerun selection", enabled=progress) as advance:
         for b in range(int(n_boot)):
-            idx = rng.integers(0, n, n)            # the pool's draw (as candidate rows)
-            hy = rng.integers(0, len(Y), len(Y))   # the alignment humans' draw
+            idx = rng.integers(0, n, n)  # the pool's draw (as candidate rows)
+            hy = rng.integers(0, len(Y), len(Y))  # the alignment humans' draw
             ref = Y.iloc[hy].reset_index(drop=True)
             if part.weights is not None:
                 ref = ref.assign(weight=part.weights[hy])
             if "raw" in out:
                 out["raw"][b] = np.bincount(idx, minlength=n)
             if "aligned" in out:
-                mk = {} if match is None else {
-                    "match": match, "persona_meta": people.iloc[idx].reset_index(drop=True)}
+                mk = (
+                    {}
+                    if match is None
+                    else {"match": match, "persona_meta": people.iloc[idx].reset_index(drop=True)}
+                )
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")   # the align stage reported them
-                    res = align(X[idx], ref, a.instrument, n=k, method=a.method,
-                                seed=a.seed, space=a.space, duplicates=a.duplicates,
-                                in_sample=False, **mk, **a.params)
-                out["aligned"][b] = np.bincount(idx[np.asarray(res.indices)],
-                                                weights=np.asarray(res.counts, float),
-                                                minlength=n)
+                    warnings.simplefilter("ignore")  # the align stage reported them
+                    res = align(
+                        X[idx],
+                        ref,
+                        a.instrument,
+                        n=k,
+                        method=a.method,
+                        seed=a.seed,
+                        space=a.space,
+                        duplicates=a.duplicates,
+                        in_sample=False,
+                        **mk,
+                        **a.params,
+                    )
+                out["aligned"][b] = np.bincount(
+                    idx[np.asarray(res.indices)], weights=np.asarray(res.counts, float), minlength=n
+                )
             if "random" in out:
                 pick = rng_random.choice(n, min(k, n), replace=False)
                 out["random"][b] = np.bincount(idx[pick], minlength=n)

@@ -32,10 +32,16 @@ from populace.pipeline import stages as S
 from populace.run import Run, config_hash
 
 STAGES = ("mine", "survey", "align", "targets", "evaluate", "report", "export")
-UPSTREAM = {"mine": (), "survey": ("mine",), "align": ("survey",), "targets": ("align",),
-            "evaluate": ("align", "targets"), "report": ("evaluate",),
-            "export": ("align", "survey")}
-_STAGE_CFG = {"export": "report"}   # export has no settings of its own
+UPSTREAM = {
+    "mine": (),
+    "survey": ("mine",),
+    "align": ("survey",),
+    "targets": ("align",),
+    "evaluate": ("align", "targets"),
+    "report": ("evaluate",),
+    "export": ("align", "survey"),
+}
+_STAGE_CFG = {"export": "report"}  # export has no settings of its own
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +56,26 @@ class RunResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per stage: ``stage``, ``status`` (ran / skipped), ``rows_in``,
         ``rows_out``, ``seconds``."""
-        return pd.DataFrame([{"stage": s["stage"],
-                              "status": "skipped" if s.get("resumed") else "ran",
-                              "rows_in": s.get("rows_in"), "rows_out": s.get("rows_out"),
-                              "seconds": s.get("seconds")} for s in self.summary])
+        return pd.DataFrame(
+            [
+                {
+                    "stage": s["stage"],
+                    "status": "skipped" if s.get("resumed") else "ran",
+                    "rows_in": s.get("rows_in"),
+                    "rows_out": s.get("rows_out"),
+                    "seconds": s.get("seconds"),
+                }
+                for s in self.summary
+            ]
+        )
 
     def __repr__(self) -> str:
         ran = self.ran
         skipped = [s["stage"] for s in self.summary if s.get("resumed")]
-        return (f"<RunResult {self.run.path}: ran {', '.join(ran) or 'nothing'}"
-                f"{'; skipped ' + ', '.join(skipped) if skipped else ''}>")
+        return (
+            f"<RunResult {self.run.path}: ran {', '.join(ran) or 'nothing'}"
+            f"{'; skipped ' + ', '.join(skipped) if skipped else ''}>"
+        )
 
     @property
     def ran(self) -> list[str]:
@@ -86,8 +102,9 @@ def _external_inputs(cfg: RunConfig, stage: str) -> list:
     if stage == "align":
         return [_stamp(cfg.align.reference.path)]
     if stage == "evaluate":
-        return ([_stamp(e.reference.path) for e in cfg.evaluate.instruments if e.reference]
-                + [_stamp(x.path) for x in cfg.evaluate.external])
+        return [_stamp(e.reference.path) for e in cfg.evaluate.instruments if e.reference] + [
+            _stamp(x.path) for x in cfg.evaluate.external
+        ]
     return []
 
 
@@ -97,10 +114,16 @@ def stage_keys(cfg: RunConfig) -> dict[str, str]:
     keys: dict[str, str] = {}
     for name in STAGES:
         own = parts[_STAGE_CFG.get(name, name)]
-        keys[name] = config_hash({"stage": name, "cfg": own, "seed": cfg.seed,
-                                  "inputs": _external_inputs(cfg, name),
-                                  "up": [keys[u] for u in UPSTREAM[name]],
-                                  "code": S.STAGE_VERSION})
+        keys[name] = config_hash(
+            {
+                "stage": name,
+                "cfg": own,
+                "seed": cfg.seed,
+                "inputs": _external_inputs(cfg, name),
+                "up": [keys[u] for u in UPSTREAM[name]],
+                "code": S.STAGE_VERSION,
+            }
+        )
     return keys
 
 
@@ -120,8 +143,9 @@ class _Backend:
                 kw = dict(n_threads=m.threads, n_ctx=m.n_ctx)
             else:
                 kw = dict(api_key_env=m.api_key_env, concurrency=m.concurrency)
-            self.backend, self.info = load_backend(m.name, backend=m.backend,
-                                                   base_urls=m.base_urls or None, **kw)
+            self.backend, self.info = load_backend(
+                m.name, backend=m.backend, base_urls=m.base_urls or None, **kw
+            )
         return self.backend
 
     def close(self):
@@ -129,8 +153,7 @@ class _Backend:
             self.backend.close()
 
 
-def run_pipeline(cfg: RunConfig, *, progress: bool = True,
-                 until: str | None = None) -> RunResult:
+def run_pipeline(cfg: RunConfig, *, progress: bool = True, until: str | None = None) -> RunResult:
     """Run (or resume) every stage of ``cfg`` in ``cfg.dir``; see the module doc.
 
     One INFO message per stage (and the stages' own notes) goes to the
@@ -142,8 +165,16 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True,
     S.check(cfg)
     run = Run(cfg.dir)
     full = cfg.model_dump(mode="json")
-    run.set_config("run", full, seeds={"run": cfg.seed, "survey": cfg.survey.seed,
-                                       "align": cfg.align.seed, "evaluate": cfg.evaluate.seed})
+    run.set_config(
+        "run",
+        full,
+        seeds={
+            "run": cfg.seed,
+            "survey": cfg.survey.seed,
+            "align": cfg.align.seed,
+            "evaluate": cfg.evaluate.seed,
+        },
+    )
     keys = stage_keys(cfg)
     get_backend = _Backend(cfg)
     result = RunResult(run)
@@ -169,8 +200,7 @@ def run_pipeline(cfg: RunConfig, *, progress: bool = True,
             out.setdefault("rows_out", None)
             if get_backend.info:
                 run.manifest.setdefault("models", {})["run"] = get_backend.info
-            rec = run.record_stage(name, key=key, seconds=round(time.perf_counter() - t0, 2),
-                                   **out)
+            rec = run.record_stage(name, key=key, seconds=round(time.perf_counter() - t0, 2), **out)
             result.summary.append({"stage": name, "resumed": False, **rec})
             if name == until:
                 break

@@ -18,7 +18,7 @@ from populace.run import PERSONAS, POSTS, Run
 
 logger = logging.getLogger(__name__)
 
-STAGE_VERSION = 1   # bump when a stage's outputs change meaning (invalidates old keys)
+STAGE_VERSION = 1  # bump when a stage's outputs change meaning (invalidates old keys)
 
 
 def mining_config(cfg):
@@ -30,16 +30,23 @@ def mining_config(cfg):
     known = set(MiningConfig.model_fields)
     bad = sorted(set(cfg.mine.settings) - known)
     if bad:
-        raise PopulaceError(f"mine.settings: unknown setting(s) {', '.join(bad)}; known: "
-                            f"{', '.join(sorted(known))} (docs/mining.md)")
+        raise PopulaceError(
+            f"mine.settings: unknown setting(s) {', '.join(bad)}; known: "
+            f"{', '.join(sorted(known))} (docs/mining.md)"
+        )
     if cfg.mine.profile not in PROFILES:
-        raise PopulaceError(f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
-                            f"{', '.join(PROFILES)}")
+        raise PopulaceError(
+            f"mine.profile: unknown profile {cfg.mine.profile!r}; profiles are "
+            f"{', '.join(PROFILES)}"
+        )
     fields = MiningConfig.model_fields
     for key, value in cfg.mine.settings.items():
         _check_setting_type(key, value, fields[key].default)
-    settings = {"context_tokens": cfg.model.n_ctx, **PROFILES[cfg.mine.profile],
-                **cfg.mine.settings}
+    settings = {
+        "context_tokens": cfg.model.n_ctx,
+        **PROFILES[cfg.mine.profile],
+        **cfg.mine.settings,
+    }
     try:
         return MiningConfig.from_profile(cfg.mine.profile, **settings)
     except (TypeError, PopulaceError) as exc:
@@ -49,12 +56,13 @@ def mining_config(cfg):
 def _check_setting_type(key: str, value, default) -> None:
     """A [mine.settings] value has the type of the setting's default (TOML gives
     int, float, bool, str and lists)."""
-    kinds = ((bool, "true or false", lambda v: isinstance(v, bool)),
-             (int, "a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
-             (float, "a number", lambda v: isinstance(v, (int, float))
-              and not isinstance(v, bool)),
-             (str, "a string", lambda v: isinstance(v, str)),
-             (tuple, "a list", lambda v: isinstance(v, (list, tuple))))
+    kinds = (
+        (bool, "true or false", lambda v: isinstance(v, bool)),
+        (int, "a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+        (float, "a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+        (str, "a string", lambda v: isinstance(v, str)),
+        (tuple, "a list", lambda v: isinstance(v, (list, tuple))),
+    )
     for typ, what, ok in kinds:
         if isinstance(default, typ):
             if not ok(value):
@@ -73,18 +81,21 @@ def check(cfg) -> None:
     for i in cfg.survey.instruments:
         load_instrument(i)
     if cfg.align.method not in ALIGN_METHODS:
-        raise PopulaceError(f"align.method {cfg.align.method!r} is not one of "
-                            f"{', '.join(ALIGN_METHODS)}")
+        raise PopulaceError(
+            f"align.method {cfg.align.method!r} is not one of {', '.join(ALIGN_METHODS)}"
+        )
     try:
         check_params(cfg.align.method, cfg.align.params, method_parameters(cfg.align.method))
     except PopulaceError as exc:
         raise PopulaceError(f"align.params: {exc}") from None
-    match_spec(cfg.align)          # bad weights, duplicate columns, age bands: fail now
+    match_spec(cfg.align)  # bad weights, duplicate columns, age bands: fail now
     ins = load_instrument(cfg.align.instrument)
     for t in cfg.report.scatter_traits:
         if ins.traits and t not in ins.trait_ids:
-            raise PopulaceError(f"report.scatter_traits: {t!r} is not a trait of {ins.id} "
-                                f"({', '.join(ins.trait_ids)})")
+            raise PopulaceError(
+                f"report.scatter_traits: {t!r} is not a trait of {ins.id} "
+                f"({', '.join(ins.trait_ids)})"
+            )
     from populace.pipeline.preflight import check_inputs
 
     check_inputs(cfg)
@@ -114,32 +125,53 @@ def run_mine(run: Run, cfg, get_backend, *, progress=True) -> dict:
     from populace.mining import mine
 
     mc = mining_config(cfg)
-    res = mine(cfg.mine.corpus, run.path, backend=get_backend(), config=mc,
-               corpus_format=cfg.mine.format, author_column=cfg.mine.author_column,
-               text_column=cfg.mine.text_column, date_column=cfg.mine.date_column,
-               limit_authors=cfg.mine.limit_authors, prompt_dir=cfg.mine.prompts,
-               progress=progress, model_info=get_backend.info,
-               log=logging.getLogger("populace.mining").info if progress else None)
+    res = mine(
+        cfg.mine.corpus,
+        run.path,
+        backend=get_backend(),
+        config=mc,
+        corpus_format=cfg.mine.format,
+        author_column=cfg.mine.author_column,
+        text_column=cfg.mine.text_column,
+        date_column=cfg.mine.date_column,
+        limit_authors=cfg.mine.limit_authors,
+        prompt_dir=cfg.mine.prompts,
+        progress=progress,
+        model_info=get_backend.info,
+        log=logging.getLogger("populace.mining").info if progress else None,
+    )
     n = len(res.personas)
     counts = {s["stage"]: [s.get("rows_in"), s.get("rows_out")] for s in res.summary}
     extra = {"persona_source": "mined", "mined_personas": n}
     if n < 2:
         if cfg.mine.fallback != "profiles":
-            raise PopulaceError(f"mining kept {n} persona(s) in {run.path}; alignment needs at "
-                                "least 2. Mine more authors, relax [mine.settings] "
-                                "(docs/mining.md) or set mine.fallback = \"profiles\"; counts "
-                                f"per sub-stage: {counts}")
+            raise PopulaceError(
+                f"mining kept {n} persona(s) in {run.path}; alignment needs at "
+                "least 2. Mine more authors, relax [mine.settings] "
+                '(docs/mining.md) or set mine.fallback = "profiles"; counts '
+                f"per sub-stage: {counts}"
+            )
         people = profile_personas(run)
         if len(people) < 2:
-            raise PopulaceError(f"mining kept {n} persona(s) and only {len(people)} author(s) "
-                                "have a post that passes the rules; read more authors")
+            raise PopulaceError(
+                f"mining kept {n} persona(s) and only {len(people)} author(s) "
+                "have a post that passes the rules; read more authors"
+            )
         run.write_table(PERSONAS, people)
         extra = {"persona_source": "profiles", "mined_personas": n}
-        logger.info("mine: the model kept %d persona(s); using %d profile personas "
-                    "(mine.fallback = profiles)", n, len(people))
+        logger.info(
+            "mine: the model kept %d persona(s); using %d profile personas "
+            "(mine.fallback = profiles)",
+            n,
+            len(people),
+        )
         n = len(people)
-    return {"rows_in": counts.get("read", [None, None])[1], "rows_out": n,
-            "substages": counts, **extra}
+    return {
+        "rows_in": counts.get("read", [None, None])[1],
+        "rows_out": n,
+        "substages": counts,
+        **extra,
+    }
 
 
 def profile_personas(run: Run, words: int = 60) -> pd.DataFrame:
@@ -151,24 +183,43 @@ def profile_personas(run: Run, words: int = 60) -> pd.DataFrame:
     kept = pre[pre["keep"].astype(bool)]
     if kept.empty:
         return pd.DataFrame(columns=["persona_id", "author_id", "persona"])
-    best = kept.assign(n=kept["text"].str.split().str.len()).sort_values(
-        ["author_id", "n"], ascending=[True, False]).drop_duplicates("author_id")
+    best = (
+        kept.assign(n=kept["text"].str.split().str.len())
+        .sort_values(["author_id", "n"], ascending=[True, False])
+        .drop_duplicates("author_id")
+    )
     meta = posts.drop_duplicates("author_id").set_index("author_id")
     rows = []
     for a, text in zip(best["author_id"], best["text"]):
         m = meta.loc[a] if a in meta.index else {}
-        who = " ".join(str(x) for x in (
-            f"{m['age']}-year-old" if "age" in m and pd.notna(m["age"]) else None,
-            m.get("gender") if hasattr(m, "get") else None) if x and str(x) != "nan")
+        who = " ".join(
+            str(x)
+            for x in (
+                f"{m['age']}-year-old" if "age" in m and pd.notna(m["age"]) else None,
+                m.get("gender") if hasattr(m, "get") else None,
+            )
+            if x and str(x) != "nan"
+        )
         topic = m.get("topic") if hasattr(m, "get") else None
-        about = (f" who lists their field as {topic}" if topic and str(topic) not in
-                 ("nan", "indUnk") else "")
+        about = (
+            f" who lists their field as {topic}"
+            if topic and str(topic) not in ("nan", "indUnk")
+            else ""
+        )
         quote = " ".join(str(text).split()[:words])
-        rows.append({"persona_id": f"p-{a}", "author_id": str(a),
-                     "persona": f"A {who + ' ' if who else ''}blogger{about}. In their own "
-                                f"words: \"{quote}\"",
-                     **{k: m.get(k) for k in ("gender", "age", "topic", "sign")
-                        if hasattr(m, "get") and k in m}})
+        rows.append(
+            {
+                "persona_id": f"p-{a}",
+                "author_id": str(a),
+                "persona": f"A {who + ' ' if who else ''}blogger{about}. In their own "
+                f'words: "{quote}"',
+                **{
+                    k: m.get(k)
+                    for k in ("gender", "age", "topic", "sign")
+                    if hasattr(m, "get") and k in m
+                },
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -185,18 +236,35 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True) -> dict:
     if worth_prefetching(get_backend(), cfg.survey.mode, cfg.survey.instruments):
         # persona by persona: each persona's prompt prefix is decoded once for
         # all instruments; the survey calls below then read the cache
-        extra["prefetch"] = prefetch_choices(people, cfg.survey.instruments,
-                                             backend=get_backend(), cache=run.cache_path,
-                                             prompt_dir=cfg.survey.prompts, progress=progress)
+        extra["prefetch"] = prefetch_choices(
+            people,
+            cfg.survey.instruments,
+            backend=get_backend(),
+            cache=run.cache_path,
+            prompt_dir=cfg.survey.prompts,
+            progress=progress,
+        )
     for ins in cfg.survey.instruments:
-        res = survey(people, ins, backend=get_backend(), out=run.path / "responses",
-                     mode=cfg.survey.mode, seed=cfg.survey.seed,
-                     temperature=cfg.survey.temperature, cache=run.cache_path,
-                     prompt_dir=cfg.survey.prompts, progress=progress,
-                     model_info=get_backend.info)
+        res = survey(
+            people,
+            ins,
+            backend=get_backend(),
+            out=run.path / "responses",
+            mode=cfg.survey.mode,
+            seed=cfg.survey.seed,
+            temperature=cfg.survey.temperature,
+            cache=run.cache_path,
+            prompt_dir=cfg.survey.prompts,
+            progress=progress,
+            model_info=get_backend.info,
+        )
         m = res.meta
-        per[ins] = {"answers": m["answers"], "failures": m["failures"],
-                    "model_calls": m["model_calls"], "cache_hits": m["cache_hits"]}
+        per[ins] = {
+            "answers": m["answers"],
+            "failures": m["failures"],
+            "model_calls": m["model_calls"],
+            "cache_hits": m["cache_hits"],
+        }
     return {"rows_in": len(people), "rows_out": len(people), "instruments": per, **extra}
 
 
@@ -228,8 +296,10 @@ def run_align(run: Run, cfg, get_backend, *, progress=True) -> dict:
     wide = pd.read_parquet(T.responses_path(run.path, a.instrument))
     pool = wide[wide["persona_id"].astype(str).isin(ids)].reset_index(drop=True)
     if len(pool) < 2:
-        raise PopulaceError(f"only {len(pool)} persona(s) answered every {a.instrument} item; "
-                            "alignment needs at least 2")
+        raise PopulaceError(
+            f"only {len(pool)} persona(s) answered every {a.instrument} item; "
+            "alignment needs at least 2"
+        )
     k = a.k
     dup = a.duplicates
     kw = {}
@@ -237,24 +307,52 @@ def run_align(run: Run, cfg, get_backend, *, progress=True) -> dict:
         kw = {"match": spec, "persona_meta": run.read_table(PERSONAS)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MatchWarning)
-        res = align(pool, part, a.instrument, n=k, method=a.method, seed=a.seed,
-                    space=a.space, duplicates=dup, **kw, **a.params)
+        res = align(
+            pool,
+            part,
+            a.instrument,
+            n=k,
+            method=a.method,
+            seed=a.seed,
+            space=a.space,
+            duplicates=dup,
+            **kw,
+            **a.params,
+        )
     for w in caught:
         if issubclass(w.category, MatchWarning):
             logger.warning("align: warning: %s", w.message)
     frame = res.to_frame(with_counts=True)
     run.write_table(T.ALIGNED, frame)
-    T.write_json(run.path / T.ALIGN_DIAG, {"method": res.method, "params": res.params,
-                                            **res.diagnostics,
-                                            "pool_weights": res.pool_weights,
-                                            "pool_ids": pool["persona_id"].astype(str).tolist()})
-    return {"rows_in": len(pool), "rows_out": len(frame), "k": res.k,
-            "reference_rows": {"align": len(part), "holdout": 0 if hold is None else len(hold)},
-            "ess": res.diagnostics.get("output", {}).get("ess"),
-            **({} if spec is None else {"match": list(spec.columns), "match_tv": {
-                c: round(d["tv_selected"], 4) for c, d in
-                res.diagnostics["demographics"]["columns"].items()}}),
-            "dropped_incomplete": int(len(wide) - len(pool))}
+    T.write_json(
+        run.path / T.ALIGN_DIAG,
+        {
+            "method": res.method,
+            "params": res.params,
+            **res.diagnostics,
+            "pool_weights": res.pool_weights,
+            "pool_ids": pool["persona_id"].astype(str).tolist(),
+        },
+    )
+    return {
+        "rows_in": len(pool),
+        "rows_out": len(frame),
+        "k": res.k,
+        "reference_rows": {"align": len(part), "holdout": 0 if hold is None else len(hold)},
+        "ess": res.diagnostics.get("output", {}).get("ess"),
+        **(
+            {}
+            if spec is None
+            else {
+                "match": list(spec.columns),
+                "match_tv": {
+                    c: round(d["tv_selected"], 4)
+                    for c, d in res.diagnostics["demographics"]["columns"].items()
+                },
+            }
+        ),
+        "dropped_incomplete": int(len(wide) - len(pool)),
+    }
 
 
 # ------------------------------------------------------------------------- targets
@@ -275,13 +373,19 @@ def run_evaluate(run: Run, cfg, get_backend, *, progress=True) -> dict:
 
     failed: dict = {}
     sets = build_sets(run.path, cfg, get_backend, progress=progress, failed=failed)
-    results = evaluate_sets(run.path, cfg, sets, log=logger.info if progress else None,
-                            failed=failed, progress=progress)
+    results = evaluate_sets(
+        run.path, cfg, sets, log=logger.info if progress else None, failed=failed, progress=progress
+    )
     frame = write_results(run.path, results)
     for name, why in failed.items():
         logger.info("evaluate: set %s left out: %s", name, why)
-    return {"rows_in": len(sets), "rows_out": len(frame), "sets": list(sets),
-            "failed_sets": failed, "instruments": list(results["instruments"])}
+    return {
+        "rows_in": len(sets),
+        "rows_out": len(frame),
+        "sets": list(sets),
+        "failed_sets": failed,
+        "instruments": list(results["instruments"]),
+    }
 
 
 # -------------------------------------------------------------------------- report
@@ -301,6 +405,12 @@ def run_export(run: Run, cfg, get_backend, *, progress=True) -> dict:
     return {"rows_in": n, "rows_out": n, "files": paths}
 
 
-RUNNERS = {"mine": run_mine, "survey": run_survey, "align": run_align,
-           "targets": run_targets, "evaluate": run_evaluate, "report": run_report,
-           "export": run_export}
+RUNNERS = {
+    "mine": run_mine,
+    "survey": run_survey,
+    "align": run_align,
+    "targets": run_targets,
+    "evaluate": run_evaluate,
+    "report": run_report,
+    "export": run_export,
+}

@@ -35,7 +35,7 @@ ALIGN_DIAG = "align/diagnostics.json"
 EVAL_DIR = "evaluation"
 RESULTS = "evaluation/results.json"
 METRICS_CSV = "evaluation/metrics.csv"
-DIFFERENCES_CSV = "evaluation/differences.csv"   # aligned vs each other set, paired bootstrap
+DIFFERENCES_CSV = "evaluation/differences.csv"  # aligned vs each other set, paired bootstrap
 REPORT_DIR = "report"
 REPORT_HTML = "report/report.html"
 EXPORT_DIR = "exports"
@@ -47,12 +47,17 @@ def responses_path(run_path: Path, instrument: str) -> Path:
 
 def load_ref(ref_cfg, instrument: str, *, seed: int = 0) -> ResponseTable:
     """A human reference as the config describes it (filters, missing codes, subsample)."""
-    table = load_reference(ref_cfg.path, instrument, country=ref_cfg.country or None,
-                           where=ref_cfg.where or None,
-                           missing_codes=tuple(ref_cfg.missing_codes))
+    table = load_reference(
+        ref_cfg.path,
+        instrument,
+        country=ref_cfg.country or None,
+        where=ref_cfg.where or None,
+        missing_codes=tuple(ref_cfg.missing_codes),
+    )
     if ref_cfg.max_rows and len(table) > ref_cfg.max_rows:
-        idx = np.sort(np.random.default_rng([seed, 17]).choice(len(table), ref_cfg.max_rows,
-                                                               replace=False))
+        idx = np.sort(
+            np.random.default_rng([seed, 17]).choice(len(table), ref_cfg.max_rows, replace=False)
+        )
         table = table.subset(idx)
     return table
 
@@ -71,9 +76,13 @@ def table_frame(table: ResponseTable, match=None) -> pd.DataFrame:
     cols = list(dict.fromkeys(REPORT_COLUMNS + (tuple(match.columns) if match else ())))
     lookup = table.instrument.column_lookup()
     cols = [c for c in cols if c not in lookup and c not in frame.columns]
-    demo = harmonised(table.meta, codebook_for(table.log, table.source), cols,
-                      match.reference_columns if match else None,
-                      match.codes if match else None)
+    demo = harmonised(
+        table.meta,
+        codebook_for(table.log, table.source),
+        cols,
+        match.reference_columns if match else None,
+        match.codes if match else None,
+    )
     for c in demo.columns:
         frame[c] = demo[c].to_numpy()
     return frame
@@ -86,8 +95,10 @@ def split_reference(table: ResponseTable, holdout: float, seed: int):
     if n_hold == 0:
         return table, None
     if n_hold < 2 or n - n_hold < 2:
-        raise PopulaceError(f"the reference has {n} rows: too few to hold out {holdout:.0%} "
-                            "and keep at least 2 on each side")
+        raise PopulaceError(
+            f"the reference has {n} rows: too few to hold out {holdout:.0%} "
+            "and keep at least 2 on each side"
+        )
     return table.split(holdout, seed)
 
 
@@ -98,8 +109,9 @@ def read_ref_file(run_path: Path, name: str, instrument: str) -> ResponseTable:
     return load_reference(path, instrument, weight_column="auto")
 
 
-def persona_responses(run_path: Path, instrument: str, personas: pd.DataFrame | None = None,
-                      path: Path | None = None) -> ResponseTable:
+def persona_responses(
+    run_path: Path, instrument: str, personas: pd.DataFrame | None = None, path: Path | None = None
+) -> ResponseTable:
     """A persona set's answers as a ResponseTable; ``personas`` (persona_id, weight)
     picks and weights rows (a persona listed with count c counts c times)."""
     path = path or responses_path(run_path, instrument)
@@ -111,8 +123,9 @@ def persona_responses(run_path: Path, instrument: str, personas: pd.DataFrame | 
         wide = wide.merge(w, on="persona_id", how="inner")
         if wide.empty:
             raise PopulaceError(f"{path}: none of the set's personas has answers")
-    return load_reference(wide, instrument, weight_column="weight" if personas is not None
-                          else None)
+    return load_reference(
+        wide, instrument, weight_column="weight" if personas is not None else None
+    )
 
 
 def complete_ids(run_path: Path, instrument: str) -> list[str]:

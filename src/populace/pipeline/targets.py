@@ -29,8 +29,11 @@ def run_targets(run_path, cfg, get_backend, *, progress: bool = True) -> dict:
         return {"status_note": SKIPPED, "queries": list(cfg.targets.queries)}
     accepted = set(inspect.signature(fn).parameters)
     # every [targets] setting the entry point names (n always), the same for each query
-    settings = {name: value for name, value in cfg.targets.model_dump().items()
-                if name == "n" or (name in accepted and name not in ("enabled", "queries"))}
+    settings = {
+        name: value
+        for name, value in cfg.targets.model_dump().items()
+        if name == "n" or (name in accepted and name not in ("enabled", "queries"))
+    }
     outs = {}
     for q in cfg.targets.queries:
         kw = dict(settings)

@@ -44,8 +44,9 @@ def _fetch(url: str, target: Path, progress: bool) -> None:
     part.replace(target)
 
 
-def download_ipip_ffm(dest: str | Path, url: str = IPIP_FFM_URL, *,
-                      force: bool = False, progress: bool = True) -> Path:
+def download_ipip_ffm(
+    dest: str | Path, url: str = IPIP_FFM_URL, *, force: bool = False, progress: bool = True
+) -> Path:
     """Fetch and unpack the IPIP-FFM data; returns the path of data-final.csv."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,14 @@ import pandas as pd
 
 from populace.errors import DataError, PopulaceError
 
-_OPS = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge,
-        "<=": operator.le, ">": operator.gt, "<": operator.lt}
+_OPS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
 _COND = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(==|!=|>=|<=|>|<|\s+in\s+)\s*(.+?)\s*$")
 
 
@@ -57,8 +63,9 @@ def condition_mask(frame: pd.DataFrame, cond: str, origin: str) -> np.ndarray:
     nums = [_as_number(v) for v in values]
     use_numbers = all(n is not None for n in nums) and numeric.notna().any()
     if op in (">=", "<=", ">", "<") and not use_numbers and numeric.notna().mean() > 0.5:
-        raise PopulaceError(f"{origin}: filter {cond!r}: column {col!r} holds numbers, "
-                            f"{values[0]!r} is not one")
+        raise PopulaceError(
+            f"{origin}: filter {cond!r}: column {col!r} holds numbers, {values[0]!r} is not one"
+        )
     left = numeric if use_numbers else series.astype(str).str.strip()
     right = nums if use_numbers else values
     if op == "in":
@@ -73,13 +80,21 @@ def country_mask(frame: pd.DataFrame, countries: list[str], origin: str) -> np.n
     absent = sorted(wanted - set(codes))
     if absent and len(absent) == len(wanted):
         common = codes.value_counts().index[:12]
-        raise DataError(f"no respondents left: no respondent has country {', '.join(absent)}; "
-                        f"the most common codes here are {', '.join(common)}", path=origin)
+        raise DataError(
+            f"no respondents left: no respondent has country {', '.join(absent)}; "
+            f"the most common codes here are {', '.join(common)}",
+            path=origin,
+        )
     return codes.isin(wanted).to_numpy()
 
 
-def filter_mask(frame: pd.DataFrame, *, country: list[str] | None = None,
-                where: list[str] | None = None, origin: str = "data") -> np.ndarray:
+def filter_mask(
+    frame: pd.DataFrame,
+    *,
+    country: list[str] | None = None,
+    where: list[str] | None = None,
+    origin: str = "data",
+) -> np.ndarray:
     """Boolean mask of the rows that pass every filter."""
     mask = np.ones(len(frame), dtype=bool)
     if country:

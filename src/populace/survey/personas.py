@@ -19,8 +19,11 @@ def load_personas(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         path = str(source)
     missing = [c for c in ("persona_id", "persona") if c not in frame.columns]
     if missing:
-        raise DataError(f"needs columns persona_id and persona; missing {', '.join(missing)} "
-                        f"(columns found: {', '.join(map(str, frame.columns[:12]))})", path=path)
+        raise DataError(
+            f"needs columns persona_id and persona; missing {', '.join(missing)} "
+            f"(columns found: {', '.join(map(str, frame.columns[:12]))})",
+            path=path,
+        )
     if frame.empty:
         raise DataError("has no personas", path=path)
     out = pd.DataFrame({"persona_id": frame["persona_id"], "persona": frame["persona"]})
@@ -33,8 +36,9 @@ def load_personas(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     out["persona"] = out["persona"].astype(str)
     dup = out["persona_id"][out["persona_id"].duplicated()]
     if len(dup):
-        raise DataError(f"persona_id {dup.iloc[0]!r} appears more than once", path=path,
-                        column="persona_id")
+        raise DataError(
+            f"persona_id {dup.iloc[0]!r} appears more than once", path=path, column="persona_id"
+        )
     return out.reset_index(drop=True)
 
 
@@ -42,5 +46,6 @@ def no_persona_frame(n: int) -> pd.DataFrame:
     if n < 1:
         raise PopulaceError("-n must be at least 1")
     width = max(4, len(str(n)))
-    return pd.DataFrame({"persona_id": [f"nopersona-{i:0{width}d}" for i in range(n)],
-                         "persona": [None] * n})
+    return pd.DataFrame(
+        {"persona_id": [f"nopersona-{i:0{width}d}" for i in range(n)], "persona": [None] * n}
+    )

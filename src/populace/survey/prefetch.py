@@ -32,13 +32,22 @@ from populace.survey.prompts import Templates, choice_request
 
 def worth_prefetching(backend: Backend, mode: str, instruments) -> bool:
     """Several instruments, a log-probability mode and a local backend."""
-    return (len(list(instruments)) > 1 and mode != "generate"
-            and not int(getattr(backend, "concurrency", 0) or 0))
+    return (
+        len(list(instruments)) > 1
+        and mode != "generate"
+        and not int(getattr(backend, "concurrency", 0) or 0)
+    )
 
 
-def prefetch_choices(personas: str | Path | pd.DataFrame, instruments, *, backend: Backend,
-                     cache: str | Path, prompt_dir: str | Path | None = None,
-                     progress: bool = True) -> dict:
+def prefetch_choices(
+    personas: str | Path | pd.DataFrame,
+    instruments,
+    *,
+    backend: Backend,
+    cache: str | Path,
+    prompt_dir: str | Path | None = None,
+    progress: bool = True,
+) -> dict:
     """Score every item of ``instruments`` for every persona into ``cache``, persona
     by persona; returns ``{"requests", "model_calls", "cache_hits"}``."""
     people = load_personas(personas)
@@ -50,8 +59,9 @@ def prefetch_choices(personas: str | Path | pd.DataFrame, instruments, *, backen
     with CallCache(cache) as c:
         cb = CachedBackend(backend, c)
         names = ", ".join(ins.id for ins in inss)
-        with progress_bar(total, f"survey {names} (persona by persona)",
-                          enabled=progress) as advance:
+        with progress_bar(
+            total, f"survey {names} (persona by persona)", enabled=progress
+        ) as advance:
             for text in people["persona"].tolist():
                 for ins, items in per:
                     cb.choice_probs([choice_request(templates, ins, it, text) for it in items])

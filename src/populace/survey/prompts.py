@@ -43,9 +43,8 @@ class Templates:
     texts: dict
 
     @classmethod
-    def load(cls, prompt_dir: str | Path | None = None) -> "Templates":
-        texts = load_templates("populace.survey", {n: _FIELDS for n in TEMPLATE_NAMES},
-                               prompt_dir)
+    def load(cls, prompt_dir: str | Path | None = None) -> Templates:
+        texts = load_templates("populace.survey", {n: _FIELDS for n in TEMPLATE_NAMES}, prompt_dir)
         for n, t in texts.items():
             if n != "system" and "{item}" not in t:
                 raise PopulaceError(f"prompt template {n}.txt must contain {{item}}")
@@ -76,23 +75,30 @@ def key_word(instrument: Instrument) -> str:
     return "letter" if instrument.answer_keys == "letters" else "number"
 
 
-def build_messages(t: Templates, instrument: Instrument, item: Item,
-                   persona: str | None) -> tuple[Message, ...]:
+def build_messages(
+    t: Templates, instrument: Instrument, item: Item, persona: str | None
+) -> tuple[Message, ...]:
     opts = instrument.options(item)
     options = "\n".join(f"{k} = {o.label}" for k, o in zip(_keys(instrument, len(opts)), opts))
     kind = "" if item.type == "likert" else "_choice"
     name = ("persona" if persona is not None else "no_persona") + kind
-    user = t.texts[name].format(persona=(persona or "").strip(), item=item.text,
-                                options=options, instructions=instrument.instructions or "",
-                                key=key_word(instrument))
+    user = t.texts[name].format(
+        persona=(persona or "").strip(),
+        item=item.text,
+        options=options,
+        instructions=instrument.instructions or "",
+        key=key_word(instrument),
+    )
     system = t.texts["system"].strip().replace("{key}", key_word(instrument))
     msgs = ((Message("system", system),) if system else ()) + (Message("user", user.strip()),)
     return msgs
 
 
-def choice_request(t: Templates, instrument: Instrument, item: Item,
-                   persona: str | None) -> ChoiceRequest:
+def choice_request(
+    t: Templates, instrument: Instrument, item: Item, persona: str | None
+) -> ChoiceRequest:
     """The log-probability request for one item (what ``survey`` and
     ``prefetch_choices`` send: the prompt and the option keys)."""
-    return ChoiceRequest(build_messages(t, instrument, item, persona),
-                         option_keys(instrument, item)[0])
+    return ChoiceRequest(
+        build_messages(t, instrument, item, persona), option_keys(instrument, item)[0]
+    )

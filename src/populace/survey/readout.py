@@ -56,17 +56,19 @@ class Readout:
 
     mode: str = "sample"
     temperature: float = 1.0
-    contrast: str = "none"   # none | contrastive | amplified (need no-persona probabilities)
+    contrast: str = "none"  # none | contrastive | amplified (need no-persona probabilities)
 
     def __post_init__(self):
         if self.mode not in READ_MODES:
-            raise PopulaceError(f"unknown readout mode {self.mode!r}; use one of "
-                                f"{', '.join(READ_MODES)}")
+            raise PopulaceError(
+                f"unknown readout mode {self.mode!r}; use one of {', '.join(READ_MODES)}"
+            )
         if not self.temperature >= 0:
             raise PopulaceError(f"readout temperature must be >= 0; got {self.temperature}")
         if self.contrast not in CONTRASTS:
-            raise PopulaceError(f"unknown contrast {self.contrast!r}; use one of "
-                                f"{', '.join(CONTRASTS)}")
+            raise PopulaceError(
+                f"unknown contrast {self.contrast!r}; use one of {', '.join(CONTRASTS)}"
+            )
 
     @property
     def contrastive(self) -> bool:
@@ -84,11 +86,14 @@ class Readout:
         ``amplified-sample@0.5`` (T = 1 if left out)."""
         m = _SPEC.match(text.strip())
         if m is None:
-            raise PopulaceError(f"cannot read readout {text!r}; write e.g. sample@0.7, "
-                                "expected@1, argmax, contrastive-sample@1 or "
-                                "amplified-sample@0.5")
-        return cls(mode=m.group(2), temperature=float(m.group(3) or 1.0),
-                   contrast=m.group(1) or "none")
+            raise PopulaceError(
+                f"cannot read readout {text!r}; write e.g. sample@0.7, "
+                "expected@1, argmax, contrastive-sample@1 or "
+                "amplified-sample@0.5"
+            )
+        return cls(
+            mode=m.group(2), temperature=float(m.group(3) or 1.0), contrast=m.group(1) or "none"
+        )
 
 
 def distributions(P: np.ndarray, readout: Readout, q: np.ndarray | None = None) -> np.ndarray:
@@ -122,15 +127,26 @@ def distributions(P: np.ndarray, readout: Readout, q: np.ndarray | None = None) 
     return e / e.sum(axis=1, keepdims=True)
 
 
-def read_item(P: np.ndarray, codes, readout: Readout, *, q: np.ndarray | None = None,
-              persona_ids=None, item_id: str | None = None, seed: int = 0) -> np.ndarray:
+def read_item(
+    P: np.ndarray,
+    codes,
+    readout: Readout,
+    *,
+    q: np.ndarray | None = None,
+    persona_ids=None,
+    item_id: str | None = None,
+    seed: int = 0,
+) -> np.ndarray:
     """Answers (codes) of the n rows of ``P`` for one item. ``sample`` draws one uniform
     per cell from ``cell_rng(seed, persona_id, item_id)``, as the survey does."""
     P = np.asarray(P, dtype=float)
     c = np.asarray(codes, dtype=float)
     if readout.mode == "argmax":
-        score = (distributions(P, Readout("expected", 1.0, "contrastive"), q)
-                 if readout.contrastive else P)
+        score = (
+            distributions(P, Readout("expected", 1.0, "contrastive"), q)
+            if readout.contrastive
+            else P
+        )
         return c[np.argmax(score, axis=1)]
     D = distributions(P, readout, q)
     if readout.mode == "expected":
@@ -148,13 +164,20 @@ def baseline_probs(long_none: pd.DataFrame) -> dict[str, np.ndarray]:
     rows repeat one request per item; the first answered row of each item is taken)."""
     ok = long_none[long_none["status"] == "ok"] if "status" in long_none else long_none
     ok = ok[ok["probs"].notna()]
-    return {str(i): np.asarray(g["probs"].iloc[0], dtype=float)
-            for i, g in ok.groupby("item_id", sort=False)}
+    return {
+        str(i): np.asarray(g["probs"].iloc[0], dtype=float)
+        for i, g in ok.groupby("item_id", sort=False)
+    }
 
 
-def wide_answers(long: pd.DataFrame, readout: Readout, *,
-                 baseline: dict[str, np.ndarray] | None = None, seed: int = 0,
-                 items: list[str] | None = None) -> pd.DataFrame:
+def wide_answers(
+    long: pd.DataFrame,
+    readout: Readout,
+    *,
+    baseline: dict[str, np.ndarray] | None = None,
+    seed: int = 0,
+    items: list[str] | None = None,
+) -> pd.DataFrame:
     """The answer table (persona_id + one column per item, in ``items`` order or the
     long table's) under ``readout``; cells the survey could not answer stay NaN."""
     need = {"persona_id", "item_id", "codes", "probs"}
@@ -172,11 +195,14 @@ def wide_answers(long: pd.DataFrame, readout: Readout, *,
         q = None
         if readout.contrastive:
             if baseline is None or item_id not in baseline:
-                raise PopulaceError(f"no no-persona probabilities for item {item_id!r}; a "
-                                    "contrastive readout needs them for every item")
+                raise PopulaceError(
+                    f"no no-persona probabilities for item {item_id!r}; a "
+                    "contrastive readout needs them for every item"
+                )
             q = baseline[item_id]
         P = np.stack([np.asarray(p, dtype=float) for p in g["probs"]])
         pids = g["persona_id"].astype(str).to_numpy()
-        out.loc[pids, item_id] = read_item(P, g["codes"].iloc[0], readout, q=q,
-                                           persona_ids=pids, item_id=item_id, seed=seed)
+        out.loc[pids, item_id] = read_item(
+            P, g["codes"].iloc[0], readout, q=q, persona_ids=pids, item_id=item_id, seed=seed
+        )
     return out.reset_index()

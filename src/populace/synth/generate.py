@@ -37,22 +37,31 @@ def parse_synth(text: str | None, max_words: int) -> str:
         raise ParseError("empty persona")
     words = body.split()
     if len(words) > max_words:
-        body = " ".join(words[:max_words])   # cut, as mining cuts long posts; counted below
+        body = " ".join(words[:max_words])  # cut, as mining cuts long posts; counted below
     return body
 
 
-def synthesize(n: int, *, backend, out: str | Path | None = None, seed: int = 0,
-               temperature: float = 1.0, max_words: int = 100, max_tokens: int = 160,
-               max_attempts: int = 3, cache: CallCache | str | Path | None = None,
-               prompt_dir: str | Path | None = None, progress: bool = True) -> pd.DataFrame:
+def synthesize(
+    n: int,
+    *,
+    backend,
+    out: str | Path | None = None,
+    seed: int = 0,
+    temperature: float = 1.0,
+    max_words: int = 100,
+    max_tokens: int = 160,
+    max_attempts: int = 3,
+    cache: CallCache | str | Path | None = None,
+    prompt_dir: str | Path | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """N personas written from scratch; columns persona_id, persona, status, attempts, error."""
     if n < 1:
         raise PopulaceError("-n must be at least 1")
     if max_attempts < 1:
         raise PopulaceError("max_attempts must be at least 1")
-    texts = load_templates("populace.synth", {"synth": {"max_words"}, "system": set()},
-                           prompt_dir)
-    msgs = ((Message("system", texts["system"].strip()),) if texts["system"].strip() else ())
+    texts = load_templates("populace.synth", {"synth": {"max_words"}, "system": set()}, prompt_dir)
+    msgs = (Message("system", texts["system"].strip()),) if texts["system"].strip() else ()
     msgs += (Message("user", texts["synth"].format(max_words=max_words)),)
     own = isinstance(cache, (str, Path))
     cache_obj = CallCache(cache) if own else cache
@@ -66,9 +75,16 @@ def synthesize(n: int, *, backend, out: str | Path | None = None, seed: int = 0,
             errors: dict[int, str] = {}
             done: dict[int, str] = {}
             while pending:
-                reqs = [GenerateRequest(msgs, max_tokens=max_tokens, temperature=temperature,
-                                        seed=seed, sample_index=i * max_attempts + attempt[i])
-                        for i in pending]
+                reqs = [
+                    GenerateRequest(
+                        msgs,
+                        max_tokens=max_tokens,
+                        temperature=temperature,
+                        seed=seed,
+                        sample_index=i * max_attempts + attempt[i],
+                    )
+                    for i in pending
+                ]
                 res = cb.generate(reqs)
                 nxt = []
                 for i, r in zip(pending, res):
@@ -90,9 +106,15 @@ def synthesize(n: int, *, backend, out: str | Path | None = None, seed: int = 0,
             cache_obj.close()
     for i in range(n):
         ok = i in done
-        rows.append({"persona_id": f"syncp-{i:0{width}d}", "persona": done.get(i),
-                     "status": "ok" if ok else "failed", "attempts": attempt[i],
-                     "error": None if ok else errors.get(i)})
+        rows.append(
+            {
+                "persona_id": f"syncp-{i:0{width}d}",
+                "persona": done.get(i),
+                "status": "ok" if ok else "failed",
+                "attempts": attempt[i],
+                "error": None if ok else errors.get(i),
+            }
+        )
     frame = pd.DataFrame(rows)
     if out is not None:
         out = Path(out)

@@ -8,6 +8,18 @@ from populace.targeting.pool import Pool, load_pool, retrieve
 from populace.targeting.revise import MAX_PER_SEED, TargetResult, slugify, target, target_run
 from populace.targeting.store import embed_personas
 
-__all__ = ["DEFAULT_EMBEDDER", "Embedder", "EmbeddingIndex", "embed_personas", "load_embedder",
-           "Pool", "load_pool", "retrieve", "target", "target_run", "TargetResult", "MAX_PER_SEED", "slugify"]
-
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "Embedder",
+    "EmbeddingIndex",
+    "embed_personas",
+    "load_embedder",
+    "Pool",
+    "load_pool",
+    "retrieve",
+    "target",
+    "target_run",
+    "TargetResult",
+    "MAX_PER_SEED",
+    "slugify",
+]

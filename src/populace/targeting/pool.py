@@ -40,17 +40,22 @@ class Pool:
 def load_pool(run: Run) -> Pool:
     ppath = run.file(PERSONAS)
     if not ppath.exists():
-        raise PopulaceError(f"{ppath} does not exist: targeting needs the run's personas table "
-                            "(persona_id, persona); run `populace mine` first or put one there")
+        raise PopulaceError(
+            f"{ppath} does not exist: targeting needs the run's personas table "
+            "(persona_id, persona); run `populace mine` first or put one there"
+        )
     frame = pd.read_parquet(ppath)
     missing = [c for c in ("persona_id", "persona") if c not in frame.columns]
     if missing:
-        raise PopulaceError(f"{ppath} has no column {', '.join(missing)} "
-                            f"(columns: {', '.join(map(str, frame.columns[:12]))})")
+        raise PopulaceError(
+            f"{ppath} has no column {', '.join(missing)} "
+            f"(columns: {', '.join(map(str, frame.columns[:12]))})"
+        )
     frame = frame.dropna(subset=["persona_id", "persona"])
     frame = frame[frame["persona"].astype(str).str.strip() != ""]
-    frame = frame.assign(persona_id=frame["persona_id"].astype(str),
-                         persona=frame["persona"].astype(str)).drop_duplicates("persona_id")
+    frame = frame.assign(
+        persona_id=frame["persona_id"].astype(str), persona=frame["persona"].astype(str)
+    ).drop_duplicates("persona_id")
     if frame.empty:
         raise PopulaceError(f"{ppath} has no personas with text")
     apath = run.file(ALIGNED)
@@ -63,23 +68,31 @@ def load_pool(run: Run) -> Pool:
         al = al.groupby("persona_id", sort=False, as_index=False)["weight"].sum()
         unknown = set(al["persona_id"]) - set(frame["persona_id"])
         if unknown:
-            raise PopulaceError(f"{apath} names {len(unknown)} persona(s) not in {ppath}, "
-                                f"e.g. {sorted(unknown)[0]!r}")
+            raise PopulaceError(
+                f"{apath} names {len(unknown)} persona(s) not in {ppath}, "
+                f"e.g. {sorted(unknown)[0]!r}"
+            )
         merged = al.merge(frame[["persona_id", "persona"]], on="persona_id", how="left")
-        return Pool(merged["persona_id"].tolist(), merged["persona"].tolist(),
-                    merged["weight"].to_numpy(float), "aligned")
-    return Pool(frame["persona_id"].tolist(), frame["persona"].tolist(),
-                np.ones(len(frame)), "personas")
+        return Pool(
+            merged["persona_id"].tolist(),
+            merged["persona"].tolist(),
+            merged["weight"].to_numpy(float),
+            "aligned",
+        )
+    return Pool(
+        frame["persona_id"].tolist(), frame["persona"].tolist(), np.ones(len(frame)), "personas"
+    )
 
 
-def pool_vectors(run: Run, pool: Pool, embedder: Embedder, *, progress: bool = False
-                 ) -> np.ndarray:
-    return embed_personas(pool.ids, pool.texts, embedder, Path(run.path) / EMBEDDINGS,
-                          progress=progress)
+def pool_vectors(run: Run, pool: Pool, embedder: Embedder, *, progress: bool = False) -> np.ndarray:
+    return embed_personas(
+        pool.ids, pool.texts, embedder, Path(run.path) / EMBEDDINGS, progress=progress
+    )
 
 
-def retrieve(query: str, pool: Pool, vectors: np.ndarray, embedder: Embedder, k: int, *,
-             index: str = "auto") -> list[tuple[int, float]]:
+def retrieve(
+    query: str, pool: Pool, vectors: np.ndarray, embedder: Embedder, k: int, *, index: str = "auto"
+) -> list[tuple[int, float]]:
     """Top-``k`` (pool position, cosine similarity), best first; ``index`` is the
     search backend (:mod:`populace.targeting.index`: auto, numpy or faiss)."""
     index = EmbeddingIndex(vectors, pool.ids, backend=index)

@@ -18,9 +18,15 @@ from pathlib import Path
 from populace.llm.base import Message
 from populace.templates import fence, load_templates, template_digest
 
-FIELDS = {"system": set(), "revise": {"persona", "query", "max_words"},
-          "query_detailed": {"persona"}, "query_broad": {"persona"},
-          "negative_check": {"query", "persona"}}
+FIELDS = {
+    "system": set(),
+    "revise": {"persona", "query", "max_words"},
+    "query_detailed": {"persona"},
+    "query_broad": {"persona"},
+    "negative_check": {"query", "persona"},
+}
+
+
 @dataclass(frozen=True)
 class Templates:
     texts: dict

@@ -63,9 +63,11 @@ class TargetResult:
 
     def __repr__(self) -> str:
         q = self.info.get("query")
-        return (f"<TargetResult{f' {q!r}' if q else ''}: {len(self.personas):,} personas, "
-                f"{len(self.failures):,} failed revisions"
-                f"{f', written to {self.out}' if self.out else ''}>")
+        return (
+            f"<TargetResult{f' {q!r}' if q else ''}: {len(self.personas):,} personas, "
+            f"{len(self.failures):,} failed revisions"
+            f"{f', written to {self.out}' if self.out else ''}>"
+        )
 
 
 def slugify(query: str) -> str:
@@ -82,9 +84,11 @@ def check_sizes(n: int, top_k: int | None, pool_size: int) -> int:
     if k > pool_size:
         raise PopulaceError(f"--top-k {k} is larger than the pool ({pool_size} personas)")
     if n > MAX_PER_SEED * k:
-        raise PopulaceError(f"-n {n} is more than {MAX_PER_SEED} x top-k ({MAX_PER_SEED * k}): "
-                            "that many revisions per seed make near-copies; raise --top-k "
-                            f"(at most the pool size, {pool_size})")
+        raise PopulaceError(
+            f"-n {n} is more than {MAX_PER_SEED} x top-k ({MAX_PER_SEED * k}): "
+            "that many revisions per seed make near-copies; raise --top-k "
+            f"(at most the pool size, {pool_size})"
+        )
     return k
 
 
@@ -94,13 +98,27 @@ def _seed_plan(hits: list[tuple[int, float]], n: int) -> list[tuple[int, float, 
     return [(hits[j % k][0], hits[j % k][1], j // k) for j in range(n)]
 
 
-def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = None,
-           backend=None, embedder: str | Embedder = DEFAULT_EMBEDDER, seed: int = 0,
-           out: str | Path | None = None, revise: bool = True,
-           prompt_dir: str | Path | None = None, max_words: int = 120,
-           max_attempts: int = 2, batch_size: int = 4, variant_temperature: float = 0.8,
-           progress: bool = True, model_info: dict | None = None,
-           index: str = "auto", pool: Pool | None = None) -> TargetResult:
+def target(
+    run: str | Path | Run,
+    query: str,
+    n: int,
+    *,
+    top_k: int | None = None,
+    backend=None,
+    embedder: str | Embedder = DEFAULT_EMBEDDER,
+    seed: int = 0,
+    out: str | Path | None = None,
+    revise: bool = True,
+    prompt_dir: str | Path | None = None,
+    max_words: int = 120,
+    max_attempts: int = 2,
+    batch_size: int = 4,
+    variant_temperature: float = 0.8,
+    progress: bool = True,
+    model_info: dict | None = None,
+    index: str = "auto",
+    pool: Pool | None = None,
+) -> TargetResult:
     """A persona set for a target group: retrieve the closest personas, revise them into it.
 
     Steps: embed the run's pool (aligned set, else all personas), retrieve
@@ -148,8 +166,9 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     Reimers, N. & Gurevych, I. (2019). Sentence-BERT. *EMNLP*.
     """
     if not isinstance(query, str) or not re.search(r"\w", query):
-        raise PopulaceError("the query is empty: describe the target group, "
-                            'e.g. "US high-school students"')
+        raise PopulaceError(
+            'the query is empty: describe the target group, e.g. "US high-school students"'
+        )
     query = " ".join(query.split())
     if revise and backend is None:
         raise PopulaceError("revision needs an LLM backend (or revise=False / --no-revise)")
@@ -171,9 +190,20 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
     ids = [f"t-{slug[:40]}-{j:0{width}d}" for j in range(int(n))]
     outs, stats = None, {"model_calls": 0, "cache_hits": 0}
     if revise:
-        outs, stats = _revise(r, backend, templates, pool, plan, query, max_words=max_words,
-                              seed=seed, max_attempts=max_attempts, batch_size=batch_size,
-                              variant_temperature=variant_temperature, progress=progress)
+        outs, stats = _revise(
+            r,
+            backend,
+            templates,
+            pool,
+            plan,
+            query,
+            max_words=max_words,
+            seed=seed,
+            max_attempts=max_attempts,
+            batch_size=batch_size,
+            variant_temperature=variant_temperature,
+            progress=progress,
+        )
     frame, fail_frame = _tables(plan, ids, pool, query, outs)
     _write(out_path, frame)
     fail_path = out_path.with_name(out_path.stem + ".failures.parquet")
@@ -181,66 +211,135 @@ def target(run: str | Path | Run, query: str, n: int, *, top_k: int | None = Non
         _write(fail_path, fail_frame)
     elif fail_path.exists():
         fail_path.unlink()
-    info = {"query": query, "n": int(n), "top_k": k, "pool": len(pool),
-            "pool_source": pool.source, "embedder": emb.describe(), "index": index,
-            "revise": revise,
-            "written": len(frame), "failures": len(fail_frame), "seed": seed,
-            "prompts_digest": templates.digest, "out": str(out_path),
-            "seconds": round(time.time() - t0, 2), **stats,
-            "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)}}
-    r.record_stage(f"target:{slug}", key=config_hash({k_: v_ for k_, v_ in info.items()
-                                                     if k_ not in ("seconds", "model_calls",
-                                                                   "cache_hits")}),
-                   rows_in=len(pool), rows_out=len(frame), **info)
+    info = {
+        "query": query,
+        "n": int(n),
+        "top_k": k,
+        "pool": len(pool),
+        "pool_source": pool.source,
+        "embedder": emb.describe(),
+        "index": index,
+        "revise": revise,
+        "written": len(frame),
+        "failures": len(fail_frame),
+        "seed": seed,
+        "prompts_digest": templates.digest,
+        "out": str(out_path),
+        "seconds": round(time.time() - t0, 2),
+        **stats,
+        "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
+    }
+    r.record_stage(
+        f"target:{slug}",
+        key=config_hash(
+            {
+                k_: v_
+                for k_, v_ in info.items()
+                if k_ not in ("seconds", "model_calls", "cache_hits")
+            }
+        ),
+        rows_in=len(pool),
+        rows_out=len(frame),
+        **info,
+    )
     return TargetResult(frame, fail_frame, out_path, info)
 
 
-def _revise(r: Run, backend, templates, pool: Pool, plan, query: str, *, max_words: int,
-            seed: int, max_attempts: int, batch_size: int, variant_temperature: float,
-            progress: bool):
+def _revise(
+    r: Run,
+    backend,
+    templates,
+    pool: Pool,
+    plan,
+    query: str,
+    *,
+    max_words: int,
+    seed: int,
+    max_attempts: int,
+    batch_size: int,
+    variant_temperature: float,
+    progress: bool,
+):
     """The LLM revision of every planned (seed, variant), through the run's call
     cache; returns (parsed replies in plan order, call counts)."""
     from populace.survey.progress import progress_bar
 
     cache = CallCache(r.cache_path)
     cb = CachedBackend(backend, cache)
-    tasks = [Task(templates.messages("revise", persona=pool.texts[p], query=query,
-                                     max_words=max_words),
-                  lambda t: persona_line(t, max_words=max(int(max_words * 1.5), 20)),
-                  max_tokens=int(max_words * 2) + 20,
-                  temperature=0.0 if v == 0 else variant_temperature, sample_index=v)
-             for p, _, v in plan]
+    tasks = [
+        Task(
+            templates.messages("revise", persona=pool.texts[p], query=query, max_words=max_words),
+            lambda t: persona_line(t, max_words=max(int(max_words * 1.5), 20)),
+            max_tokens=int(max_words * 2) + 20,
+            temperature=0.0 if v == 0 else variant_temperature,
+            sample_index=v,
+        )
+        for p, _, v in plan
+    ]
     try:
-        with progress_bar(len(tasks), f"revise for {query[:40]!r}",
-                          enabled=progress) as advance:
-            outs = run_tasks(cb, tasks, seed=seed, max_attempts=max_attempts,
-                             batch_size=batch_size, advance=advance)
+        with progress_bar(len(tasks), f"revise for {query[:40]!r}", enabled=progress) as advance:
+            outs = run_tasks(
+                cb,
+                tasks,
+                seed=seed,
+                max_attempts=max_attempts,
+                batch_size=batch_size,
+                advance=advance,
+            )
     finally:
         cache.close()
     return outs, {"model_calls": cb.misses, "cache_hits": cb.hits}
 
 
-def _tables(plan, ids: list[str], pool: Pool, query: str, outs) -> tuple[pd.DataFrame,
-                                                                          pd.DataFrame]:
+def _tables(
+    plan, ids: list[str], pool: Pool, query: str, outs
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(personas, failures) from the plan and the revisions (``outs`` None: the
     seeds' own texts, unrevised)."""
     rows, fails = [], []
     for j, (p, sim, v) in enumerate(plan):
-        base = {"seed_persona_id": pool.ids[p], "similarity": sim, "query": query,
-                "variant": v, "seed_weight": float(pool.weights[p])}
+        base = {
+            "seed_persona_id": pool.ids[p],
+            "similarity": sim,
+            "query": query,
+            "variant": v,
+            "seed_weight": float(pool.weights[p]),
+        }
         if outs is None:
-            rows.append({"persona_id": ids[j], "persona": pool.texts[p], **base,
-                         "revised": False})
+            rows.append({"persona_id": ids[j], "persona": pool.texts[p], **base, "revised": False})
         elif outs[j].ok:
-            rows.append({"persona_id": ids[j], "persona": outs[j].value, **base,
-                         "revised": True})
+            rows.append({"persona_id": ids[j], "persona": outs[j].value, **base, "revised": True})
         else:
-            fails.append({"persona_id": ids[j], **base, "attempts": outs[j].attempts,
-                          "error": outs[j].error, "raw": outs[j].raw})
-    cols = ["persona_id", "persona", "seed_persona_id", "similarity", "query", "variant",
-            "revised", "seed_weight"]
-    fail_cols = ["persona_id", "seed_persona_id", "similarity", "query", "variant",
-                 "seed_weight", "attempts", "error", "raw"]
+            fails.append(
+                {
+                    "persona_id": ids[j],
+                    **base,
+                    "attempts": outs[j].attempts,
+                    "error": outs[j].error,
+                    "raw": outs[j].raw,
+                }
+            )
+    cols = [
+        "persona_id",
+        "persona",
+        "seed_persona_id",
+        "similarity",
+        "query",
+        "variant",
+        "revised",
+        "seed_weight",
+    ]
+    fail_cols = [
+        "persona_id",
+        "seed_persona_id",
+        "similarity",
+        "query",
+        "variant",
+        "seed_weight",
+        "attempts",
+        "error",
+        "raw",
+    ]
     return pd.DataFrame(rows, columns=cols), pd.DataFrame(fails, columns=fail_cols)
 
 
@@ -253,13 +352,31 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
     os.replace(tmp, path)
 
 
-def target_run(run_dir: str | Path, query: str, n: int = 10, *, backend=None,
-               progress: bool = True, top_k: int | None = None,
-               embedder: str | Embedder = DEFAULT_EMBEDDER, index: str = "auto",
-               max_words: int = 120, **kwargs) -> Path | None:
+def target_run(
+    run_dir: str | Path,
+    query: str,
+    n: int = 10,
+    *,
+    backend=None,
+    progress: bool = True,
+    top_k: int | None = None,
+    embedder: str | Embedder = DEFAULT_EMBEDDER,
+    index: str = "auto",
+    max_words: int = 120,
+    **kwargs,
+) -> Path | None:
     """The pipeline's entry point (``populace run``'s targets stage): :func:`target`
     on a run directory; returns the path of ``RUN/targets/<slug>.parquet``. The
     settings of ``[targets]`` are named parameters (the stage passes those it sees)."""
-    return target(run_dir, query, n, backend=backend, progress=progress, top_k=top_k,
-                  embedder=embedder, index=index, max_words=max_words, **kwargs).out
-
+    return target(
+        run_dir,
+        query,
+        n,
+        backend=backend,
+        progress=progress,
+        top_k=top_k,
+        embedder=embedder,
+        index=index,
+        max_words=max_words,
+        **kwargs,
+    ).out

@@ -31,9 +31,15 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def embed_personas(ids: list[str], texts: list[str], embedder: Embedder,
-                   folder: str | Path, *, batch_size: int = 64,
-                   progress: bool = False) -> np.ndarray:
+def embed_personas(
+    ids: list[str],
+    texts: list[str],
+    embedder: Embedder,
+    folder: str | Path,
+    *,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> np.ndarray:
     """Vectors (len(ids), dim) in ``ids`` order, reusing stored ones."""
     if len(ids) != len(texts):
         raise PopulaceError("one text per persona id is needed")
@@ -51,8 +57,7 @@ def embed_personas(ids: list[str], texts: list[str], embedder: Embedder,
     hashes = [_text_hash(t) for t in texts]
     todo = [k for k, (i, h) in enumerate(zip(ids, hashes)) if (i, h) not in known]
     if todo:
-        new = embedder.encode([texts[k] for k in todo], batch_size=batch_size,
-                              progress=progress)
+        new = embedder.encode([texts[k] for k in todo], batch_size=batch_size, progress=progress)
         for k, v in zip(todo, new):
             known[(ids[k], hashes[k])] = v
     out = np.stack([known[(i, h)] for i, h in zip(ids, hashes)]).astype(np.float32)
@@ -60,7 +65,11 @@ def embed_personas(ids: list[str], texts: list[str], embedder: Embedder,
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = list(known)
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, ids=np.array([k[0] for k in keys]), hashes=np.array([k[1] for k in keys]),
-                 vectors=np.stack([known[k] for k in keys]).astype(np.float32))
+        np.savez(
+            tmp,
+            ids=np.array([k[0] for k in keys]),
+            hashes=np.array([k[1] for k in keys]),
+            vectors=np.stack([known[k] for k in keys]).astype(np.float32),
+        )
         tmp.replace(path)
     return out

@@ -51,14 +51,20 @@ FOLDER = "train_embedder"
 def _personas(r: Run, persona_ids) -> pd.DataFrame:
     path = r.file(PERSONAS)
     if not path.exists():
-        raise PopulaceError(f"{path} does not exist: train-embedder needs the run's personas "
-                            "(persona_id, persona)")
+        raise PopulaceError(
+            f"{path} does not exist: train-embedder needs the run's personas (persona_id, persona)"
+        )
     f = pd.read_parquet(path)
     if not {"persona_id", "persona"} <= set(f.columns):
         raise PopulaceError(f"{path} needs columns persona_id and persona")
-    f = f.dropna(subset=["persona_id", "persona"]).assign(
-        persona_id=lambda x: x["persona_id"].astype(str),
-        persona=lambda x: x["persona"].astype(str)).drop_duplicates("persona_id")
+    f = (
+        f.dropna(subset=["persona_id", "persona"])
+        .assign(
+            persona_id=lambda x: x["persona_id"].astype(str),
+            persona=lambda x: x["persona"].astype(str),
+        )
+        .drop_duplicates("persona_id")
+    )
     if persona_ids is not None:
         keep = {str(p) for p in persona_ids}
         f = f[f["persona_id"].isin(keep)]
@@ -92,7 +98,7 @@ def _mrr(emb, queries: list[str], owners: list[str], ids: list[str], texts: list
     where = {p: i for i, p in enumerate(ids)}
     own = np.array([sims[k, where[o]] for k, o in enumerate(owners)])
     above = (sims > own[:, None]).sum(axis=1)
-    tied = (sims == own[:, None]).sum(axis=1)   # the owner and the personas tied with it
+    tied = (sims == own[:, None]).sum(axis=1)  # the owner and the personas tied with it
     rr = [np.mean(1.0 / np.arange(a + 1, a + t + 1)) for a, t in zip(above, tied)]
     return float(np.mean(rr))
 
@@ -101,13 +107,29 @@ def _write(r: Run, name: str, frame: pd.DataFrame) -> None:
     r.write_table(f"{FOLDER}/{name}", frame)
 
 
-def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
-                   base: str = DEFAULT_EMBEDDER, persona_ids=None, hard: int = 5,
-                   random: int = 3, check: str = "relative", yes_threshold: float = 0.5,
-                   epochs: int = 1, batch_size: int = 8, lr: float = 2e-5,
-                   temperature: float = 0.05, val_fraction: float = 0.0, seed: int = 0,
-                   prompt_dir=None, max_attempts: int = 2, llm_batch: int = 4,
-                   progress: bool = True, model_info: dict | None = None) -> dict:
+def train_embedder(
+    run: str | Path | Run,
+    out: str | Path,
+    *,
+    backend,
+    base: str = DEFAULT_EMBEDDER,
+    persona_ids=None,
+    hard: int = 5,
+    random: int = 3,
+    check: str = "relative",
+    yes_threshold: float = 0.5,
+    epochs: int = 1,
+    batch_size: int = 8,
+    lr: float = 2e-5,
+    temperature: float = 0.05,
+    val_fraction: float = 0.0,
+    seed: int = 0,
+    prompt_dir=None,
+    max_attempts: int = 2,
+    llm_batch: int = 4,
+    progress: bool = True,
+    model_info: dict | None = None,
+) -> dict:
     """Fine-tune the retrieval embedder on a run's personas (the module doc has the steps).
 
     Parameters
@@ -158,85 +180,165 @@ def train_embedder(run: str | Path | Run, out: str | Path, *, backend,
     val_ids = _val_split(ids, val_fraction, seed)
     train_rows = [i for i, p in enumerate(ids) if p not in val_ids]
     if val_ids and len(train_rows) < 3:
-        raise PopulaceError(f"val_fraction {val_fraction} leaves {len(train_rows)} training "
-                            "personas; at least 3 are needed")
+        raise PopulaceError(
+            f"val_fraction {val_fraction} leaves {len(train_rows)} training "
+            "personas; at least 3 are needed"
+        )
     templates = Templates.load(prompt_dir)
     emb = load_embedder(base)
     t0 = time.time()
     cache = CallCache(r.cache_path)
     cb = CachedBackend(backend, cache)
     try:
-        queries = _queries(r, cb, ids, texts, templates, seed, max_attempts, llm_batch,
-                           progress)
-        negs = _negatives(r, cb, emb, queries, ids, texts, text_of, train_rows, templates,
-                          hard=hard, random=random, check=check, yes_threshold=yes_threshold,
-                          seed=seed, progress=progress)
+        queries = _queries(r, cb, ids, texts, templates, seed, max_attempts, llm_batch, progress)
+        negs = _negatives(
+            r,
+            cb,
+            emb,
+            queries,
+            ids,
+            texts,
+            text_of,
+            train_rows,
+            templates,
+            hard=hard,
+            random=random,
+            check=check,
+            yes_threshold=yes_threshold,
+            seed=seed,
+            progress=progress,
+        )
     finally:
         cache.close()
     examples, skipped = _examples(r, queries, negs, text_of, val_ids)
     val_q = queries[queries["ok"] & queries["persona_id"].isin(val_ids)]
-    losses, val_mrr, best_epoch = _fine_tune(emb, examples, val_q, ids, texts, epochs=epochs,
-                                             batch_size=batch_size, lr=lr,
-                                             temperature=temperature, seed=seed,
-                                             progress=progress)
+    losses, val_mrr, best_epoch = _fine_tune(
+        emb,
+        examples,
+        val_q,
+        ids,
+        texts,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        temperature=temperature,
+        seed=seed,
+        progress=progress,
+    )
     out.mkdir(parents=True, exist_ok=True)
     emb.model.save(str(out))
-    record = {"base": emb.describe(), "personas": len(ids),
-              "queries": int(queries["ok"].sum()), "query_failures": int((~queries["ok"]).sum()),
-              "negatives_checked": len(negs), "negatives_kept": int(negs["kept"].sum()),
-              "negatives_dropped": int((~negs["kept"]).sum()),
-              "p_yes_mean": {"negatives": float(negs["p_yes"].mean()),
-                             "positives": float(negs["p_yes_positive"].mean())},
-              "examples": len(examples), "queries_without_negatives": skipped,
-              "settings": {"hard": hard, "random": random, "check": check,
-                           "yes_threshold": yes_threshold,
-                           "epochs": epochs, "batch_size": batch_size, "lr": lr,
-                           "val_fraction": val_fraction,
-                           "temperature": temperature, "seed": seed},
-              "losses": losses,
-              "validation": ({"personas": len(val_ids), "queries": len(val_q),
-                              "mrr_by_epoch": val_mrr, "selected_epoch": best_epoch}
-                             if val_ids else None),
-              "llm_calls": cb.misses, "cache_hits": cb.hits,
-              "prompts_digest": templates.digest,
-              "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
-              "seconds": round(time.time() - t0, 1), "out": str(out.resolve())}
+    record = {
+        "base": emb.describe(),
+        "personas": len(ids),
+        "queries": int(queries["ok"].sum()),
+        "query_failures": int((~queries["ok"]).sum()),
+        "negatives_checked": len(negs),
+        "negatives_kept": int(negs["kept"].sum()),
+        "negatives_dropped": int((~negs["kept"]).sum()),
+        "p_yes_mean": {
+            "negatives": float(negs["p_yes"].mean()),
+            "positives": float(negs["p_yes_positive"].mean()),
+        },
+        "examples": len(examples),
+        "queries_without_negatives": skipped,
+        "settings": {
+            "hard": hard,
+            "random": random,
+            "check": check,
+            "yes_threshold": yes_threshold,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "val_fraction": val_fraction,
+            "temperature": temperature,
+            "seed": seed,
+        },
+        "losses": losses,
+        "validation": (
+            {
+                "personas": len(val_ids),
+                "queries": len(val_q),
+                "mrr_by_epoch": val_mrr,
+                "selected_epoch": best_epoch,
+            }
+            if val_ids
+            else None
+        ),
+        "llm_calls": cb.misses,
+        "cache_hits": cb.hits,
+        "prompts_digest": templates.digest,
+        "model": model_info or {"fingerprint": getattr(backend, "fingerprint", None)},
+        "seconds": round(time.time() - t0, 1),
+        "out": str(out.resolve()),
+    }
     atomic_write_text(out / "populace_training.json", json.dumps(record, indent=2, default=str))
-    r.record_stage("train_embedder", key=str(out.resolve()), rows_in=len(ids),
-                   rows_out=len(examples), **{k: v for k, v in record.items() if k != "losses"})
+    r.record_stage(
+        "train_embedder",
+        key=str(out.resolve()),
+        rows_in=len(ids),
+        rows_out=len(examples),
+        **{k: v for k, v in record.items() if k != "losses"},
+    )
     return record
 
 
-def _check_settings(backend, epochs, batch_size, temperature, hard, random,
-                    val_fraction) -> None:
+def _check_settings(backend, epochs, batch_size, temperature, hard, random, val_fraction) -> None:
     if backend is None:
         raise PopulaceError("train-embedder needs an LLM backend")
     if epochs < 1 or batch_size < 1 or not temperature > 0 or hard < 0 or random < 0:
-        raise PopulaceError("epochs and batch size must be >= 1, temperature > 0, "
-                            "hard and random >= 0")
+        raise PopulaceError(
+            "epochs and batch size must be >= 1, temperature > 0, hard and random >= 0"
+        )
     if not 0.0 <= val_fraction < 1.0:
         raise PopulaceError("val_fraction must be in [0, 1)")
     if hard + random < 1:
         raise PopulaceError("at least one negative per query is needed (hard + random >= 1)")
 
 
-def _queries(r: Run, cb, ids, texts, templates, seed, max_attempts, llm_batch,
-             progress) -> pd.DataFrame:
+def _queries(
+    r: Run, cb, ids, texts, templates, seed, max_attempts, llm_batch, progress
+) -> pd.DataFrame:
     """Step 1: a detailed and a broad LLM query per persona (queries.parquet)."""
     from populace.survey.progress import progress_bar
 
     with progress_bar(2 * len(ids), "train-embedder: queries", enabled=progress) as adv:
-        queries = write_queries(cb, ids, texts, templates, seed=seed,
-                                max_attempts=max_attempts, batch_size=llm_batch, advance=adv)
+        queries = write_queries(
+            cb,
+            ids,
+            texts,
+            templates,
+            seed=seed,
+            max_attempts=max_attempts,
+            batch_size=llm_batch,
+            advance=adv,
+        )
     _write(r, "queries.parquet", queries)
     if not queries["ok"].any():
-        raise PopulaceError("the LLM wrote no usable query (see "
-                            f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model")
+        raise PopulaceError(
+            "the LLM wrote no usable query (see "
+            f"{r.file(FOLDER + '/queries.parquet')}); try a stronger --model"
+        )
     return queries
 
 
-def _negatives(r: Run, cb, emb, queries, ids, texts, text_of, train_rows, templates, *,
-               hard, random, check, yes_threshold, seed, progress) -> pd.DataFrame:
+def _negatives(
+    r: Run,
+    cb,
+    emb,
+    queries,
+    ids,
+    texts,
+    text_of,
+    train_rows,
+    templates,
+    *,
+    hard,
+    random,
+    check,
+    yes_threshold,
+    seed,
+    progress,
+) -> pd.DataFrame:
     """Step 2: candidate negatives of the training queries, checked by the LLM
     (negatives.parquet)."""
     from populace.survey.progress import progress_bar
@@ -245,13 +347,24 @@ def _negatives(r: Run, cb, emb, queries, ids, texts, text_of, train_rows, templa
     train_ids = [ids[i] for i in train_rows]
     owner_of = dict(zip(queries["query_id"], queries["persona_id"]))
     in_train = queries["persona_id"].isin(train_ids)
-    cands = candidate_negatives(queries[in_train], train_ids, vecs[train_rows], emb,
-                                hard=hard, random=random, seed=seed)
-    with progress_bar(len(cands) + (int((queries["ok"] & in_train).sum())
-                                    if check == "relative" else 0),
-                      "train-embedder: negative check", enabled=progress) as adv:
-        negs = check_negatives(cb, cands, text_of, templates, owner_of=owner_of, rule=check,
-                               yes_threshold=yes_threshold, advance=adv)
+    cands = candidate_negatives(
+        queries[in_train], train_ids, vecs[train_rows], emb, hard=hard, random=random, seed=seed
+    )
+    with progress_bar(
+        len(cands) + (int((queries["ok"] & in_train).sum()) if check == "relative" else 0),
+        "train-embedder: negative check",
+        enabled=progress,
+    ) as adv:
+        negs = check_negatives(
+            cb,
+            cands,
+            text_of,
+            templates,
+            owner_of=owner_of,
+            rule=check,
+            yes_threshold=yes_threshold,
+            advance=adv,
+        )
     _write(r, "negatives.parquet", negs)
     return negs
 
@@ -270,13 +383,16 @@ def _examples(r: Run, queries, negs, text_of, val_ids) -> tuple[list[Example], i
             continue
         examples.append(Example(q, text_of[pid], [text_of[p] for p in neg]))
     if not examples:
-        raise PopulaceError("no training example left: the check dropped every negative (see "
-                            f"{r.file(FOLDER + '/negatives.parquet')})")
+        raise PopulaceError(
+            "no training example left: the check dropped every negative (see "
+            f"{r.file(FOLDER + '/negatives.parquet')})"
+        )
     return examples, skipped
 
 
-def _fine_tune(emb, examples, val_q, ids, texts, *, epochs, batch_size, lr, temperature,
-               seed, progress) -> tuple[list, list[float], int]:
+def _fine_tune(
+    emb, examples, val_q, ids, texts, *, epochs, batch_size, lr, temperature, seed, progress
+) -> tuple[list, list[float], int]:
     """Step 3: contrastive fine-tuning; with held-out queries, the weights of the
     epoch with the best MRR (0 = the base model) are kept.  Returns (losses,
     MRR by epoch, selected epoch)."""
@@ -287,18 +403,26 @@ def _fine_tune(emb, examples, val_q, ids, texts, *, epochs, batch_size, lr, temp
     def validate(epoch: int) -> None:
         if val_q.empty:
             return
-        val_mrr.append(_mrr(emb, val_q["query"].tolist(), val_q["persona_id"].tolist(), ids,
-                            texts))
+        val_mrr.append(_mrr(emb, val_q["query"].tolist(), val_q["persona_id"].tolist(), ids, texts))
         if val_mrr[-1] > max(val_mrr[:-1], default=float("-inf")):
             best["epoch"] = epoch  # epoch 0: the base model's own weights
             best["state"] = {k: v.detach().clone() for k, v in emb.model.state_dict().items()}
 
     validate(0)
-    with progress_bar(epochs * len(examples), "train-embedder: fine-tuning",
-                      enabled=progress) as adv:
-        losses = train_contrastive(emb.model, examples, epochs=epochs, batch_size=batch_size,
-                                   lr=lr, temperature=temperature, seed=seed, advance=adv,
-                                   on_epoch=validate)
+    with progress_bar(
+        epochs * len(examples), "train-embedder: fine-tuning", enabled=progress
+    ) as adv:
+        losses = train_contrastive(
+            emb.model,
+            examples,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            temperature=temperature,
+            seed=seed,
+            advance=adv,
+            on_epoch=validate,
+        )
     if val_mrr and best["epoch"] != epochs:
         emb.model.load_state_dict(best["state"])  # epoch 0: no epoch beat the base
     return losses, val_mrr, best["epoch"]
