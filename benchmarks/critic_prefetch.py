@@ -65,7 +65,6 @@ def main(argv=None) -> int:
         limit_authors=args.authors,
         stages=["read", "preprocess", "clean", "qc", "group"],
         progress=False,
-        log=None,
     )
 
     secs = {"off": [], "on": []}
@@ -84,7 +83,6 @@ def main(argv=None) -> int:
                 limit_authors=args.authors,
                 stages=["persona", "critic"],
                 progress=False,
-                log=None,
                 critic_prefetch=variant == "on",
             )
             secs[variant].append(time.perf_counter() - t0)

@@ -166,9 +166,7 @@ def main(argv=None) -> int:
             cfg = MiningConfig.from_profile("cheap", **{**settings, "context_tokens": 2048})
             d = out / f"{arm}.block{b}"
             t0 = time.perf_counter()
-            mine(
-                corpus, d, backend=backend, config=cfg, prompt_dir=prompts, progress=False, log=None
-            )
+            mine(corpus, d, backend=backend, config=cfg, prompt_dir=prompts, progress=False)
             print(f"block {b} {arm}: {time.perf_counter() - t0:.1f} s", flush=True)
             runs[arm].append(d)
     backend.close()

@@ -9,7 +9,6 @@ backends and configs only.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 __all__ = ["mine", "survey", "run"]
@@ -75,7 +74,6 @@ def mine(corpus, out, *, model: str | None = None, backend=None, **kwargs):
         b, info = None, None  # rule stages only: no model to open
     else:
         b, info = _backend(model, backend)
-    kwargs.setdefault("log", logging.getLogger("populace.mining").info)
     kwargs.setdefault("model_info", info)
     return _mine(corpus, out, backend=b, **kwargs)
 

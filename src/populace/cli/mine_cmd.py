@@ -245,7 +245,6 @@ def mine(
             progress=not quiet,
             model_info=info,
             critic_model_info=cinfo,
-            log=(lambda m: console.print(m)) if not quiet else None,
         )
     finally:
         for x in (b, cb):

@@ -21,6 +21,7 @@ call. ``stages`` runs a subset: a stage left out must already have its table.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from populace.mining.llm import StageCaller
 from populace.mining.prompts import Templates
 from populace.mining.stage_runners import RUNNERS, TABLES, StageContext, build_personas
 from populace.run import PERSONAS, Run, config_hash
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["mine", "MineResult", "TABLES", "build_personas"]
 
@@ -78,7 +81,6 @@ def mine(
     progress: bool = True,
     model_info: dict | None = None,
     critic_model_info: dict | None = None,
-    log=print,
     critic_prefetch: bool = True,
 ) -> MineResult:
     """Mine personas from ``corpus`` into the run directory ``out``; see the module doc.
@@ -178,8 +180,10 @@ def mine(
             if run.is_done(name, key, table):
                 rec = run.stage(name)
                 summary.append({"stage": name, "resumed": True, **rec})
-                if progress and log:
-                    log(f"{name}: done earlier (same config), {rec.get('rows_out')} rows kept")
+                if progress:
+                    logger.info(
+                        f"{name}: done earlier (same config), {rec.get('rows_out')} rows kept"
+                    )
                 continue
             t0 = time.perf_counter()
             caller = None

@@ -59,7 +59,6 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True):
     """Run the evaluation harness on a run directory; returns (results, tidy frame).
 
     Progress notes go to the ``populace.pipeline`` logger when ``progress``."""
-    import logging
     from pathlib import Path
 
     from populace.pipeline.harness import build_sets, evaluate_sets, write_results
@@ -71,8 +70,7 @@ def evaluate_run(run_dir, cfg=None, *, progress: bool = True):
     try:
         failed: dict = {}
         sets = build_sets(Path(run_dir), cfg, get_backend, progress=progress, failed=failed)
-        log = logging.getLogger("populace.pipeline.harness").info if progress else None
-        results = evaluate_sets(Path(run_dir), cfg, sets, log=log, failed=failed, progress=progress)
+        results = evaluate_sets(Path(run_dir), cfg, sets, failed=failed, progress=progress)
     finally:
         get_backend.close()
     return results, write_results(Path(run_dir), results)

@@ -23,6 +23,7 @@ the synthetic distributions only (per-column mean and SD of each set).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,8 @@ from populace.evaluate.compare import compare
 from populace.pipeline import tables as T
 
 SETS_DIR = "evaluation/sets"
+
+logger = logging.getLogger(__name__)
 
 
 def _survey(
@@ -259,7 +262,6 @@ def evaluate_sets(
     cfg,
     sets: dict[str, dict],
     *,
-    log=None,
     failed: dict | None = None,
     progress: bool = False,
 ) -> dict:
@@ -277,8 +279,8 @@ def evaluate_sets(
         from populace.pipeline.reselect import reselect
 
         pool_sets = [n for n, s in sets.items() if s["kind"] in ("aligned", "raw", "random")]
-        if log:
-            log(f"evaluate: rerunning the selection on {ev.bootstrap} bootstrap draws")
+        if progress:
+            logger.info(f"evaluate: rerunning the selection on {ev.bootstrap} bootstrap draws")
         resel = reselect(run_path, cfg, pool_sets, ev.bootstrap, seed=ev.seed, progress=progress)
         out["rerun_selection"] = {
             "replicates": ev.bootstrap,
@@ -306,8 +308,8 @@ def evaluate_sets(
             syn = tables[name] = T.persona_responses(
                 run_path, entry.instrument, s["personas"], path=s["paths"][entry.instrument]
             )
-            if log:
-                log(f"evaluate {name} on {entry.instrument} ({len(syn)} rows)")
+            if progress:
+                logger.info(f"evaluate {name} on {entry.instrument} ({len(syn)} rows)")
             r = {"summary": _summary(syn, entry.space), "n": len(syn)}
             if ref is not None:
                 if len(syn) < 2:

@@ -138,7 +138,6 @@ def run_mine(run: Run, cfg, get_backend, *, progress=True) -> dict:
         prompt_dir=cfg.mine.prompts,
         progress=progress,
         model_info=get_backend.info,
-        log=logging.getLogger("populace.mining").info if progress else None,
     )
     n = len(res.personas)
     counts = {s["stage"]: [s.get("rows_in"), s.get("rows_out")] for s in res.summary}
@@ -373,9 +372,7 @@ def run_evaluate(run: Run, cfg, get_backend, *, progress=True) -> dict:
 
     failed: dict = {}
     sets = build_sets(run.path, cfg, get_backend, progress=progress, failed=failed)
-    results = evaluate_sets(
-        run.path, cfg, sets, log=logger.info if progress else None, failed=failed, progress=progress
-    )
+    results = evaluate_sets(run.path, cfg, sets, failed=failed, progress=progress)
     frame = write_results(run.path, results)
     for name, why in failed.items():
         logger.info("evaluate: set %s left out: %s", name, why)
