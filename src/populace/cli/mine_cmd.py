@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from populace.cli._logging import echo_log
 from populace.cli._options import (
     ApiKeyEnvOpt,
     BackendOpt,
@@ -229,23 +230,24 @@ def mine(
         if critic_model and critic_model != model and "critic" in todo:
             cb, cinfo = load_backend(critic_model, backend=backend, base_urls=base_url, **kw)
     try:
-        res = run_mine(
-            corpus,
-            out,
-            backend=b,
-            critic_backend=cb,
-            config=cfg,
-            stages=todo,
-            corpus_format=corpus_format,
-            author_column=author_column,
-            text_column=text_column,
-            date_column=date_column,
-            limit_authors=limit_authors,
-            prompt_dir=prompts,
-            progress=not quiet,
-            model_info=info,
-            critic_model_info=cinfo,
-        )
+        with echo_log(None if quiet else console):
+            res = run_mine(
+                corpus,
+                out,
+                backend=b,
+                critic_backend=cb,
+                config=cfg,
+                stages=todo,
+                corpus_format=corpus_format,
+                author_column=author_column,
+                text_column=text_column,
+                date_column=date_column,
+                limit_authors=limit_authors,
+                prompt_dir=prompts,
+                progress=not quiet,
+                model_info=info,
+                critic_model_info=cinfo,
+            )
     finally:
         for x in (b, cb):
             if x is not None:
