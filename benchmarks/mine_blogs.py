@@ -266,6 +266,29 @@ def write_review(run_dir: Path) -> Path:
     return path
 
 
+class ReplayOnly:
+    """A backend that answers nothing: every call must come from the call cache."""
+
+    def __init__(self, backend):
+        self._b = backend
+
+    def __getattr__(self, name):
+        return getattr(self._b, name)
+
+    def _refuse(self, requests, *args, **kwargs):
+        last = str(requests[0].messages[-1].content)[-300:] if requests else ""
+        raise SystemExit(
+            f"--replay-only: {len(requests)} call(s) not in the committed state (settings or "
+            f"prompts differ from the ones the state was made with; see --v1); the first "
+            f"ends: {last!r}"
+        )
+
+    generate = choice_probs = _refuse
+
+    def close(self):
+        self._b.close()
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--authors", type=int, default=40)
@@ -298,6 +321,19 @@ def main(argv=None) -> None:
         default=None,
         help="call-cache state carried across sessions "
         "[benchmarks/state/mine_blogs.<model>.<profile>.calls.jsonl.gz]",
+    )
+    ap.add_argument(
+        "--v1",
+        action="store_true",
+        help="the prompts and settings the committed state and the hand labels were made "
+        "with (before the session-11 pool changes): benchmarks/mining_prompts_before, "
+        "critic_method generate, corpus_facts off",
+    )
+    ap.add_argument(
+        "--replay-only",
+        action="store_true",
+        help="stop with an error at the first call not in the cache (rebuild a run "
+        "from its committed state without running the model)",
     )
     ap.add_argument("--review", action="store_true", help="write RUN/review.md and exit")
     ap.add_argument("--report-only", action="store_true")
@@ -333,6 +369,8 @@ def main(argv=None) -> None:
             min_posts=a.min_posts,
             qc_keep_quality=tuple(a.keep_quality.split(",")) if a.keep_quality else None,
         )
+        if a.v1:
+            over.update(critic_method="generate", corpus_facts=False)
         cfg = MiningConfig.from_profile(
             a.profile, **{k: v for k, v in over.items() if v is not None}
         )
@@ -357,6 +395,8 @@ def main(argv=None) -> None:
         finished_n = 0
         try:
             b, info = load_backend(a.model, n_ctx=cfg.context_tokens, n_threads=a.threads)
+            if a.replay_only:
+                b = ReplayOnly(b)
             cb, cinfo = (None, None)
             if a.critic_model and a.critic_model != a.model:
                 cb, cinfo = load_backend(
@@ -377,6 +417,7 @@ def main(argv=None) -> None:
                         limit_authors=n,
                         model_info=info,
                         critic_model_info=cinfo,
+                        prompt_dir=HERE / "mining_prompts_before" if a.v1 else None,
                     )
                     finished_n = n
                 finished = True
