@@ -118,6 +118,25 @@ def test_multi_token_keys_are_scored_exactly(smol):
     assert r.method == ("logits_multi_token" if multi else "logits")
 
 
+def test_ten_point_keys_decode_one_sequence_per_request(smol):
+    """ "1".."10" ("10" = "1" + "0" where the tokenizer splits digits): one sequence,
+    the suffix then "1", gives P("1").."P("9") and P("0" | "1"), not one per key."""
+    keys = tuple(str(i) for i in range(1, 11))
+    msgs = (Message("user", "How calm are you, from 1 to 10? Reply with the number only."),)
+    assert len(smol._key_variants("10")[0]) == 2  # SmolLM2 splits digits
+    smol.reuse_scoring_prefix = False  # count every token this call decodes
+    try:
+        before = smol.decoded_tokens
+        r = smol.choice_probs([ChoiceRequest(msgs, keys)])[0]
+    finally:
+        smol.reuse_scoring_prefix = True
+    n = len(smol.tokens(msgs))
+    assert r.ok and len(r.probs) == 10 and abs(sum(r.probs) - 1) < 1e-9
+    # the prompt once, then "1" (one key per sequence would decode the last
+    # prompt token ten times)
+    assert smol.decoded_tokens - before == n + 1
+
+
 def test_generate_with_and_without_prefix_reuse(smol):
     req = GenerateRequest(
         build_messages(

@@ -443,12 +443,21 @@ class LlamaCppBackend:
                 seqs.append(t[p:])
                 n_out.append(1)
             else:
-                idx = []
-                for k in r.keys:
-                    kt = variants[k][0]
-                    idx.append(len(seqs))
-                    seqs.append(t[p:] + kt[:-1])
-                    n_out.append(len(kt))
+                # one sequence per longest leading-token path ("10" -> "1"): its
+                # logits give every key whose leading tokens start that path, so
+                # "1".."10" take one sequence, not ten
+                leads = [tuple(variants[k][0][:-1]) for k in r.keys]
+                longest = sorted(
+                    q
+                    for q in set(leads)
+                    if not any(len(o) > len(q) and o[: len(q)] == q for o in leads)
+                )
+                at = {}
+                for q in longest:
+                    at[q] = len(seqs)
+                    seqs.append(t[p:] + list(q))
+                    n_out.append(len(q) + 1)
+                idx = [at[next(q for q in longest if q[: len(lead)] == lead)] for lead in leads]
                 plan.append(("multi", idx, variants))
         scored = self._score_group(prefix, seqs, n_out)
         out = []
@@ -461,8 +470,7 @@ class LlamaCppBackend:
                 raw = []
                 for k, j in zip(r.keys, where):
                     kt = variants[k][0]
-                    n = len(kt)
-                    vecs = scored[j][-n:]
+                    vecs = scored[j][: len(kt)]  # after the suffix, then after kt[:i]
                     raw.append(float(np.exp(sum(v[tok] for v, tok in zip(vecs, kt)))))
                 method = "logits_multi_token"
             out.append(_choice_result(raw, method))
