@@ -14,7 +14,6 @@ as ``RUN/report/<name>.png``.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
@@ -25,9 +24,19 @@ from populace.errors import PopulaceError
 from populace.pipeline import figures as F
 from populace.pipeline import report_tables as RT
 from populace.pipeline import tables as T
-from populace.pipeline.harness import load_set
-from populace.pipeline.paper_figures import trait_distributions
 from populace.pipeline.paper_tables import from_results, paper_tables, write_tables
+from populace.pipeline.report_figures import (
+    heatmaps as _heatmaps,
+)
+from populace.pipeline.report_figures import (
+    img as _img,
+)
+from populace.pipeline.report_figures import (
+    instrument_points as _instrument_points,
+)
+from populace.pipeline.report_figures import (
+    paper_figures as _paper_figures,
+)
 from populace.run import PERSONAS, Run
 
 CSS = (
@@ -40,15 +49,6 @@ td:first-child,th:first-child{text-align:left}img{max-width:100%;margin:6px 0}
 margin:8px 0;font-size:13px}.good{background:#e6f4ea}"""
     + RT.CSS
 )
-
-
-def _img(name: str, png: bytes, out_dir: Path, caption: str) -> str:
-    (out_dir / f"{name}.png").write_bytes(png)
-    b64 = base64.b64encode(png).decode("ascii")
-    return (
-        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{b64}">'
-        f'<figcaption class="note">{html.escape(caption)}</figcaption></figure>'
-    )
 
 
 def _table(header: list[str], rows: list[list], cls: list[str] | None = None) -> str:
@@ -87,14 +87,6 @@ def _stage_rows(manifest: dict) -> list[list]:
     if "run" in manifest.get("config", {}):  # written by ``populace run``: name the last two
         rows += [[name, "", "", "", note] for name, note in _LATE.items()]
     return rows
-
-
-def _points(table, space, cols_idx=None):
-    x, w, cols = table.matrix(space)
-    w = np.ones(len(x)) if w is None else np.asarray(w, dtype=float)
-    if cols_idx is not None:
-        x = x[:, cols_idx]
-    return x, w, cols
 
 
 def build_report(
@@ -299,87 +291,6 @@ def _paired(paired: dict | None, error: str | None = None, rerun: bool = False) 
         "below 0, red: above 0."
     )
     return f'<p class="note">{note}</p>' + RT.paired_table_html(paired)
-
-
-def _instrument_points(run, results, ins_id, res, sets):
-    """(humans or None, {set: (points, weights)}, columns) in the instrument's space."""
-    space = res.get("space", "traits")
-    human = None
-    if res.get("reference") and res.get("n_reference"):
-        from populace.pipeline import config_of_run
-        from populace.pipeline.harness import eval_instruments, reference_for
-
-        try:
-            cfg = config_of_run(run.path)
-            entry = next(e for e in eval_instruments(cfg) if e.instrument == ins_id)
-            ref, _ = reference_for(run.path, cfg, entry)
-            human, _, _ = _points(ref, space)
-        except (PopulaceError, StopIteration):
-            human = None
-    data, cols = {}, None
-    for s in sets:
-        try:
-            t = load_set(run.path, results, s, ins_id)
-        except PopulaceError:
-            continue
-        x, w, cols = _points(t, space)
-        data[s] = (x, w)
-    return human, data, cols
-
-
-def _scatter_pick(cols: list[str], scatter_traits: list[str]) -> list[int]:
-    """Two columns: the configured traits, else Extraversion against Emotional
-    Stability / Neuroticism (the paper's Figure 3), else the first two."""
-    pick = [cols.index(t) for t in scatter_traits if t in cols][:2]
-    if len(pick) < 2:
-        pick = [cols.index(t) for t in ("EXT", "EST", "NEU") if t in cols][:2]
-    return pick if len(pick) == 2 else [0, 1]
-
-
-def _paper_figures(ins_id, points, scatter_traits, out_dir, figure_numbers=False) -> str:
-    human, data, cols = points
-    if not data or cols is None:
-        return ""
-    out = []
-    fig1 = "Figure 1: " if figure_numbers else ""
-    fig3 = "Figure 3: " if figure_numbers else ""
-    out.append(
-        _img(
-            f"distributions_{ins_id}",
-            trait_distributions(human, data, cols, f"{fig1}{ins_id}: distribution per set"),
-            out_dir,
-            f"{fig1}{ins_id}: each {'trait' if len(cols) < 10 else 'column'}'s distribution "
-            "per set (weighted densities; black tick: mean), humans on top in grey with their "
-            "mean dashed through the panel",
-        )
-    )
-    if len(cols) >= 2:
-        pick = _scatter_pick(cols, scatter_traits)
-        a, b = cols[pick[0]], cols[pick[1]]
-        sc = {s: (x[:, pick], w) for s, (x, w) in data.items()}
-        hs = human[:, pick] if human is not None else None
-        out.append(
-            _img(
-                f"scatter_{ins_id}",
-                F.trait_scatter(hs, sc, (a, b), f"{fig3}{ins_id}: {a} vs {b}"),
-                out_dir,
-                f"{fig3}{ins_id}: {a} against {b}, humans (grey) under every persona set "
-                "(point area by weight)",
-            )
-        )
-    return "".join(out)
-
-
-def _heatmaps(ins_id, points, out_dir) -> str:
-    human, data, cols = points
-    if not data or cols is None or len(cols) < 2:
-        return ""
-    return _img(
-        f"corr_{ins_id}",
-        F.corr_heatmaps(human, data, cols, f"{ins_id}: correlations"),
-        out_dir,
-        f"{ins_id}: correlation matrices, humans vs each set, and their differences",
-    )
 
 
 def _alignment(run: Run, out_dir: Path) -> str:
