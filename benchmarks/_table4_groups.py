@@ -5,7 +5,7 @@ Groups (../shared/data):
   survey weight), every item a persona can answer: Q1-Q99 without Q5 (race:
   multi-select, not in the instrument), Q6 (height) and Q7 (weight), which are
   body measurements in metres and kilograms that no persona text states, so an
-  answer would be the LLM's guess of a body, not the persona's: 95 items.
+  answer would be the LLM's guess of a body, not the persona's: 96 items.
 - "residents of East Asia" / "North America" / "Europe": WVS E143 (immigration
   policy, 4 options) and F117 (justifiability of a bribe, 1-10) of the paper's
   regions as the data holds them (populace/reference/data/regions.yaml,

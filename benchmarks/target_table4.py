@@ -1,7 +1,7 @@
 """The paper's Table 4: group-specific persona sets against each group's humans.
 
 For each group (benchmarks/_table4_groups.py: YRBS high-school students on the
-95 items a persona can answer; WVS E143 and F117 in the paper's East Asia,
+96 items a persona can answer; WVS E143 and F117 in the paper's East Asia,
 North America and Europe) and each persona pool, five sets of --n personas:
 
   random     --n personas drawn at random from the pool (seeded);
