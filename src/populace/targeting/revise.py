@@ -259,6 +259,7 @@ def target_run(
     embedder: str | Embedder = DEFAULT_EMBEDDER,
     index: str = "auto",
     max_words: int = 120,
+    template: str = "auto",
     **kwargs,
 ) -> Path | None:
     """The pipeline's entry point (``populace run``'s targets stage): :func:`target`
@@ -274,5 +275,6 @@ def target_run(
         embedder=embedder,
         index=index,
         max_words=max_words,
+        template=template,
         **kwargs,
     ).out
