@@ -137,9 +137,11 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
     instruments = G.instruments_of(kind, a.yrbs_items)
     refs, n_ref = G.references(kind, region, instruments)
     nominal = G.nominal_of(kind)
+    # the random set depends only on (seed, group), not on which groups run before it
+    draw = np.random.default_rng([a.seed, [g[0] for g in G.GROUPS].index(key)])
     frames = {
         "random": pd.DataFrame({"persona_id": pool.ids, "persona": pool.texts}).iloc[
-            np.sort(rng.choice(len(pool), a.n, replace=False))
+            np.sort(draw.choice(len(pool), a.n, replace=False))
         ]
     }
     sets_dir = run.path / "sets"

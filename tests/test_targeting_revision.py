@@ -48,11 +48,11 @@ def test_explicit_template_wins_and_unknown_fails():
 def test_context_is_the_next_seeds_never_the_seed_itself():
     texts = ["a " * 5, "b b", "c c", "d d"]
     positions = [2, 0, 3]  # pool positions in similarity order
-    assert context_text(texts, positions, 0, 2, 60) == "- a a a a a\n- d d"
-    assert context_text(texts, positions, 2, 2, 60) == "- c c\n- a a a a a"  # wraps round
-    assert context_text(texts, positions, 1, 5, 60) == "- d d\n- c c"  # at most k - 1 others
+    assert context_text(texts, positions, 0, 2, 60) == "Person 1: a a a a a\nPerson 2: d d"
+    assert context_text(texts, positions, 2, 2, 60) == "Person 1: c c\nPerson 2: a a a a a"
+    assert context_text(texts, positions, 1, 5, 60) == "Person 1: d d\nPerson 2: c c"
     assert context_text(texts, positions, 1, 1, 3).endswith("d d")
-    assert context_text(texts, [2, 0], 0, 1, 3) == "- a a a ..."  # cut to 3 words
+    assert context_text(texts, [2, 0], 0, 1, 3) == "Person 1: a a a ..."  # cut to 3 words
     assert context_text(texts, [1], 0, 2, 60) == "(none)"
     assert context_text(texts, positions, 0, 0, 60) == "(none)"
 
@@ -75,7 +75,7 @@ def test_prompts_show_seed_context_and_query_minimal_shows_no_context():
     )
     user = tasks[0].messages[-1].content
     assert "I am a quiet baker in Lyon." in user and "residents of France" in user
-    assert "- I teach piano." in user and "I race bikes." not in user  # the next seed only
+    assert "Person 1: I teach piano." in user and "I race bikes." not in user  # next seed only
     assert "typical resident" in user and "temperament" in user
     assert [x.temperature for x in tasks] == [0.0, 0.0, 0.8]
     assert [x.sample_index for x in tasks] == [0, 0, 1]

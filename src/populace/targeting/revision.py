@@ -100,15 +100,16 @@ def resolve_template(template: str, query: str) -> str:
 def context_text(texts: list[str], positions: list[int], i: int, count: int, words: int) -> str:
     """The context block of seed ``positions[i]``: the next ``count`` retrieved seeds
     in similarity order (wrapping round, never the seed itself), each cut to
-    ``words`` words; ``(none)`` when there is no other seed."""
+    ``words`` words, one ``Person i:`` line each (not bullets: small models copy a
+    bullet list's form into their reply); ``(none)`` when there is no other seed."""
     k = len(positions)
     others = [positions[(i + s) % k] for s in range(1, min(count, k - 1) + 1)]
     if not others:
         return "(none)"
     cut = []
-    for p in others:
+    for j, p in enumerate(others, 1):
         w = texts[p].split()
-        cut.append("- " + " ".join(w[:words]) + (" ..." if len(w) > words else ""))
+        cut.append(f"Person {j}: " + " ".join(w[:words]) + (" ..." if len(w) > words else ""))
     return "\n".join(cut)
 
 
