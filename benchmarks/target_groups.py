@@ -233,6 +233,7 @@ def main(argv=None) -> int:
                 seed=a.seed,
                 progress=False,
                 max_words=a.max_words,
+                template="minimal",  # the prompt its quoted results were made with
                 out=run_dir / "sets" / f"{kind}-{region}-revised.parquet",
             )
             sets["(c) revised"] = rev.personas

@@ -23,6 +23,13 @@ out of min(10, #relevant)) and MRR (1 / rank of the first relevant author), for
 the base and the fine-tuned embedder side by side, with a paired bootstrap
 interval (1,000 resamples of the queries) of the difference.
 
+Training recipes (``--recipes``, populace.targeting.fine_tune.RECIPES): each
+named recipe is trained on the same queries and checked negatives (the LLM
+calls are shared through the cache) and scored side by side, e.g.
+``--recipes quick,paper`` compares populace's earlier recipe (1 epoch, batch 8,
+lr 2e-5) with the paper's Table 8 (2 epochs, batch 32 as 8 x 4 accumulated,
+lr 6e-6), with the paired interval of the second minus the first.
+
 Resumable: the run directory benchmarks/out/target_retrieval.<model>[.mined]/ keeps
 the call cache; a rerun repeats no finished LLM call, and the calls are saved to
 benchmarks/state/ (see benchmarks/_state.py) for the next run. Run it under the CPU lock:
@@ -140,8 +147,13 @@ def main(argv=None) -> int:
     ap.add_argument("--base", default="minilm")
     ap.add_argument("--hard", type=int, default=4)
     ap.add_argument("--random", type=int, default=2)
-    ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument(
+        "--recipes",
+        default="quick",
+        help="comma-separated training recipes to compare (quick, paper)",
+    )
+    ap.add_argument("--epochs", type=int, default=None, help="override the recipes' epochs")
+    ap.add_argument("--lr", type=float, default=None, help="override the recipes' lr")
     ap.add_argument(
         "--val-fraction",
         type=float,
@@ -189,23 +201,36 @@ def main(argv=None) -> int:
     order = rng.permutation(len(ids))
     train_ids = [ids[i] for i in order[: len(ids) // 2]]
     test_ids = [ids[i] for i in order[len(ids) // 2 :]]
+    from populace.targeting.fine_tune import recipe_settings
+
+    recipes = [x.strip() for x in a.recipes.split(",") if x.strip()]
+    for name in recipes:
+        recipe_settings(name)  # unknown names fail before any LLM call
     backend, info = load_backend(a.model, n_threads=2)
-    model_dir = run_dir / f"model-s{a.seed}-e{a.epochs}-v{a.val_fraction:g}"
+    recs, dirs = {}, {}
     try:
-        rec = train_embedder(
-            run,
-            model_dir,
-            backend=backend,
-            base=a.base,
-            persona_ids=train_ids,
-            hard=a.hard,
-            random=a.random,
-            epochs=a.epochs,
-            lr=a.lr,
-            val_fraction=a.val_fraction,
-            seed=a.seed,
-            model_info=info,
-        )
+        for name in recipes:
+            rs = recipe_settings(name, epochs=a.epochs, lr=a.lr)
+            dirs[name] = run_dir / (
+                f"model-s{a.seed}-{name}-e{rs['epochs']}-b{rs['batch_size']}x{rs['grad_accum']}"
+                f"-lr{rs['lr']:g}-v{a.val_fraction:g}"
+            )
+            recs[name] = train_embedder(
+                run,
+                dirs[name],
+                backend=backend,
+                base=a.base,
+                persona_ids=train_ids,
+                hard=a.hard,
+                random=a.random,
+                recipe=name,
+                epochs=a.epochs,
+                lr=a.lr,
+                val_fraction=a.val_fraction,
+                seed=a.seed,
+                model_info=info,
+            )
+        rec = recs[recipes[0]]
         cache = CallCache(run.cache_path)
         cb = CachedBackend(backend, cache)
         tq = write_queries(
@@ -217,46 +242,76 @@ def main(argv=None) -> int:
         _state.save(run.cache_path, state)
     held = [(q, {p}) for q, p, ok in zip(tq["query"], tq["persona_id"], tq["ok"]) if ok]
     meta = metadata_queries(pool)
-    base, tuned = load_embedder(a.base), load_embedder(str(model_dir))
+    base = load_embedder(a.base)
+    tuned = {name: load_embedder(str(d)) for name, d in dirs.items()}
     folder = run_dir / "embeddings"
+
+    def describe(name, r):
+        st = r["settings"]
+        v = r.get("validation")
+        return (
+            f"recipe {name}: {st['epochs']} epoch(s), batch {st['batch_size']} x "
+            f"{st['grad_accum']} = {st['effective_batch']}, lr {st['lr']:g}; loss "
+            + ", ".join(f"{x:.3f}" for x in r["losses"])
+            + (
+                f"; validation MRR by epoch "
+                f"{', '.join(f'{x:.3f}' for x in v['mrr_by_epoch'])}, "
+                f"saved epoch {v['selected_epoch']}"
+                if v
+                else ""
+            )
+        )
+
     lines = [
         f"target_retrieval: base vs fine-tuned embedder (pool = {what})",
         f"LLM {a.model} for queries and the negative check; base {a.base}; "
         f"fine-tuned on {len(train_ids)} training authors' queries: {rec['examples']} examples, "
         f"{rec['negatives_kept']} of {rec['negatives_checked']} negatives kept "
         f"(mean P(YES) negatives {rec['p_yes_mean']['negatives']:.3f}, "
-        f"positives {rec['p_yes_mean']['positives']:.3f}), {a.epochs} epoch(s), "
-        f"loss {', '.join(f'{x:.3f}' for x in rec['losses'])}"
+        f"positives {rec['p_yes_mean']['positives']:.3f})"
         + (
-            f"; validation ({rec['validation']['personas']} of the training authors held out): "
-            f"MRR by epoch {', '.join(f'{x:.3f}' for x in rec['validation']['mrr_by_epoch'])}, "
-            f"saved epoch {rec['validation']['selected_epoch']}"
+            f"; {rec['validation']['personas']} of the training authors held out to pick the epoch"
             if rec.get("validation")
             else ""
         ),
+        *(describe(name, r) for name, r in recs.items()),
         f"held-out queries: {len(held)} of {len(tq)} parsed, from {len(test_ids)} test authors "
         "(none of them in training); metadata queries: "
         f"{len(meta)} (gender, age band, topic)",
         "",
-        f"{'query set':<28}{'metric':<11}{'base':>8}{'tuned':>8}{'diff':>8}  95% CI of diff",
+        f"{'query set':<28}{'metric':<11}{'embedder':<16}{'score':>8}{'vs base':>9}"
+        "  95% CI (paired)",
     ]
-    for name, qs in (("held-out persona queries", held), ("metadata queries", meta)):
+    for qname, qs in (("held-out persona queries", held), ("metadata queries", meta)):
         if not qs:
-            lines.append(f"{name:<28}(no queries)")
+            lines.append(f"{qname:<28}(no queries)")
             continue
-        rb, mb = scores(base, ids, texts, qs, folder)
-        rt, mt = scores(tuned, ids, texts, qs, folder)
-        for metric, x, y in (("recall@10", rb, rt), ("MRR", mb, mt)):
-            d, lo, hi = paired_ci(x, y, a.seed)
-            lines.append(
-                f"{name:<28}{metric:<11}{x.mean():>8.3f}{y.mean():>8.3f}{d:>+8.3f}"
-                f"  [{lo:+.3f}, {hi:+.3f}]"
-            )
+        got = {"base": scores(base, ids, texts, qs, folder)}
+        for name, emb in tuned.items():
+            got[name] = scores(emb, ids, texts, qs, folder)
+        for m, metric in enumerate(("recall@10", "MRR")):
+            x = got["base"][m]
+            lines.append(f"{qname:<28}{metric:<11}{a.base:<16}{x.mean():>8.3f}")
+            for name in tuned:
+                y = got[name][m]
+                d, lo, hi = paired_ci(x, y, a.seed)
+                lines.append(
+                    f"{qname:<28}{metric:<11}{name:<16}{y.mean():>8.3f}{d:>+9.3f}"
+                    f"  [{lo:+.3f}, {hi:+.3f}]"
+                )
+            if len(tuned) == 2:
+                n1, n2 = list(tuned)
+                d, lo, hi = paired_ci(got[n1][m], got[n2][m], a.seed)
+                lines.append(
+                    f"{qname:<28}{metric:<11}{n2 + ' - ' + n1:<16}{'':>8}{d:>+9.3f}"
+                    f"  [{lo:+.3f}, {hi:+.3f}]"
+                )
     lines.append("")
     lines.append("metadata queries: " + "; ".join(f"{q!r} ({len(r)} relevant)" for q, r in meta))
     lines.append(
         f"wall time {time.time() - t0:.0f} s (LLM calls this process: "
-        f"{rec['llm_calls']} training, cached {rec['cache_hits']})"
+        f"{sum(r['llm_calls'] for r in recs.values())} training, "
+        f"cached {sum(r['cache_hits'] for r in recs.values())})"
     )
     text = "\n".join(lines)
     print(text)
@@ -265,9 +320,9 @@ def main(argv=None) -> int:
         / "benchmarks"
         / "results"
         / (
-            "target_retrieval.txt"
-            if a.model == "qwen2.5-1.5b"
-            else f"target_retrieval.{a.model}.txt"
+            ("target_retrieval" if a.model == "qwen2.5-1.5b" else f"target_retrieval.{a.model}")
+            + ("" if recipes == ["quick"] else "." + "-".join(recipes))
+            + ".txt"
         )
     )
     res.write_text(text + "\n")

@@ -89,3 +89,26 @@ def test_train_embedder_unknown_base(tmp_path, capsys):
         capsys,
     )
     assert code == 2 and "unknown embedder" in err
+
+
+def test_target_from_a_pool_file_and_its_errors(tmp_path, capsys):
+    import json
+
+    from tests._target_helpers import POOL
+
+    hub = tmp_path / "hub.jsonl"
+    hub.write_text("\n".join(json.dumps({"input persona": t}) for _, t in POOL))
+    base = ["target", str(tmp_path / "new-run"), "residents of Hong Kong", "-n", "1"]
+    code, err = _run(
+        base + ["--no-revise", "--quiet", "--pool", str(hub), "--preset", "personahub"], capsys
+    )
+    assert code == 0, err
+    assert "preset:personahub:hub.jsonl" in err
+    out = pd.read_parquet(tmp_path / "new-run" / "targets" / "residents-of-hong-kong.parquet")
+    assert "Hong Kong" in out["persona"].iloc[0]
+    code, err = _run(base + ["--no-revise", "--pool", str(hub)], capsys)
+    assert code == 2 and "no persona text column" in err and "Traceback" not in err
+    code, err = _run(base + ["--no-revise", "--preset", "personahub"], capsys)
+    assert code == 2 and "give --pool" in err
+    code, err = _run(base + ["--template", "fancy"], capsys)
+    assert code == 2 and "unknown revision template" in err

@@ -57,4 +57,13 @@ def test_the_real_entry_point_takes_every_setting():
     import inspect
 
     accepted = set(inspect.signature(target_pkg.target_run).parameters)
-    assert {"n", "backend", "top_k", "embedder", "index", "max_words", "progress"} <= accepted
+    assert {
+        "n",
+        "backend",
+        "top_k",
+        "embedder",
+        "index",
+        "max_words",
+        "template",
+        "progress",
+    } <= accepted

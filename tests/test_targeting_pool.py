@@ -42,3 +42,61 @@ def test_pool_errors(tmp_path):
     r = make_run(tmp_path / "run", aligned=[("h02", 1.0), ("nobody", 1.0)])
     with pytest.raises(PopulaceError, match="not in"):
         load_pool(r)
+
+
+def test_pool_from_a_persona_file_a_preset_and_another_run(tmp_path, minilm):
+    import json
+
+    import pandas as pd
+
+    from populace.targeting import load_pool_file
+
+    f = tmp_path / "people.csv"
+    pd.DataFrame(POOL, columns=["persona_id", "persona"]).to_csv(f, index=False)
+    pool = load_pool_file(f)
+    assert pool.source == "file:people.csv" and pool.ids == [p for p, _ in POOL]
+    hub = tmp_path / "tool.jsonl"
+    hub.write_text(
+        "\n".join(json.dumps({"input persona": t, "synthesized text": "x"}) for _, t in POOL)
+    )
+    ph = load_pool_file(hub, preset="personahub", limit=5, seed=1)
+    assert len(ph) == 5 and ph.source == "preset:personahub:tool.jsonl"
+    assert set(ph.texts) <= {t for _, t in POOL}
+    r = make_run(tmp_path / "other", aligned=[("h02", 1.0), ("h04", 2.0)])
+    assert load_pool_file(r.path).ids == ["h02", "h04"]  # a run directory: its aligned set
+    with pytest.raises(PopulaceError, match="run directory"):
+        load_pool_file(r.path, preset="personahub")
+    with pytest.raises(PopulaceError, match="does not exist"):
+        load_pool_file(tmp_path / "nope.jsonl", preset="personahub")
+    with pytest.raises(PopulaceError, match="unknown persona preset"):
+        load_pool_file(hub, preset="nope")
+    with pytest.raises(PopulaceError, match="no persona text column"):
+        load_pool_file(hub)  # no persona/text column without the preset
+
+
+def test_personahub_pool_of_the_shared_data(tmp_path, minilm):
+    from pathlib import Path
+
+    import populace
+    from populace.targeting import load_pool_file
+
+    f = (
+        Path(__file__).resolve().parents[1].parent
+        / "shared/data/persona_sets/personahub/tool.jsonl"
+    )
+    if not f.exists():
+        pytest.skip(f"needs PersonaHub's tool subset at {f}")
+    pool = load_pool_file(f, preset="personahub", limit=300)
+    assert len(pool) == 300
+    res = populace.target(
+        tmp_path / "run",
+        "high-school students",
+        5,
+        pool=pool,
+        revise=False,
+        embedder=minilm,
+        progress=False,
+    )
+    assert res.info["pool_source"] == "preset:personahub:tool.jsonl" and len(res.personas) == 5
+    text = " ".join(res.personas["persona"]).lower()
+    assert any(w in text for w in ("student", "school", "teen", "teacher"))

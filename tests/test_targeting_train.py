@@ -33,9 +33,21 @@ def test_train_with_standin_drops_false_negatives_and_resumes(tmp_path):
     assert len(rec["losses"]) == 1 and np.isfinite(rec["losses"][0])
     meta = json.loads((tmp_path / "model" / "populace_training.json").read_text())
     assert meta["negatives_kept"] == int(n["kept"].sum())
+    assert meta["settings"]["recipe"] == "quick" and meta["settings"]["effective_batch"] == 8
     calls = b.calls
-    train_embedder(r, tmp_path / "model2", backend=b, hard=2, random=1, progress=False)
+    paper = train_embedder(
+        r, tmp_path / "model2", backend=b, hard=2, random=1, recipe="paper", progress=False
+    )
     assert b.calls == calls  # every LLM step answered by cache.sqlite
+    s = paper["settings"]
+    assert (s["epochs"], s["batch_size"], s["grad_accum"], s["effective_batch"], s["lr"]) == (
+        2,
+        8,
+        4,
+        32,
+        6e-6,
+    )
+    assert len(paper["losses"]) == 2 and paper["examples"] == rec["examples"]
 
 
 def test_validation_split_holds_personas_out_and_keeps_the_best_epoch(tmp_path):
@@ -77,6 +89,10 @@ def test_train_errors(tmp_path):
         train_embedder(r, tmp_path / "m", backend=Scripted(always_bad=True), progress=False)
     with pytest.raises(PopulaceError, match="at least 3 personas"):
         train_embedder(r, tmp_path / "m", backend=Scripted(), persona_ids=["h01"], progress=False)
+    with pytest.raises(PopulaceError, match="unknown training recipe"):
+        train_embedder(r, tmp_path / "m", backend=Scripted(), recipe="fast", progress=False)
+    with pytest.raises(PopulaceError, match="grad_accum"):
+        train_embedder(r, tmp_path / "m", backend=Scripted(), grad_accum=0, progress=False)
     with pytest.raises(PopulaceError, match="hard \\+ random"):
         train_embedder(r, tmp_path / "m", backend=Scripted(), hard=0, random=0, progress=False)
 
@@ -120,7 +136,7 @@ def test_mrr_breaks_ties_at_random_not_for_the_owner():
     MRR: each owner ties with all n personas, expected reciprocal rank H(n)/n."""
     import numpy as np
 
-    from populace.targeting.train import _mrr
+    from populace.targeting.fine_tune import mrr as _mrr
 
     class Collapsed:
         def encode(self, texts):

@@ -136,6 +136,8 @@ class TargetsConfig(_Section):
     embedder: str = "minilm"  # name, model folder (train-embedder) or HF id
     index: Literal["auto", "numpy", "faiss"] = "auto"
     max_words: int = Field(120, ge=8)
+    # revision prompt: auto (from the query), youth, region, generic, minimal (docs/targeting.md)
+    template: Literal["auto", "youth", "region", "generic", "minimal"] = "auto"
 
 
 class EvalInstrument(_Section):

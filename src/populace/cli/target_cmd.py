@@ -64,6 +64,30 @@ def target(
         help="exact search backend: auto (faiss for pools of >= 50,000 "
         "personas when installed, else numpy), numpy or faiss",
     ),
+    template: str = typer.Option(
+        "auto",
+        "--template",
+        help="revision prompt: auto (chosen from the query), youth, region, generic, "
+        "or minimal (the earlier prompt: only the facts membership needs)",
+    ),
+    context_seeds: int = typer.Option(
+        2, "--context-seeds", min=0, help="other retrieved seeds shown as context per revision"
+    ),
+    pool_file: Path | None = typer.Option(
+        None,
+        "--pool",
+        help="retrieve from this persona file (or another run directory) instead of RUN's "
+        "own personas; RUN keeps the cache, embeddings and output",
+    ),
+    preset: str | None = typer.Option(
+        None,
+        "--preset",
+        help="layout of the --pool file: personahub, synthetic_persona_chat, personachat, "
+        "nemotron, alignx, tulu3 [default: columns persona_id, persona]",
+    ),
+    text_column: str | None = typer.Option(
+        None, "--text-column", help="persona text column of the --pool file"
+    ),
     prompts: Path | None = PromptsOpt,
     backend: str = BackendOpt,
     base_url: list[str] | None = BaseUrlOpt,
@@ -76,8 +100,9 @@ def target(
     from populace.run import Run
     from populace.targeting import target as run_target
     from populace.targeting.index import resolve_backend
-    from populace.targeting.pool import load_pool
-    from populace.targeting.revise import check_sizes
+    from populace.targeting.plan import check_sizes
+    from populace.targeting.pool import load_pool, load_pool_file
+    from populace.targeting.revision import resolve_template
 
     console = Console(stderr=True)
     if not query.strip():
@@ -88,8 +113,15 @@ def target(
         from populace.files import check_output
 
         check_output(out, "--out")
-    r = Run(run, create=False)
-    pool = load_pool(r)
+    resolve_template(template, query)
+    if pool_file is None and (preset or text_column):
+        raise PopulaceError("--preset and --text-column describe a --pool file; give --pool")
+    if pool_file is not None:
+        pool = load_pool_file(pool_file, preset=preset, text_column=text_column, seed=seed)
+        r = Run(run)
+    else:
+        r = Run(run, create=False)
+        pool = load_pool(r)
     pool_size = len(pool)
     check_sizes(n, top_k, pool_size)  # fail before loading any model
     resolve_backend(index, pool_size)
@@ -116,6 +148,8 @@ def target(
             model_info=info,
             index=index,
             pool=pool,
+            template=template,
+            context_seeds=context_seeds,
         )
     finally:
         if b is not None:
@@ -123,7 +157,9 @@ def target(
     i = res.info
     console.print(
         f"{i['written']} personas for {i['query']!r} from the top {i['top_k']} of "
-        f"{i['pool']} ({i['pool_source']}) -> {res.out}"
+        f"{i['pool']} ({i['pool_source']})"
+        + (f", template {i['template']}" if i.get("template") else "")
+        + f" -> {res.out}"
     )
     if i["failures"]:
         console.print(

@@ -12,7 +12,18 @@ same option codes:
   to [0, 1] (so an item with 10 options weighs as much as one with 4); ordinal
   items only.
 
-A set's score is the mean over its items (TV over all, W1 over ordinal ones).
+The paper's point-cloud metrics (Hu et al., arXiv:2509.10127: AMW, FD, SW,
+MMD) are computed per ordinal item on the same two distributions, on the codes
+scaled to [0, 1] (:func:`item_metrics`): in one dimension AMW and SW both equal
+W1; FD is the Frechet distance of the fitted Gaussians, (mu_p - mu_q)^2 +
+(sd_p - sd_q)^2; MMD is the squared maximum mean discrepancy of the two
+distributions on the option grid, (p - q)' K (p - q), with the Gaussian kernel
+K whose bandwidth is the median distance between two human answers (the median
+heuristic on the human distribution, fixed per item so every set is scored with
+the same kernel; 1/(K - 1) when that median is 0).
+
+A set's score is the mean over its items (TV over all, W1, FD and MMD over
+ordinal ones).
 Blank answers are dropped per item, so a respondent who skipped one item still
 counts for the others. Pure numpy; no LLM, survey or CLI code.
 """
@@ -87,4 +98,92 @@ def noise_floor(
             emp = np.array([(pick == c).mean() for c in codes])
             d[item] = item_distances(emp, q, codes, item in nominal)
         vals.append(mean_score(d))
+    return np.array(vals).mean(0)
+
+
+#: the per-item metrics of :func:`set_scores`, in order
+SCORES = ("tv", "w1", "fd", "mmd")
+
+
+def _scaled(codes) -> np.ndarray:
+    c = np.asarray(codes, float)
+    span = (c.max() - c.min()) or 1.0
+    return (c - c.min()) / span
+
+
+def bandwidth(q, codes) -> float:
+    """Median distance between two answers drawn from ``q`` (codes scaled to [0, 1]);
+    the grid step when that median is 0 (one dominant answer)."""
+    x = _scaled(codes)
+    d = np.abs(x[:, None] - x[None, :]).ravel()
+    w = (np.asarray(q, float)[:, None] * np.asarray(q, float)[None, :]).ravel()
+    order = np.argsort(d, kind="stable")
+    cum = np.cumsum(w[order])
+    med = float(d[order][np.searchsorted(cum, 0.5 * cum[-1])])
+    return med if med > 0 else 1.0 / max(1, len(x) - 1)
+
+
+def item_metrics(p, q, codes, h: float | None = None) -> dict[str, float]:
+    """AMW, FD, SW and MMD of two option distributions of an ordinal item (codes
+    scaled to [0, 1]; ``h`` the kernel bandwidth, default :func:`bandwidth` of q)."""
+    p, q, x = np.asarray(p, float), np.asarray(q, float), _scaled(codes)
+    w1 = item_distances(p, q, codes, False)[1]
+    mp, mq = float(p @ x), float(q @ x)
+    sp = float(np.sqrt(max(0.0, p @ (x - mp) ** 2)))
+    sq = float(np.sqrt(max(0.0, q @ (x - mq) ** 2)))
+    h = bandwidth(q, codes) if h is None else h
+    k = np.exp(-((x[:, None] - x[None, :]) ** 2) / (2 * h * h))
+    diff = p - q
+    return {
+        "amw": w1,
+        "fd": (mp - mq) ** 2 + (sp - sq) ** 2,
+        "sw": w1,
+        "mmd": max(0.0, float(diff @ k @ diff)),
+    }
+
+
+def _scores(dists: Mapping[str, np.ndarray], refs, nominal) -> np.ndarray:
+    """Mean (TV, W1, FD, MMD) over items; ``dists[item]`` is the synthetic distribution."""
+    tv, w1, fd, mm = [], [], [], []
+    for item, p in dists.items():
+        codes, q = refs[item][0], refs[item][1]
+        t, w = item_distances(p, q, codes, item in nominal)
+        tv.append(t)
+        if item not in nominal:
+            m = item_metrics(p, q, codes)
+            w1.append(w)
+            fd.append(m["fd"])
+            mm.append(m["mmd"])
+    mean = [float(np.mean(v)) if v else float("nan") for v in (tv, w1, fd, mm)]
+    return np.array(mean)
+
+
+def set_scores(
+    probs: Mapping[str, np.ndarray],
+    refs: Mapping[str, tuple],
+    nominal: set,
+    rows: Sequence[int] | None = None,
+) -> np.ndarray:
+    """(TV, W1, FD, MMD) of a synthetic set, each the mean over its items (TV over
+    all, the others over ordinal items; NaN when there are none). Arguments as
+    :func:`set_score`."""
+    d = {}
+    for item in refs:
+        p = np.asarray(probs[item], float)
+        d[item] = (p if rows is None else p[np.asarray(rows)]).mean(0)
+    return _scores(d, refs, nominal)
+
+
+def noise_floor_scores(
+    refs: Mapping[str, tuple], nominal: set, n: int, rng, repeats: int = 200
+) -> np.ndarray:
+    """Mean (TV, W1, FD, MMD) of ``n`` humans drawn (by weight) from each item's
+    answers against all of them (as :func:`noise_floor`)."""
+    vals = []
+    for _ in range(repeats):
+        d = {}
+        for item, (codes, _q, x, w) in refs.items():
+            pick = x[rng.choice(len(x), size=n, p=np.asarray(w) / np.sum(w))]
+            d[item] = np.array([(pick == c).mean() for c in codes])
+        vals.append(_scores(d, refs, nominal))
     return np.array(vals).mean(0)

@@ -4,8 +4,10 @@ contrastive fine-tuning of the embedder."""
 
 from populace.targeting.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
 from populace.targeting.index import EmbeddingIndex
-from populace.targeting.pool import Pool, load_pool, retrieve
-from populace.targeting.revise import MAX_PER_SEED, TargetResult, slugify, target, target_run
+from populace.targeting.plan import MAX_PER_SEED, slugify
+from populace.targeting.pool import Pool, load_pool, load_pool_file, retrieve
+from populace.targeting.revise import TargetResult, target, target_run
+from populace.targeting.revision import TEMPLATE_CHOICES, choose_template
 from populace.targeting.store import embed_personas
 
 __all__ = [
@@ -16,6 +18,9 @@ __all__ = [
     "load_embedder",
     "Pool",
     "load_pool",
+    "load_pool_file",
+    "choose_template",
+    "TEMPLATE_CHOICES",
     "retrieve",
     "target",
     "target_run",

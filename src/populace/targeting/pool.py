@@ -4,7 +4,11 @@ Pool: ``RUN/aligned.parquet`` (``persona_id``, ``weight``) where it exists,
 joined with the texts in ``RUN/personas.parquet`` (``persona_id``,
 ``persona``); otherwise every persona of ``RUN/personas.parquet``. An aligned
 set that repeats a persona (integer weights) is one pool entry with the summed
-weight. Embeddings are stored under ``RUN/embeddings/`` per embedder
+weight. :func:`load_pool_file` reads a pool from elsewhere: another run's
+directory (the same rule), or a persona file (CSV/TSV/JSON/JSONL/Parquet with
+``persona_id``/``persona`` columns, or a public persona set through a preset of
+:mod:`populace.pipeline.external`: ``personahub``, ``synthetic_persona_chat``,
+``personachat``, ...). Embeddings are stored under ``RUN/embeddings/`` per embedder
 (:func:`populace.targeting.store.embed_personas`), so they are computed once.
 """
 
@@ -31,7 +35,7 @@ class Pool:
     ids: list[str]
     texts: list[str]
     weights: np.ndarray
-    source: str  # "aligned" | "personas"
+    source: str  # "aligned" | "personas" | "file:<name>" | "preset:<preset>:<name>"
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -81,6 +85,44 @@ def load_pool(run: Run) -> Pool:
         )
     return Pool(
         frame["persona_id"].tolist(), frame["persona"].tolist(), np.ones(len(frame)), "personas"
+    )
+
+
+def load_pool_file(
+    path: str | Path,
+    *,
+    preset: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+) -> Pool:
+    """A pool read from ``path``: a run directory (its aligned set, else its
+    personas, as :func:`load_pool`) or a persona file, read by
+    :func:`populace.pipeline.external.load_external` (``preset`` names a public
+    persona set's layout; ``text_column``/``id_column`` override it; ``limit``
+    draws that many distinct profiles, seeded). Every persona weighs 1."""
+    from populace.pipeline.external import load_external
+
+    p = Path(path)
+    if p.is_dir():
+        if preset or text_column or id_column:
+            raise PopulaceError(
+                f"{p} is a run directory; a preset or text/id column applies to a persona file"
+            )
+        return load_pool(Run(p, create=False))
+    frame = load_external(
+        p,
+        name=p.stem,
+        preset=preset,
+        text_column=text_column,
+        id_column=id_column,
+        limit=limit,
+        seed=seed,
+    )
+    source = f"preset:{preset}:{p.name}" if preset else f"file:{p.name}"
+    return Pool(
+        frame["persona_id"].tolist(), frame["persona"].tolist(), np.ones(len(frame)), source
     )
 
 

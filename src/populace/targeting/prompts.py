@@ -2,7 +2,12 @@
 
 Files in ``populace/targeting/prompts/``: ``system.txt`` (system message of every
 call), ``revise.txt`` ({persona}, {query}, {max_words}: LLM revision of a
-retrieved persona into the target group), ``query_detailed.txt`` and
+retrieved persona into the target group, only the facts membership needs: the
+``minimal`` template), ``revise_youth.txt``, ``revise_region.txt`` and
+``revise_generic.txt`` ({persona}, {query}, {max_words}, {context}: the
+revision that adds the group's typical circumstances, behaviours and attitudes,
+with other retrieved seeds as context; :mod:`populace.targeting.revision`),
+``query_detailed.txt`` and
 ``query_broad.txt`` ({persona}: the two positives per persona for training the
 embedder) and ``negative_check.txt`` ({query}, {persona}: the YES/NO check that
 drops false negatives). A folder given as ``prompt_dir`` overrides any of them
@@ -21,6 +26,9 @@ from populace.templates import fence, load_templates, template_digest
 FIELDS = {
     "system": set(),
     "revise": {"persona", "query", "max_words"},
+    "revise_youth": {"persona", "query", "max_words", "context"},
+    "revise_region": {"persona", "query", "max_words", "context"},
+    "revise_generic": {"persona", "query", "max_words", "context"},
     "query_detailed": {"persona"},
     "query_broad": {"persona"},
     "negative_check": {"query", "persona"},

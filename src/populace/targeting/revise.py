@@ -1,10 +1,14 @@
 """``populace.target``: a persona set for a group given in plain language.
 
-1. Pool: the run's aligned set, else all its personas (:mod:`populace.targeting.pool`).
+1. Pool: the run's aligned set, else all its personas, or a pool the caller
+   loaded (an external persona file: :func:`populace.targeting.pool.load_pool_file`).
 2. Retrieval: the ``top_k`` personas most similar to the query (cosine of
    sentence embeddings).
 3. Revision: the LLM revises the retrieved personas into ``n`` members of the
-   group, changing only what membership needs (prompt ``revise.txt``). Seeds
+   group with the template chosen for the query (``youth``, ``region``,
+   ``generic``: the group's typical circumstances, behaviours and attitudes,
+   other retrieved seeds as context; ``minimal``: only the facts membership
+   needs; :mod:`populace.targeting.revision`). Seeds
    are used round-robin in similarity order: persona ``j`` is revised from seed
    ``j mod top_k``; its first revision is greedy, later variants of the same
    seed are sampled (temperature ``variant_temperature``, one sample index each).
@@ -25,7 +29,6 @@ never replaced by a default.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -34,16 +37,20 @@ from pathlib import Path
 import pandas as pd
 
 from populace.errors import PopulaceError
-from populace.llm.cache import CachedBackend, CallCache
 from populace.run import Run, config_hash
-from populace.targeting.calls import Task, run_tasks
 from populace.targeting.embedder import DEFAULT_EMBEDDER, Embedder, load_embedder
 from populace.targeting.index import resolve_backend
-from populace.targeting.parse import persona_line
+from populace.targeting.plan import (
+    check_sizes,
+    seed_plan,
+    slugify,
+    tables,
+    write_atomic,
+)
 from populace.targeting.pool import Pool, load_pool, pool_vectors, retrieve
 from populace.targeting.prompts import Templates
+from populace.targeting.revision import resolve_template, revise_tasks, run_revisions
 
-MAX_PER_SEED = 20
 TARGETS = "targets"
 
 
@@ -70,34 +77,6 @@ class TargetResult:
         )
 
 
-def slugify(query: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", query.lower()).strip("-")[:60].strip("-")
-    return s or "q-" + hashlib.sha256(query.encode()).hexdigest()[:8]
-
-
-def check_sizes(n: int, top_k: int | None, pool_size: int) -> int:
-    if n < 1:
-        raise PopulaceError("-n must be at least 1")
-    k = min(n, pool_size) if top_k is None else int(top_k)
-    if k < 1:
-        raise PopulaceError("--top-k must be at least 1")
-    if k > pool_size:
-        raise PopulaceError(f"--top-k {k} is larger than the pool ({pool_size} personas)")
-    if n > MAX_PER_SEED * k:
-        raise PopulaceError(
-            f"-n {n} is more than {MAX_PER_SEED} x top-k ({MAX_PER_SEED * k}): "
-            "that many revisions per seed make near-copies; raise --top-k "
-            f"(at most the pool size, {pool_size})"
-        )
-    return k
-
-
-def _seed_plan(hits: list[tuple[int, float]], n: int) -> list[tuple[int, float, int]]:
-    """(pool position, similarity, variant) for each of the n output personas."""
-    k = len(hits)
-    return [(hits[j % k][0], hits[j % k][1], j // k) for j in range(n)]
-
-
 def target(
     run: str | Path | Run,
     query: str,
@@ -118,6 +97,8 @@ def target(
     model_info: dict | None = None,
     index: str = "auto",
     pool: Pool | None = None,
+    template: str = "auto",
+    context_seeds: int = 2,
 ) -> TargetResult:
     """A persona set for a target group: retrieve the closest personas, revise them into it.
 
@@ -125,7 +106,8 @@ def target(
     the ``top_k`` personas closest to ``query`` (exact cosine search), plan
     ``n`` revisions over them (the closest seeds first, at most
     ``MAX_PER_SEED`` each), let the LLM rewrite each seed into the group
-    (:func:`_revise`), and write the set with its seed links (:func:`_tables`).
+    (:mod:`populace.targeting.revision`), and write the set with its seed
+    links (:func:`populace.targeting.plan.tables`).
 
     Parameters
     ----------
@@ -152,7 +134,16 @@ def target(
         batch size, the temperature of the second and later variants of a seed.
     progress, model_info, index, pool
         Progress bars, the model description recorded, the search backend
-        (``numpy``, ``faiss`` or ``auto``), and a pool the caller loaded.
+        (``numpy``, ``faiss`` or ``auto``), and a pool the caller loaded
+        (e.g. :func:`populace.targeting.pool.load_pool_file` for an external
+        persona file; default: the run's own).
+    template : str, default "auto"
+        The revision prompt (:mod:`populace.targeting.revision`): ``youth``,
+        ``region``, ``generic``, ``minimal`` (the earlier prompt) or ``auto``
+        (chosen from the query).
+    context_seeds : int, default 2
+        Other retrieved seeds shown in each revision prompt as context (Eq. 15
+        of the paper; not used by ``minimal``).
 
     Returns
     -------
@@ -174,7 +165,10 @@ def target(
         raise PopulaceError("revision needs an LLM backend (or revise=False / --no-revise)")
     if max_attempts < 1:
         raise PopulaceError("max_attempts must be at least 1")
-    r = run if isinstance(run, Run) else Run(run, create=False)
+    if context_seeds < 0:
+        raise PopulaceError("context_seeds must be at least 0")
+    chosen = resolve_template(template, query)
+    r = run if isinstance(run, Run) else Run(run, create=pool is not None)
     pool = load_pool(r) if pool is None else pool
     k = check_sizes(int(n), top_k, len(pool))
     index = resolve_backend(index, len(pool))
@@ -183,32 +177,39 @@ def target(
     t0 = time.time()
     vecs = pool_vectors(r, pool, emb, progress=progress)
     hits = retrieve(query, pool, vecs, emb, k, index=index)
-    plan = _seed_plan(hits, int(n))
+    plan = seed_plan(hits, int(n))
     slug = slugify(query)
     out_path = Path(out) if out is not None else r.file(f"{TARGETS}/{slug}.parquet")
     width = max(4, len(str(n)))
     ids = [f"t-{slug[:40]}-{j:0{width}d}" for j in range(int(n))]
     outs, stats = None, {"model_calls": 0, "cache_hits": 0}
     if revise:
-        outs, stats = _revise(
-            r,
-            backend,
+        tasks = revise_tasks(
             templates,
-            pool,
+            chosen,
+            pool.texts,
+            hits,
             plan,
             query,
             max_words=max_words,
+            variant_temperature=variant_temperature,
+            context_seeds=context_seeds,
+        )
+        outs, stats = run_revisions(
+            r.cache_path,
+            backend,
+            tasks,
+            query,
             seed=seed,
             max_attempts=max_attempts,
             batch_size=batch_size,
-            variant_temperature=variant_temperature,
             progress=progress,
         )
-    frame, fail_frame = _tables(plan, ids, pool, query, outs)
-    _write(out_path, frame)
+    frame, fail_frame = tables(plan, ids, pool, query, outs)
+    write_atomic(out_path, frame)
     fail_path = out_path.with_name(out_path.stem + ".failures.parquet")
     if len(fail_frame):
-        _write(fail_path, fail_frame)
+        write_atomic(fail_path, fail_frame)
     elif fail_path.exists():
         fail_path.unlink()
     info = {
@@ -220,6 +221,8 @@ def target(
         "embedder": emb.describe(),
         "index": index,
         "revise": revise,
+        "template": chosen if revise else None,
+        "context_seeds": context_seeds if revise and chosen != "minimal" else 0,
         "written": len(frame),
         "failures": len(fail_frame),
         "seed": seed,
@@ -245,113 +248,6 @@ def target(
     return TargetResult(frame, fail_frame, out_path, info)
 
 
-def _revise(
-    r: Run,
-    backend,
-    templates,
-    pool: Pool,
-    plan,
-    query: str,
-    *,
-    max_words: int,
-    seed: int,
-    max_attempts: int,
-    batch_size: int,
-    variant_temperature: float,
-    progress: bool,
-):
-    """The LLM revision of every planned (seed, variant), through the run's call
-    cache; returns (parsed replies in plan order, call counts)."""
-    from populace.survey.progress import progress_bar
-
-    cache = CallCache(r.cache_path)
-    cb = CachedBackend(backend, cache)
-    tasks = [
-        Task(
-            templates.messages("revise", persona=pool.texts[p], query=query, max_words=max_words),
-            lambda t: persona_line(t, max_words=max(int(max_words * 1.5), 20)),
-            max_tokens=int(max_words * 2) + 20,
-            temperature=0.0 if v == 0 else variant_temperature,
-            sample_index=v,
-        )
-        for p, _, v in plan
-    ]
-    try:
-        with progress_bar(len(tasks), f"revise for {query[:40]!r}", enabled=progress) as advance:
-            outs = run_tasks(
-                cb,
-                tasks,
-                seed=seed,
-                max_attempts=max_attempts,
-                batch_size=batch_size,
-                advance=advance,
-            )
-    finally:
-        cache.close()
-    return outs, {"model_calls": cb.misses, "cache_hits": cb.hits}
-
-
-def _tables(
-    plan, ids: list[str], pool: Pool, query: str, outs
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(personas, failures) from the plan and the revisions (``outs`` None: the
-    seeds' own texts, unrevised)."""
-    rows, fails = [], []
-    for j, (p, sim, v) in enumerate(plan):
-        base = {
-            "seed_persona_id": pool.ids[p],
-            "similarity": sim,
-            "query": query,
-            "variant": v,
-            "seed_weight": float(pool.weights[p]),
-        }
-        if outs is None:
-            rows.append({"persona_id": ids[j], "persona": pool.texts[p], **base, "revised": False})
-        elif outs[j].ok:
-            rows.append({"persona_id": ids[j], "persona": outs[j].value, **base, "revised": True})
-        else:
-            fails.append(
-                {
-                    "persona_id": ids[j],
-                    **base,
-                    "attempts": outs[j].attempts,
-                    "error": outs[j].error,
-                    "raw": outs[j].raw,
-                }
-            )
-    cols = [
-        "persona_id",
-        "persona",
-        "seed_persona_id",
-        "similarity",
-        "query",
-        "variant",
-        "revised",
-        "seed_weight",
-    ]
-    fail_cols = [
-        "persona_id",
-        "seed_persona_id",
-        "similarity",
-        "query",
-        "variant",
-        "seed_weight",
-        "attempts",
-        "error",
-        "raw",
-    ]
-    return pd.DataFrame(rows, columns=cols), pd.DataFrame(fails, columns=fail_cols)
-
-
-def _write(path: Path, frame: pd.DataFrame) -> None:
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
 def target_run(
     run_dir: str | Path,
     query: str,
@@ -363,6 +259,7 @@ def target_run(
     embedder: str | Embedder = DEFAULT_EMBEDDER,
     index: str = "auto",
     max_words: int = 120,
+    template: str = "auto",
     **kwargs,
 ) -> Path | None:
     """The pipeline's entry point (``populace run``'s targets stage): :func:`target`
@@ -378,5 +275,6 @@ def target_run(
         embedder=embedder,
         index=index,
         max_words=max_words,
+        template=template,
         **kwargs,
     ).out

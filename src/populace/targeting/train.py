@@ -38,8 +38,9 @@ import pandas as pd
 from populace.errors import PopulaceError
 from populace.llm.cache import CachedBackend, CallCache
 from populace.run import PERSONAS, Run, atomic_write_text
-from populace.targeting.contrastive import Example, train_contrastive
+from populace.targeting.contrastive import Example
 from populace.targeting.embedder import DEFAULT_EMBEDDER, load_embedder
+from populace.targeting.fine_tune import fine_tune, recipe_settings, val_split
 from populace.targeting.pairs import candidate_negatives, check_negatives, write_queries
 from populace.targeting.pool import EMBEDDINGS
 from populace.targeting.prompts import Templates
@@ -73,36 +74,6 @@ def _personas(r: Run, persona_ids) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
-def _val_split(ids: list[str], fraction: float, seed: int) -> set[str]:
-    """A seeded share ``fraction`` of ``ids`` (at least one when fraction > 0)."""
-    if fraction <= 0:
-        return set()
-    import numpy as np
-
-    n = max(1, int(round(fraction * len(ids))))
-    order = np.random.default_rng([seed, 7919]).permutation(len(ids))
-    return {ids[i] for i in order[:n]}
-
-
-def _mrr(emb, queries: list[str], owners: list[str], ids: list[str], texts: list[str]) -> float:
-    """Mean reciprocal rank of each query's own persona among ``ids`` (current weights).
-
-    A persona scored exactly as high as the owner is a tie broken at random: the
-    reciprocal rank is its expectation over the tied positions. Counting ties for
-    the owner would give a collapsed embedder (every text on one vector) a
-    perfect MRR, and the epoch selection would keep it."""
-    import numpy as np
-
-    docs = emb.encode(texts)
-    sims = emb.encode(queries) @ docs.T
-    where = {p: i for i, p in enumerate(ids)}
-    own = np.array([sims[k, where[o]] for k, o in enumerate(owners)])
-    above = (sims > own[:, None]).sum(axis=1)
-    tied = (sims == own[:, None]).sum(axis=1)  # the owner and the personas tied with it
-    rr = [np.mean(1.0 / np.arange(a + 1, a + t + 1)) for a, t in zip(above, tied)]
-    return float(np.mean(rr))
-
-
 def _write(r: Run, name: str, frame: pd.DataFrame) -> None:
     r.write_table(f"{FOLDER}/{name}", frame)
 
@@ -118,9 +89,11 @@ def train_embedder(
     random: int = 3,
     check: str = "relative",
     yes_threshold: float = 0.5,
-    epochs: int = 1,
-    batch_size: int = 8,
-    lr: float = 2e-5,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    grad_accum: int | None = None,
+    recipe: str | None = None,
     temperature: float = 0.05,
     val_fraction: float = 0.0,
     seed: int = 0,
@@ -149,8 +122,13 @@ def train_embedder(
     check : {"relative", "absolute"}, default "relative"
         How the LLM's P(YES) drops false negatives (docs/targeting.md).
     yes_threshold : float, default 0.5
-    epochs, batch_size, lr, temperature
-        Contrastive training settings (InfoNCE temperature).
+    epochs, batch_size, lr, grad_accum, temperature
+        Contrastive training settings (micro-batch size, micro-batches per
+        optimiser step, InfoNCE temperature); None takes the recipe's.
+    recipe : {"quick", "paper"}, optional
+        Named settings (:data:`populace.targeting.fine_tune.RECIPES`; default
+        ``quick``: 1 epoch, batch 8, lr 2e-5; ``paper``: Table 8, 2 epochs,
+        batch 8 x 4 accumulated = 32, lr 6e-6).
     val_fraction : float, default 0.0
         Share of personas held out to select the best epoch by MRR.
     seed : int, default 0
@@ -171,13 +149,17 @@ def train_embedder(
     contrastive predictive coding. arXiv:1807.03748 (InfoNCE).
     Hu et al. (2025). arXiv:2509.10127, Appendix B.4-B.6.
     """
+    rs = recipe_settings(recipe, epochs=epochs, batch_size=batch_size, lr=lr, grad_accum=grad_accum)
+    epochs, batch_size, lr, grad_accum = rs["epochs"], rs["batch_size"], rs["lr"], rs["grad_accum"]
     _check_settings(backend, epochs, batch_size, temperature, hard, random, val_fraction)
+    if grad_accum < 1:
+        raise PopulaceError("grad_accum must be at least 1")
     r = run if isinstance(run, Run) else Run(run, create=False)
     out = Path(out)
     people = _personas(r, persona_ids)
     ids, texts = people["persona_id"].tolist(), people["persona"].tolist()
     text_of = dict(zip(ids, texts))
-    val_ids = _val_split(ids, val_fraction, seed)
+    val_ids = val_split(ids, val_fraction, seed)
     train_rows = [i for i, p in enumerate(ids) if p not in val_ids]
     if val_ids and len(train_rows) < 3:
         raise PopulaceError(
@@ -212,7 +194,7 @@ def train_embedder(
         cache.close()
     examples, skipped = _examples(r, queries, negs, text_of, val_ids)
     val_q = queries[queries["ok"] & queries["persona_id"].isin(val_ids)]
-    losses, val_mrr, best_epoch = _fine_tune(
+    losses, val_mrr, best_epoch = fine_tune(
         emb,
         examples,
         val_q,
@@ -224,6 +206,7 @@ def train_embedder(
         temperature=temperature,
         seed=seed,
         progress=progress,
+        grad_accum=grad_accum,
     )
     out.mkdir(parents=True, exist_ok=True)
     emb.model.save(str(out))
@@ -248,6 +231,9 @@ def train_embedder(
             "yes_threshold": yes_threshold,
             "epochs": epochs,
             "batch_size": batch_size,
+            "grad_accum": grad_accum,
+            "effective_batch": batch_size * grad_accum,
+            "recipe": recipe or "quick",
             "lr": lr,
             "val_fraction": val_fraction,
             "temperature": temperature,
@@ -388,41 +374,3 @@ def _examples(r: Run, queries, negs, text_of, val_ids) -> tuple[list[Example], i
             f"{r.file(FOLDER + '/negatives.parquet')})"
         )
     return examples, skipped
-
-
-def _fine_tune(
-    emb, examples, val_q, ids, texts, *, epochs, batch_size, lr, temperature, seed, progress
-) -> tuple[list, list[float], int]:
-    """Step 3: contrastive fine-tuning; with held-out queries, the weights of the
-    epoch with the best MRR (0 = the base model) are kept.  Returns (losses,
-    MRR by epoch, selected epoch)."""
-    from populace.survey.progress import progress_bar
-
-    val_mrr, best = [], {"epoch": 0, "state": None}
-
-    def validate(epoch: int) -> None:
-        if val_q.empty:
-            return
-        val_mrr.append(_mrr(emb, val_q["query"].tolist(), val_q["persona_id"].tolist(), ids, texts))
-        if val_mrr[-1] > max(val_mrr[:-1], default=float("-inf")):
-            best["epoch"] = epoch  # epoch 0: the base model's own weights
-            best["state"] = {k: v.detach().clone() for k, v in emb.model.state_dict().items()}
-
-    validate(0)
-    with progress_bar(
-        epochs * len(examples), "train-embedder: fine-tuning", enabled=progress
-    ) as adv:
-        losses = train_contrastive(
-            emb.model,
-            examples,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            temperature=temperature,
-            seed=seed,
-            advance=adv,
-            on_epoch=validate,
-        )
-    if val_mrr and best["epoch"] != epochs:
-        emb.model.load_state_dict(best["state"])  # epoch 0: no epoch beat the base
-    return losses, val_mrr, best["epoch"]

@@ -1,0 +1,370 @@
+"""The paper's Table 4: group-specific persona sets against each group's humans.
+
+For each group (benchmarks/_table4_groups.py: YRBS high-school students on the
+96 items a persona can answer; WVS E143 and F117 in the paper's East Asia,
+North America and Europe) and each persona pool, five sets of --n personas:
+
+  random     --n personas drawn at random from the pool (seeded);
+  base       the top --n retrieved with the base embedder (minilm), unrevised;
+  trained    the top --n retrieved with the fine-tuned embedder, unrevised;
+  revised    the trained retrieval revised into the group by the LLM with the
+             template chosen for the query (youth / region: the group's typical
+             circumstances, behaviours and attitudes, two other retrieved seeds
+             as context, paper Eq. 15);
+  minimal    the same seeds revised with the earlier prompt (template minimal:
+             only the facts membership needs), for the prompt comparison.
+
+Pools (--pools): ``mined``, a run's mined personas (--mined, default the
+first e2e run's benchmarks/out/e2e_blogs/personas.parquet); ``personahub``,
+PersonaHub's 5,000 personas (preset personahub, ../shared/data/persona_sets).
+The fine-tuned embedder is --trained DIR (a ``populace train-embedder`` output)
+or, without it, trained here on the mined pool with --recipe (LLM calls cached).
+
+Each set is surveyed by the same LLM (mode ``expected``: option probabilities
+kept). Scores per item on the set's option distribution vs the humans' weighted
+shares (populace.evaluate.marginals): TV on every item; W1 (= AMW = SW in one
+dimension), FD and MMD on ordinal items; a group's score is the mean over its
+items. Intervals: 95% bootstrap over the set's personas (--boot); noise floor:
+the same scores for --n humans drawn from the reference (200 draws).
+
+Resumable: every LLM call is in benchmarks/out/target_table4.<model>.<pool>/
+cache.sqlite, saved to benchmarks/state/ for the next run. Run under the CPU lock:
+
+    flock /tmp/populace-cpu.lock python benchmarks/target_table4.py --model qwen2.5-1.5b
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import _table4_groups as G  # noqa: E402
+
+from populace.evaluate import marginals  # noqa: E402
+
+SETS = ("random", "base", "trained", "revised", "minimal")
+METRICS = ("TV", "W1", "FD", "MMD")
+PERSONAHUB = G.DATA / "persona_sets" / "personahub" / "tool.jsonl"
+
+
+def survey_probs(personas, instruments, backend, cache) -> dict:
+    """{item: (n personas, n options) option probabilities} (mode expected)."""
+    from populace.survey import survey
+
+    probs = {}
+    for ins in instruments:
+        long = survey(
+            personas[["persona_id", "persona"]],
+            ins,
+            backend=backend,
+            mode="expected",
+            cache=cache,
+            progress=False,
+        ).long
+        for it in ins.items:
+            rows = long[long["item_id"] == it.id].set_index("persona_id")
+            rows = rows.loc[personas["persona_id"]]
+            k = len(G.option_codes(ins, it))
+            probs[it.id] = np.array(
+                [
+                    np.asarray(p, float) if p is not None else np.full(k, 1 / k)
+                    for p in rows["probs"]
+                ]
+            )
+    return probs
+
+
+def load_pool(name: str, a):
+    from populace.targeting import load_pool_file
+
+    if name == "mined":
+        if not a.mined.exists():
+            raise SystemExit(
+                f"no mined personas at {a.mined}: run the e2e benchmark or give --mined"
+            )
+        return load_pool_file(a.mined)
+    if name == "personahub":
+        if not PERSONAHUB.exists():
+            raise SystemExit(f"needs PersonaHub's personas at {PERSONAHUB}")
+        return load_pool_file(PERSONAHUB, preset="personahub", limit=a.personahub_limit)
+    raise SystemExit(f"unknown pool {name!r}: mined or personahub")
+
+
+def trained_embedder(a, backend, info) -> Path:
+    """--trained, or an embedder fine-tuned on the mined pool (reused when present)."""
+    if a.trained:
+        return a.trained
+    from populace.run import Run
+    from populace.targeting.train import train_embedder
+
+    run = Run(ROOT / "benchmarks" / "out" / f"target_table4.{a.model}.train")
+    people = pd.read_parquet(a.mined)[["persona_id", "persona"]].dropna()
+    if a.train_personas:
+        people = people.iloc[: a.train_personas]
+    run.write_table("personas.parquet", people)
+    out = run.path / f"embedder-{a.recipe}-{len(people)}"
+    if not (out / "populace_training.json").exists():
+        train_embedder(run, out, backend=backend, recipe=a.recipe, seed=a.seed, model_info=info)
+    return out
+
+
+def score_set(probs, refs, nominal, n, boot, rng):
+    est = marginals.set_scores(probs, refs, nominal)
+    bs = np.array(
+        [marginals.set_scores(probs, refs, nominal, rng.integers(0, n, n)) for _ in range(boot)]
+    )
+    return est, bs
+
+
+def fmt(est, bs) -> str:
+    lo, hi = np.nanpercentile(bs, [2.5, 97.5], axis=0)
+    return "  ".join(f"{e:.3f} [{lo_:.3f}, {hi_:.3f}]" for e, lo_, hi_ in zip(est, lo, hi))
+
+
+def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out):
+    """All five sets of one group and pool; appends result lines to ``out``."""
+    from populace.targeting import target
+
+    instruments = G.instruments_of(kind, a.yrbs_items)
+    refs, n_ref = G.references(kind, region, instruments)
+    nominal = G.nominal_of(kind)
+    # the random set depends only on (seed, group), not on which groups run before it
+    draw = np.random.default_rng([a.seed, [g[0] for g in G.GROUPS].index(key)])
+    frames = {
+        "random": pd.DataFrame({"persona_id": pool.ids, "persona": pool.texts}).iloc[
+            np.sort(draw.choice(len(pool), a.n, replace=False))
+        ]
+    }
+    sets_dir = run.path / "sets"
+    common = dict(top_k=a.n, progress=False, pool=pool, seed=a.seed, max_words=a.max_words)
+    for name, emb in (("base", embs["base"]), ("trained", embs["trained"])):
+        frames[name] = target(
+            run,
+            query,
+            a.n,
+            revise=False,
+            embedder=emb,
+            out=sets_dir / f"{key}-{name}.parquet",
+            **common,
+        ).personas
+    fails = {}
+    for name, template in (("revised", "auto"), ("minimal", "minimal")):
+        res = target(
+            run,
+            query,
+            a.n,
+            backend=backend,
+            embedder=embs["trained"],
+            template=template,
+            out=sets_dir / f"{key}-{name}.parquet",
+            **common,
+        )
+        frames[name], fails[name] = res.personas, (len(res.failures), res.info["template"])
+    scores, per_item = {}, {}
+    for name in SETS:
+        people = frames[name]
+        if people.empty:
+            out["lines"].append(
+                f"{query:<28}{pool_name:<11}{name:<9}no personas (all revisions failed)"
+            )
+            continue
+        probs = survey_probs(people, instruments, backend, run.cache_path)
+        est, bs = score_set(probs, refs, nominal, len(people), a.boot, rng)
+        scores[name] = (est, bs)
+        per_item[name] = {
+            it: marginals.item_distances(
+                probs[it].mean(0), refs[it][1], refs[it][0], it in nominal
+            )[0]
+            for it in refs
+        }
+        note = (
+            f"  ({len(people)} personas; {fails[name][0]} failed; template {fails[name][1]})"
+            if name in fails
+            else ""
+        )
+        out["lines"].append(f"{query:<28}{pool_name:<11}{name:<9}{fmt(est, bs)}{note}")
+    nf = marginals.noise_floor_scores(refs, nominal, a.n, rng)
+    out["lines"].append(
+        f"{query:<28}{pool_name:<11}{'floor':<9}"
+        + "  ".join(f"{v:.3f}{'':<16}" for v in nf)
+        + f"  (n = {a.n} humans; reference rows {n_ref}; {len(refs)} items, "
+        f"{len(set(refs) - nominal)} ordinal)"
+    )
+    for a_, b_ in (
+        ("random", "revised"),
+        ("trained", "revised"),
+        ("base", "trained"),
+        ("minimal", "revised"),
+    ):
+        if a_ in scores and b_ in scores:
+            d, lo, hi = G.interval_verdict(
+                scores[a_][1], scores[b_][1], scores[a_][0], scores[b_][0]
+            )
+            out["verdicts"].append(
+                f"{query} [{pool_name}]: TV {a_} - {b_} {d:+.3f} [{lo:+.3f}, {hi:+.3f}] -> "
+                + (
+                    f"{b_} better beyond the interval"
+                    if lo > 0
+                    else (f"{b_} worse beyond the interval" if hi < 0 else "within the interval")
+                )
+            )
+    for name, (est, _) in scores.items():
+        out["csv"].append(
+            {
+                "group": key,
+                "pool": pool_name,
+                "set": name,
+                **dict(zip(METRICS, est)),
+                **{f"floor_{m}": v for m, v in zip(METRICS, nf)},
+            }
+        )
+    if kind == "yrbs" and per_item:
+        out["items"].append(
+            f"YRBS items [{pool_name}]: TV per set; humans' most common answer (share); "
+            "moved = TV(trained) - TV(revised)"
+        )
+        out["items"].append(
+            f"{'item':<6}{'human mode':<34}"
+            + "".join(f"{s:>9}" for s in per_item)
+            + f"{'moved':>9}"
+        )
+        labels = {it.id: it for ins in instruments for it in ins.items}
+        rows = []
+        for it in refs:
+            q = refs[it][1]
+            opt = labels[it].options[int(np.argmax(q))].label
+            moved = per_item.get("trained", {}).get(it, np.nan) - per_item.get("revised", {}).get(
+                it, np.nan
+            )
+            rows.append(
+                (
+                    moved,
+                    f"{it:<6}{(opt[:24] + f' ({q.max():.0%})'):<34}"
+                    + "".join(f"{per_item[s][it]:>9.3f}" for s in per_item)
+                    + f"{moved:>+9.3f}",
+                )
+            )
+        rows.sort(key=lambda r: -np.nan_to_num(r[0], nan=-9))
+        out["items"] += [r[1] for r in rows] + [""]
+        mv = np.array([r[0] for r in rows], float)
+        out["verdicts"].append(
+            f"{query} [{pool_name}]: of {len(rows)} items, {int((mv > 0.02).sum())} moved closer "
+            f"to the humans by > 0.02 TV after revision, {int((np.abs(mv) <= 0.02).sum())} within 0.02, "
+            f"{int((mv < -0.02).sum())} moved away"
+        )
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=50, help="personas per set")
+    ap.add_argument("--model", default="smollm2-135m")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--boot", type=int, default=500)
+    ap.add_argument("--max-words", type=int, default=80, help="length limit of a revision")
+    ap.add_argument(
+        "--groups",
+        default=",".join(g[0] for g in G.GROUPS),
+        help="comma-separated: yrbs, east_asia, north_america, europe",
+    )
+    ap.add_argument(
+        "--pools", default="mined,personahub", help="comma-separated: mined, personahub"
+    )
+    ap.add_argument(
+        "--mined", type=Path, default=ROOT / "benchmarks" / "out" / "e2e_blogs" / "personas.parquet"
+    )
+    ap.add_argument(
+        "--personahub-limit",
+        type=int,
+        default=None,
+        help="personas drawn from PersonaHub (default all)",
+    )
+    ap.add_argument(
+        "--trained",
+        type=Path,
+        default=None,
+        help="fine-tuned embedder folder (default: train on the mined pool)",
+    )
+    ap.add_argument(
+        "--recipe", default="quick", help="training recipe when training here: quick or paper"
+    )
+    ap.add_argument(
+        "--train-personas",
+        type=int,
+        default=None,
+        help="train on the first N mined personas (smoke runs)",
+    )
+    ap.add_argument(
+        "--yrbs-items", type=int, default=None, help="first N YRBS items only (smoke runs)"
+    )
+    a = ap.parse_args(argv)
+    import _state
+
+    from populace.llm import load_backend
+    from populace.run import Run
+    from populace.targeting import load_embedder
+
+    groups = [g for g in G.GROUPS if g[0] in a.groups.split(",")]
+    pools = [p for p in a.pools.split(",") if p]
+    t0 = time.time()
+    rng = np.random.default_rng(a.seed)
+    backend, info = load_backend(a.model, n_threads=2)
+    out = {"lines": [], "verdicts": [], "items": [], "csv": []}
+    states = []
+    try:
+        trained = trained_embedder(a, backend, info)
+        embs = {"base": load_embedder("minilm"), "trained": load_embedder(str(trained))}
+        for pool_name in pools:
+            pool = load_pool(pool_name, a)
+            run = Run(ROOT / "benchmarks" / "out" / f"target_table4.{a.model}.{pool_name}")
+            state = _state.STATE / f"target_table4.{a.model}.{pool_name}.calls.jsonl.gz"
+            _state.load(run.cache_path, state)
+            states.append((run.cache_path, state))
+            for key, query, kind, region in groups:
+                run_group(
+                    key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out
+                )
+                print("\n".join(out["lines"][-7:]), flush=True)
+    finally:
+        backend.close()
+        for cache_path, state in states:
+            _state.save(cache_path, state)
+    head = [
+        f"target_table4: n = {a.n} personas per set; LLM {a.model} (revision and survey, mode expected); "
+        f"base embedder minilm; trained {trained}",
+        "YRBS items left out: " + "; ".join(f"{k} ({v})" for k, v in G.YRBS_EXCLUDED.items()),
+        "scores: mean over items; TV all items, W1 (= AMW = SW per item), FD, MMD ordinal items; lower is better; "
+        "[95% bootstrap interval over personas]",
+        "",
+        f"{'group':<28}{'pool':<11}{'set':<9}" + "  ".join(f"{m:<22}" for m in METRICS),
+    ]
+    text = "\n".join(
+        head
+        + out["lines"]
+        + ["", "differences (independent bootstrap intervals):"]
+        + out["verdicts"]
+        + [""]
+        + out["items"]
+        + [f"wall time {time.time() - t0:.0f} s"]
+    )
+    print(text)
+    tag = "" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick"
+    res = ROOT / "benchmarks" / "results"
+    (res / f"target_table4{tag}.txt").write_text(text + "\n")
+    pd.DataFrame(out["csv"]).to_csv(res / f"target_table4{tag}.csv", index=False)
+    (res / f"target_table4{tag}.json").write_text(
+        json.dumps({"args": {k: str(v) for k, v in vars(a).items()}}, indent=1)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
