@@ -61,3 +61,14 @@ def test_errors(tmp_path):
         Run(tmp_path / "bad")
     with pytest.raises(PopulaceError, match="run the stage"):
         Run(tmp_path / "r2").read_table("posts.parquet")
+
+
+def test_config_hash_leaves_out_the_run_directory(tmp_path):
+    """The same config run in two folders has one hash (the export's run_config_hash);
+    any other difference changes it."""
+    cfg = {"dir": str(tmp_path / "a"), "seed": 1, "align": {"k": 5}}
+    ha = Run(tmp_path / "a").set_config("run", cfg)
+    hb = Run(tmp_path / "b").set_config("run", {**cfg, "dir": str(tmp_path / "b")})
+    hc = Run(tmp_path / "c").set_config("run", {**cfg, "seed": 2})
+    assert ha == hb != hc
+    assert json.loads((tmp_path / "b" / MANIFEST).read_text())["config"]["run"]["dir"].endswith("b")

@@ -167,9 +167,12 @@ class Run:
     def set_config(
         self, section: str, config: dict, *, models: dict | None = None, seeds: dict | None = None
     ) -> str:
-        """Record a command's config (redacted) and its hash; returns the hash."""
+        """Record a command's config (redacted) and its hash; returns the hash.
+
+        The hash leaves out the run directory itself (``dir``): it identifies
+        what was run, so the same config run in two folders has one hash."""
         cfg = redact(config)
-        h = config_hash(cfg)
+        h = config_hash({k: v for k, v in cfg.items() if k != "dir"})
         self.manifest.setdefault("config", {})[section] = cfg
         self.manifest.setdefault("config_hash", {})[section] = h
         if models:
