@@ -68,50 +68,51 @@ def strict_gender(text: str, gender: str | None) -> bool:
 
 def counts(run_dir: Path) -> dict:
     """Written / repaired / dropped / kept and their contradictions, from a mined run."""
+    import json
+
     import pandas as pd
 
     from populace.mining.facts import author_facts, check
 
-    posts = pd.read_parquet(run_dir / "mining" / "preprocess.parquet")
-    meta = posts.drop_duplicates("author_id").set_index("author_id")
+    # the corpus metadata per author (gender, age, topic) is in the group table
+    meta = pd.read_parquet(run_dir / "mining" / "group.parquet").set_index("author_id")
     persona = pd.read_parquet(run_dir / "mining" / "persona.parquet")
-    critic = pd.read_parquet(run_dir / "mining" / "critic.parquet")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    checked = bool(manifest["config"]["mine"].get("corpus_facts"))
 
     def facts(a):
         return author_facts(meta.loc[a].to_dict())
 
-    written = persona[persona["status"] == "ok"] if "status" in persona else persona
-    if "facts_contradictions" in persona:
-        # as written (before repair): the kinds the check found in the model's text
+    def wrong(text, a) -> bool:
+        return bool(set(check(text, facts(a)).kinds) & {"gender", "age"})
+
+    written = persona[persona["status"] == "ok"]
+    if checked:
+        # as written, before repair: the kinds the check found in the model's text
         kinds = written["facts_contradictions"].map(lambda k: set(k) if k is not None else set())
         wrong_written = kinds.map(lambda k: bool(k & {"gender", "age"}))
-        repaired = int(written["facts_changes"].map(lambda c: c is not None and len(c) > 0).sum())
+        changes = written["facts_changes"].map(lambda c: c is not None and len(c) > 0)
+        repaired = int((changes & written["keep"].astype(bool)).sum())
         dropped = int((wrong_written & ~written["keep"].astype(bool)).sum())
-    else:  # the first run had no check: the written text is the persona
-        wrong_written = written.apply(
-            lambda r: bool(
-                set(check(r["persona"], facts(r["author_id"])).kinds) & {"gender", "age"}
-            ),
-            axis=1,
+    else:  # no check ran (the first run): the persona is the model's text
+        wrong_written = pd.Series(
+            [wrong(t, a) for t, a in zip(written["persona"], written["author_id"])],
+            index=written.index,
         )
         repaired = dropped = 0
-    kept = critic[critic["keep"].astype(bool)]
-    kept_text = kept.merge(persona[["author_id", "persona"]], on="author_id", suffixes=("_c", ""))
-    text_col = "persona" if "persona" in kept_text else "persona_c"
-    rule = kept_text.apply(
-        lambda r: bool(set(check(r[text_col], facts(r["author_id"])).kinds) & {"gender", "age"}),
-        axis=1,
-    )
-    strict = kept_text.apply(
-        lambda r: strict_gender(r[text_col], facts(r["author_id"]).gender), axis=1
+    # the final personas (after the critic, the grounding rules and PII)
+    kept = pd.read_parquet(run_dir / "personas.parquet")
+    rule = pd.Series([wrong(t, a) for t, a in zip(kept["persona"], kept["author_id"])])
+    strict = pd.Series(
+        [strict_gender(t, facts(a).gender) for t, a in zip(kept["persona"], kept["author_id"])]
     )
     return {
-        "authors": int(meta.shape[0]),
+        "authors": int(meta["keep"].astype(bool).sum()) if "keep" in meta else len(meta),
         "written": int(len(written)),
         "written_wrong": int(wrong_written.sum()),
         "repaired": repaired,
         "dropped": dropped,
-        "kept": int(len(kept_text)),
+        "kept": int(len(kept)),
         "kept_wrong": int(rule.sum()),
         "kept_strict": int(strict.sum()),
     }
@@ -122,7 +123,7 @@ def lines_for(name: str, c: dict) -> list[str]:
         return f"{a} of {b} ({100 * a / b:.1f}%)" if b else f"{a} of 0"
 
     return [
-        f"{name}: {c['authors']} bloggers after preprocessing, {c['written']} personas written",
+        f"{name}: {c['authors']} bloggers with enough posts, {c['written']} personas written",
         f"  written, contradicting gender or age (> 3 y): {pct(c['written_wrong'], c['written'])}",
         f"  repaired by the check: {c['repaired']}; dropped for a contradiction: {c['dropped']}",
         f"  kept (critic + rules): {c['kept']}; contradicting by the check's rule: "
