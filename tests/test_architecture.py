@@ -24,6 +24,7 @@ ALLOWED = {
     "llm": {"errors"},
     "templates.py": {"errors", "files"},
     "config.py": {"errors", "files"},
+    "persona_sets.py": {"errors", "files", "reference"},
     "synth": {"errors", "llm", "survey", "templates"},
 }
 
@@ -45,6 +46,7 @@ TOP = {
         "errors",
         "weighted",
         "files",
+        "persona_sets",
     }
 }
 

@@ -9,7 +9,7 @@ Persona sets (``evaluate.sets`` plus ``evaluate.external``):
 ``no_persona``      the LLM answering as itself, N respondents, at each temperature in
                     ``no_persona_temperatures`` (one set per temperature, e.g. ``no_persona_t0.7``)
 ``syncp``           N personas the LLM wrote from scratch at temperature 1 (populace.synth)
-external sets       persona files from elsewhere (populace.pipeline.external), surveyed here
+external sets       persona files from elsewhere (populace.persona_sets), surveyed here
 
 Every set but ``aligned``/``raw``/``random`` is surveyed by the harness into
 ``evaluation/sets/<set>/`` through the run's call cache (resumable); persona sets
@@ -188,7 +188,7 @@ def build_sets(
                 "failed": int((frame["status"] != "ok").sum()),
             }
     for x in ev.external:
-        from populace.pipeline.external import load_external
+        from populace.persona_sets import load_external
 
         frame = load_external(
             x.path,

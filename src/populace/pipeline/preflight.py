@@ -58,7 +58,7 @@ def check_inputs(cfg) -> None:
             _path(e.reference.path, f"evaluate reference of {e.instrument}")
     for x in cfg.evaluate.external:
         _path(x.path, f"evaluate.external {x.name!r}")
-        from populace.pipeline.external import load_external
+        from populace.persona_sets import load_external
 
         load_external(
             x.path,

@@ -7,7 +7,7 @@ set that repeats a persona (integer weights) is one pool entry with the summed
 weight. :func:`load_pool_file` reads a pool from elsewhere: another run's
 directory (the same rule), or a persona file (CSV/TSV/JSON/JSONL/Parquet with
 ``persona_id``/``persona`` columns, or a public persona set through a preset of
-:mod:`populace.pipeline.external`: ``personahub``, ``synthetic_persona_chat``,
+:mod:`populace.persona_sets`: ``personahub``, ``synthetic_persona_chat``,
 ``personachat``, ...). Embeddings are stored under ``RUN/embeddings/`` per embedder
 (:func:`populace.targeting.store.embed_personas`), so they are computed once.
 """
@@ -99,10 +99,10 @@ def load_pool_file(
 ) -> Pool:
     """A pool read from ``path``: a run directory (its aligned set, else its
     personas, as :func:`load_pool`) or a persona file, read by
-    :func:`populace.pipeline.external.load_external` (``preset`` names a public
+    :func:`populace.persona_sets.load_external` (``preset`` names a public
     persona set's layout; ``text_column``/``id_column`` override it; ``limit``
     draws that many distinct profiles, seeded). Every persona weighs 1."""
-    from populace.pipeline.external import load_external
+    from populace.persona_sets import load_external
 
     p = Path(path)
     if p.is_dir():

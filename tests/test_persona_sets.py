@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from populace.errors import DataError, PopulaceError
-from populace.pipeline.external import PRESETS, load_external, profile_key, sentences
+from populace.persona_sets import PRESETS, load_external, profile_key, sentences
 from tests.conftest import shared
 
 
