@@ -1,6 +1,6 @@
 """The README's main job on embedded defaults: the whole pipeline, small.
 
-Qwen2.5-1.5B-Instruct in process (``qwen2.5-1.5b``; ``scripts/demo`` installs it),
+Qwen2.5-Coder-1.5B-Instruct in process (``qwen2.5-1.5b``; ``scripts/demo`` installs it),
 the first bloggers of the Blog Authorship Corpus (``../shared/data/blogs``
 beside the repository when present, else ``--corpus``), the demo mining profile
 below (few, short posts and personas of at most 60 words, so a pool of real
