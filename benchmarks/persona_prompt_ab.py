@@ -1,7 +1,7 @@
 """Persona prompts compared on held-out humans: does the persona text carry the population's spread?
 
     flock /tmp/populace-cpu.lock python benchmarks/persona_prompt_ab.py     # qwen2.5-1.5b
-    python benchmarks/persona_prompt_ab.py --files 20 --arms current,traits  # fewer bloggers
+    python benchmarks/persona_prompt_ab.py --files 20 --arms current,bare  # fewer bloggers
 
 The e2e v2 run's personas (prompt ``populace/mining/prompts/persona.txt``, arm
 ``current``) read alike: of its first 58, 38 say what the writer "values" (29
@@ -9,10 +9,12 @@ The e2e v2 run's personas (prompt ``populace/mining/prompts/persona.txt``, arm
 the prompt's own list. A pool whose texts differ little cannot spread the
 survey's answers (the first run's pool had about half the humans' trait SDs).
 Each other arm is a folder ``benchmarks/mining_prompts_<arm>/`` whose files
-override the package prompts by name; ``traits`` asks for the writer's
-temperament as the posts show it (outgoing/withdrawn, anxious/calm,
-warm/critical, organised/chaotic, curious/conventional) and forbids the stock
-phrases.
+override the package prompts by name: ``list`` (a copy of the current prompt),
+``traits`` (the writer's temperament: outgoing/withdrawn, anxious/calm,
+warm/critical, organised/chaotic, curious/conventional; and a ban on the stock
+phrases), ``plain`` (the posts' own details, with the ban) and ``bare`` (the
+posts' own details). Findings: docs/mining.md, "Does the persona prompt matter?"
+(the survey did not move; the current prompt stays).
 
 Every arm mines the first ``--files`` blogger files (the e2e v2 run's order and
 mining settings, ``BENCH_PROFILE_V2``) and surveys the kept personas on IPIP-50
@@ -82,12 +84,7 @@ def seed_cache(dest: Path) -> None:
 
 def text_stats(texts: list[str]) -> dict:
     words = [set(re.findall(r"[a-z']+", t.lower())) for t in texts]
-    jac = [
-        len(a & b) / len(a | b)
-        for i, a in enumerate(words)
-        for b in words[i + 1 :]
-        if a | b
-    ]
+    jac = [len(a & b) / len(a | b) for i, a in enumerate(words) for b in words[i + 1 :] if a | b]
     return {
         "words": float(np.mean([len(t.split()) for t in texts])) if texts else float("nan"),
         "stock": float(np.mean([any(s in t.lower() for s in STOCK) for t in texts]))
@@ -100,7 +97,7 @@ def text_stats(texts: list[str]) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", type=int, default=70, help="first N blogger files (e2e order)")
-    ap.add_argument("--arms", default="current,traits")
+    ap.add_argument("--arms", default="current,bare")
     ap.add_argument("--model", default="qwen2.5-1.5b")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bootstrap", type=int, default=200)
@@ -171,7 +168,9 @@ def main(argv=None) -> int:
                 backend=backend,
                 model_info=info,
                 limit_authors=args.files,
-                prompt_dir=None if arm == "current" else ROOT / "benchmarks" / f"mining_prompts_{arm}",
+                prompt_dir=None
+                if arm == "current"
+                else ROOT / "benchmarks" / f"mining_prompts_{arm}",
                 config=MiningConfig.from_profile("cheap", **BENCH_PROFILE_V2),
             )
             personas = pd.read_parquet(run_dir / "personas.parquet")

@@ -46,6 +46,13 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--results", type=Path, default=None)
     ap.add_argument("--items", choices=("trait", "all"), default="trait")
+    ap.add_argument(
+        "--prompts",
+        type=Path,
+        default=None,
+        help="a folder of survey prompt files overriding the package's by name "
+        "(e.g. benchmarks/survey_prompts_roleplay)",
+    )
     args = ap.parse_args()
 
     ins = load_instrument("ipip50")
@@ -73,6 +80,7 @@ def main() -> None:
             backend=backend,
             mode="expected",
             cache=cache,
+            prompt_dir=args.prompts,
             progress=sys.stderr.isatty(),
         )
         longs.append(res.long)
@@ -114,7 +122,7 @@ def main() -> None:
             if args.items == "all"
             else "each pair answers the 10 items of its trait"
         ),
-        f"{calls} model calls, {hits} from cache",
+        f"survey prompts: {args.prompts or 'the package'}; {calls} model calls, {hits} from cache",
     ]
     met = {}
     for kind in ("expected", "sample"):

@@ -49,6 +49,11 @@ def test_facts_text():
         ("She is 17 years old.", Facts("female", 17), []),
         ("She is aged 25.", Facts("female", 17), ["age"]),
         ("Her posts are funny.", Facts(), []),  # nothing known
+        # a noun about someone else is no claim about the author
+        ("She misses her best friend, who was a guy, and her father.", Facts("female", 23), []),
+        ("He is a caring woman who writes daily.", MALE_STUDENT, ["gender"]),
+        ("She works as a waiter and worries a lot.", Facts("female", 23), ["gender"]),
+        ("He is also a devoted mother.", MALE_STUDENT, ["gender"]),
     ],
 )
 def test_check(text, facts, kinds):
@@ -89,6 +94,18 @@ def test_repair_swaps_pronouns_and_nouns_sets_the_age_and_drops_what_it_cannot_f
         Facts("female", 20),
     )
     assert new == "She is a shy woman who keeps to herself and her books, writing every evening."
+
+
+def test_repair_of_a_self_noun_leaves_other_peoples_pronouns():
+    # a female author called "a man" once: the noun is fixed, and "he broke up with
+    # her" (her boyfriend) keeps its pronouns; the first repair rewrote them all
+    text = (
+        "She is a quiet man who writes at night. Her boyfriend left three years ago; "
+        "he broke up with her by letter and she still feels sad about it."
+    )
+    new, changes = repair(text, Facts("female", 23))
+    assert new == text.replace("quiet man", "quiet woman")
+    assert changes == ["gender: rewritten as female"]
 
 
 def test_repair_gives_up_when_too_little_is_left():

@@ -182,7 +182,15 @@ _AGE_WORDS = {
 }
 _AGE_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _AGE_WORDS)) + r")s?\b", re.IGNORECASE)
 # "is a (young) woman", "As a mother", sentence-initial "A devoted father"
-_SELF = r"(?:^|[.!?]\s+|\b(?:is|as|being|was)\s+)(?:an?|the)\s+(?:[\w-]+\s+){0,3}?"
+#: where a noun names the author: at a sentence's start ("A devoted mother, he ...",
+#: "As a mother of two, ..."), or after the persona's own pronoun and a copula ("She is
+#: a caring man", "He works as a waitress"); not in a clause about someone else ("her
+#: best friend, who was a guy"), which is no claim about the author
+_SELF = (
+    r"(?:(?:^|[.!?]\s+)(?:(?:as|being)\s+)?"
+    r"|\b(?:he|she|they)\s+(?:is|was|are|were|works?\s+as|has\s+been|have\s+been)"
+    r"\s+(?:also\s+|now\s+|still\s+)?)(?:an?|the)\s+(?:[\w-]+\s+){0,3}?"
+)
 
 
 @dataclass
@@ -448,7 +456,13 @@ def repair(text: str, f: Facts) -> tuple[str | None, list[str]]:
     if c.ok:
         return text, changes
     if c.gender:
-        new = _swap_nouns(_swap_pronouns(text, f.gender), f.gender)
+        # pronouns are swapped only where most of them name the other gender (the
+        # persona's subject is wrong); a wrong self-noun alone leaves the pronouns,
+        # which may be about other people ("he broke up with her"), as they are
+        new = text
+        if any(g.startswith("pronouns") for g in c.gender):
+            new = _swap_pronouns(new, f.gender)
+        new = _swap_nouns(new, f.gender)
         if new != text:
             changes.append(f"gender: rewritten as {f.gender}")
             text = new
