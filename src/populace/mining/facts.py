@@ -181,7 +181,6 @@ _AGE_WORDS = {
     "thirty-something": (30, 39),
 }
 _AGE_WORD = re.compile(r"\b(" + "|".join(map(re.escape, _AGE_WORDS)) + r")s?\b", re.IGNORECASE)
-# "is a (young) woman", "As a mother", sentence-initial "A devoted father"
 #: where a noun names the author: at a sentence's start ("A devoted mother, he ...",
 #: "As a mother of two, ..."), or after the persona's own pronoun and a copula ("She is
 #: a caring man", "He works as a waitress"); not in a clause about someone else ("her
@@ -279,6 +278,15 @@ def _pronoun_counts(text: str) -> dict[str, int]:
     return {g: sum(w in ps for w in words) for g, ps in PRONOUNS.items()}
 
 
+def _wrong_pronouns(text: str, gender: str) -> str | None:
+    """Why the persona's pronouns contradict ``gender`` (most name the other one), or None."""
+    other = "female" if gender == "male" else "male"
+    counts = _pronoun_counts(text)
+    if counts[other] > counts[gender]:
+        return f"pronouns {other} {counts[other]} vs {gender} {counts[gender]}"
+    return None
+
+
 def _self_nouns(text: str, nouns) -> list[str]:
     pat = re.compile(
         _SELF + r"(" + "|".join(sorted(nouns, key=len, reverse=True)) + r")\b", re.IGNORECASE
@@ -338,10 +346,9 @@ def check(text: str, f: Facts) -> Check:
     if not text:
         return c
     if f.gender:
-        other = "female" if f.gender == "male" else "male"
-        counts = _pronoun_counts(text)
-        if counts[other] > counts[f.gender]:
-            c.gender.append(f"pronouns {other} {counts[other]} vs {f.gender} {counts[f.gender]}")
+        wrong_pronouns = _wrong_pronouns(text, f.gender)
+        if wrong_pronouns:
+            c.gender.append(wrong_pronouns)
         wrong = _self_nouns(text, NOUNS if f.gender == "male" else _MALE_NOUNS)
         c.gender += [f"called a {w}" for w in wrong]
     if f.age is not None:
@@ -459,9 +466,7 @@ def repair(text: str, f: Facts) -> tuple[str | None, list[str]]:
         # pronouns are swapped only where most of them name the other gender (the
         # persona's subject is wrong); a wrong self-noun alone leaves the pronouns,
         # which may be about other people ("he broke up with her"), as they are
-        new = text
-        if any(g.startswith("pronouns") for g in c.gender):
-            new = _swap_pronouns(new, f.gender)
+        new = _swap_pronouns(text, f.gender) if _wrong_pronouns(text, f.gender) else text
         new = _swap_nouns(new, f.gender)
         if new != text:
             changes.append(f"gender: rewritten as {f.gender}")
