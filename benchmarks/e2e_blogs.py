@@ -163,6 +163,25 @@ def config(args) -> dict:
     }
 
 
+def full_run_config(run: str = "v2", *, threads: int = 2, bootstrap: int = 200):
+    """The parsed config of a full (not smoke) run at its defaults: how other
+    benchmarks find the run's directory, its human split and its survey settings."""
+    from types import SimpleNamespace
+
+    from populace.config import parse_config
+
+    args = SimpleNamespace(
+        smoke=False,
+        run=run,
+        model=None,
+        k=100,
+        authors=300 if run == "v1" else 600,
+        bootstrap=bootstrap,
+        threads=threads,
+    )
+    return parse_config(config(args), origin="benchmarks/e2e_blogs.py")
+
+
 def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
     lines = []
     metrics = ["amw", "fd", "sw", "mmd", "corr_mae"]

@@ -45,7 +45,6 @@ import signal
 import sqlite3
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -123,7 +122,6 @@ def main(argv=None) -> int:
     from survey_readouts import avg3, paired_avg3
 
     import populace as pp
-    from populace.config import parse_config
     from populace.evaluate import metrics as M
     from populace.instruments import load_instrument
     from populace.llm import load_backend
@@ -133,20 +131,7 @@ def main(argv=None) -> int:
     from populace.survey import survey
     from populace.survey.readout import Readout, wide_answers
 
-    e2e_cfg = parse_config(
-        e2e_blogs.config(
-            SimpleNamespace(
-                smoke=False,
-                run="v2",
-                model=None,
-                k=100,
-                authors=600,
-                bootstrap=0,
-                threads=args.threads,
-            )
-        ),
-        origin="benchmarks/e2e_blogs.py",
-    )
+    e2e_cfg = e2e_blogs.full_run_config("v2", threads=args.threads)
     a = e2e_cfg.align
     ref = T.load_ref(a.reference, "ipip50", seed=e2e_cfg.seed)
     _, hold = T.split_reference(ref, a.holdout, a.seed)
@@ -155,7 +140,7 @@ def main(argv=None) -> int:
     ins = load_instrument("ipip50")
 
     backend, info = load_backend(args.model, n_threads=args.threads, n_ctx=2048)
-    longs, stats = {}, {}
+    longs, stats, firsts = {}, {}, {}
     try:
         for arm in arms:
             run_dir = args.out / f"{arm}.files{args.files}"
@@ -186,7 +171,9 @@ def main(argv=None) -> int:
                 model_info=info,
             )
             longs[arm] = res.long
-            stats[arm] = {**counts(run_dir), **text_stats(list(personas["persona"].astype(str)))}
+            texts = list(personas["persona"].astype(str))
+            stats[arm] = {**counts(run_dir), **text_stats(texts)}
+            firsts[arm] = texts[:3]
         print("no-persona set (N = 100)", flush=True)
         none = survey(
             None,
@@ -266,9 +253,8 @@ def main(argv=None) -> int:
             )
         lines.append("")
     for arm in arms:
-        p = pd.read_parquet(args.out / f"{arm}.files{args.files}" / "personas.parquet")
         lines.append(f"{arm}: the first 3 kept personas")
-        lines += [f"  - {t}" for t in p["persona"].astype(str).head(3)]
+        lines += [f"  - {t}" for t in firsts[arm]]
     text = "\n".join(lines)
     print(text)
     args.results.write_text(text + "\n")

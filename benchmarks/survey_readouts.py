@@ -43,7 +43,6 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -191,19 +190,9 @@ def main(argv=None) -> int:
 
     import e2e_blogs
 
-    from populace.config import parse_config
     from populace.pipeline import tables as T
 
-    e2e_args = SimpleNamespace(
-        smoke=False,
-        run=args.run,
-        model=None,
-        k=100,
-        authors=300 if args.run == "v1" else 600,
-        bootstrap=args.bootstrap,
-        threads=args.threads,
-    )
-    cfg = parse_config(e2e_blogs.config(e2e_args), origin="benchmarks/e2e_blogs.py")
+    cfg = e2e_blogs.full_run_config(args.run, threads=args.threads, bootstrap=args.bootstrap)
     run_path = Path(cfg.dir)
     for i in INSTRUMENTS:
         if not (run_path / "responses" / f"{i}.long.parquet").exists():
@@ -213,7 +202,7 @@ def main(argv=None) -> int:
             )
     t0 = time.perf_counter()
     ev, a = cfg.evaluate, cfg.align
-    n_none = ev.no_persona_n or e2e_args.k  # the pipeline's N (no_persona_n, else K)
+    n_none = ev.no_persona_n or a.k  # the pipeline's N (no_persona_n, else K)
     pool_ids = T.complete_ids(run_path, a.instrument)
     model = _LazyModel(cfg, cache_fingerprint(run_path / "cache.sqlite"))
     lines = [
