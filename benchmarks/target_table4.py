@@ -15,10 +15,14 @@ North America and Europe) and each persona pool, five sets of --n personas:
              only the facts membership needs), for the prompt comparison.
 
 Pools (--pools): ``mined``, a run's mined personas (--mined, default the
-first e2e run's benchmarks/out/e2e_blogs/personas.parquet); ``personahub``,
+second e2e run's benchmarks/out/e2e_blogs_v2/personas.parquet; the first run's
+190 are benchmarks/out/e2e_blogs/personas.parquet); ``personahub``,
 PersonaHub's 5,000 personas (preset personahub, ../shared/data/persona_sets).
-The fine-tuned embedder is --trained DIR (a ``populace train-embedder`` output)
-or, without it, trained here on the mined pool with --recipe (LLM calls cached).
+The fine-tuned embedder is --trained DIR (a ``populace train-embedder`` output,
+e.g. the one benchmarks/target_retrieval.py --personas trained on the same
+pool's training half with the better recipe, which saves training it again)
+or, without it, trained here on the whole mined pool with --recipe (LLM calls
+cached).
 
 Each set is surveyed by the same LLM (mode ``expected``: option probabilities
 kept). Scores per item on the set's option distribution vs the humans' weighted
@@ -279,7 +283,9 @@ def main(argv=None) -> int:
         "--pools", default="mined,personahub", help="comma-separated: mined, personahub"
     )
     ap.add_argument(
-        "--mined", type=Path, default=ROOT / "benchmarks" / "out" / "e2e_blogs" / "personas.parquet"
+        "--mined",
+        type=Path,
+        default=ROOT / "benchmarks" / "out" / "e2e_blogs_v2" / "personas.parquet",
     )
     ap.add_argument(
         "--personahub-limit",
