@@ -2,10 +2,10 @@
 
 Pool: with --personas FILE, the personas mined from real bloggers of the Blog
 Authorship Corpus (../shared/data/blogs, Schler et al. 2006) by
-benchmarks/mine_blogs.py (its RUN/personas.parquet, which carries each
-author's gender, age and topic). Without it, the first --authors bloggers'
-**post excerpts** stand in for personas (the first --excerpt-words words of
-their first-person posts of >= 30 words). The results say which in their
+benchmarks/mine_blogs.py or benchmarks/e2e_blogs.py (a RUN/personas.parquet,
+which carries each author's gender, age and topic). Without it, the first
+--authors bloggers' **post excerpts** stand in for personas (the first
+--excerpt-words words of their first-person posts of >= 30 words). The results say which in their
 first line.
 
 Queries:
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
     _state.load(run.cache_path, state)
     pool = mined(a.personas) if a.personas else excerpts(a.authors, a.excerpt_words)
     what = (
-        f"personas mined by benchmarks/mine_blogs.py from {len(pool)} real authors"
+        f"personas mined from {len(pool)} real authors ({a.personas})"
         if a.personas
         else f"blog post excerpts of {len(pool)} real authors, not mined personas"
     )
