@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from populace.cli._logging import echo_log
 from populace.cli._options import PromptsOpt
 from populace.errors import PopulaceError
 
@@ -159,22 +160,23 @@ def survey(
             from populace.pipeline.preflight import prompts_fit
 
             prompts_fit(b, people, [instrument], prompts)
-        res = run_survey(
-            None if no_persona else personas,
-            instrument,
-            backend=b,
-            out=out,
-            mode=mode,
-            seed=seed,
-            temperature=temperature,
-            no_persona=no_persona,
-            n=n,
-            cache=None if no_cache else cache,
-            prompt_dir=prompts,
-            max_attempts=max_attempts,
-            progress=not quiet,
-            model_info=info,
-        )
+        with echo_log(None if quiet else console):  # progress lines without a terminal
+            res = run_survey(
+                None if no_persona else personas,
+                instrument,
+                backend=b,
+                out=out,
+                mode=mode,
+                seed=seed,
+                temperature=temperature,
+                no_persona=no_persona,
+                n=n,
+                cache=None if no_cache else cache,
+                prompt_dir=prompts,
+                max_attempts=max_attempts,
+                progress=not quiet,
+                model_info=info,
+            )
     finally:
         b.close()
     m = res.meta

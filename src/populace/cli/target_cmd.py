@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from populace.cli._logging import echo_log
 from populace.cli._options import (
     ApiKeyEnvOpt,
     BackendOpt,
@@ -132,25 +133,26 @@ def target(
         kw = backend_kwargs(backend, base_url, api_key_env, threads)
         b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     try:
-        res = run_target(
-            r,
-            query,
-            n,
-            top_k=top_k,
-            backend=b,
-            embedder=embedder,
-            seed=seed,
-            out=out,
-            revise=not no_revise,
-            prompt_dir=prompts,
-            max_words=max_words,
-            progress=not quiet,
-            model_info=info,
-            index=index,
-            pool=pool,
-            template=template,
-            context_seeds=context_seeds,
-        )
+        with echo_log(None if quiet else console):  # progress lines without a terminal
+            res = run_target(
+                r,
+                query,
+                n,
+                top_k=top_k,
+                backend=b,
+                embedder=embedder,
+                seed=seed,
+                out=out,
+                revise=not no_revise,
+                prompt_dir=prompts,
+                max_words=max_words,
+                progress=not quiet,
+                model_info=info,
+                index=index,
+                pool=pool,
+                template=template,
+                context_seeds=context_seeds,
+            )
     finally:
         if b is not None:
             b.close()

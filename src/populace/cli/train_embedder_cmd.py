@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from populace.cli._logging import echo_log
 from populace.cli._options import (
     ApiKeyEnvOpt,
     BackendOpt,
@@ -99,26 +100,27 @@ def train_embedder(
     kw = backend_kwargs(backend, base_url, api_key_env, threads)
     b, info = load_backend(model, backend=backend, base_urls=base_url, **kw)
     try:
-        rec = run_train(
-            r,
-            out,
-            backend=b,
-            base=base,
-            hard=hard,
-            random=random,
-            check=check,
-            epochs=epochs,
-            val_fraction=val_fraction,
-            batch_size=batch_size,
-            grad_accum=grad_accum,
-            recipe=recipe,
-            lr=lr,
-            temperature=temperature,
-            seed=seed,
-            prompt_dir=prompts,
-            progress=not quiet,
-            model_info=info,
-        )
+        with echo_log(None if quiet else console):  # progress lines without a terminal
+            rec = run_train(
+                r,
+                out,
+                backend=b,
+                base=base,
+                hard=hard,
+                random=random,
+                check=check,
+                epochs=epochs,
+                val_fraction=val_fraction,
+                batch_size=batch_size,
+                grad_accum=grad_accum,
+                recipe=recipe,
+                lr=lr,
+                temperature=temperature,
+                seed=seed,
+                prompt_dir=prompts,
+                progress=not quiet,
+                model_info=info,
+            )
     finally:
         b.close()
     console.print(

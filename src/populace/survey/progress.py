@@ -1,9 +1,26 @@
-"""A rich progress bar with rate (items/s) and ETA."""
+"""Progress of long loops: a rich bar with rate (items/s) and ETA on a terminal,
+plain log lines elsewhere.
+
+A run started with ``nohup``, under a batch scheduler or with its output piped
+to a file has no terminal: rich would print the bar once, when the loop ends,
+and hours of work would show nothing. There ``progress_bar`` logs one line
+(logger ``populace.progress``, INFO) every ``POPULACE_PROGRESS_SECONDS``
+seconds (default 60) with the count, share, rate, elapsed time and ETA, and one
+line when the loop ends. The CLI shows these lines (``cli/_logging.py``); a
+script shows them once it configures logging (``logging.basicConfig(level=
+logging.INFO)``). Without any logging handler, and in Jupyter, the rich bar
+stays.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -15,6 +32,11 @@ from rich.progress import (
 )
 from rich.text import Text
 
+log = logging.getLogger("populace.progress")
+
+#: seconds between two progress lines when there is no terminal
+DEFAULT_SECONDS = 60.0
+
 
 class RateColumn(ProgressColumn):
     def render(self, task) -> Text:
@@ -22,11 +44,86 @@ class RateColumn(ProgressColumn):
         return Text("-- items/s" if speed is None else f"{speed:.2f} items/s")
 
 
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--:--"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+class ProgressLines:
+    """The plain-line reporter: ``advance(n)`` logs at most one line per
+    ``seconds``; ``close()`` logs the last one."""
+
+    def __init__(
+        self,
+        total: int,
+        description: str,
+        seconds: float = DEFAULT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.total, self.description, self.seconds, self.clock = total, description, seconds, clock
+        self.done = 0
+        self.t0 = self.last = clock()
+
+    def _rate(self, now: float) -> float | None:
+        el = now - self.t0
+        return self.done / el if el > 0 and self.done else None
+
+    def line(self, now: float) -> str:
+        rate = self._rate(now)
+        share = f" ({100 * self.done / self.total:.1f}%)" if self.total else ""
+        eta = (self.total - self.done) / rate if rate else None
+        r = "-- items/s" if rate is None else f"{rate:.2f} items/s"
+        return (
+            f"{self.description}: {self.done:,}/{self.total:,}{share}, {r}, "
+            f"elapsed {_clock(now - self.t0)}, ETA {_clock(eta)}"
+        )
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = self.clock()
+        if now - self.last >= self.seconds and self.done < self.total:
+            self.last = now
+            log.info(self.line(now))
+
+    def close(self) -> None:
+        now = self.clock()
+        rate = self._rate(now)
+        how = "done" if self.done >= self.total else "stopped"
+        r = "" if rate is None else f" ({rate:.2f} items/s)"
+        log.info(
+            f"{self.description}: {how} at {self.done:,}/{self.total:,} "
+            f"after {_clock(now - self.t0)}{r}"
+        )
+
+
+def _seconds() -> float:
+    raw = os.environ.get("POPULACE_PROGRESS_SECONDS", "")
+    try:
+        return max(0.0, float(raw)) if raw.strip() else DEFAULT_SECONDS
+    except ValueError:
+        return DEFAULT_SECONDS
+
+
+def interactive(console: Console | None = None) -> bool:
+    """Whether a rich bar can redraw itself: a terminal or Jupyter."""
+    c = console or Console()
+    return bool(c.is_terminal or c.is_jupyter)
+
+
 @contextmanager
 def progress_bar(total: int, description: str, *, enabled: bool = True):
-    """Yields ``advance(n)``; a no-op when disabled."""
+    """Yields ``advance(n)``; a no-op when disabled (see the module doc)."""
     if not enabled:
         yield lambda n: None
+        return
+    if not interactive() and log.hasHandlers():
+        lines = ProgressLines(total, description, _seconds())
+        try:
+            yield lines.advance
+        finally:
+            lines.close()
         return
     with Progress(
         TextColumn("{task.description}"),
