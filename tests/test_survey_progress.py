@@ -44,6 +44,23 @@ def test_lines_come_at_most_once_per_interval_with_rate_and_eta(caplog):
     assert msgs[-1] == "survey ipip50 (sample): done at 1,000/1,000 after 0:05:00 (3.33 items/s)"
 
 
+def test_the_rate_is_the_one_since_the_previous_line(caplog):
+    """A resumed loop answers its first items from the cache in a second: the
+    later lines give the current rate and an ETA at that rate."""
+    caplog.set_level(logging.INFO, "populace.progress")
+    now = [0.0]
+    lines = P.ProgressLines(600, "qc (authors)", seconds=60, clock=lambda: now[0])
+    now[0] = 1.0
+    lines.advance(240)  # cached
+    for _ in range(4):  # then one author every 45 s
+        now[0] += 45
+        lines.advance(1)
+    msgs = [r.getMessage() for r in caplog.records]
+    assert msgs[0] == "qc (authors): 242/600 (40.3%), 2.66 items/s, elapsed 0:01:31, ETA 0:02:15"
+    # the second line: 2 authors in the 90 s since the first, 356 to go at that pace
+    assert msgs[1] == "qc (authors): 244/600 (40.7%), 45.0 s/item, elapsed 0:03:01, ETA 4:27:00"
+
+
 def test_a_loop_that_stops_early_says_so(caplog):
     caplog.set_level(logging.INFO, "populace.progress")
     now = [0.0]
@@ -53,7 +70,7 @@ def test_a_loop_that_stops_early_says_so(caplog):
     lines.advance(5)
     lines.close()
     assert [r.getMessage() for r in caplog.records] == [
-        "qc: stopped at 5/50 after 0:00:10 (0.50 items/s)"
+        "qc: stopped at 5/50 after 0:00:10 (2.0 s/item)"
     ]
 
 

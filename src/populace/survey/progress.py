@@ -51,6 +51,13 @@ def _clock(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def _speed(rate: float | None) -> str:
+    """items/s, or s/item when slower than one a second (mining: 45 s/item)."""
+    if rate is None:
+        return "-- items/s"
+    return f"{rate:.2f} items/s" if rate >= 1 else f"{1 / rate:.1f} s/item"
+
+
 class ProgressLines:
     """The plain-line reporter: ``advance(n)`` logs at most one line per
     ``seconds``; ``close()`` logs the last one."""
@@ -63,7 +70,7 @@ class ProgressLines:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.total, self.description, self.seconds, self.clock = total, description, seconds, clock
-        self.done = 0
+        self.done = self.last_done = 0
         self.t0 = self.last = clock()
 
     def _rate(self, now: float) -> float | None:
@@ -71,12 +78,15 @@ class ProgressLines:
         return self.done / el if el > 0 and self.done else None
 
     def line(self, now: float) -> str:
-        rate = self._rate(now)
+        """The count and share; the rate since the previous line (a resumed loop
+        answers its first items from the cache, so the rate since the start
+        would promise too early an end) and the ETA at that rate."""
+        el = now - self.last
+        rate = (self.done - self.last_done) / el if el > 0 and self.done > self.last_done else None
         share = f" ({100 * self.done / self.total:.1f}%)" if self.total else ""
         eta = (self.total - self.done) / rate if rate else None
-        r = "-- items/s" if rate is None else f"{rate:.2f} items/s"
         return (
-            f"{self.description}: {self.done:,}/{self.total:,}{share}, {r}, "
+            f"{self.description}: {self.done:,}/{self.total:,}{share}, {_speed(rate)}, "
             f"elapsed {_clock(now - self.t0)}, ETA {_clock(eta)}"
         )
 
@@ -84,14 +94,14 @@ class ProgressLines:
         self.done += n
         now = self.clock()
         if now - self.last >= self.seconds and self.done < self.total:
-            self.last = now
             log.info(self.line(now))
+            self.last, self.last_done = now, self.done
 
     def close(self) -> None:
         now = self.clock()
-        rate = self._rate(now)
+        rate = self._rate(now)  # the whole loop's average
         how = "done" if self.done >= self.total else "stopped"
-        r = "" if rate is None else f" ({rate:.2f} items/s)"
+        r = "" if rate is None else f" ({_speed(rate)})"
         log.info(
             f"{self.description}: {how} at {self.done:,}/{self.total:,} "
             f"after {_clock(now - self.t0)}{r}"
