@@ -44,7 +44,7 @@ def test_lines_come_at_most_once_per_interval_with_rate_and_eta(caplog):
     assert msgs[-1] == "survey ipip50 (sample): done at 1,000/1,000 after 0:05:00 (3.33 items/s)"
 
 
-def test_the_rate_is_the_one_since_the_previous_line(caplog):
+def test_the_rate_is_a_recent_one_not_the_average_since_the_start(caplog):
     """A resumed loop answers its first items from the cache in a second: the
     later lines give the current rate and an ETA at that rate."""
     caplog.set_level(logging.INFO, "populace.progress")
@@ -56,8 +56,8 @@ def test_the_rate_is_the_one_since_the_previous_line(caplog):
         now[0] += 45
         lines.advance(1)
     msgs = [r.getMessage() for r in caplog.records]
-    assert msgs[0] == "qc (authors): 242/600 (40.3%), 2.66 items/s, elapsed 0:01:31, ETA 0:02:15"
-    # the second line: 2 authors in the 90 s since the first, 356 to go at that pace
+    # the rate is over the last 60 s and more, back to the end of the cached burst
+    assert msgs[0] == "qc (authors): 242/600 (40.3%), 45.0 s/item, elapsed 0:01:31, ETA 4:28:30"
     assert msgs[1] == "qc (authors): 244/600 (40.7%), 45.0 s/item, elapsed 0:03:01, ETA 4:27:00"
 
 

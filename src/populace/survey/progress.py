@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -70,19 +71,26 @@ class ProgressLines:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.total, self.description, self.seconds, self.clock = total, description, seconds, clock
-        self.done = self.last_done = 0
+        self.done = 0
         self.t0 = self.last = clock()
+        # (time, count) after each advance, back to the last one at least
+        # ``seconds`` old: the window the rate is measured over
+        self.samples: deque[tuple[float, int]] = deque([(self.t0, 0)])
 
     def _rate(self, now: float) -> float | None:
         el = now - self.t0
         return self.done / el if el > 0 and self.done else None
 
+    def _recent_rate(self, now: float) -> float | None:
+        """Items per second since the last sample at least ``seconds`` old: a
+        resumed loop answers its first items from the cache at once, and a rate
+        since the start would promise too early an end."""
+        t, d = self.samples[0]
+        return (self.done - d) / (now - t) if now > t and self.done > d else None
+
     def line(self, now: float) -> str:
-        """The count and share; the rate since the previous line (a resumed loop
-        answers its first items from the cache, so the rate since the start
-        would promise too early an end) and the ETA at that rate."""
-        el = now - self.last
-        rate = (self.done - self.last_done) / el if el > 0 and self.done > self.last_done else None
+        """The count and share, the recent rate and the ETA at that rate."""
+        rate = self._recent_rate(now)
         share = f" ({100 * self.done / self.total:.1f}%)" if self.total else ""
         eta = (self.total - self.done) / rate if rate else None
         return (
@@ -93,9 +101,13 @@ class ProgressLines:
     def advance(self, n: int) -> None:
         self.done += n
         now = self.clock()
+        start = now - self.seconds
+        while len(self.samples) > 1 and self.samples[1][0] <= start:
+            self.samples.popleft()
         if now - self.last >= self.seconds and self.done < self.total:
             log.info(self.line(now))
-            self.last, self.last_done = now, self.done
+            self.last = now
+        self.samples.append((now, self.done))
 
     def close(self) -> None:
         now = self.clock()
