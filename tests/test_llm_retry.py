@@ -4,6 +4,9 @@ tested with SmolLM2 in the mining and targeting tests)."""
 
 from __future__ import annotations
 
+import pytest
+
+from populace.errors import PopulaceError
 from populace.llm.base import GenerateResult, Message
 from populace.llm.retry import Prompt, generate_parsed
 
@@ -73,3 +76,33 @@ def test_single_attempt_and_empty_input():
     )
     assert not res[0].ok and res[0].attempts == 1
     assert generate_parsed(lambda reqs: [], [], parse_error=Bad) == []
+
+
+def test_a_corrective_turn_that_overflows_the_context_is_dropped_from_the_retry():
+    """The e2e v2 run stopped when a persona retry (the prompt, the unusable reply
+    and the reason) came to 2,095 tokens in a 2,048 context: such a retry batch
+    now goes again without the corrective turns, as a plain new sample."""
+    sent = []
+
+    def gen(reqs):
+        sent.append([(len(r.messages), r.temperature, r.sample_index) for r in reqs])
+        if any(len(r.messages) > 1 for r in reqs):
+            raise PopulaceError("a prompt of 2095 tokens (+1 to answer) does not fit")
+        return [
+            GenerateResult(text="5" if r.sample_index == 1 else "five")
+            if "long" in r.messages[0].content
+            else GenerateResult(text="3")
+            for r in reqs
+        ]
+
+    ps = [Prompt((Message("user", q),), parse_int) for q in ("long", "short")]
+    got = generate_parsed(gen, ps, parse_error=Bad, max_attempts=2, batch_size=2)
+    assert [(g.value, g.ok, g.attempts) for g in got] == [(5, True, 2), (3, True, 1)]
+    # attempt 0; the retry with its corrective turn (refused); the retry without it
+    assert sent == [[(1, 0.0, 0), (1, 0.0, 0)], [(3, 0.7, 1)], [(1, 0.7, 1)]]
+
+    def refuse(reqs):
+        raise PopulaceError("does not fit")
+
+    with pytest.raises(PopulaceError):  # the first attempt's error is the caller's
+        generate_parsed(refuse, ps, parse_error=Bad)

@@ -8,7 +8,10 @@ parser rejects (it raises ``parse_error``) is retried with the reply and the
 reason appended as a corrective turn, at temperature ``max(the prompt's,
 retry_temperature)`` and sample index ``prompt.sample_index * 100 + attempt``;
 after ``max_attempts`` the prompt is a recorded failure (``ok=False``,
-``error``, the last reply in ``raw``), never a silent default.
+``error``, the last reply in ``raw``), never a silent default. When a retry
+batch cannot be sent because a corrective turn made a prompt too long for the
+model's context (the backend raises ``PopulaceError``), the batch is sent again
+without the corrective turns: the retry is then a plain new sample.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from populace.errors import PopulaceError
 from populace.llm.base import GenerateRequest, GenerateResult, Message
 
 RAW_KEEP = 2000  # characters of a failed reply kept
@@ -65,24 +69,38 @@ def generate_parsed(
                 break
             if attempt:
                 on_retry(len(idx))
-            reqs = [
-                GenerateRequest(
-                    messages=convo[i],
-                    max_tokens=prompts[i].max_tokens,
-                    temperature=(
-                        prompts[i].temperature
-                        if attempt == 0
-                        else max(prompts[i].temperature, retry_temperature)
-                    ),
-                    seed=seed,
-                    sample_index=prompts[i].sample_index * 100 + attempt,
-                    grammar=prompts[i].grammar,
-                    repeat_penalty=prompts[i].repeat_penalty,
-                )
-                for i in idx
-            ]
+
+            def requests(msgs, attempt=attempt, idx=idx):
+                return [
+                    GenerateRequest(
+                        messages=msgs[i],
+                        max_tokens=prompts[i].max_tokens,
+                        temperature=(
+                            prompts[i].temperature
+                            if attempt == 0
+                            else max(prompts[i].temperature, retry_temperature)
+                        ),
+                        seed=seed,
+                        sample_index=prompts[i].sample_index * 100 + attempt,
+                        grammar=prompts[i].grammar,
+                        repeat_penalty=prompts[i].repeat_penalty,
+                    )
+                    for i in idx
+                ]
+
+            corrective = any(convo[i] is not prompts[i].messages for i in idx)
+            try:
+                results = generate(requests(convo))
+            except PopulaceError:
+                # a corrective turn can push a long prompt past the model's
+                # context: the retry then goes without it (a fresh sample of the
+                # prompt as it was). An error the first attempt meets is the caller's.
+                if not corrective:
+                    raise
+                convo = {**convo, **{i: prompts[i].messages for i in idx}}
+                results = generate(requests(convo))
             todo = []
-            for i, g in zip(idx, generate(reqs)):
+            for i, g in zip(idx, results):
                 o = out[i]
                 o.attempts = attempt + 1
                 if not g.ok:
