@@ -200,7 +200,8 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
                     f"  {name:<16} item mean {means.mean():.3f}  mean item SD {sds.mean():.3f}"
                 )
             continue
-        lines.append("  " + f"{'set':<16}" + "".join(f"{m:>28}" for m in metrics))
+        w = max(18, *(len(str(n)) + 2 for n in part["set"].unique()))  # set column width
+        lines.append("  " + f"{'set':<{w}}" + "".join(f"{m:>28}" for m in metrics))
         vals = {}
         for name, rows in part.groupby("set", sort=False):
             r = {
@@ -212,7 +213,7 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
             vals[name] = r
             lines.append(
                 "  "
-                + f"{name:<16}"
+                + f"{name:<{w}}"
                 + "".join(
                     f"{r[m][0]:>9.4f} [{r[m][1]:.3f},{r[m][2]:.3f}]".rjust(28)
                     if m in r
@@ -224,7 +225,7 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
             fl = vals["aligned"]
             lines.append(
                 "  "
-                + f"{'floor (K)':<16}"
+                + f"{'floor (K)':<{w}}"
                 + "".join(f"{fl[m][3]:>28.4f}" if m in fl else " " * 28 for m in metrics)
             )
             for base in ("raw", "random"):
@@ -240,7 +241,7 @@ def table(frame, results, align_instrument: str = "ipip50") -> list[str]:
                     avg = sum(avg) / len(avg) if avg else float("nan")
                     lines.append(
                         "  "
-                        + f"{'aligned vs ' + base:<16}"
+                        + f"{'aligned vs ' + base:<{w}}"
                         + "".join((f"{c:>+27.1f}%" if c == c else f"{'n/a':>28}") for c in ch)
                         + f"   avg of AMW/FD/SW {avg:+.1f}%"
                     )
