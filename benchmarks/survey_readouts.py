@@ -33,7 +33,7 @@ and read back by a rerun (--fresh recomputes).
 The no-persona option probabilities come from the run's call cache (the
 evaluate stage asked them); a miss is computed with one request per item
 through the run's model. Prints the tables and saves them to
-benchmarks/results/survey_readouts.txt.
+benchmarks/results/survey_readouts.txt (survey_readouts_v2.txt for --run v2).
 """
 
 from __future__ import annotations
@@ -184,9 +184,16 @@ def main(argv=None) -> int:
         help="recompute every row (default: reuse RUN/readouts/metrics.csv)",
     )
     ap.add_argument(
-        "--results", type=Path, default=ROOT / "benchmarks" / "results" / "survey_readouts.txt"
+        "--results",
+        type=Path,
+        default=None,
+        help="the printout's file (default benchmarks/results/survey_readouts.txt for "
+        "--run v1, survey_readouts_v2.txt for v2)",
     )
     args = ap.parse_args(argv)
+    if args.results is None:
+        suffix = "" if args.run == "v1" else f"_{args.run}"
+        args.results = ROOT / "benchmarks" / "results" / f"survey_readouts{suffix}.txt"
 
     import e2e_blogs
 

@@ -28,7 +28,10 @@ named recipe is trained on the same queries and checked negatives (the LLM
 calls are shared through the cache) and scored side by side, e.g.
 ``--recipes quick,paper`` compares populace's earlier recipe (1 epoch, batch 8,
 lr 2e-5) with the paper's Table 8 (2 epochs, batch 32 as 8 x 4 accumulated,
-lr 6e-6), with the paired interval of the second minus the first.
+lr 6e-6), with the paired interval of the second minus the first. The
+scores and each embedder's folder go to RUN/summary.json, with ``better``: the
+recipe of the higher held-out MRR (benchmarks/long_queue.sh passes its
+embedder to target_table4.py --trained).
 
 Resumable: the run directory benchmarks/out/target_retrieval.<model>[.mined]/ keeps
 the call cache; a rerun repeats no finished LLM call, and the calls are saved to
@@ -40,6 +43,7 @@ benchmarks/state/ (see benchmarks/_state.py) for the next run. Run it under the 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -282,6 +286,10 @@ def main(argv=None) -> int:
         f"{'query set':<28}{'metric':<11}{'embedder':<16}{'score':>8}{'vs base':>9}"
         "  95% CI (paired)",
     ]
+    summary = {
+        "personas": str(a.personas) if a.personas else None,
+        "recipes": {name: {"dir": str(d)} for name, d in dirs.items()},
+    }
     for qname, qs in (("held-out persona queries", held), ("metadata queries", meta)):
         if not qs:
             lines.append(f"{qname:<28}(no queries)")
@@ -289,6 +297,16 @@ def main(argv=None) -> int:
         got = {"base": scores(base, ids, texts, qs, folder)}
         for name, emb in tuned.items():
             got[name] = scores(emb, ids, texts, qs, folder)
+        key = "heldout" if qname.startswith("held-out") else "metadata"
+        summary[f"{key}_base"] = {
+            "recall@10": float(got["base"][0].mean()),
+            "MRR": float(got["base"][1].mean()),
+        }
+        for name in tuned:
+            summary["recipes"][name][key] = {
+                "recall@10": float(got[name][0].mean()),
+                "MRR": float(got[name][1].mean()),
+            }
         for m, metric in enumerate(("recall@10", "MRR")):
             x = got["base"][m]
             lines.append(f"{qname:<28}{metric:<11}{a.base:<16}{x.mean():>8.3f}")
@@ -326,6 +344,12 @@ def main(argv=None) -> int:
         )
     )
     res.write_text(text + "\n")
+    # the better recipe by held-out persona-query MRR, for scripts that go on
+    # with its embedder (benchmarks/long_queue.sh -> target_table4.py --trained)
+    ranked = [n for n in recipes if "heldout" in summary["recipes"][n]]
+    if ranked:
+        summary["better"] = max(ranked, key=lambda n: summary["recipes"][n]["heldout"]["MRR"])
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return 0
 
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The long LLM benchmarks in the order their issues need them, one after the
+# other under the one CPU lock, so that no hour of CPU waits for a session to
+# start the next step:
+#
+#   1. benchmarks/e2e_blogs.py (run v2)            issues 19, 20  (mine, survey, evaluate)
+#   2. benchmarks/survey_readouts.py --run v2      issue 19       (readouts, no model for the pool)
+#   3. benchmarks/target_retrieval.py ... --recipes quick,paper   issue 22 (recipe comparison)
+#   4. benchmarks/target_table4.py --pools mined   issue 22 (with step 3's better embedder)
+#   5. benchmarks/target_table4.py --pools personahub
+#
+# Every step is resumable (its LLM calls are cached and saved to
+# benchmarks/state/), so the queue is started the same way after any stop and
+# a finished step costs seconds:
+#
+#   nohup flock /tmp/populace-cpu.lock benchmarks/long_queue.sh > /tmp/long_queue.log 2>&1 &
+#
+# Stop it with SIGTERM to this script (pkill -TERM -f benchmarks/long_queue.sh):
+# the running step gets the signal, saves its state and the queue ends.
+# Then commit benchmarks/state/ and benchmarks/results/.
+# FROM=N starts at step N (e.g. FROM=3 once the e2e and readouts are done).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+MODEL=qwen2.5-1.5b
+POOL=benchmarks/out/e2e_blogs_v2/personas.parquet
+RETRIEVAL=benchmarks/out/target_retrieval.$MODEL.mined
+FROM=${FROM:-1}
+
+child=0
+on_stop() {
+    echo "long_queue: stop requested; waiting for step's state to be saved"
+    if [ "$child" -ne 0 ]; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+    exit 143
+}
+trap on_stop TERM INT
+
+step() {  # step N DESCRIPTION -- COMMAND...
+    local n=$1 what=$2
+    shift 3
+    if [ "$n" -lt "$FROM" ]; then
+        echo "long_queue: step $n ($what) skipped (FROM=$FROM)"
+        return 0
+    fi
+    echo "long_queue: step $n ($what) starts $(date -u +%FT%TZ): $*"
+    "$@" &
+    child=$!
+    local rc=0
+    wait "$child" || rc=$?
+    child=0
+    if [ "$rc" -ne 0 ]; then
+        echo "long_queue: step $n ($what) failed with exit code $rc; the queue stops"
+        exit "$rc"
+    fi
+    echo "long_queue: step $n ($what) done $(date -u +%FT%TZ)"
+}
+
+step 1 "e2e v2" -- "$PY" benchmarks/e2e_blogs.py
+step 2 "survey readouts v2" -- "$PY" benchmarks/survey_readouts.py --run v2
+if [ -f "$RETRIEVAL/summary.json" ] && [ "$FROM" -le 3 ] \
+    && "$PY" -c "import json,sys,os; s=json.load(open(sys.argv[1])); sys.exit(0 if s.get('better') and os.path.isdir(s['recipes'][s['better']]['dir']) else 1)" "$RETRIEVAL/summary.json"; then
+    echo "long_queue: step 3 (recipe comparison) already done: $RETRIEVAL/summary.json"
+else
+    step 3 "recipe comparison" -- "$PY" benchmarks/target_retrieval.py --model "$MODEL" \
+        --personas "$POOL" --hard 4 --random 2 --val-fraction 0.2 --recipes quick,paper
+fi
+TRAINED=$("$PY" -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['recipes'][s['better']]['dir'])" "$RETRIEVAL/summary.json" 2>/dev/null) || {
+    echo "long_queue: $RETRIEVAL/summary.json names no better recipe (no held-out query parsed?); the queue stops"
+    exit 1
+}
+echo "long_queue: Table 4 uses the embedder $TRAINED"
+step 4 "Table 4, mined pool" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
+    --trained "$TRAINED" --pools mined
+step 5 "Table 4, PersonaHub" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
+    --trained "$TRAINED" --pools personahub
+echo "long_queue: all steps done $(date -u +%FT%TZ)"
