@@ -397,6 +397,14 @@ def main(argv=None) -> int:
         print(text)
         out.with_name(f"{tag}.{args.until}.txt").write_text(text + "\n")
         return 0
+    if not args.smoke:  # the mined pool: sub-stages, critic, facts (issue 19's "facts" figure)
+        import facts_fresh
+
+        lines += pool_lines(res.run)
+        lines += ["", "corpus facts (gender, age > 3 y) of the mined pool:"] + [
+            "  " + x
+            for x in facts_fresh.lines_for(f"run {args.run}", facts_fresh.counts(res.run.path))
+        ]
     frame = pd.read_csv(res.run.path / "evaluation" / "metrics.csv")
     results = json.loads((res.run.path / "evaluation" / "results.json").read_text())
     lines += [
