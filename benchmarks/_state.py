@@ -107,3 +107,16 @@ def save_every(cache_path: Path, state: Path, minutes: float = 10.0):
 
     threading.Thread(target=loop, daemon=True, name="state-saver").start()
     return stop
+
+
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit``, so that a run's ``finally`` (the final
+    ``save``) runs when the session's end or ``pkill -TERM`` stops it; without
+    this, SIGTERM ends Python at once and the calls since the last periodic save
+    never reach the state file."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
+
+    signal.signal(signal.SIGTERM, stop)

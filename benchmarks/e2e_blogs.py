@@ -340,7 +340,6 @@ def main(argv=None) -> int:
     args.authors = args.authors or (5 if args.smoke else 600 if args.run == "v2" else 300)
     args.k = args.k or (3 if args.smoke else 100)
     import json
-    import signal
 
     import _state
     import pandas as pd
@@ -358,10 +357,7 @@ def main(argv=None) -> int:
         _state.load(cache, state)
         _state.save_every(cache, state, minutes=10)
 
-    def stop(signum, frame):
-        raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
-
-    signal.signal(signal.SIGTERM, stop)
+    _state.stop_on_sigterm()
     t0 = time.perf_counter()
     try:
         logging.basicConfig(level=logging.INFO, format="%(message)s")  # the stage lines

@@ -32,7 +32,6 @@ the end (SIGTERM too). Results: benchmarks/results/facts_fresh.txt.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
@@ -152,10 +151,7 @@ def main(argv=None) -> int:
     _state.load(cache, state)
     _state.save_every(cache, state, minutes=10)
 
-    def stop(signum, frame):
-        raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
-
-    signal.signal(signal.SIGTERM, stop)
+    _state.stop_on_sigterm()
     from populace.llm import load_backend
     from populace.mining import MiningConfig
 

@@ -8,6 +8,7 @@
 #   3. benchmarks/target_retrieval.py ... --recipes quick,paper   issue 22 (recipe comparison)
 #   4. benchmarks/target_table4.py --pools mined   issue 22 (with step 3's better embedder)
 #   5. benchmarks/target_table4.py --pools personahub
+#   6. benchmarks/target_table4.py --pools mined,personahub  (the joint table, from the caches)
 #
 # Every step is resumable (its LLM calls are cached and saved to
 # benchmarks/state/), so the queue is started the same way after any stop and
@@ -19,6 +20,9 @@
 # the running step gets the signal, saves its state and the queue ends.
 # Then commit benchmarks/state/ and benchmarks/results/.
 # FROM=N starts at step N (e.g. FROM=3 once the e2e and readouts are done).
+# While a queue runs, change this file only by replacing it (write a new file,
+# then mv it here; git checkout does the same): bash reads a running script
+# from its file as it goes, and an edit in place shifts what it reads next.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -76,4 +80,6 @@ step 4 "Table 4, mined pool" -- "$PY" benchmarks/target_table4.py --model "$MODE
     --trained "$TRAINED" --pools mined
 step 5 "Table 4, PersonaHub" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
     --trained "$TRAINED" --pools personahub
+step 6 "Table 4, both pools in one table (every call cached)" -- "$PY" benchmarks/target_table4.py \
+    --model "$MODEL" --trained "$TRAINED" --pools mined,personahub
 echo "long_queue: all steps done $(date -u +%FT%TZ)"

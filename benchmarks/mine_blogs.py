@@ -354,8 +354,6 @@ def main(argv=None) -> None:
         return
     wall = None
     if not a.report_only:
-        import signal
-
         from populace.llm import load_backend
         from populace.mining import MiningConfig, mine
 
@@ -375,10 +373,7 @@ def main(argv=None) -> None:
             a.profile, **{k: v for k, v in over.items() if v is not None}
         )
 
-        def stop(signum, frame):
-            raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
-
-        signal.signal(signal.SIGTERM, stop)
+        _state.stop_on_sigterm()
         t0 = time.perf_counter()
         run_dir.mkdir(parents=True, exist_ok=True)
         load_state(run_dir, state)

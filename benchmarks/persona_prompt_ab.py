@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -110,10 +109,9 @@ def main(argv=None) -> int:
         if a != "current" and not (ROOT / "benchmarks" / f"mining_prompts_{a}").is_dir():
             raise SystemExit(f"no prompt folder benchmarks/mining_prompts_{a}/")
 
-    def stop(signum, frame):
-        raise SystemExit(f"stopped by signal {signum}; rerun the same command to resume")
+    import _state
 
-    signal.signal(signal.SIGTERM, stop)
+    _state.stop_on_sigterm()
 
     import e2e_blogs
     import pandas as pd

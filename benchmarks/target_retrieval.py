@@ -193,6 +193,8 @@ def main(argv=None) -> int:
     run = Run(run_dir)
     state = _state.STATE / f"target_retrieval.{tag}.calls.jsonl.gz"
     _state.load(run.cache_path, state)
+    _state.save_every(run.cache_path, state, minutes=10)
+    _state.stop_on_sigterm()
     pool = mined(a.personas) if a.personas else excerpts(a.authors, a.excerpt_words)
     what = (
         f"personas mined from {len(pool)} real authors ({a.personas})"

@@ -31,8 +31,14 @@ dimension), FD and MMD on ordinal items; a group's score is the mean over its
 items. Intervals: 95% bootstrap over the set's personas (--boot); noise floor:
 the same scores for --n humans drawn from the reference (200 draws).
 
+Results: benchmarks/results/target_table4.txt (.csv, .json) for both pools; a
+run of one pool writes target_table4.<pool>.txt, so that running the pools one
+after the other keeps both (a run of both afterwards answers every call from
+the caches and writes the joint table).
+
 Resumable: every LLM call is in benchmarks/out/target_table4.<model>.<pool>/
-cache.sqlite, saved to benchmarks/state/ for the next run. Run under the CPU lock:
+cache.sqlite, saved to benchmarks/state/ every 10 minutes and at the end
+(SIGTERM too) for the next run. Run under the CPU lock:
 
     flock /tmp/populace-cpu.lock python benchmarks/target_table4.py --model qwen2.5-1.5b
 """
@@ -324,7 +330,8 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(a.seed)
     backend, info = load_backend(a.model, n_threads=2)
     out = {"lines": [], "verdicts": [], "items": [], "csv": []}
-    states = []
+    states, savers = [], []
+    _state.stop_on_sigterm()
     try:
         trained = trained_embedder(a, backend, info)
         embs = {"base": load_embedder("minilm"), "trained": load_embedder(str(trained))}
@@ -334,6 +341,7 @@ def main(argv=None) -> int:
             state = _state.STATE / f"target_table4.{a.model}.{pool_name}.calls.jsonl.gz"
             _state.load(run.cache_path, state)
             states.append((run.cache_path, state))
+            savers.append(_state.save_every(run.cache_path, state, minutes=10))
             for key, query, kind, region in groups:
                 run_group(
                     key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out
@@ -341,6 +349,8 @@ def main(argv=None) -> int:
                 print("\n".join(out["lines"][-7:]), flush=True)
     finally:
         backend.close()
+        for saver in savers:  # the pool's periodic saver stops with its final save
+            saver.set()
         for cache_path, state in states:
             _state.save(cache_path, state)
     head = [
@@ -363,6 +373,8 @@ def main(argv=None) -> int:
     )
     print(text)
     tag = "" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick"
+    if sorted(pools) != ["mined", "personahub"]:  # one pool's run keeps the other's table
+        tag += "." + "-".join(pools)
     res = ROOT / "benchmarks" / "results"
     (res / f"target_table4{tag}.txt").write_text(text + "\n")
     pd.DataFrame(out["csv"]).to_csv(res / f"target_table4{tag}.csv", index=False)

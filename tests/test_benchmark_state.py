@@ -7,6 +7,8 @@ import gzip
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import _state  # noqa: E402
@@ -62,3 +64,22 @@ def test_load_reads_a_single_file_of_an_older_save_beside_parts(tmp_path):
     # the next save replaces both with parts
     _state.save(tmp_path / "b.sqlite", state)
     assert [f.name for f in _state.parts(state)] == ["bench.calls.part00.jsonl.gz"]
+
+
+def test_sigterm_becomes_systemexit_so_the_final_save_runs(tmp_path):
+    import os
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    saved = []
+    try:
+        _state.stop_on_sigterm()
+        with pytest.raises(SystemExit, match="stopped by signal 15"):
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next line
+                saved.append("not reached")
+            finally:
+                saved.append("final save")  # what a run's finally does
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert saved == ["final save"]
