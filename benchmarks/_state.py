@@ -17,6 +17,7 @@ JSON lines of hashes and probabilities compress about 3.5 times, text more).
 from __future__ import annotations
 
 import gzip
+import threading
 from pathlib import Path
 
 STATE = Path(__file__).resolve().parent / "state"
@@ -52,11 +53,20 @@ def load(cache_path: Path, *states: Path) -> int:
     return n
 
 
+_SAVING = threading.Lock()  # the periodic saver and the final save share temp file names
+
+
 def save(cache_path: Path, state: Path, part_bytes: int = PART_BYTES) -> int:
     """Export the cache and split it into parts of at most ``part_bytes``
     uncompressed bytes (a line is never split). Each part is replaced
     atomically; the cache only grows and the export is ordered by creation time,
-    so a save interrupted between parts leaves files that still load."""
+    so a save interrupted between parts leaves files that still load. One save
+    at a time per process: a final save waits for a periodic one under way."""
+    with _SAVING:
+        return _save(cache_path, state, part_bytes)
+
+
+def _save(cache_path: Path, state: Path, part_bytes: int) -> int:
     from populace.llm.cache import CallCache
 
     if not Path(cache_path).exists():
@@ -94,8 +104,6 @@ def save_every(cache_path: Path, state: Path, minutes: float = 10.0):
     run that ends with SIGKILL then loses at most that much); returns the
     ``threading.Event`` that stops it. The export reads the SQLite cache while
     the run writes it (WAL), and replaces the state file atomically."""
-    import threading
-
     stop = threading.Event()
 
     def loop():

@@ -83,3 +83,28 @@ def test_sigterm_becomes_systemexit_so_the_final_save_runs(tmp_path):
     finally:
         signal.signal(signal.SIGTERM, before)
     assert saved == ["final save"]
+
+
+def test_saves_from_two_threads_take_turns(tmp_path):
+    """The periodic saver and a run's final save may overlap; both write the
+    same temp names, so they must not run at once."""
+    import threading
+
+    src = _cache(tmp_path / "a.sqlite", 300)
+    state = tmp_path / "state" / "run.calls.jsonl.gz"
+    state.parent.mkdir()
+    errors = []
+
+    def go():
+        try:
+            _state.save(src, state, part_bytes=4000)
+        except Exception as exc:  # a collision shows here (a temp file gone)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _state.load(tmp_path / "b.sqlite", state) == 300
