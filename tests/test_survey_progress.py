@@ -112,3 +112,30 @@ def test_a_file_is_not_interactive_and_a_forced_terminal_is(tmp_path):
     with open(tmp_path / "log.txt", "w") as fh:
         assert not P.interactive(Console(file=fh))
         assert P.interactive(Console(file=fh, force_terminal=True))
+
+
+def test_the_eta_holds_still_when_items_take_unequal_times(caplog):
+    """Mining: authors take 20 s or 70 s in turn. A rate over the last minute
+    alone saw one or two of them and swung the ETA by hours from line to line;
+    over the last advances it stays at the 45 s mean."""
+    caplog.set_level(logging.INFO, "populace.progress")
+    now = [0.0]
+    lines = P.ProgressLines(554, "qc (authors)", seconds=60, clock=lambda: now[0])
+    now[0] = 1.0
+    lines.advance(330)  # cached
+    for k in range(40):
+        now[0] += 20 if k % 2 else 70
+        lines.advance(1)
+    msgs = [r.getMessage() for r in caplog.records]
+    rates = [float(m.split(", ")[1].split()[0]) for m in msgs]
+    assert rates[0] == 70.0 and all(45.0 <= r <= 70.0 for r in rates)
+    assert rates == sorted(rates, reverse=True)  # settles, never swings back
+    filled = rates[10:]  # once the window holds 20 authors
+    assert len(filled) > 5 and set(filled) == {45.0}
+
+
+def test_no_rate_before_the_first_item():
+    now = [0.0]
+    lines = P.ProgressLines(10, "x", seconds=60, clock=lambda: now[0])
+    now[0] = 61.0
+    assert "-- items/s" in lines.line(now[0]) and "ETA -:--:--" in lines.line(now[0])

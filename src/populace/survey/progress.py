@@ -37,6 +37,8 @@ log = logging.getLogger("populace.progress")
 
 #: seconds between two progress lines when there is no terminal
 DEFAULT_SECONDS = 60.0
+#: advances the line's rate is measured over (median seconds per item)
+WINDOW = 20
 
 
 class RateColumn(ProgressColumn):
@@ -73,20 +75,31 @@ class ProgressLines:
         self.total, self.description, self.seconds, self.clock = total, description, seconds, clock
         self.done = 0
         self.t0 = self.last = clock()
-        # (time, count) after each advance, back to the last one at least
-        # ``seconds`` old: the window the rate is measured over
-        self.samples: deque[tuple[float, int]] = deque([(self.t0, 0)])
+        # (time, count) after each of the last advances: the window the rate is
+        # measured over (see _recent_rate)
+        self.samples: deque[tuple[float, int]] = deque([(self.t0, 0)], maxlen=WINDOW + 1)
 
     def _rate(self, now: float) -> float | None:
         el = now - self.t0
         return self.done / el if el > 0 and self.done else None
 
     def _recent_rate(self, now: float) -> float | None:
-        """Items per second since the last sample at least ``seconds`` old: a
-        resumed loop answers its first items from the cache at once, and a rate
-        since the start would promise too early an end."""
-        t, d = self.samples[0]
-        return (self.done - d) / (now - t) if now > t and self.done > d else None
+        """Items per second over the last ``WINDOW`` advances, leaving out the
+        advances more than 10 times faster than the median one. Not the average
+        since the start: a resumed loop answers its first items from the cache
+        at once (that burst is what the filter drops), which would promise too
+        early an end. Not the last minute alone either: at 30-60 s an item
+        (mining), a minute holds one or two items and the ETA swung by hours
+        from line to line."""
+        pts = list(self.samples)
+        steps = [(t1 - t0, d1 - d0) for (t0, d0), (t1, d1) in zip(pts, pts[1:]) if d1 > d0]
+        if not steps:
+            return None
+        per_item = sorted(dt / dn for dt, dn in steps)
+        median = per_item[len(per_item) // 2]
+        kept = [(dt, dn) for dt, dn in steps if dt / dn >= median / 10]
+        secs, items = sum(dt for dt, _ in kept), sum(dn for _, dn in kept)
+        return items / secs if secs > 0 else None
 
     def line(self, now: float) -> str:
         """The count and share, the recent rate and the ETA at that rate."""
@@ -101,13 +114,10 @@ class ProgressLines:
     def advance(self, n: int) -> None:
         self.done += n
         now = self.clock()
-        start = now - self.seconds
-        while len(self.samples) > 1 and self.samples[1][0] <= start:
-            self.samples.popleft()
+        self.samples.append((now, self.done))
         if now - self.last >= self.seconds and self.done < self.total:
             log.info(self.line(now))
             self.last = now
-        self.samples.append((now, self.done))
 
     def close(self) -> None:
         now = self.clock()
