@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 MODEL=qwen2.5-1.5b
 POOL=benchmarks/out/e2e_blogs_v2/personas.parquet
-RETRIEVAL=benchmarks/out/target_retrieval.$MODEL.mined
+RETRIEVAL=${RETRIEVAL:-benchmarks/out/target_retrieval.$MODEL.mined}  # step 3's run folder
 FROM=${FROM:-1}
 
 child=0
