@@ -62,17 +62,21 @@ step() {  # step N DESCRIPTION -- COMMAND...
     echo "long_queue: step $n ($what) done $(date -u +%FT%TZ)"
 }
 
+better_embedder() {  # the folder of the better recipe's embedder in step 3's summary, if it exists
+    "$PY" -c "import json,os,sys; s=json.load(open(sys.argv[1])); d=s['recipes'][s['better']]['dir']; os.path.isdir(d) or sys.exit(1); print(d)" \
+        "$RETRIEVAL/summary.json" 2>/dev/null
+}
+
 step 1 "e2e v2" -- "$PY" benchmarks/e2e_blogs.py
 step 2 "survey readouts v2" -- "$PY" benchmarks/survey_readouts.py --run v2
-if [ -f "$RETRIEVAL/summary.json" ] && [ "$FROM" -le 3 ] \
-    && "$PY" -c "import json,sys,os; s=json.load(open(sys.argv[1])); sys.exit(0 if s.get('better') and os.path.isdir(s['recipes'][s['better']]['dir']) else 1)" "$RETRIEVAL/summary.json"; then
+if [ "$FROM" -le 3 ] && better_embedder > /dev/null; then
     echo "long_queue: step 3 (recipe comparison) already done: $RETRIEVAL/summary.json"
 else
     step 3 "recipe comparison" -- "$PY" benchmarks/target_retrieval.py --model "$MODEL" \
         --personas "$POOL" --hard 4 --random 2 --val-fraction 0.2 --recipes quick,paper
 fi
-TRAINED=$("$PY" -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['recipes'][s['better']]['dir'])" "$RETRIEVAL/summary.json" 2>/dev/null) || {
-    echo "long_queue: $RETRIEVAL/summary.json names no better recipe (no held-out query parsed?); the queue stops"
+TRAINED=$(better_embedder) || {
+    echo "long_queue: $RETRIEVAL/summary.json names no better recipe with a saved embedder (no held-out query parsed?); the queue stops"
     exit 1
 }
 echo "long_queue: Table 4 uses the embedder $TRAINED"

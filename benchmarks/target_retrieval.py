@@ -300,15 +300,12 @@ def main(argv=None) -> int:
         for name, emb in tuned.items():
             got[name] = scores(emb, ids, texts, qs, folder)
         key = "heldout" if qname.startswith("held-out") else "metadata"
-        summary[f"{key}_base"] = {
-            "recall@10": float(got["base"][0].mean()),
-            "MRR": float(got["base"][1].mean()),
+        means = {
+            n: {"recall@10": float(r.mean()), "MRR": float(m.mean())} for n, (r, m) in got.items()
         }
+        summary[f"{key}_base"] = means["base"]
         for name in tuned:
-            summary["recipes"][name][key] = {
-                "recall@10": float(got[name][0].mean()),
-                "MRR": float(got[name][1].mean()),
-            }
+            summary["recipes"][name][key] = means[name]
         for m, metric in enumerate(("recall@10", "MRR")):
             x = got["base"][m]
             lines.append(f"{qname:<28}{metric:<11}{a.base:<16}{x.mean():>8.3f}")

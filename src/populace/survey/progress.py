@@ -37,7 +37,7 @@ log = logging.getLogger("populace.progress")
 
 #: seconds between two progress lines when there is no terminal
 DEFAULT_SECONDS = 60.0
-#: advances the line's rate is measured over (median seconds per item)
+#: advances the line's rate is measured over (see ProgressLines._recent_rate)
 WINDOW = 20
 
 
@@ -83,7 +83,7 @@ class ProgressLines:
         el = now - self.t0
         return self.done / el if el > 0 and self.done else None
 
-    def _recent_rate(self, now: float) -> float | None:
+    def _recent_rate(self) -> float | None:
         """Items per second over the last ``WINDOW`` advances, leaving out the
         advances more than 10 times faster than the median one. Not the average
         since the start: a resumed loop answers its first items from the cache
@@ -103,7 +103,7 @@ class ProgressLines:
 
     def line(self, now: float) -> str:
         """The count and share, the recent rate and the ETA at that rate."""
-        rate = self._recent_rate(now)
+        rate = self._recent_rate()
         share = f" ({100 * self.done / self.total:.1f}%)" if self.total else ""
         eta = (self.total - self.done) / rate if rate else None
         return (
