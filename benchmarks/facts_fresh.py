@@ -71,7 +71,7 @@ def counts(run_dir: Path) -> dict:
 
     import pandas as pd
 
-    from populace.mining.facts import author_facts, check
+    from populace.mining.facts import author_facts, check, repair
 
     # the corpus metadata per author (gender, age, topic) is in the group table
     meta = pd.read_parquet(run_dir / "mining" / "group.parquet").set_index("author_id")
@@ -105,6 +105,10 @@ def counts(run_dir: Path) -> dict:
     strict = pd.Series(
         [strict_gender(t, facts(a).gender) for t, a in zip(kept["persona"], kept["author_id"])]
     )
+    # the kept texts through today's repair (a run mined before a rule was added
+    # shows here what that rule changes, without mining again)
+    now = [(repair(t, facts(a))[0], a) for t, a in zip(kept["persona"], kept["author_id"])]
+    now_kept = [(t, a) for t, a in now if t is not None]
     return {
         "authors": int(meta["keep"].astype(bool).sum()) if "keep" in meta else len(meta),
         "written": int(len(written)),
@@ -114,6 +118,9 @@ def counts(run_dir: Path) -> dict:
         "kept": int(len(kept)),
         "kept_wrong": int(rule.sum()),
         "kept_strict": int(strict.sum()),
+        "kept_now_dropped": len(now) - len(now_kept),
+        "kept_now_wrong": sum(wrong(t, a) for t, a in now_kept),
+        "kept_now_strict": sum(strict_gender(t, facts(a).gender) for t, a in now_kept),
     }
 
 
@@ -128,6 +135,10 @@ def lines_for(name: str, c: dict) -> list[str]:
         f"  kept (critic + rules): {c['kept']}; contradicting by the check's rule: "
         f"{pct(c['kept_wrong'], c['kept'])}; any pronoun of the other gender: "
         f"{pct(c['kept_strict'], c['kept'])}",
+        f"  kept, through today's repair: dropped {c['kept_now_dropped']}; contradicting by "
+        f"the check's rule: {pct(c['kept_now_wrong'], c['kept'] - c['kept_now_dropped'])}; "
+        f"any pronoun of the other gender: "
+        f"{pct(c['kept_now_strict'], c['kept'] - c['kept_now_dropped'])}",
     ]
 
 

@@ -54,6 +54,16 @@ def test_facts_text():
         ("He is a caring woman who writes daily.", MALE_STUDENT, ["gender"]),
         ("She works as a waiter and worries a lot.", Facts("female", 23), ["gender"]),
         ("He is also a devoted mother.", MALE_STUDENT, ["gender"]),
+        # the e2e v2 run's leftover: the opening subject only (29 of 472 kept)
+        (
+            "He is a 24-year-old woman. She enjoys reading and worries about her health.",
+            Facts("female", 24),
+            ["gender"],
+        ),
+        ("She is a quiet man. He writes at night about his friends.", MALE_STUDENT, ["gender"]),
+        # a later sentence about someone else is not the opening subject
+        ("He loves his wife. She makes him laugh every day.", MALE_STUDENT, []),
+        ("Hero of his own stories, he writes daily.", MALE_STUDENT, []),
     ],
 )
 def test_check(text, facts, kinds):
@@ -112,3 +122,17 @@ def test_repair_gives_up_when_too_little_is_left():
     assert repair("He is a 30-year-old lawyer.", Facts("male", 24, "Student"))[0] is None
     ok = "He writes about films, friends and the long evenings he spends reading alone."
     assert repair(ok, MALE_STUDENT) == (ok, [])
+
+
+def test_repair_of_a_wrong_opening_pronoun_swaps_that_word_only():
+    # found in the e2e v2 pool: the majority of pronouns is right, the first word is not
+    text = (
+        "He is a 16-year-old student who enjoys time with her cousin. She worries "
+        "about the health of her boyfriend; he is ill."
+    )
+    new, changes = repair(text, Facts("female", 16))
+    assert new == "She" + text[2:]
+    assert changes == ["gender: rewritten as female"]
+    assert check(new, Facts("female", 16)).ok
+    text = "  She is a quiet man. He writes at night about his friends and the films he sees."
+    assert repair(text, MALE_STUDENT)[0] == "  He" + text[5:]
