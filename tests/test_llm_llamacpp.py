@@ -215,3 +215,50 @@ def test_sizes_that_crash_llama_cpp_are_refused(kw, text):
 
     with pytest.raises(PopulaceError, match=text):
         LlamaCppBackend(str(smollm2_path()), **kw)
+
+
+def test_trie_entries_share_leading_tokens_once():
+    from populace.llm.llamacpp import _trie_entries
+
+    # suffixes 1, 2, 3 after a prefix of 10 tokens; 1 and 2 share [5, 6], 3 is alone
+    entries, where = _trie_entries([[5, 6, 7], [5, 6, 8, 9], [4]], [1, 2, 1], 10)
+    assert entries == [
+        (5, 10, (1, 2), False),
+        (6, 11, (1, 2), False),
+        (7, 12, (1,), True),
+        (8, 12, (2,), True),
+        (9, 13, (2,), True),
+        (4, 10, (3,), True),
+    ]
+    assert where == [(0, 2), (1, 3), (1, 4), (2, 5)]
+    # a suffix that is another's start: the shared token gives both their logits
+    entries, where = _trie_entries([[5, 6], [5, 6, 7]], [1, 2], 0)
+    assert [e[2:] for e in entries] == [((1, 2), False), ((1, 2), True), ((2,), True)]
+    assert where == [(0, 1), (1, 1), (1, 2)]
+
+
+def test_shared_suffix_tokens_decode_fewer_with_the_same_answers(smol):
+    """YRBS items with the same options share their option block: decoded once
+    for all of them, with the probabilities of decoding every suffix in full
+    (up to llama.cpp's batch noise) and, against each prompt alone, no larger
+    a deviation (benchmarks/suffix_sharing.py measures both modes)."""
+    from populace.instruments import load_instrument
+    from populace.survey.prompts import choice_request
+
+    ins = load_instrument("yrbs2019")
+    reqs = [choice_request(Templates.load(), ins, it, "A shy student.") for it in ins.items[:16]]
+    got, n = {}, {}
+    smol.reuse_scoring_prefix = False
+    try:
+        for share in (True, False):
+            smol.share_suffixes = share
+            before = smol.decoded_tokens
+            got[share] = smol.choice_probs(reqs)
+            n[share] = smol.decoded_tokens - before
+    finally:
+        smol.share_suffixes = True
+        smol.reuse_scoring_prefix = True
+    assert n[True] < 0.85 * n[False]
+    for a, b in zip(got[True], got[False]):
+        assert a.ok and abs(sum(a.probs) - 1) < 1e-9
+        assert np.allclose(a.probs, b.probs, atol=0.08)
