@@ -126,6 +126,34 @@ def references(kind: str, region: str | None, instruments) -> tuple[dict, dict]:
     return refs, rows
 
 
+def survey_probs(personas, instruments, backend, cache) -> dict:
+    """{item: (n personas, n options) option probabilities} (mode expected); a
+    failed answer counts as uniform."""
+    from populace.survey import survey
+
+    probs = {}
+    for ins in instruments:
+        long = survey(
+            personas[["persona_id", "persona"]],
+            ins,
+            backend=backend,
+            mode="expected",
+            cache=cache,
+            progress=False,
+        ).long
+        for it in ins.items:
+            rows = long[long["item_id"] == it.id].set_index("persona_id")
+            rows = rows.loc[personas["persona_id"]]
+            k = len(option_codes(ins, it))
+            probs[it.id] = np.array(
+                [
+                    np.asarray(p, float) if p is not None else np.full(k, 1 / k)
+                    for p in rows["probs"]
+                ]
+            )
+    return probs
+
+
 def nominal_of(kind: str) -> set[str]:
     return YRBS_NOMINAL if kind == "yrbs" else WVS_NOMINAL
 

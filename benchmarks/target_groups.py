@@ -56,6 +56,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import _table4_groups as G  # noqa: E402  (the references and survey of Table 4)
+
 YRBS_ITEMS = ("Q1", "Q2", "Q3", "Q4", "Q8", "Q12")
 NOMINAL = {"Q2", "Q3", "Q4"}
 GROUPS = [
@@ -77,79 +79,12 @@ def instruments_of(kind):
     return [load_instrument("wvs_e143"), load_instrument("wvs_f117")]
 
 
-def reference_marginals(kind, region, ins):
-    """{item: (codes, human shares, answers array, weights)} with blanks dropped per item."""
-    from populace.reference import load_reference
-    from populace.reference.regions import region_condition
-
-    if kind == "yrbs":
-        t = load_reference(
-            DATA / "yrbs" / "raw_yrbs_2019.csv",
-            "yrbs2019",
-            missing="keep",
-            max_missing=0.99,
-            weight_column="weight",
-        )
-    else:
-        f = "wvs_immig.csv" if ins.id == "wvs_e143" else "wvs_justifbribe.csv"
-        t = load_reference(
-            DATA / "wvs" / f,
-            ins.id,
-            where=[region_condition(region)],
-            missing="keep",
-            max_missing=0.99,
-        )
-    out = {}
-    w_all = t.weights if t.weights is not None else np.ones(len(t))
-    for it in ins.items:
-        codes = np.array(option_codes(ins, it), dtype=float)
-        x = t.items[it.id].to_numpy(float)
-        ok = ~np.isnan(x)
-        x, w = x[ok], w_all[ok]
-        out[it.id] = (codes, marginals.shares(x, codes, w), x, w)
-    return out, len(t)
-
-
-def option_codes(ins, it):
-    from populace.survey.prompts import option_keys
-
-    return list(option_keys(ins, it)[1])
-
-
 def set_score(probs, refs, rows=None):
     return marginals.set_score(probs, refs, NOMINAL, rows)
 
 
 def noise_floor(refs, n, rng, repeats=200):
     return marginals.noise_floor(refs, NOMINAL, n, rng, repeats)
-
-
-def survey_probs(personas, instruments, backend, cache):
-    from populace.survey import survey
-
-    probs = {}
-    for ins in instruments:
-        res = survey(
-            personas[["persona_id", "persona"]],
-            ins,
-            backend=backend,
-            mode="expected",
-            cache=cache,
-            progress=False,
-        )
-        long = res.long
-        for it in ins.items:
-            rows = (
-                long[long["item_id"] == it.id].set_index("persona_id").loc[personas["persona_id"]]
-            )
-            k = len(option_codes(ins, it))
-            probs[it.id] = np.array(
-                [
-                    np.asarray(p, float) if p is not None else np.full(k, 1 / k)
-                    for p in rows["probs"]
-                ]
-            )
-    return probs
 
 
 def main(argv=None) -> int:
@@ -207,9 +142,9 @@ def main(argv=None) -> int:
             instruments = instruments_of(kind)
             refs, n_ref = {}, {}
             for ins in instruments:
-                r, m = reference_marginals(kind, region, ins)
+                r, rows = G.references(kind, region, [ins])
                 refs.update(r)
-                n_ref[ins.id] = m
+                n_ref[ins.id] = rows[ins.id]
             sets = {}
             sets["(a) random"] = pool.iloc[rng.choice(len(pool), a.n, replace=False)]
             ret = target(
@@ -245,7 +180,7 @@ def main(argv=None) -> int:
                         f"failed to parse (see {rev.out.name[:-8]}.failures.parquet)"
                     )
                     continue
-                probs = survey_probs(people, instruments, backend, run.cache_path)
+                probs = G.survey_probs(people, instruments, backend, run.cache_path)
                 probs_of[name] = probs
                 est = set_score(probs, refs)
                 bs = np.array(

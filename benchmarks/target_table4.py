@@ -66,33 +66,6 @@ METRICS = ("TV", "W1", "FD", "MMD")
 PERSONAHUB = G.DATA / "persona_sets" / "personahub" / "tool.jsonl"
 
 
-def survey_probs(personas, instruments, backend, cache) -> dict:
-    """{item: (n personas, n options) option probabilities} (mode expected)."""
-    from populace.survey import survey
-
-    probs = {}
-    for ins in instruments:
-        long = survey(
-            personas[["persona_id", "persona"]],
-            ins,
-            backend=backend,
-            mode="expected",
-            cache=cache,
-            progress=False,
-        ).long
-        for it in ins.items:
-            rows = long[long["item_id"] == it.id].set_index("persona_id")
-            rows = rows.loc[personas["persona_id"]]
-            k = len(G.option_codes(ins, it))
-            probs[it.id] = np.array(
-                [
-                    np.asarray(p, float) if p is not None else np.full(k, 1 / k)
-                    for p in rows["probs"]
-                ]
-            )
-    return probs
-
-
 def load_pool(name: str, a):
     from populace.targeting import load_pool_file
 
@@ -187,7 +160,7 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
                 f"{query:<28}{pool_name:<11}{name:<9}no personas (all revisions failed)"
             )
             continue
-        probs = survey_probs(people, instruments, backend, run.cache_path)
+        probs = G.survey_probs(people, instruments, backend, run.cache_path)
         est, bs = score_set(probs, refs, nominal, len(people), a.boot, rng)
         scores[name] = (est, bs)
         per_item[name] = {
