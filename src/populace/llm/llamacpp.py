@@ -358,7 +358,11 @@ class LlamaCppBackend:
         results: list[list[np.ndarray]] = [None] * len(seqs)  # type: ignore[list-item]
         # groups of at most n_seq sequences that fit in the context beside the prefix
         groups, cur, used = [], [], 0
-        for j, s in enumerate(seqs):
+        share = self.batched and self.share_suffixes
+        # with the trie, alike suffixes side by side land in the same group
+        order = sorted(range(len(seqs)), key=seqs.__getitem__) if share else range(len(seqs))
+        for j in order:
+            s = seqs[j]
             if p + len(s) > self._n_ctx:
                 raise PopulaceError(
                     f"prompt of {p + len(s)} tokens exceeds the context "
@@ -376,7 +380,7 @@ class LlamaCppBackend:
             for k in range(1, len(group) + 1):
                 C.llama_memory_seq_rm(self._mem, k, -1, -1)
                 C.llama_memory_seq_cp(self._mem, 0, k, -1, -1)
-            if self.batched and self.share_suffixes:
+            if share:
                 entries, where = _trie_entries(
                     [seqs[j] for j in group], [n_out[j] for j in group], p
                 )
