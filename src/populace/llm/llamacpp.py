@@ -9,9 +9,10 @@ next-token logits only at each suffix's last token. Suffixes that begin
 alike (choice items with the same options: "A = Yes / B = No") share those
 tokens: each distinct leading run of tokens is decoded once, as one batch
 entry that belongs to every sequence passing through it (a token trie;
-``share_suffixes``), which cuts a YRBS persona's item tokens by about a third. Tokenising whole prompts
-and splitting on tokens (not text) means the model sees exactly the tokens of
-the full prompt: no tokenisation seam at the prefix boundary.
+``share_suffixes``), which cuts a YRBS persona's item tokens by about a
+third. Tokenising whole prompts and splitting on tokens (not text) means the
+model sees exactly the tokens of the full prompt: no tokenisation seam at the
+prefix boundary.
 
 Answer keys: a key such as ``"3"`` counts the probability of its single-token
 spellings ``"3"`` and ``" 3"``. Keys that are several tokens (``"10"`` for some

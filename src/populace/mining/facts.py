@@ -293,15 +293,14 @@ def _wrong_pronouns(text: str, gender: str) -> str | None:
 
 
 _SUBJECT = {"male": "he", "female": "she"}
+# the first word, when it is a subject pronoun (a whole word as _WORD reads it: not "He's")
+_OPENING = re.compile(r"\s*(he|she)(?![A-Za-z]|'[a-z])", re.IGNORECASE)
 
 
-def _wrong_opening(text: str, gender: str) -> str | None:
-    """The persona's first word when it is the other gender's subject pronoun."""
-    m = _WORD.search(text)
-    other = "female" if gender == "male" else "male"
-    if m and m.start() == len(text) - len(text.lstrip()) and m.group(0).lower() == _SUBJECT[other]:
-        return m.group(0)
-    return None
+def _wrong_opening(text: str, gender: str) -> re.Match | None:
+    """The persona's first word (group 1) when it is the other gender's subject pronoun."""
+    m = _OPENING.match(text)
+    return m if m and m.group(1).lower() != _SUBJECT[gender] else None
 
 
 def _self_nouns(text: str, nouns) -> list[str]:
@@ -366,8 +365,8 @@ def check(text: str, f: Facts) -> Check:
         wrong_pronouns = _wrong_pronouns(text, f.gender)
         if wrong_pronouns:
             c.gender.append(wrong_pronouns)
-        elif _wrong_opening(text, f.gender):
-            c.gender.append(f"opens with {_wrong_opening(text, f.gender)!r}")
+        elif opening := _wrong_opening(text, f.gender):
+            c.gender.append(f"opens with {opening.group(1)!r}")
         wrong = _self_nouns(text, NOUNS if f.gender == "male" else _MALE_NOUNS)
         c.gender += [f"called a {w}" for w in wrong]
     if f.age is not None:
@@ -487,10 +486,10 @@ def repair(text: str, f: Facts) -> tuple[str | None, list[str]]:
         # which may be about other people ("he broke up with her"), as they are
         if _wrong_pronouns(text, f.gender):
             new = _swap_pronouns(text, f.gender)
-        elif first := _wrong_opening(text, f.gender):
+        elif opening := _wrong_opening(text, f.gender):
             # "He is a woman ... She ...": only the opening subject is wrong
-            at = text.index(first)
-            new = text[:at] + _case(first, _SUBJECT[f.gender]) + text[at + len(first) :]
+            at, end = opening.span(1)
+            new = text[:at] + _case(opening.group(1), _SUBJECT[f.gender]) + text[end:]
         else:
             new = text
         new = _swap_nouns(new, f.gender)
