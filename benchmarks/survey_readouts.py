@@ -13,7 +13,11 @@ populace.survey.readout, without a model call:
 - contrastive (log p given the persona minus log p with no persona, softmax
   at T = 0.5, 1, 2), read by sample or expected;
 - amplified (the persona's change amplified on the bare model's answer,
-  q (p/q)^(1/T), T = 0.5, 0.7), read by sample or expected.
+  q (p/q)^(1/T), T = 0.5, 0.7), read by sample or expected;
+- centred (each persona's difference from the pool's own centre c, the
+  geometric mean of the pool's option probabilities, amplified:
+  c (p/c)^(1/T), T = 0.5, 0.2, 0.1, 0.07, 0.05), read by sample or expected.
+  The no-persona set's rows are alike, so it reads as p (sample@1) there.
 
 Each readout is applied to the raw pool (the personas complete on the align
 instrument, as the pipeline's ``raw`` set) and to the no-persona set (N = K
@@ -59,6 +63,7 @@ from populace.survey.readout import Readout, baseline_probs, wide_answers  # noq
 TEMPS = (0.5, 0.7, 1.0, 1.5, 2.0)
 CONTRAST_TEMPS = (0.5, 1.0, 2.0)
 AMPLIFY_TEMPS = (0.5, 0.7)
+CENTRED_TEMPS = (0.5, 0.2, 0.1, 0.07, 0.05)
 METRICS = ("amw", "fd", "sw", "mmd")
 INSTRUMENTS = ("ipip50", "cfcs12", "grit12")
 DEFAULT = Readout("sample", 1.0)
@@ -69,6 +74,7 @@ def readouts() -> list[Readout]:
     out.append(Readout("argmax"))
     out += [Readout(m, t, "contrastive") for m in ("sample", "expected") for t in CONTRAST_TEMPS]
     out += [Readout(m, t, "amplified") for m in ("sample", "expected") for t in AMPLIFY_TEMPS]
+    out += [Readout(m, t, "centred") for m in ("sample", "expected") for t in CENTRED_TEMPS]
     return out
 
 
@@ -403,6 +409,7 @@ def main(argv=None) -> int:
                     best(ood),
                     best(list(data), "contrastive-"),
                     best(list(data), "amplified-"),
+                    best(list(data), "centred-"),
                 ]
             )
         )

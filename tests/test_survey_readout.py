@@ -11,6 +11,8 @@ from populace.survey.answers import answer_from_probs, cell_rng, contrast, tempe
 from populace.survey.readout import (
     Readout,
     baseline_probs,
+    centre_of,
+    centre_probs,
     distributions,
     read_item,
     wide_answers,
@@ -41,6 +43,9 @@ def test_readout_names_parse_and_check():
     assert Readout("argmax", 0.5).name == "argmax"
     assert Readout("sample", 1.5, "contrastive").name == "contrastive-sample@1.5"
     assert Readout.parse("amplified-sample@0.5") == Readout("sample", 0.5, "amplified")
+    assert Readout.parse("centred-sample@0.1") == Readout("sample", 0.1, "centred")
+    assert Readout("expected", 0.2, "centred").name == "centred-expected@0.2"
+    assert not Readout("sample", 0.1, "centred").contrastive  # needs no no-persona probs
     with pytest.raises(PopulaceError):
         Readout.parse("median@1")
     with pytest.raises(PopulaceError):
@@ -166,3 +171,41 @@ def test_real_survey_answers_are_the_sample_readout(tmp_path):
     assert exp.loc[r["persona_id"], r["item_id"]] == pytest.approx(
         answer_from_probs("expected", r["probs"], r["codes"])
     )
+
+
+def test_centred_readout_amplifies_differences_from_the_sets_own_centre():
+    P = np.array([PROBS[("a", "I1")], PROBS[("b", "I1")]])
+    c = np.sqrt(P[0] * P[1])
+    assert np.allclose(centre_of(P), c / c.sum())
+    # T = 1 is p; T = 0.5 is c (p/c)^2 renormalised
+    assert np.allclose(distributions(P, Readout("sample", 1.0, "centred")), P)
+    want = c * (P / c) ** 2
+    assert np.allclose(
+        distributions(P, Readout("sample", 0.5, "centred")), want / want.sum(axis=1, keepdims=True)
+    )
+    # a set whose rows are alike (the no-persona set) reads as p at every T
+    Q = np.array([NONE["I2"]] * 3)
+    for T in (0.05, 0.5, 2.0):
+        assert np.allclose(distributions(Q, Readout("sample", T, "centred")), Q)
+    # amplifying spreads the two personas' expected answers apart
+    e1 = distributions(P, Readout("expected", 1.0, "centred")) @ np.array(CODES)
+    e5 = distributions(P, Readout("expected", 0.2, "centred")) @ np.array(CODES)
+    assert e5[1] - e5[0] > e1[1] - e1[0] > 0
+    # argmax: the option the persona favours most over the centre
+    assert read_item(P, CODES, Readout("argmax", 1.0, "centred")).tolist() == [2.0, 5.0]
+
+
+def test_centred_readout_reads_a_subset_on_its_pools_centre():
+    long = _long()
+    r = Readout("expected", 0.5, "centred")
+    whole = wide_answers(long, r).set_index("persona_id")
+    sub = long[long["persona_id"] == "a"]
+    # alone, persona a is its own centre and reads as p; on the pool's centre it reads
+    # as in the whole pool
+    alone = wide_answers(sub, r).set_index("persona_id")
+    assert alone.loc["a", "I1"] == pytest.approx(3.0)
+    on_pool = wide_answers(sub, r, centre=centre_probs(long)).set_index("persona_id")
+    assert np.allclose(on_pool.loc["a"], whole.loc["a"])
+    assert abs(whole.loc["a", "I1"] - 3.0) > 0.05
+    with pytest.raises(PopulaceError, match="centre given has no item"):
+        wide_answers(long, r, centre={"I1": centre_probs(long)["I1"]})
