@@ -32,7 +32,8 @@ whether a trait's items move together from persona to persona, the pool-level
 view of persona sensitivity). Paired bootstrap intervals (personas and humans
 redrawn together) for the best readouts against sample@1 and against the
 no-persona sets. Resumable: each computed row is kept in RUN/readouts/metrics.csv
-and read back by a rerun (--fresh recomputes).
+and read back by a rerun if the run's long tables are unchanged (same size and
+mtime; --fresh recomputes).
 
 The no-persona option probabilities come from the run's call cache (the
 evaluate stage asked them); a miss is computed with one request per item
@@ -258,8 +259,17 @@ def main(argv=None) -> int:
         if done_path.exists() and not args.fresh
         else pd.DataFrame(columns=["instrument", "readout", "set"])
     )
+    # a row counts only if it was computed from the long tables as they are now (a rerun
+    # of the run's survey stage rewrites them): each row carries their stamp
+    stamps = {
+        i: f"{st.st_size}:{st.st_mtime_ns}"
+        for i in data
+        for st in [(run_path / "responses" / f"{i}.long.parquet").stat()]
+    }
     done = {
-        (r["instrument"], r["readout"], r["set"]): r.dropna().to_dict() for _, r in done.iterrows()
+        (r["instrument"], r["readout"], r["set"]): r.dropna().to_dict()
+        for _, r in done.iterrows()
+        if r["instrument"] in stamps and r.get("source") == stamps[r["instrument"]]
     }
     rows, tabs = [], {}
     for i, (long, nlong, base, space) in data.items():
@@ -282,7 +292,14 @@ def main(argv=None) -> int:
                     rows.append(done[(i, r.name, set_name)])
                     continue
                 m = M.compute_all(x, y, None, wy, metrics=list(METRICS), seed=ev.seed)
-                row = {"instrument": i, "readout": r.name, "set": set_name, **m, "avg3": avg3(m)}
+                row = {
+                    "instrument": i,
+                    "readout": r.name,
+                    "set": set_name,
+                    "source": stamps[i],
+                    **m,
+                    "avg3": avg3(m),
+                }
                 if set_name == "raw" and ins.traits:
                     sd = table.trait_scores().std(ddof=0)
                     row.update({f"sd_ratio[{t}]": sd[t] / h_sd[t] for t in ins.trait_ids})
