@@ -105,7 +105,7 @@ def config(args) -> dict:
     from populace.pipeline.demo import TEST_PROFILE
 
     smoke, v2 = args.smoke, args.run == "v2"
-    name = "e2e_blogs" + ("_smoke" if smoke else "_v2" if v2 else "")
+    name = "e2e_blogs" + ("_smoke" if smoke else "_v2" if v2 else "") + readout_tag(args)
     out = ROOT / "benchmarks" / "out" / name
 
     def ref(name, rows=None):
@@ -144,7 +144,10 @@ def config(args) -> dict:
         },
         # v2 leaves out the FBPS survey (no human data, synthetic distributions
         # only): a quarter of the survey time for no comparison in the paper's tables
-        "survey": {"instruments": ["ipip50", "cfcs12", "grit12"] + ([] if v2 else ["fbps26"])},
+        "survey": {
+            "instruments": ["ipip50", "cfcs12", "grit12"] + ([] if v2 else ["fbps26"]),
+            "readout": getattr(args, "readout", None),
+        },
         "align": {"instrument": "ipip50", "k": args.k, "holdout": 0.5, "reference": ref("BIG5")},
         "evaluate": {
             "sets": sets,
@@ -161,6 +164,25 @@ def config(args) -> dict:
         },
         "report": {"scatter_traits": ["EXT", "EST"], "sample_personas": 5},
     }
+
+
+def readout_tag(args) -> str:
+    """The run directory's and results file's suffix for ``--readout`` (e.g.
+    ``_centred-sample-0.1``); empty for the survey's own reading."""
+    r = getattr(args, "readout", None)
+    return "" if r is None else "_" + r.replace("@", "-")
+
+
+def seed_from_base(base: Path, out: Path) -> bool:
+    """A ``--readout`` run starts as a copy of its base run (same mining and survey
+    calls; the run's cache answers every call, so only the survey's reading and the
+    stages after it run again). Returns whether it copied."""
+    import shutil
+
+    if out.exists() or not (base / "manifest.json").exists():
+        return False
+    shutil.copytree(base, out, ignore=shutil.ignore_patterns("evaluation", "readouts"))
+    return True
 
 
 def full_run_config(run: str = "v2", *, threads: int = 2, bootstrap: int = 200):
@@ -336,6 +358,13 @@ def main(argv=None) -> int:
         default=None,
         help="stop after this pipeline stage (e.g. mine: look at the pool first)",
     )
+    ap.add_argument(
+        "--readout",
+        default=None,
+        help="survey.readout of the run (e.g. centred-sample@0.1): a run of its own, "
+        "benchmarks/out/e2e_blogs_v2_<readout>/, started as a copy of the run without "
+        "it and sharing its call state (no new model call)",
+    )
     args = ap.parse_args(argv)
     args.authors = args.authors or (5 if args.smoke else 600 if args.run == "v2" else 300)
     args.k = args.k or (3 if args.smoke else 100)
@@ -348,6 +377,10 @@ def main(argv=None) -> int:
     from populace.pipeline import run_pipeline
 
     cfg = parse_config(config(args), origin="benchmarks/e2e_blogs.py")
+    if args.readout is not None:
+        base = Path(parse_config(config(argparse.Namespace(**{**vars(args), "readout": None}))).dir)
+        if seed_from_base(base, Path(cfg.dir)):
+            print(f"{cfg.dir}: started as a copy of {base}", flush=True)
     cache = Path(cfg.dir) / "cache.sqlite"
     state = None
     if not args.smoke:
@@ -369,7 +402,8 @@ def main(argv=None) -> int:
     m = res.run.manifest
     lines = [
         f"e2e_blogs{' --smoke' if args.smoke else ''}: model {cfg.model.name}, "
-        f"{args.authors} bloggers, K = {args.k}, bootstrap {args.bootstrap}",
+        f"{args.authors} bloggers, K = {args.k}, bootstrap {args.bootstrap}"
+        + (f", survey readout {args.readout}" if args.readout else ""),
         f"this invocation: {secs:.0f} s (stages run now: {', '.join(res.ran) or 'none'})",
         "stages (rows in -> out, seconds when run):",
     ]
@@ -384,6 +418,7 @@ def main(argv=None) -> int:
             )
         )
     tag = "e2e_blogs" + ("_smoke" if args.smoke else "_v2" if args.run == "v2" else "")
+    tag += readout_tag(args)
     out = ROOT / "benchmarks" / "results" / f"{tag}.txt"
     if args.until:
         lines += ["", f"stopped after {args.until} (--until); rerun without it to go on"]

@@ -252,6 +252,23 @@ def test_openai_backend_generate_failure_records(tmp_path, capsys):
         (["--out", "{tmp}/o.parquet"], "give --personas"),
         (["--personas", "{tmp}/p.csv"], "give --out"),
         (["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "-i", "nosuch"], "nosuch"),
+        (
+            ["--personas", "{tmp}/p.csv", "--out", "{tmp}/o.parquet", "--readout", "mean@2"],
+            "cannot read readout 'mean@2'",
+        ),
+        (
+            [
+                "--personas",
+                "{tmp}/p.csv",
+                "--out",
+                "{tmp}/o.parquet",
+                "--mode",
+                "generate",
+                "--readout",
+                "sample@1",
+            ],
+            "--mode generate has none",
+        ),
     ],
 )
 def test_bad_inputs_are_one_clear_error(tmp_path, capsys, args, message):

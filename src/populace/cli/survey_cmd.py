@@ -49,6 +49,13 @@ def survey(
         help="reshape option probabilities p^(1/T) (sample, "
         "expected); decoding temperature (generate)",
     ),
+    readout: str | None = typer.Option(
+        None,
+        "--readout",
+        help="read the answers from the option probabilities this way instead of "
+        "--mode/--temperature, e.g. centred-sample@0.1 (each persona's difference from "
+        "the personas surveyed together, amplified 10x); see docs/llm.md, Readouts",
+    ),
     no_persona: bool = typer.Option(
         False, "--no-persona", help="no persona: the model answers as itself (-n respondents)"
     ),
@@ -149,6 +156,12 @@ def survey(
     from populace.survey.personas import load_personas
     from populace.survey.prompts import Templates
 
+    if readout is not None:
+        from populace.survey.readout import Readout
+
+        Readout.parse(readout)  # a bad spec is found before the model loads
+        if mode == "generate":
+            raise PopulaceError("--readout reads option probabilities; --mode generate has none")
     people = None if no_persona else load_personas(personas)
     load_instrument(instrument)
     Templates.load(prompts)
@@ -176,13 +189,16 @@ def survey(
                 max_attempts=max_attempts,
                 progress=not quiet,
                 model_info=info,
+                readout=readout,
             )
     finally:
         b.close()
     m = res.meta
     console.print(
         f"{m['answers']} answers ({m['personas']} personas x {m['items']} items), "
-        f"mode {m['mode']}, model {m['model']}: {m['model_calls']} model calls, "
+        f"mode {m['mode']}"
+        + (f", readout {m['readout']}" if m.get("readout") else "")
+        + f", model {m['model']}: {m['model_calls']} model calls, "
         f"{m['cache_hits']} from cache, {m['items_per_s']} items/s"
     )
     if m["failures"]:

@@ -67,6 +67,9 @@ def _survey(
         cache=run_path / "cache.sqlite",
         prompt_dir=cfg.survey.prompts,
         progress=progress,
+        # the no-persona sets keep their temperatures; a centred readout would leave
+        # them as they are anyway (their respondents share one request per item)
+        readout=None if no_persona else cfg.survey.readout,
     )
     return path
 

@@ -14,6 +14,13 @@ Modes
 ``temperature`` T reshapes the option probabilities as p^(1/T) for ``sample``
 and ``expected``, and is the decoding temperature in ``generate``.
 
+``readout`` (optional; :mod:`populace.survey.readout`, e.g. ``centred-sample@0.1``)
+reads the answers from the stored option probabilities in place of ``mode`` and
+``temperature``: the long table keeps the model's probabilities, and the wide
+table (and the long table's ``answer``) holds the readout's answers. A centred
+readout centres each item on the personas surveyed together; the contrastive and
+amplified readouts ask the model one no-persona request per item (cached).
+
 Resume: every model call goes through the SQLite call cache, committed per
 batch, and outputs are written atomically at the end. Running the same
 command after a kill re-reads finished calls from the cache (no repeated
@@ -43,6 +50,7 @@ from populace.survey.output import output_paths, write_outputs
 from populace.survey.personas import load_personas, no_persona_frame
 from populace.survey.progress import progress_bar
 from populace.survey.prompts import Templates, build_messages, choice_request, option_keys
+from populace.survey.readout import Readout, wide_answers
 
 
 @dataclass(repr=False)
@@ -90,10 +98,18 @@ def survey(
     progress: bool = True,
     model_info: dict | None = None,
     chunk_personas: int | None = None,
+    readout: str | Readout | None = None,
 ) -> SurveyResult:
     """Answer every item of ``instrument`` for every persona; see the module doc."""
     if mode not in MODES:
         raise PopulaceError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    if isinstance(readout, str):
+        readout = Readout.parse(readout)
+    if readout is not None and mode == "generate":
+        raise PopulaceError(
+            f"readout {readout.name} reads option probabilities; --mode generate has none "
+            "(use sample, expected or argmax)"
+        )
     if temperature < 0:
         raise PopulaceError("--temperature must be >= 0")
     if max_attempts < 1:
@@ -169,11 +185,27 @@ def survey(
                         ]
                     records.extend(recs)
                     advance(len(block) * len(items))
+        long = pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
+        if readout is not None:
+            base = None
+            if readout.contrastive:
+                reqs = [choice_request(templates, ins, it, None) for it in items]
+                base = {
+                    it.id: np.asarray(r.probs, dtype=float)
+                    for it, r in zip(items, cb.choice_probs(reqs))
+                    if r.ok
+                }
+            read = wide_answers(
+                long, readout, baseline=base, seed=seed, items=[it.id for it in items]
+            ).set_index("persona_id")
+            ok = long["status"] == "ok"
+            long.loc[ok, "answer"] = [
+                read.at[p, i] for p, i in zip(long.loc[ok, "persona_id"], long.loc[ok, "item_id"])
+            ]
     finally:
         if own_cache and cache_obj is not None:
             cache_obj.close()
     elapsed = time.time() - t0
-    long = pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
     wide = long.pivot(index="persona_id", columns="item_id", values="answer")
     wide = wide.reindex(index=ids, columns=[it.id for it in items]).reset_index()
     wide.columns.name = None
@@ -190,6 +222,7 @@ def survey(
         "mode": mode,
         "seed": seed,
         "temperature": temperature,
+        "readout": readout.name if readout is not None else None,
         "no_persona": no_persona,
         "n": len(ids) if no_persona else None,
         "model": backend.fingerprint,
