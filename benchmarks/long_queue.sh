@@ -5,10 +5,12 @@
 #
 #   1. benchmarks/e2e_blogs.py (run v2)            issues 19, 20  (mine, survey, evaluate)
 #   2. benchmarks/survey_readouts.py --run v2      issue 19       (readouts, no model for the pool)
-#   3. benchmarks/target_retrieval.py ... --recipes quick,paper   issue 22 (recipe comparison)
-#   4. benchmarks/target_table4.py --pools mined   issue 22 (with step 3's better embedder)
-#   5. benchmarks/target_table4.py --pools personahub
-#   6. benchmarks/target_table4.py --pools mined,personahub  (the joint table, from the caches)
+#   3. benchmarks/e2e_blogs.py --readout centred-sample@0.1   issues 19, 20 (the chosen readout
+#      through alignment and evaluation; a copy of run v2, every call cached)
+#   4. benchmarks/target_retrieval.py ... --recipes quick,paper   issue 22 (recipe comparison)
+#   5. benchmarks/target_table4.py --pools mined   issue 22 (with step 4's better embedder)
+#   6. benchmarks/target_table4.py --pools personahub
+#   7. benchmarks/target_table4.py --pools mined,personahub  (the joint table, from the caches)
 #
 # Every step is resumable (its LLM calls are cached and saved to
 # benchmarks/state/), so the queue is started the same way after any stop and
@@ -19,7 +21,7 @@
 # Stop it with SIGTERM to this script (pkill -TERM -f benchmarks/long_queue.sh):
 # the running step gets the signal, saves its state and the queue ends.
 # Then commit benchmarks/state/ and benchmarks/results/.
-# FROM=N starts at step N (e.g. FROM=3 once the e2e and readouts are done).
+# FROM=N starts at step N (e.g. FROM=4 once the e2e runs and readouts are done).
 # While a queue runs, change this file only by replacing it (write a new file,
 # then mv it here; git checkout does the same): bash reads a running script
 # from its file as it goes, and an edit in place shifts what it reads next.
@@ -28,7 +30,7 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 MODEL=qwen2.5-1.5b
 POOL=benchmarks/out/e2e_blogs_v2/personas.parquet
-RETRIEVAL=${RETRIEVAL:-benchmarks/out/target_retrieval.$MODEL.mined}  # step 3's run folder
+RETRIEVAL=${RETRIEVAL:-benchmarks/out/target_retrieval.$MODEL.mined}  # step 4's run folder
 FROM=${FROM:-1}
 
 child=0
@@ -62,17 +64,18 @@ step() {  # step N DESCRIPTION -- COMMAND...
     echo "long_queue: step $n ($what) done $(date -u +%FT%TZ)"
 }
 
-better_embedder() {  # the folder of the better recipe's embedder in step 3's summary, if it exists
+better_embedder() {  # the folder of the better recipe's embedder in step 4's summary, if it exists
     "$PY" -c "import json,os,sys; s=json.load(open(sys.argv[1])); d=s['recipes'][s['better']]['dir']; os.path.isdir(d) or sys.exit(1); print(d)" \
         "$RETRIEVAL/summary.json" 2>/dev/null
 }
 
 step 1 "e2e v2" -- "$PY" benchmarks/e2e_blogs.py
 step 2 "survey readouts v2" -- "$PY" benchmarks/survey_readouts.py --run v2
-if [ "$FROM" -le 3 ] && better_embedder > /dev/null; then
-    echo "long_queue: step 3 (recipe comparison) already done: $RETRIEVAL/summary.json"
+step 3 "e2e v2, centred readout" -- "$PY" benchmarks/e2e_blogs.py --readout centred-sample@0.1
+if [ "$FROM" -le 4 ] && better_embedder > /dev/null; then
+    echo "long_queue: step 4 (recipe comparison) already done: $RETRIEVAL/summary.json"
 else
-    step 3 "recipe comparison" -- "$PY" benchmarks/target_retrieval.py --model "$MODEL" \
+    step 4 "recipe comparison" -- "$PY" benchmarks/target_retrieval.py --model "$MODEL" \
         --personas "$POOL" --hard 4 --random 2 --val-fraction 0.2 --recipes quick,paper
 fi
 TRAINED=$(better_embedder) || {
@@ -80,10 +83,10 @@ TRAINED=$(better_embedder) || {
     exit 1
 }
 echo "long_queue: Table 4 uses the embedder $TRAINED"
-step 4 "Table 4, mined pool" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
+step 5 "Table 4, mined pool" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
     --trained "$TRAINED" --pools mined
-step 5 "Table 4, PersonaHub" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
+step 6 "Table 4, PersonaHub" -- "$PY" benchmarks/target_table4.py --model "$MODEL" \
     --trained "$TRAINED" --pools personahub
-step 6 "Table 4, both pools in one table (every call cached)" -- "$PY" benchmarks/target_table4.py \
+step 7 "Table 4, both pools in one table (every call cached)" -- "$PY" benchmarks/target_table4.py \
     --model "$MODEL" --trained "$TRAINED" --pools mined,personahub
 echo "long_queue: all steps done $(date -u +%FT%TZ)"
