@@ -70,19 +70,21 @@ def test_steps_run_in_order_and_table4_gets_the_better_embedder(fake):
     assert [c.split()[0] for c in got] == [
         "benchmarks/e2e_blogs.py",
         "benchmarks/survey_readouts.py",
+        "benchmarks/e2e_blogs.py",
         "benchmarks/target_table4.py",
         "benchmarks/target_table4.py",
         "benchmarks/target_table4.py",
-    ]  # step 3 is done already: its summary names an existing embedder
+    ]  # step 4 is done already: its summary names an existing embedder
+    assert got[2].endswith("--readout centred-sample@0.1")
     assert "already done" in out
-    for c, pools in zip(got[2:], ("mined", "personahub", "mined,personahub")):
+    for c, pools in zip(got[3:], ("mined", "personahub", "mined,personahub")):
         assert f"--trained {retrieval / 'model-paper'}" in c and c.endswith(f"--pools {pools}")
 
 
 def test_without_a_summary_the_recipe_comparison_runs(fake):
     run, calls, retrieval = fake
     (retrieval / "summary.json").unlink()
-    p = run(env={"FROM": "3"})
+    p = run(env={"FROM": "4"})
     out, _ = p.communicate(timeout=60)
     # the stand-in writes no summary, so the queue stops before Table 4, saying why
     assert p.returncode == 1 and "names no better recipe" in out
@@ -101,7 +103,7 @@ def test_a_failed_step_stops_the_queue_with_its_code(fake):
 
 def test_from_skips_the_earlier_steps(fake):
     run, calls, _ = fake
-    p = run(env={"FROM": "5"})
+    p = run(env={"FROM": "6"})
     out, _ = p.communicate(timeout=60)
     assert p.returncode == 0, out
     assert [c.split()[-1] for c in calls()] == ["personahub", "mined,personahub"]
