@@ -27,6 +27,7 @@ def test_sections_and_figures(run_dir):
     path = build_report(run_dir)
     doc = path.read_text()
     for title in (
+        "answers read by sample at T = 1;",  # the test run's survey settings
         "Stage counts",
         "Persona sets",
         "bfi25 (alignment instrument)",

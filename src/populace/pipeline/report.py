@@ -119,9 +119,14 @@ def build_report(
     model_name = (
         model.get("model_id") or (cfg.get("model") or {}).get("name") or model.get("fingerprint")
     )
+    sv = cfg.get("survey") or {}
+    reading = (
+        sv.get("readout") or f"{sv.get('mode', 'sample')} at T = {sv.get('temperature', 1.0):g}"
+    )
     parts = [
         f"<h1>populace report: {html.escape(run.path.name)}</h1>",
-        f'<p class="note">model {html.escape(str(model_name))}; config hash '
+        f'<p class="note">model {html.escape(str(model_name))}; answers read by '
+        f"{html.escape(str(reading))}; config hash "
         f"{html.escape(str((m.get('config_hash') or {}).get('run')))}; populace "
         f"{html.escape(str((m.get('versions') or {}).get('populace')))}; updated "
         f"{html.escape(str(m.get('updated')))}. Population-aligned persona generation "
