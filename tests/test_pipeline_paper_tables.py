@@ -97,6 +97,7 @@ def test_runs_side_by_side_and_csv_layout(e2e, tmp_path):
 def test_cell_floor_ratio():
     assert Cell(0.4, 0.3, 0.5, 0.2).x_floor == pytest.approx(2.0)
     assert Cell(0.4).x_floor is None and Cell(0.4, floor=0.0).x_floor is None
+    assert Cell(0.1, floor=0.001, metric="mmd").x_floor is None  # the unbiased MMD's floor is ~0
 
 
 def test_not_a_metrics_table_is_a_data_error(tmp_path):

@@ -54,9 +54,14 @@ class Cell:
     low: float | None = None
     high: float | None = None
     floor: float | None = None
+    metric: str | None = None
 
     @property
     def x_floor(self) -> float | None:
+        """The value over the noise floor; none for MMD, whose unbiased estimate between
+        two human samples is about 0 (either sign), so a ratio to it says nothing."""
+        if self.metric == "mmd":
+            return None
         return self.value / self.floor if self.floor and self.floor > 0 else None
 
 
@@ -88,7 +93,7 @@ class Source:
         def opt(v):
             return None if pd.isna(v) else float(v)
 
-        return Cell(float(g["value"]), opt(g["ci_low"]), opt(g["ci_high"]), opt(g["floor"]))
+        return Cell(float(g["value"]), opt(g["ci_low"]), opt(g["ci_high"]), opt(g["floor"]), metric)
 
 
 @dataclass

@@ -189,7 +189,8 @@ def build_report(
             parts.append(
                 '<p class="note">Each cell: the metric, its 95% bootstrap interval '
                 "and &times; the human noise floor at the set's size (the value over "
-                "the floor); bold: lowest in the column.</p>"
+                "the floor; not for MMD, about 0 between two human samples); bold: "
+                "lowest in the column.</p>"
             )
             parts.append(RT.metric_table_html(res, sets))
             parts.append(

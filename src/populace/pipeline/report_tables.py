@@ -63,8 +63,8 @@ def paper_table_html(t: PaperTable) -> str:
     return (
         f"<h3>{_e(t.title)}</h3><table class='wide'>{top}<tr><th>set</th>{heads}</tr>"
         f"{''.join(body)}</table><p class='note'>{_e(t.note)} Each cell: value, 95% "
-        "bootstrap interval, &times; the human noise floor at the set's size; bold: "
-        "lowest in the column.</p>"
+        "bootstrap interval, &times; the human noise floor at the set's size (not for "
+        "MMD: between two human samples it is about 0); bold: lowest in the column.</p>"
     )
 
 
@@ -81,7 +81,7 @@ def metric_table_html(res: dict, sets: list[str]) -> str:
         for m, v in (r.get("metrics") or {}).items():
             ci = (r.get("ci") or {}).get(m) or {}
             cells[(s, m)] = Cell(
-                v, ci.get("low"), ci.get("high"), (r.get("noise_floor") or {}).get(m)
+                v, ci.get("low"), ci.get("high"), (r.get("noise_floor") or {}).get(m), m
             )
     best = {
         m: min(
