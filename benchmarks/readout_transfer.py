@@ -1,26 +1,34 @@
-"""Does a selection made under one survey readout hold under another? (issue 19)
+"""Does an aligned set hold under another reading of its personas? (issue 19)
 
     python benchmarks/readout_transfer.py                    # centred-sample@0.1 vs sample@1
     python benchmarks/readout_transfer.py --bootstrap 0      # point values only
+    python benchmarks/readout_transfer.py --only-base        # before the --readout run exists
 
-The e2e run under a readout (``benchmarks/e2e_blogs.py --readout R``) aligns
-and evaluates with the answers read by R. A readout that amplifies what tells
-personas apart could win by its reading alone; what a simulation gets is the
-personas. So this reads both runs' selections with *each* run's answers:
+The aligner chooses personas by their answers. Under ``sample@1`` those
+answers are one random draw per item from each persona's option
+probabilities, and that draw is mostly noise (Cronbach's alpha about 0 in the
+v2 pool: docs/llm.md), so a set chosen on it may fit the draw, not the
+personas. A simulation gets the personas, and every new question is a new
+draw. So this benchmark reads the same personas several ways and scores each
+run's aligned set under each reading:
 
-- sets: ``aligned@R`` (the K chosen under R), ``aligned@sample1`` (the K chosen
-  by the run without a readout), ``raw`` (the whole pool) and ``random`` (the
-  pipeline's random K, the same personas in both runs);
-- answers: the pool read by sample@1 (the run without a readout) and by R;
+- readings, all from the v2 run's long tables (its option probabilities; no
+  model call): ``sample@1`` with the survey's seed (the answers the v2 run
+  aligned and evaluated on), ``sample@1`` with a *fresh* seed (a new draw of
+  the same personas), and the same two for ``--readout`` (seed 0 is what the
+  ``--readout`` run aligned on);
+- sets: ``aligned@sample1`` (the v2 run's K), ``aligned@<readout>`` (the K of
+  ``benchmarks/e2e_blogs.py --readout``), ``raw`` (the pool) and ``random``
+  (the pipeline's random K, the same personas in both runs);
 - humans: the held-out half of BIG5 (the pipeline's split, the same in both
-  runs) in domain, the CFCS and Grit files out of domain.
+  runs) in domain, the CFCS and Grit files out of domain (for those the fresh
+  draw matters less: no selection saw their answers).
 
-Both runs survey the same personas with the same cached model calls, so the
-rows are the same people read two ways. Prints each set's average of
-AMW/FD/SW and the paired bootstrap differences (populace.evaluate.paired:
-the pool and the humans redrawn together, the selections held fixed) of each
-aligned set against raw and random, under each reading; saves the text to
-benchmarks/results/readout_transfer.txt. No model call; a few minutes of CPU.
+Prints each set's average of AMW/FD/SW under each reading and the paired
+bootstrap differences (populace.evaluate.paired: pool and humans redrawn
+together, the selections held fixed) of each aligned set against raw and
+random; saves the text to benchmarks/results/readout_transfer.txt. No model
+call; a few minutes of CPU.
 """
 
 from __future__ import annotations
@@ -52,7 +60,13 @@ def aligned_weights(run_path: Path) -> pd.Series:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--readout", default="centred-sample@0.1")
+    ap.add_argument("--fresh-seed", type=int, default=1, help="the seed of the fresh draw")
     ap.add_argument("--bootstrap", type=int, default=200)
+    ap.add_argument(
+        "--only-base",
+        action="store_true",
+        help="score the v2 run's aligned set only (the --readout run not needed)",
+    )
     ap.add_argument(
         "--results", type=Path, default=ROOT / "benchmarks" / "results" / "readout_transfer.txt"
     )
@@ -60,95 +74,107 @@ def main(argv=None) -> int:
 
     import e2e_blogs
 
+    from populace.config import parse_config
     from populace.evaluate import metrics as M
     from populace.evaluate.paired import paired_bootstrap
+    from populace.instruments import load_instrument
     from populace.pipeline import tables as T
     from populace.pipeline.harness import eval_instruments, reference_for
+    from populace.reference import load_reference
+    from populace.survey.readout import Readout, wide_answers
 
     base_cfg = e2e_blogs.full_run_config("v2")
+    base = Path(base_cfg.dir)
     ns = argparse.Namespace(
         smoke=False, run="v2", model=None, k=100, authors=600, bootstrap=200, threads=2,
         readout=args.readout,
     )  # fmt: skip
-    from populace.config import parse_config
-
-    r_cfg = parse_config(e2e_blogs.config(ns), origin="benchmarks/e2e_blogs.py")
-    runs = {"sample@1": Path(base_cfg.dir), args.readout: Path(r_cfg.dir)}
-    for name, p in runs.items():
+    r_dir = Path(parse_config(e2e_blogs.config(ns), origin="benchmarks/e2e_blogs.py").dir)
+    need = [(base, "")] + ([] if args.only_base else [(r_dir, f" --readout {args.readout}")])
+    for p, flag in need:
         if not (p / T.ALIGNED).exists():
-            raise SystemExit(
-                f"{p}/{T.ALIGNED} is missing: run benchmarks/e2e_blogs.py"
-                + ("" if name == "sample@1" else f" --readout {args.readout}")
-                + " first"
-            )
+            raise SystemExit(f"{p}/{T.ALIGNED} is missing: run benchmarks/e2e_blogs.py{flag} first")
     t0 = time.perf_counter()
-    a_s1 = aligned_weights(runs["sample@1"])
-    a_r = aligned_weights(runs[args.readout])
-    pool = T.complete_ids(runs["sample@1"], base_cfg.align.instrument)
-    if set(pool) != set(T.complete_ids(runs[args.readout], base_cfg.align.instrument)):
-        raise SystemExit("the two runs' pools differ: not the same personas read two ways")
+    seed = base_cfg.survey.seed
+    pool = T.complete_ids(base, base_cfg.align.instrument)
+    a_s1 = aligned_weights(base)
     m = int(a_s1.sum())
     pick = np.random.default_rng([base_cfg.evaluate.seed, 53]).choice(len(pool), m, replace=False)
-    rand = pd.Series(1.0, index=[pool[i] for i in np.sort(pick)])  # the harness's random K
-    sets = {
-        f"aligned@{args.readout}": a_r,
-        "aligned@sample1": a_s1,
-        "raw": pd.Series(1.0, index=pool),
-        "random": rand,
-    }
-    overlap = len(set(a_r.index) & set(a_s1.index))
-    lines = [
-        f"readout transfer: run v2 read by sample@1 and by {args.readout}; K = {m}; "
-        f"pool {len(pool)} personas; paired bootstrap {args.bootstrap}",
-        f"aligned@{args.readout}: {len(a_r)} distinct personas; aligned@sample1: "
-        f"{len(a_s1)}; in both: {overlap}",
+    sets = {"aligned@sample1": a_s1}
+    if not args.only_base:
+        a_r = aligned_weights(r_dir)
+        if not set(a_r.index) <= set(pool):
+            raise SystemExit(f"{r_dir}: aligned personas outside the v2 pool")
+        sets[f"aligned@{args.readout}"] = a_r
+    sets["raw"] = pd.Series(1.0, index=pool)
+    sets["random"] = pd.Series(1.0, index=[pool[i] for i in np.sort(pick)])  # the harness's K
+    R = Readout.parse(args.readout)
+    readings = [
+        ("sample@1, the run's draw", Readout("sample", 1.0), seed),
+        (f"sample@1, fresh draw (seed {args.fresh_seed})", Readout("sample", 1.0), args.fresh_seed),
+        (f"{R.name}, the run's draw", R, seed),
+        (f"{R.name}, fresh draw (seed {args.fresh_seed})", R, args.fresh_seed),
     ]
-    pairs = [(a, b) for a in list(sets)[:2] for b in ("raw", "random")]
-    pairs.append((f"aligned@{args.readout}", "aligned@sample1"))
+    lines = [
+        f"readout transfer: the v2 pool ({len(pool)} personas) read four ways; K = {m}; "
+        f"paired bootstrap {args.bootstrap}",
+        f"aligned@sample1: {len(a_s1)} distinct personas"
+        + (
+            ""
+            if args.only_base
+            else f"; aligned@{args.readout}: {len(a_r)}; in both: "
+            f"{len(set(a_r.index) & set(a_s1.index))}"
+        ),
+    ]
+    aligned = [n for n in sets if n.startswith("aligned@")]
+    pairs = [(a, b) for a in aligned for b in ("raw", "random")]
+    if len(aligned) == 2:
+        pairs.append((aligned[1], aligned[0]))
     for entry in eval_instruments(base_cfg):
-        ref, desc = reference_for(runs["sample@1"], base_cfg, entry)
+        ref, desc = reference_for(base, base_cfg, entry)
         if ref is None:
             continue
+        ins = load_instrument(entry.instrument)
+        long = pd.read_parquet(base / "responses" / f"{entry.instrument}.long.parquet")
+        long = long[long["persona_id"].astype(str).isin(pool)]
         Y, wy, _ = ref.matrix(entry.space)
         lines += ["", f"{entry.instrument} (humans: {desc}, {len(Y)} rows)"]
         lines.append(
-            f"  {'answers read by':<20}" + "".join(f"{s:>26}" for s in sets) + "   (avg AMW/FD/SW)"
+            f"  {'answers read by':<34}" + "".join(f"{s:>28}" for s in sets) + "   (avg AMW/FD/SW)"
         )
-        for reading, run_path in runs.items():
-            table = T.persona_responses(
-                run_path,
-                entry.instrument,
-                pd.DataFrame({"persona_id": pool, "weight": 1.0}),
-            )
+        for label, readout, s in readings:
+            wide = wide_answers(long, readout, seed=s, items=ins.item_ids)
+            table = load_reference(wide, entry.instrument)
             X, _, _ = table.matrix(entry.space)
-            ids = table.meta["persona_id"].astype(str).to_numpy()
+            ids = wide["persona_id"].astype(str).to_numpy()
             W = {n: pd.Series(ids).map(w).fillna(0.0).to_numpy(float) for n, w in sets.items()}
             est = {}
             for n, w in W.items():
                 keep = w > 0
                 mm = M.compute_all(X[keep], Y, w[keep], wy, metrics=list(AVG), seed=0)
                 est[n] = float(np.mean([mm[k] for k in AVG]))
-            lines.append(f"  {reading:<20}" + "".join(f"{est[n]:>26.4f}" for n in sets))
+            lines.append(f"  {label:<34}" + "".join(f"{est[n]:>28.4f}" for n in sets))
+            print(lines[-1], flush=True)
             if args.bootstrap >= 2:
                 res = paired_bootstrap(
                     X, Y, W, pairs, wy=wy, metrics=list(AVG), n_boot=args.bootstrap, seed=0
                 )
                 for a, b in pairs:
                     r = res[f"{a} vs {b}"]
-                    rel = np.mean([r[k]["relative"] for k in AVG])
+                    rel = est[a] / est[b] - 1
                     share = np.mean([r[k]["share_better"] for k in AVG])
                     beyond = [k for k in AVG if r[k]["high"] < 0 or r[k]["low"] > 0]
                     lines.append(
-                        f"    {a:>26} vs {b:<18} avg {100 * rel:+6.1f}%  "
+                        f"    {a:>30} vs {b:<16} avg {100 * rel:+6.1f}%  "
                         + "  ".join(
-                            f"{k} {r[k]['difference']:+.4f} [{r[k]['low']:+.4f}, "
-                            f"{r[k]['high']:+.4f}]"
+                            f"{k} {r[k]['difference']:+.3f} [{r[k]['low']:+.3f}, "
+                            f"{r[k]['high']:+.3f}]"
                             for k in AVG
                         )
                         + f"  closer in {100 * share:3.0f}%; beyond the interval: "
                         + (", ".join(beyond) or "none")
                     )
-            print("\n".join(lines[-1:]), flush=True)
+                    print(lines[-1], flush=True)
     lines += ["", f"{time.perf_counter() - t0:.0f} s"]
     text = "\n".join(lines)
     print(text)
