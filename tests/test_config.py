@@ -31,9 +31,28 @@ def test_defaults_are_documented_values():
     assert cfg.model.name == "smollm2-135m" and cfg.align.method == "herding"
     assert cfg.align.holdout == 0.5 and cfg.evaluate.bootstrap == 200
     assert cfg.evaluate.sets == ["aligned", "raw", "random"]
-    assert cfg.survey.readout is None
+    assert cfg.survey.readout == "auto" and cfg.survey.effective_readout == "centred-sample@0.1"
     assert parse_config(dict(BASE, survey={"readout": " centred-sample@0.1"})).survey.readout == (
         "centred-sample@0.1"
+    )
+    # auto: the default readout in sample mode at T = 1 only; none: as surveyed
+    for survey, want in [
+        ({"readout": "none"}, None),
+        ({"mode": "expected"}, None),
+        ({"temperature": 0.7}, None),
+        ({"mode": "generate"}, None),
+        ({"readout": "expected@0.5"}, "expected@0.5"),
+    ]:
+        assert parse_config(dict(BASE, survey=survey)).survey.effective_readout == want
+    # "auto" and the readout it stands for are one setting (one stage key)
+    auto, spelled = (
+        parse_config(dict(BASE, survey=s)).stage_configs()["survey"]
+        for s in ({}, {"readout": "centred-sample@0.1"})
+    )
+    assert auto == spelled
+    assert (
+        "readout"
+        not in parse_config(dict(BASE, survey={"readout": "none"})).stage_configs()["survey"]
     )
 
 

@@ -106,6 +106,7 @@ def test_survey_set_scores_persona_by_persona_then_surveys_from_the_cache(tmp_pa
             temperature=cfg.survey.temperature,
             cache=tmp_path / "other.sqlite",
             progress=False,
+            readout=cfg.survey.effective_readout,  # the default: centred-sample@0.1
         )
         pd.testing.assert_frame_equal(pd.read_parquet(path), want.wide)
     # one instrument: nothing to share, the plain survey

@@ -27,7 +27,7 @@ def test_sections_and_figures(run_dir):
     path = build_report(run_dir)
     doc = path.read_text()
     for title in (
-        "answers read by sample at T = 1;",  # the test run's survey settings
+        "answers read by centred-sample@0.1;",  # the default readout of the test run
         "Stage counts",
         "Persona sets",
         "bfi25 (alignment instrument)",

@@ -31,10 +31,10 @@ def test_stage_keys_change_downstream_only(tmp_path):
     c = stage_keys(parse_config(raw))
     assert [s for s in STAGES if a[s] != c[s]] == list(STAGES[1:])
     raw = config_dict(tmp_path / "r", ext)
-    raw["survey"]["readout"] = "centred-sample@0.1"  # the survey's reading and all after it
+    raw["survey"]["readout"] = "none"  # the survey's reading and all after it
     assert [s for s in STAGES if a[s] != stage_keys(parse_config(raw))[s]] == list(STAGES[1:])
-    # no readout: the survey's settings hash as before the key existed (old runs resume)
-    assert "readout" not in parse_config(config_dict(tmp_path / "r", ext)).stage_configs()["survey"]
+    # read as surveyed: the survey's settings hash as before the key existed (old runs resume)
+    assert "readout" not in parse_config(raw).stage_configs()["survey"]
     raw = config_dict(tmp_path / "r", ext)
     raw["model"]["threads"] = 1
     assert stage_keys(parse_config(raw)) == a  # speed settings do not invalidate work

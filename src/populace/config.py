@@ -74,6 +74,22 @@ class MineConfig(_Section):
         return self
 
 
+# the survey readout a pipeline run uses by default in sample mode at T = 1: each
+# persona's difference from its set's own answer, amplified 10 times (measured on the
+# e2e v2 run: docs/llm.md, "Readouts after the survey")
+DEFAULT_READOUT = "centred-sample@0.1"
+
+
+def effective_readout(readout: str | None, mode: str = "sample", temperature: float = 1.0):
+    """``[survey] readout`` resolved: None for none (or None), DEFAULT_READOUT for auto in
+    sample mode at T = 1 (None in other modes), else the readout itself."""
+    if readout in (None, "none"):
+        return None
+    if readout == "auto":
+        return DEFAULT_READOUT if mode == "sample" and temperature == 1.0 else None
+    return readout
+
+
 class SurveyConfig(_Section):
     """Instruments administered to the mined personas (populace.survey)."""
 
@@ -82,9 +98,11 @@ class SurveyConfig(_Section):
     temperature: float = Field(1.0, ge=0)
     seed: int = 0
     prompts: str | None = None
-    # read the answers from the option probabilities this way (populace.survey.readout):
-    # None = as ``mode``/``temperature`` read them; e.g. "centred-sample@0.1"
-    readout: str | None = None
+    # how answers are read from the option probabilities (populace.survey.readout):
+    # "auto" (default) = DEFAULT_READOUT in sample mode at T = 1, else as ``mode`` and
+    # ``temperature`` read them; "none" (or None) = as ``mode``/``temperature`` read
+    # them; or a readout such as "centred-sample@0.1" (docs/llm.md, "Readouts")
+    readout: str | None = "auto"
 
     @field_validator("readout")
     @classmethod
@@ -92,18 +110,26 @@ class SurveyConfig(_Section):
         # the grammar of populace.survey.readout.Readout.parse, kept here so that this
         # module imports no numpy; contrastive/amplified readouts would change the
         # no-persona baselines too, which the pipeline keeps at their temperatures
-        if v is not None and not _PIPELINE_READOUT.match(v.strip()):
+        if v is None:
+            return v
+        v = v.strip()
+        if v not in ("auto", "none") and not _PIPELINE_READOUT.match(v):
             raise ValueError(
-                f"readout {v!r}: the pipeline takes sample@T, expected@T, argmax or "
-                "centred-sample@T / centred-expected@T (e.g. centred-sample@0.1)"
+                f"readout {v!r}: the pipeline takes auto, none, sample@T, expected@T, argmax "
+                "or centred-sample@T / centred-expected@T (e.g. centred-sample@0.1)"
             )
-        return v if v is None else v.strip()
+        return v
 
     @model_validator(mode="after")
     def _readout_needs_probs(self):
-        if self.readout is not None and self.mode == "generate":
+        if self.readout not in (None, "auto", "none") and self.mode == "generate":
             raise ValueError("a readout reads option probabilities; mode generate has none")
         return self
+
+    @property
+    def effective_readout(self) -> str | None:
+        """The readout the survey applies, or None (the answers as ``mode`` reads them)."""
+        return effective_readout(self.readout, self.mode, self.temperature)
 
     @field_validator("instruments")
     @classmethod
@@ -253,8 +279,13 @@ class RunConfig(_Section):
         d["model"] = {k: v for k, v in d["model"].items() if k not in ("threads", "concurrency")}
         if not d["align"]["match"]["columns"]:
             d["align"].pop("match")  # runs without --match keep their stage keys
-        if d["survey"]["readout"] is None:
-            d["survey"].pop("readout")  # runs without a readout keep their stage keys
+        eff = effective_readout(
+            d["survey"]["readout"], d["survey"]["mode"], d["survey"]["temperature"]
+        )
+        if eff is None:
+            d["survey"].pop("readout")  # runs that read answers as surveyed keep their keys
+        else:
+            d["survey"]["readout"] = eff  # "auto" and its readout are one setting
         return {
             "mine": {"model": d["model"], **d["mine"]},
             "survey": {"model": d["model"], **d["survey"]},

@@ -69,7 +69,7 @@ def _survey(
         progress=progress,
         # the no-persona sets keep their temperatures; a centred readout would leave
         # them as they are anyway (their respondents share one request per item)
-        readout=None if no_persona else cfg.survey.readout,
+        readout=None if no_persona else cfg.survey.effective_readout,
     )
     return path
 

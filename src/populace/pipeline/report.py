@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from populace.config import effective_readout
 from populace.errors import PopulaceError
 from populace.pipeline import figures as F
 from populace.pipeline import report_tables as RT
@@ -121,7 +122,8 @@ def build_report(
     )
     sv = cfg.get("survey") or {}
     reading = (
-        sv.get("readout") or f"{sv.get('mode', 'sample')} at T = {sv.get('temperature', 1.0):g}"
+        effective_readout(sv.get("readout"), sv.get("mode", "sample"), sv.get("temperature", 1.0))
+        or f"{sv.get('mode', 'sample')} at T = {sv.get('temperature', 1.0):g}"
     )
     parts = [
         f"<h1>populace report: {html.escape(run.path.name)}</h1>",

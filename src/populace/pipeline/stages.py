@@ -256,7 +256,7 @@ def run_survey(run: Run, cfg, get_backend, *, progress=True) -> dict:
             prompt_dir=cfg.survey.prompts,
             progress=progress,
             model_info=get_backend.info,
-            readout=cfg.survey.readout,
+            readout=cfg.survey.effective_readout,
         )
         m = res.meta
         per[ins] = {
