@@ -105,8 +105,7 @@ def config(args) -> dict:
     from populace.pipeline.demo import TEST_PROFILE
 
     smoke, v2 = args.smoke, args.run == "v2"
-    name = "e2e_blogs" + ("_smoke" if smoke else "_v2" if v2 else "") + readout_tag(args)
-    out = ROOT / "benchmarks" / "out" / name
+    out = ROOT / "benchmarks" / "out" / run_tag(args)
 
     def ref(name, rows=None):
         return {
@@ -166,11 +165,12 @@ def config(args) -> dict:
     }
 
 
-def readout_tag(args) -> str:
-    """The run directory's and results file's suffix for ``--readout`` (e.g.
-    ``_centred-sample-0.1``); empty for the survey's own reading."""
+def run_tag(args) -> str:
+    """The run directory's and results files' name: e2e_blogs[_smoke|_v2], then the
+    ``--readout`` (e.g. ``_centred-sample-0.1``) if one is given."""
     r = getattr(args, "readout", None)
-    return "" if r is None else "_" + r.replace("@", "-")
+    tag = "e2e_blogs" + ("_smoke" if args.smoke else "_v2" if args.run == "v2" else "")
+    return tag + ("" if r is None else "_" + r.replace("@", "-"))
 
 
 def seed_from_base(base: Path, out: Path) -> bool:
@@ -185,9 +185,12 @@ def seed_from_base(base: Path, out: Path) -> bool:
     return True
 
 
-def full_run_config(run: str = "v2", *, threads: int = 2, bootstrap: int = 200):
-    """The parsed config of a full (not smoke) run at its defaults: how other
-    benchmarks find the run's directory, its human split and its survey settings."""
+def full_run_config(
+    run: str = "v2", *, threads: int = 2, bootstrap: int = 200, readout: str | None = None
+):
+    """The parsed config of a full (not smoke) run at its defaults (with ``--readout
+    readout`` if given): how other benchmarks find the run's directory, its human
+    split and its survey settings."""
     from types import SimpleNamespace
 
     from populace.config import parse_config
@@ -200,6 +203,7 @@ def full_run_config(run: str = "v2", *, threads: int = 2, bootstrap: int = 200):
         authors=300 if run == "v1" else 600,
         bootstrap=bootstrap,
         threads=threads,
+        readout=readout,
     )
     return parse_config(config(args), origin="benchmarks/e2e_blogs.py")
 
@@ -417,8 +421,7 @@ def main(argv=None) -> int:
                 else ""
             )
         )
-    tag = "e2e_blogs" + ("_smoke" if args.smoke else "_v2" if args.run == "v2" else "")
-    tag += readout_tag(args)
+    tag = run_tag(args)
     out = ROOT / "benchmarks" / "results" / f"{tag}.txt"
     if args.until:
         lines += ["", f"stopped after {args.until} (--until); rerun without it to go on"]

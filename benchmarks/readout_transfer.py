@@ -74,22 +74,17 @@ def main(argv=None) -> int:
 
     import e2e_blogs
 
-    from populace.config import parse_config
     from populace.evaluate import metrics as M
     from populace.evaluate.paired import paired_bootstrap
     from populace.instruments import load_instrument
     from populace.pipeline import tables as T
-    from populace.pipeline.harness import eval_instruments, reference_for
+    from populace.pipeline.harness import eval_instruments, random_ids, reference_for
     from populace.reference import load_reference
     from populace.survey.readout import Readout, wide_answers
 
     base_cfg = e2e_blogs.full_run_config("v2")
     base = Path(base_cfg.dir)
-    ns = argparse.Namespace(
-        smoke=False, run="v2", model=None, k=100, authors=600, bootstrap=200, threads=2,
-        readout=args.readout,
-    )  # fmt: skip
-    r_dir = Path(parse_config(e2e_blogs.config(ns), origin="benchmarks/e2e_blogs.py").dir)
+    r_dir = Path(e2e_blogs.full_run_config("v2", readout=args.readout).dir)
     need = [(base, "")] + ([] if args.only_base else [(r_dir, f" --readout {args.readout}")])
     for p, flag in need:
         if not (p / T.ALIGNED).exists():
@@ -99,7 +94,6 @@ def main(argv=None) -> int:
     pool = T.complete_ids(base, base_cfg.align.instrument)
     a_s1 = aligned_weights(base)
     m = int(a_s1.sum())
-    pick = np.random.default_rng([base_cfg.evaluate.seed, 53]).choice(len(pool), m, replace=False)
     sets = {"aligned@sample1": a_s1}
     if not args.only_base:
         a_r = aligned_weights(r_dir)
@@ -107,7 +101,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"{r_dir}: aligned personas outside the v2 pool")
         sets[f"aligned@{args.readout}"] = a_r
     sets["raw"] = pd.Series(1.0, index=pool)
-    sets["random"] = pd.Series(1.0, index=[pool[i] for i in np.sort(pick)])  # the harness's K
+    sets["random"] = pd.Series(1.0, index=random_ids(pool, m, base_cfg.evaluate.seed))
     R = Readout.parse(args.readout)
     readings = [
         ("sample@1, the run's draw", Readout("sample", 1.0), seed),

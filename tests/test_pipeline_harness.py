@@ -200,27 +200,35 @@ def test_paired_differences_use_the_pools_rows_and_match_each_sets_comparison(tm
     )
 
 
-def test_the_three_public_persona_sets_as_external_sets(tmp_path):
-    """evaluate.external entries naming the real public files by preset, K drawn at
-    random from each (``limit``, seeded by evaluate.seed): surveyed into
-    evaluation/sets/<name>/ with the distinct profile count recorded."""
+def _grit_pool_run(run_dir):
+    """A run folder whose pool is the 4 test personas, answered 3 to every Grit item,
+    with p1 and p2 aligned: enough for build_sets to survey sets beside it."""
     from populace.pipeline import tables as T
-    from populace.pipeline.harness import build_sets
     from populace.run import PERSONAS as PERSONAS_FILE
-    from tests._llm_helpers import PERSONAS, StandIn
-    from tests.conftest import shared
+    from tests._llm_helpers import PERSONAS
 
-    base = shared("persona_sets")
     people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
-    people.to_parquet(tmp_path / PERSONAS_FILE, index=False)
+    people.to_parquet(run_dir / PERSONAS_FILE, index=False)
     pd.DataFrame({"persona_id": ["p1", "p2"], "weight": [0.5, 0.5], "count": [1, 1]}).to_parquet(
-        tmp_path / T.ALIGNED, index=False
+        run_dir / T.ALIGNED, index=False
     )
-    resp = T.responses_path(tmp_path, "grit12")
+    resp = T.responses_path(run_dir, "grit12")
     resp.parent.mkdir(parents=True)
     pd.DataFrame(
         {"persona_id": people["persona_id"], **{f"GS{i}": 3 for i in range(1, 13)}}
     ).to_parquet(resp, index=False)
+
+
+def test_the_three_public_persona_sets_as_external_sets(tmp_path):
+    """evaluate.external entries naming the real public files by preset, K drawn at
+    random from each (``limit``, seeded by evaluate.seed): surveyed into
+    evaluation/sets/<name>/ with the distinct profile count recorded."""
+    from populace.pipeline.harness import build_sets
+    from tests._llm_helpers import StandIn
+    from tests.conftest import shared
+
+    base = shared("persona_sets")
+    _grit_pool_run(tmp_path)
     external = [
         {
             "name": "personahub",
@@ -269,24 +277,13 @@ def test_the_three_public_persona_sets_as_external_sets(tmp_path):
 def test_survey_readout_reads_persona_sets_and_leaves_no_persona_sets(tmp_path):
     """survey.readout applies to every persona set the harness surveys (each centred
     on its own personas), while the no-persona sets keep their temperatures."""
-    from populace.pipeline import tables as T
     from populace.pipeline.harness import build_sets
-    from populace.run import PERSONAS as PERSONAS_FILE
     from populace.survey import read_meta
     from populace.survey.readout import Readout, wide_answers
-    from tests._llm_helpers import PERSONAS, StandIn
+    from tests._llm_helpers import StandIn
     from tests.conftest import shared
 
-    people = pd.DataFrame(PERSONAS, columns=["persona_id", "persona"])
-    people.to_parquet(tmp_path / PERSONAS_FILE, index=False)
-    pd.DataFrame({"persona_id": ["p1", "p2"], "weight": [0.5, 0.5], "count": [1, 1]}).to_parquet(
-        tmp_path / T.ALIGNED, index=False
-    )
-    resp = T.responses_path(tmp_path, "grit12")
-    resp.parent.mkdir(parents=True)
-    pd.DataFrame(
-        {"persona_id": people["persona_id"], **{f"GS{i}": 3 for i in range(1, 13)}}
-    ).to_parquet(resp, index=False)
+    _grit_pool_run(tmp_path)
     hub = shared("persona_sets", "personahub", "tool.jsonl")
     cfg = parse_config(
         {

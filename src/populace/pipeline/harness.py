@@ -101,6 +101,15 @@ def survey_set(
     }
 
 
+def random_ids(pool_ids: list[str], k: int, seed: int) -> list[str]:
+    """The ``random`` set: min(k, pool) distinct pool personas, seeded by evaluate.seed,
+    in pool order."""
+    pick = np.random.default_rng([seed, 53]).choice(
+        len(pool_ids), min(k, len(pool_ids)), replace=False
+    )
+    return [pool_ids[i] for i in np.sort(pick)]
+
+
 def build_sets(
     run_path: Path, cfg, get_backend, *, progress: bool = True, failed: dict | None = None
 ) -> dict[str, dict]:
@@ -125,12 +134,10 @@ def build_sets(
                 "paths": main,
             }
         elif kind == "random":
-            m = min(k, len(pool_ids))
-            pick = np.random.default_rng([ev.seed, 53]).choice(len(pool_ids), m, replace=False)
             sets["random"] = {
                 "kind": kind,
                 "personas": pd.DataFrame(
-                    {"persona_id": [pool_ids[i] for i in np.sort(pick)], "weight": 1.0}
+                    {"persona_id": random_ids(pool_ids, k, ev.seed), "weight": 1.0}
                 ),
                 "paths": main,
             }

@@ -189,11 +189,16 @@ def read_item(
     return c[np.minimum(idx, len(c) - 1)]
 
 
+def _answered(long: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a long table with option probabilities (and status ok, if it has one)."""
+    ok = long[long["probs"].notna()]
+    return ok[ok["status"] == "ok"] if "status" in ok else ok
+
+
 def baseline_probs(long_none: pd.DataFrame) -> dict[str, np.ndarray]:
     """{item_id: option probabilities with no persona} from a no-persona long table (its
     rows repeat one request per item; the first answered row of each item is taken)."""
-    ok = long_none[long_none["status"] == "ok"] if "status" in long_none else long_none
-    ok = ok[ok["probs"].notna()]
+    ok = _answered(long_none)
     return {
         str(i): np.asarray(g["probs"].iloc[0], dtype=float)
         for i, g in ok.groupby("item_id", sort=False)
@@ -203,9 +208,7 @@ def baseline_probs(long_none: pd.DataFrame) -> dict[str, np.ndarray]:
 def centre_probs(long: pd.DataFrame) -> dict[str, np.ndarray]:
     """{item_id: the centred readout's centre} of a long table (its answered rows), to
     read a subset of a pool, or another set, on that pool's centre."""
-    ok = long[long["probs"].notna()]
-    if "status" in ok:
-        ok = ok[ok["status"] == "ok"]
+    ok = _answered(long)
     return {
         str(i): centre_of(np.stack([np.asarray(p, dtype=float) for p in g["probs"]]))
         for i, g in ok.groupby(ok["item_id"].astype(str), sort=False)
@@ -231,9 +234,7 @@ def wide_answers(
     ids = pd.unique(long["persona_id"].astype(str))
     items = items or [str(i) for i in pd.unique(long["item_id"])]
     out = pd.DataFrame(index=pd.Index(ids, name="persona_id"), columns=items, dtype=float)
-    ok = long[long["probs"].notna()]
-    if "status" in ok:
-        ok = ok[ok["status"] == "ok"]
+    ok = _answered(long)
     for item_id, g in ok.groupby(ok["item_id"].astype(str), sort=False):
         if item_id not in out.columns:
             continue
