@@ -12,7 +12,9 @@ North America and Europe) and each persona pool, five sets of --n personas:
              circumstances, behaviours and attitudes, two other retrieved seeds
              as context, paper Eq. 15);
   minimal    the same seeds revised with the earlier prompt (template minimal:
-             only the facts membership needs), for the prompt comparison.
+             only the facts membership needs), for the prompt comparison; on
+             the pools of --minimal-pools only (default mined: the comparison
+             is one pool's, and it saves PersonaHub's run a fifth of its hours).
 
 Pools (--pools): ``mined``, a run's mined personas (--mined, default the
 second e2e run's benchmarks/out/e2e_blogs_v2/personas.parquet; the first run's
@@ -34,7 +36,9 @@ the same scores for --n humans drawn from the reference (200 draws).
 Results: benchmarks/results/target_table4.txt (.csv, .json) for both pools; a
 run of one pool writes target_table4.<pool>.txt, so that running the pools one
 after the other keeps both (a run of both afterwards answers every call from
-the caches and writes the joint table).
+the caches and writes the joint table). The files are rewritten after every
+group, marked PARTIAL until every group is done; the WVS regions run first
+(minutes each) and YRBS last (hours), so a stopped run leaves what it finished.
 
 Resumable: every LLM call is in benchmarks/out/target_table4.<model>.<pool>/
 cache.sqlite, saved to benchmarks/state/ every 10 minutes and at the end
@@ -114,7 +118,8 @@ def fmt(est, bs) -> str:
 
 
 def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out):
-    """All five sets of one group and pool; appends result lines to ``out``."""
+    """The sets of one group and pool (``minimal`` only for --minimal-pools);
+    fills ``out`` (lines, verdicts, items, csv) with the group's results."""
     from populace.targeting import target
 
     instruments = G.instruments_of(kind, a.yrbs_items)
@@ -140,7 +145,10 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
             **common,
         ).personas
     fails = {}
-    for name, template in (("revised", "auto"), ("minimal", "minimal")):
+    revisions = (("revised", "auto"), ("minimal", "minimal"))
+    if pool_name not in a.minimal_pools.split(","):
+        revisions = revisions[:1]
+    for name, template in revisions:
         res = target(
             run,
             query,
@@ -153,7 +161,7 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
         )
         frames[name], fails[name] = res.personas, (len(res.failures), res.info["template"])
     scores, per_item = {}, {}
-    for name in SETS:
+    for name in (s_ for s_ in SETS if s_ in frames):
         people = frames[name]
         if people.empty:
             out["lines"].append(
@@ -210,7 +218,7 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
                 **{f"floor_{m}": v for m, v in zip(METRICS, nf)},
             }
         )
-    if kind == "yrbs" and per_item:
+    if kind == "yrbs" and "trained" in per_item and "revised" in per_item:
         out["items"].append(
             f"YRBS items [{pool_name}]: TV per set; humans' most common answer (share); "
             "moved = TV(trained) - TV(revised)"
@@ -246,6 +254,55 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
         )
 
 
+def run_order(groups):
+    """WVS regions first (2 items, minutes each), YRBS last (96 items, hours), so
+    that a run stopped at a session's end has finished what it could; the
+    tables keep the order of ``groups``."""
+    return sorted(groups, key=lambda g: g[2] == "yrbs")
+
+
+def write_results(a, pools, groups, blocks, trained, seconds, res=None) -> str:
+    """Write the table of the groups done so far (all of them at the end) to
+    benchmarks/results/target_table4[tag].txt/.csv/.json; returns the text."""
+    done = [(p, g) for p in pools for g in groups if (p, g[0]) in blocks]
+    missing = [f"{g[1]} [{p}]" for p in pools for g in groups if (p, g[0]) not in blocks]
+    parts = {
+        k: [x for p, g in done for x in blocks[(p, g[0])][k]]
+        for k in ("lines", "verdicts", "items", "csv")
+    }
+    head = [
+        f"target_table4: n = {a.n} personas per set; LLM {a.model} (revision and survey, mode expected); "
+        f"base embedder minilm; trained {trained}; minimal-prompt set on pools {a.minimal_pools}",
+        "YRBS items left out: " + "; ".join(f"{k} ({v})" for k, v in G.YRBS_EXCLUDED.items()),
+        "scores: mean over items; TV all items, W1 (= AMW = SW per item), FD, MMD ordinal items; lower is better; "
+        "[95% bootstrap interval over personas]",
+    ]
+    if missing:
+        head.append("PARTIAL: not yet run: " + "; ".join(missing))
+    text = "\n".join(
+        head
+        + ["", f"{'group':<28}{'pool':<11}{'set':<9}" + "  ".join(f"{m:<22}" for m in METRICS)]
+        + parts["lines"]
+        + ["", "differences (independent bootstrap intervals):"]
+        + parts["verdicts"]
+        + [""]
+        + parts["items"]
+        + [f"wall time {seconds:.0f} s"]
+    )
+    tag = "" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick"
+    if sorted(pools) != ["mined", "personahub"]:  # one pool's run keeps the other's table
+        tag += "." + "-".join(pools)
+    res = res or ROOT / "benchmarks" / "results"
+    (res / f"target_table4{tag}.txt").write_text(text + "\n")
+    pd.DataFrame(parts["csv"]).to_csv(res / f"target_table4{tag}.csv", index=False)
+    (res / f"target_table4{tag}.json").write_text(
+        json.dumps(
+            {"args": {k: str(v) for k, v in vars(a).items()}, "partial": bool(missing)}, indent=1
+        )
+    )
+    return text
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=50, help="personas per set")
@@ -265,6 +322,12 @@ def main(argv=None) -> int:
         "--mined",
         type=Path,
         default=ROOT / "benchmarks" / "out" / "e2e_blogs_v2" / "personas.parquet",
+    )
+    ap.add_argument(
+        "--minimal-pools",
+        default="mined",
+        help="pools that also get the minimal-prompt set (the prompt comparison; "
+        "comma-separated, '' for none)",
     )
     ap.add_argument(
         "--personahub-limit",
@@ -302,8 +365,9 @@ def main(argv=None) -> int:
     t0 = time.time()
     rng = np.random.default_rng(a.seed)
     backend, info = load_backend(a.model, n_threads=2)
-    out = {"lines": [], "verdicts": [], "items": [], "csv": []}
+    blocks: dict = {}  # (pool, group key) -> that group's results
     states, savers = [], []
+    trained = None
     _state.stop_on_sigterm()
     try:
         trained = trained_embedder(a, backend, info)
@@ -315,45 +379,21 @@ def main(argv=None) -> int:
             _state.load(run.cache_path, state)
             states.append((run.cache_path, state))
             savers.append(_state.save_every(run.cache_path, state, minutes=10))
-            for key, query, kind, region in groups:
+            for key, query, kind, region in run_order(groups):
+                out = {"lines": [], "verdicts": [], "items": [], "csv": []}
                 run_group(
                     key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out
                 )
-                print("\n".join(out["lines"][-7:]), flush=True)
+                blocks[(pool_name, key)] = out  # only a finished group counts as done
+                print("\n".join(out["lines"]), flush=True)
+                write_results(a, pools, groups, blocks, trained, time.time() - t0)
     finally:
         backend.close()
         for saver in savers:  # the pool's periodic saver stops with its final save
             saver.set()
         for cache_path, state in states:
             _state.save(cache_path, state)
-    head = [
-        f"target_table4: n = {a.n} personas per set; LLM {a.model} (revision and survey, mode expected); "
-        f"base embedder minilm; trained {trained}",
-        "YRBS items left out: " + "; ".join(f"{k} ({v})" for k, v in G.YRBS_EXCLUDED.items()),
-        "scores: mean over items; TV all items, W1 (= AMW = SW per item), FD, MMD ordinal items; lower is better; "
-        "[95% bootstrap interval over personas]",
-        "",
-        f"{'group':<28}{'pool':<11}{'set':<9}" + "  ".join(f"{m:<22}" for m in METRICS),
-    ]
-    text = "\n".join(
-        head
-        + out["lines"]
-        + ["", "differences (independent bootstrap intervals):"]
-        + out["verdicts"]
-        + [""]
-        + out["items"]
-        + [f"wall time {time.time() - t0:.0f} s"]
-    )
-    print(text)
-    tag = "" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick"
-    if sorted(pools) != ["mined", "personahub"]:  # one pool's run keeps the other's table
-        tag += "." + "-".join(pools)
-    res = ROOT / "benchmarks" / "results"
-    (res / f"target_table4{tag}.txt").write_text(text + "\n")
-    pd.DataFrame(out["csv"]).to_csv(res / f"target_table4{tag}.csv", index=False)
-    (res / f"target_table4{tag}.json").write_text(
-        json.dumps({"args": {k: str(v) for k, v in vars(a).items()}}, indent=1)
-    )
+    print(write_results(a, pools, groups, blocks, trained, time.time() - t0))
     return 0
 
 

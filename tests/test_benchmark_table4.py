@@ -47,3 +47,30 @@ def test_interval_verdict():
     assert d == 0.5 - 0.4 and 0.05 < lo < d < hi < 0.15
     d, lo, hi = G.interval_verdict(a, a[::-1], [0.5] * 4, [0.5] * 4)
     assert d == 0 and lo < 0 < hi
+
+
+def test_table4_runs_cheap_groups_first_and_marks_partial_results(tmp_path):
+    import argparse
+
+    import target_table4 as T
+
+    order = [g[0] for g in T.run_order(G.GROUPS)]
+    assert order == ["east_asia", "north_america", "europe", "yrbs"]
+    a = argparse.Namespace(model="smollm2-135m", n=5, minimal_pools="mined")
+    row = {"group": "europe", "pool": "mined", "set": "random", "TV": 0.4}
+    blocks = {
+        ("mined", "europe"): {"lines": ["europe line"], "verdicts": [], "items": [], "csv": [row]}
+    }
+    text = T.write_results(a, ["mined"], G.GROUPS, blocks, "emb", 1.0, res=tmp_path)
+    assert "PARTIAL: not yet run: US high-school students [mined]" in text
+    assert (tmp_path / "target_table4.smollm2-135m.quick.mined.txt").read_text() == text + "\n"
+    blocks.update(
+        {
+            ("mined", g[0]): {"lines": [g[0]], "verdicts": [], "items": [], "csv": []}
+            for g in G.GROUPS[:3]
+        }
+    )
+    text = T.write_results(a, ["mined"], G.GROUPS, blocks, "emb", 1.0, res=tmp_path)
+    assert "PARTIAL" not in text
+    # the table keeps the groups' order, whatever order they ran in
+    assert text.index("\nyrbs\n") < text.index("east_asia") < text.index("europe line")
