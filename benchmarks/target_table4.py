@@ -27,7 +27,10 @@ or, without it, trained here on the whole mined pool with --recipe (LLM calls
 cached).
 
 Each set is surveyed by the same LLM (mode ``expected``: option probabilities
-kept). Scores per item on the set's option distribution vs the humans' weighted
+kept) and scored under two readings of those probabilities: as surveyed (a
+set's distribution is the mean of its personas' probabilities) and by the
+pipeline's default readout centred-sample@0.1 on the pool's centre (estimated
+by the random set); no extra model call. Scores per item on the set's option distribution vs the humans' weighted
 shares (populace.evaluate.marginals): TV on every item; W1 (= AMW = SW in one
 dimension), FD and MMD on ordinal items; a group's score is the mean over its
 items. Intervals: 95% bootstrap over the set's personas (--boot); noise floor:
@@ -64,8 +67,27 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import _table4_groups as G  # noqa: E402
 
 from populace.evaluate import marginals  # noqa: E402
+from populace.survey import readout  # noqa: E402
 
 SETS = ("random", "base", "trained", "revised", "minimal")
+POOLS = ("mined", "personahub")
+#: pairs (a, b) whose TV difference a - b is tested (b better when the interval is above 0)
+VERDICTS = (
+    ("random", "revised"),
+    ("trained", "revised"),
+    ("base", "trained"),
+    ("minimal", "revised"),
+)
+#: the pipeline's default readout (populace.config.DEFAULT_READOUT), read on the
+#: random set's centre: a random sample of the pool, so its centre estimates the pool's
+CENTRED = "centred-sample@0.1"
+READING_TITLES = {
+    "expected": "answers as surveyed: a set's option distribution is the mean of its "
+    "personas' option probabilities (the paper's protocol)",
+    CENTRED: f"answers read by {CENTRED} (the pipeline's default readout) on the pool's "
+    "centre, estimated by the random set: a set's option distribution is the mean of "
+    "its personas' read distributions; the centre is held fixed in the bootstrap",
+}
 METRICS = ("TV", "W1", "FD", "MMD")
 PERSONAHUB = G.DATA / "persona_sets" / "personahub" / "tool.jsonl"
 
@@ -117,7 +139,7 @@ def fmt(est, bs) -> str:
     return "  ".join(f"{e:.3f} [{lo_:.3f}, {hi_:.3f}]" for e, lo_, hi_ in zip(est, lo, hi))
 
 
-def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out):
+def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, out):
     """The sets of one group and pool (``minimal`` only for --minimal-pools);
     fills ``out`` (lines, verdicts, items, csv) with the group's results."""
     from populace.targeting import target
@@ -160,47 +182,68 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
             **common,
         )
         frames[name], fails[name] = res.personas, (len(res.failures), res.info["template"])
-    scores, per_item = {}, {}
+    probs, notes = {}, {}
     for name in (s_ for s_ in SETS if s_ in frames):
         people = frames[name]
         if people.empty:
-            out["lines"].append(
-                f"{query:<28}{pool_name:<11}{name:<9}no personas (all revisions failed)"
-            )
+            notes[name] = "no personas (all revisions failed)"
             continue
-        probs = G.survey_probs(people, instruments, backend, run.cache_path)
-        est, bs = score_set(probs, refs, nominal, len(people), a.boot, rng)
-        scores[name] = (est, bs)
-        per_item[name] = {
-            it: marginals.item_distances(
-                probs[it].mean(0), refs[it][1], refs[it][0], it in nominal
-            )[0]
-            for it in refs
+        probs[name] = G.survey_probs(people, instruments, backend, run.cache_path)
+        if name in fails:
+            notes[name] = (
+                f"  ({len(people)} personas; {fails[name][0]} failed; template {fails[name][1]})"
+            )
+    gi, pi = [g[0] for g in G.GROUPS].index(key), POOLS.index(pool_name)
+    nf = marginals.noise_floor_scores(refs, nominal, a.n, np.random.default_rng([a.seed, gi, pi]))
+    head = dict(key=key, query=query, pool_name=pool_name, refs=refs, nominal=nominal, nf=nf)
+    score_reading(
+        out, probs, notes, "expected", np.random.default_rng([a.seed, gi, pi, 0]), a, **head
+    )
+    if "random" in probs:  # the pipeline's default readout, centred on the pool's centre
+        centre = {it: readout.centre_of(P) for it, P in probs["random"].items()}
+        read = readout.Readout.parse(CENTRED)
+        cprobs = {
+            name: {it: readout.distributions(P, read, centre[it]) for it, P in pr.items()}
+            for name, pr in probs.items()
         }
-        note = (
-            f"  ({len(people)} personas; {fails[name][0]} failed; template {fails[name][1]})"
-            if name in fails
-            else ""
+        score_reading(
+            out, cprobs, notes, CENTRED, np.random.default_rng([a.seed, gi, pi, 1]), a, **head
         )
-        out["lines"].append(f"{query:<28}{pool_name:<11}{name:<9}{fmt(est, bs)}{note}")
-    nf = marginals.noise_floor_scores(refs, nominal, a.n, rng)
-    out["lines"].append(
-        f"{query:<28}{pool_name:<11}{'floor':<9}"
-        + "  ".join(f"{v:.3f}{'':<16}" for v in nf)
-        + f"  (n = {a.n} humans; reference rows {n_ref}; {len(refs)} items, "
+    n_ref_note = (
+        f"  (n = {a.n} humans; reference rows {n_ref}; {len(refs)} items, "
         f"{len(set(refs) - nominal)} ordinal)"
     )
-    for a_, b_ in (
-        ("random", "revised"),
-        ("trained", "revised"),
-        ("base", "trained"),
-        ("minimal", "revised"),
-    ):
+    for lines in out["lines"].values():
+        lines.append(
+            f"{query:<28}{pool_name:<11}{'floor':<9}"
+            + "  ".join(f"{v:.3f}{'':<16}" for v in nf)
+            + n_ref_note
+        )
+    if kind == "yrbs":
+        item_table(out, probs, refs, nominal, instruments, query, pool_name)
+
+
+def score_reading(out, probs, notes, reading, rng, a, key, query, pool_name, refs, nominal, nf):
+    """Scores, intervals and verdicts of every set under one reading of the
+    answers; the sets' bootstrap replicates come from ``rng``."""
+    scores = {}
+    lines = out["lines"].setdefault(reading, [])
+    verdicts = out["verdicts"].setdefault(reading, [])
+    for name in SETS:
+        if name not in probs:
+            if name in notes:
+                lines.append(f"{query:<28}{pool_name:<11}{name:<9}{notes[name]}")
+            continue
+        n = len(next(iter(probs[name].values())))
+        est, bs = score_set(probs[name], refs, nominal, n, a.boot, rng)
+        scores[name] = (est, bs)
+        lines.append(f"{query:<28}{pool_name:<11}{name:<9}{fmt(est, bs)}{notes.get(name, '')}")
+    for a_, b_ in VERDICTS:
         if a_ in scores and b_ in scores:
             d, lo, hi = G.interval_verdict(
                 scores[a_][1], scores[b_][1], scores[a_][0], scores[b_][0]
             )
-            out["verdicts"].append(
+            verdicts.append(
                 f"{query} [{pool_name}]: TV {a_} - {b_} {d:+.3f} [{lo:+.3f}, {hi:+.3f}] -> "
                 + (
                     f"{b_} better beyond the interval"
@@ -208,50 +251,63 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
                     else (f"{b_} worse beyond the interval" if hi < 0 else "within the interval")
                 )
             )
-    for name, (est, _) in scores.items():
+    for name, (est, bs) in scores.items():
+        lo, hi = np.nanpercentile(bs, [2.5, 97.5], axis=0)
         out["csv"].append(
             {
                 "group": key,
                 "pool": pool_name,
+                "reading": reading,
                 "set": name,
                 **dict(zip(METRICS, est)),
+                **{f"{m}_lo": v for m, v in zip(METRICS, lo)},
+                **{f"{m}_hi": v for m, v in zip(METRICS, hi)},
                 **{f"floor_{m}": v for m, v in zip(METRICS, nf)},
             }
         )
-    if kind == "yrbs" and "trained" in per_item and "revised" in per_item:
-        out["items"].append(
-            f"YRBS items [{pool_name}]: TV per set; humans' most common answer (share); "
-            "moved = TV(trained) - TV(revised)"
-        )
-        out["items"].append(
-            f"{'item':<6}{'human mode':<34}"
-            + "".join(f"{s:>9}" for s in per_item)
-            + f"{'moved':>9}"
-        )
-        labels = {it.id: it for ins in instruments for it in ins.items}
-        rows = []
-        for it in refs:
-            q = refs[it][1]
-            opt = labels[it].options[int(np.argmax(q))].label
-            moved = per_item.get("trained", {}).get(it, np.nan) - per_item.get("revised", {}).get(
-                it, np.nan
+
+
+def item_table(out, probs, refs, nominal, instruments, query, pool_name):
+    """YRBS: every item's TV per set (as surveyed), the humans' most common answer,
+    and how far revision moved it (TV trained - TV revised)."""
+    if not ("trained" in probs and "revised" in probs):
+        return
+    per_item = {
+        name: {
+            it: marginals.item_distances(P[it].mean(0), refs[it][1], refs[it][0], it in nominal)[0]
+            for it in refs
+        }
+        for name, P in probs.items()
+    }
+    out["items"].append(
+        f"YRBS items [{pool_name}]: TV per set; humans' most common answer (share); "
+        "moved = TV(trained) - TV(revised)"
+    )
+    out["items"].append(
+        f"{'item':<6}{'human mode':<34}" + "".join(f"{s:>9}" for s in per_item) + f"{'moved':>9}"
+    )
+    labels = {it.id: it for ins in instruments for it in ins.items}
+    rows = []
+    for it in refs:
+        q = refs[it][1]
+        opt = labels[it].options[int(np.argmax(q))].label
+        moved = per_item["trained"][it] - per_item["revised"][it]
+        rows.append(
+            (
+                moved,
+                f"{it:<6}{(opt[:24] + f' ({q.max():.0%})'):<34}"
+                + "".join(f"{per_item[s][it]:>9.3f}" for s in per_item)
+                + f"{moved:>+9.3f}",
             )
-            rows.append(
-                (
-                    moved,
-                    f"{it:<6}{(opt[:24] + f' ({q.max():.0%})'):<34}"
-                    + "".join(f"{per_item[s][it]:>9.3f}" for s in per_item)
-                    + f"{moved:>+9.3f}",
-                )
-            )
-        rows.sort(key=lambda r: -np.nan_to_num(r[0], nan=-9))
-        out["items"] += [r[1] for r in rows] + [""]
-        mv = np.array([r[0] for r in rows], float)
-        out["verdicts"].append(
-            f"{query} [{pool_name}]: of {len(rows)} items, {int((mv > 0.02).sum())} moved closer "
-            f"to the humans by > 0.02 TV after revision, {int((np.abs(mv) <= 0.02).sum())} within 0.02, "
-            f"{int((mv < -0.02).sum())} moved away"
         )
+    rows.sort(key=lambda r: -r[0])
+    out["items"] += [r[1] for r in rows] + [""]
+    mv = np.array([r[0] for r in rows], float)
+    out["verdicts"]["expected"].append(
+        f"{query} [{pool_name}]: of {len(rows)} items, {int((mv > 0.02).sum())} moved closer "
+        f"to the humans by > 0.02 TV after revision, {int((np.abs(mv) <= 0.02).sum())} within 0.02, "
+        f"{int((mv < -0.02).sum())} moved away"
+    )
 
 
 def run_order(groups):
@@ -266,10 +322,17 @@ def write_results(a, pools, groups, blocks, trained, seconds, res=None) -> str:
     benchmarks/results/target_table4[tag].txt/.csv/.json; returns the text."""
     done = [(p, g) for p in pools for g in groups if (p, g[0]) in blocks]
     missing = [f"{g[1]} [{p}]" for p in pools for g in groups if (p, g[0]) not in blocks]
-    parts = {
-        k: [x for p, g in done for x in blocks[(p, g[0])][k]]
-        for k in ("lines", "verdicts", "items", "csv")
-    }
+    readings = ["expected", CENTRED]
+
+    def gather(k, reading=None):
+        return [
+            x
+            for p, g in done
+            for x in (
+                blocks[(p, g[0])][k] if reading is None else blocks[(p, g[0])][k].get(reading, [])
+            )
+        ]
+
     head = [
         f"target_table4: n = {a.n} personas per set; LLM {a.model} (revision and survey, mode expected); "
         f"base embedder minilm; trained {trained}; minimal-prompt set on pools {a.minimal_pools}",
@@ -279,22 +342,26 @@ def write_results(a, pools, groups, blocks, trained, seconds, res=None) -> str:
     ]
     if missing:
         head.append("PARTIAL: not yet run: " + "; ".join(missing))
-    text = "\n".join(
-        head
-        + ["", f"{'group':<28}{'pool':<11}{'set':<9}" + "  ".join(f"{m:<22}" for m in METRICS)]
-        + parts["lines"]
-        + ["", "differences (independent bootstrap intervals):"]
-        + parts["verdicts"]
-        + [""]
-        + parts["items"]
-        + [f"wall time {seconds:.0f} s"]
-    )
+    columns = f"{'group':<28}{'pool':<11}{'set':<9}" + "  ".join(f"{m:<22}" for m in METRICS)
+    body = []
+    for reading in readings:
+        body += [
+            "",
+            READING_TITLES[reading],
+            "",
+            columns,
+            *gather("lines", reading),
+            "",
+            "differences (independent bootstrap intervals):",
+            *gather("verdicts", reading),
+        ]
+    text = "\n".join(head + body + [""] + gather("items") + [f"wall time {seconds:.0f} s"])
     tag = "" if a.model == "qwen2.5-1.5b" else f".{a.model}.quick"
     if sorted(pools) != ["mined", "personahub"]:  # one pool's run keeps the other's table
         tag += "." + "-".join(pools)
     res = res or ROOT / "benchmarks" / "results"
     (res / f"target_table4{tag}.txt").write_text(text + "\n")
-    pd.DataFrame(parts["csv"]).to_csv(res / f"target_table4{tag}.csv", index=False)
+    pd.DataFrame(gather("csv")).to_csv(res / f"target_table4{tag}.csv", index=False)
     (res / f"target_table4{tag}.json").write_text(
         json.dumps(
             {"args": {k: str(v) for k, v in vars(a).items()}, "partial": bool(missing)}, indent=1
@@ -363,7 +430,6 @@ def main(argv=None) -> int:
     groups = [g for g in G.GROUPS if g[0] in a.groups.split(",")]
     pools = [p for p in a.pools.split(",") if p]
     t0 = time.time()
-    rng = np.random.default_rng(a.seed)
     backend, info = load_backend(a.model, n_threads=2)
     blocks: dict = {}  # (pool, group key) -> that group's results
     states, savers = [], []
@@ -380,12 +446,10 @@ def main(argv=None) -> int:
             states.append((run.cache_path, state))
             savers.append(_state.save_every(run.cache_path, state, minutes=10))
             for key, query, kind, region in run_order(groups):
-                out = {"lines": [], "verdicts": [], "items": [], "csv": []}
-                run_group(
-                    key, query, kind, region, pool_name, pool, run, embs, backend, a, rng, out
-                )
+                out = {"lines": {}, "verdicts": {}, "items": [], "csv": []}
+                run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, out)
                 blocks[(pool_name, key)] = out  # only a finished group counts as done
-                print("\n".join(out["lines"]), flush=True)
+                print("\n".join(out["lines"]["expected"]), flush=True)
                 write_results(a, pools, groups, blocks, trained, time.time() - t0)
     finally:
         backend.close()

@@ -59,14 +59,22 @@ def test_table4_runs_cheap_groups_first_and_marks_partial_results(tmp_path):
     a = argparse.Namespace(model="smollm2-135m", n=5, minimal_pools="mined")
     row = {"group": "europe", "pool": "mined", "set": "random", "TV": 0.4}
     blocks = {
-        ("mined", "europe"): {"lines": ["europe line"], "verdicts": [], "items": [], "csv": [row]}
+        ("mined", "europe"): {
+            "lines": {"expected": ["europe line"], T.CENTRED: ["europe centred line"]},
+            "verdicts": {"expected": ["europe verdict"]},
+            "items": [],
+            "csv": [row],
+        }
     }
     text = T.write_results(a, ["mined"], G.GROUPS, blocks, "emb", 1.0, res=tmp_path)
     assert "PARTIAL: not yet run: US high-school students [mined]" in text
     assert (tmp_path / "target_table4.smollm2-135m.quick.mined.txt").read_text() == text + "\n"
+    # one section per reading, the as-surveyed one first
+    assert text.index("europe line") < text.index("europe verdict") < text.index(T.CENTRED)
+    assert text.index(T.CENTRED) < text.index("europe centred line")
     blocks.update(
         {
-            ("mined", g[0]): {"lines": [g[0]], "verdicts": [], "items": [], "csv": []}
+            ("mined", g[0]): {"lines": {"expected": [g[0]]}, "verdicts": {}, "items": [], "csv": []}
             for g in G.GROUPS[:3]
         }
     )
