@@ -238,6 +238,13 @@ def score_reading(out, probs, notes, reading, rng, a, key, query, pool_name, ref
         est, bs = score_set(probs[name], refs, nominal, n, a.boot, rng)
         scores[name] = (est, bs)
         lines.append(f"{query:<28}{pool_name:<11}{name:<9}{fmt(est, bs)}{notes.get(name, '')}")
+    if scores:
+        verdicts.append(
+            f"{query} [{pool_name}]: times the noise floor (TV / W1): "
+            + "; ".join(
+                f"{name} {e[0] / nf[0]:.1f} / {e[1] / nf[1]:.1f}" for name, (e, _) in scores.items()
+            )
+        )
     for a_, b_ in VERDICTS:
         if a_ in scores and b_ in scores:
             d, lo, hi = G.interval_verdict(
