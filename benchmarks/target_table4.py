@@ -221,6 +221,20 @@ def run_group(key, query, kind, region, pool_name, pool, run, embs, backend, a, 
         )
     if kind == "yrbs":
         item_table(out, probs, refs, nominal, instruments, query, pool_name)
+    else:
+        share_table(out, probs, refs, query, pool_name)
+
+
+def share_table(out, probs, refs, query, pool_name):
+    """WVS: each item's option shares, humans against every set as surveyed, to
+    show whether a set's answers move at all (2 items, so all of it fits)."""
+    out["items"].append(f"{query} [{pool_name}]: option shares (codes in order), as surveyed")
+    for it, (codes, q, _x, _w) in refs.items():
+        out["items"].append(f"  {it}  codes {' '.join(f'{c:g}' for c in codes)}")
+        out["items"].append(f"    {'humans':<9}" + " ".join(f"{v:.2f}" for v in q))
+        for name, P in probs.items():
+            out["items"].append(f"    {name:<9}" + " ".join(f"{v:.2f}" for v in P[it].mean(0)))
+    out["items"].append("")
 
 
 def score_reading(out, probs, notes, reading, rng, a, key, query, pool_name, refs, nominal, nf):
