@@ -75,3 +75,31 @@ def test_bad_templates(tmp_path):
     (tmp_path / "persona.txt").write_text("{persona} {item")
     with pytest.raises(PopulaceError, match="persona.txt"):
         Templates.load(tmp_path)
+
+
+def test_a_scale_that_rates_an_action_is_asked_with_its_instructions():
+    """WVS F117 rates how justifiable an action is, not how well it describes the
+    respondent: its instructions lead the item (likert_prompt: instructions)."""
+    t = Templates.load()
+    f117 = load_instrument("wvs_f117")
+    assert f117.likert_prompt == "instructions"
+    it = f117.items[0]
+    user = build_messages(t, f117, it, "A tax clerk.")[1].content
+    assert user.startswith("Here is a description of a person:")
+    assert user.index("A tax clerk.") < user.index(f117.instructions) < user.index(it.text)
+    assert "describe" not in user and "1 = Never justifiable" in user
+    nop = build_messages(t, f117, it, None)[1].content
+    assert nop.startswith(f117.instructions) and "person" not in nop and "yourself" in nop
+    # self-description scales keep their prompt word for word
+    assert load_instrument("ipip50").likert_prompt == "describes"
+
+
+def test_instructed_prompt_needs_instructions(tmp_path):
+    ins = load_instrument("wvs_f117")
+    data = ins.model_dump()
+    data["instructions"] = None
+    with pytest.raises(ValueError, match="needs the instrument's instructions"):
+        type(ins).model_validate(data)
+    (tmp_path / "persona_instructed.txt").write_text("{persona}\n{options}\n{item}")
+    with pytest.raises(PopulaceError, match=r"must contain \{instructions\}"):
+        Templates.load(tmp_path)

@@ -150,6 +150,11 @@ class Instrument(BaseModel):
     traits: tuple[Trait, ...] = ()
     scoring: Literal["mean", "sum"] = "mean"
     answer_keys: Literal["numbers", "letters"] = "numbers"  # how options are keyed in prompts
+    #: how a Likert item is put to the model: "describes" ("How well does the statement
+    #: describe them?", for self-description scales) or "instructions" (the instrument's
+    #: instructions lead the item, for scales that rate something else, e.g. WVS F117's
+    #: justifiability of an action)
+    likert_prompt: Literal["describes", "instructions"] = "describes"
     items: tuple[Item, ...]
     notes: str | None = None
 
@@ -157,6 +162,8 @@ class Instrument(BaseModel):
     def _check(self) -> Instrument:
         if not self.items:
             raise ValueError("an instrument needs at least one item")
+        if self.likert_prompt == "instructions" and not (self.instructions or "").strip():
+            raise ValueError("likert_prompt: instructions needs the instrument's instructions")
         seen: dict[str, str] = {}
         for it in self.items:
             for name in (it.id, *it.aliases):

@@ -7,6 +7,12 @@ Files in ``populace/survey/prompts/``:
 ``no_persona.txt``           user message for Likert items, no persona
 ``persona_choice.txt``       user message for other item types, with a persona
 ``no_persona_choice.txt``    user message for other item types, no persona
+``persona_instructed.txt``   user message for Likert items of an instrument with
+                             ``likert_prompt: instructions`` (its instructions lead
+                             the item: a scale that rates something other than the
+                             respondent, e.g. WVS F117 "can always be justified ...
+                             never be justified"), with a persona
+``no_persona_instructed.txt`` the same, no persona
 
 Placeholders: ``{persona}``, ``{item}`` (the item text), ``{options}`` (one
 line per option, ``"1 = Disagree"``), ``{instructions}`` (the instrument's
@@ -30,7 +36,15 @@ from populace.instruments.model import Instrument, Item
 from populace.llm.base import ChoiceRequest, Message
 from populace.templates import load_templates
 
-TEMPLATE_NAMES = ("system", "persona", "no_persona", "persona_choice", "no_persona_choice")
+TEMPLATE_NAMES = (
+    "system",
+    "persona",
+    "no_persona",
+    "persona_choice",
+    "no_persona_choice",
+    "persona_instructed",
+    "no_persona_instructed",
+)
 _FIELDS = {"persona", "item", "options", "instructions", "key"}
 
 
@@ -50,6 +64,8 @@ class Templates:
                 raise PopulaceError(f"prompt template {n}.txt must contain {{item}}")
             if n.startswith("persona") and "{persona}" not in t:
                 raise PopulaceError(f"prompt template {n}.txt must contain {{persona}}")
+            if n.endswith("_instructed") and "{instructions}" not in t:
+                raise PopulaceError(f"prompt template {n}.txt must contain {{instructions}}")
         return cls(texts)
 
     @property
@@ -80,7 +96,10 @@ def build_messages(
 ) -> tuple[Message, ...]:
     opts = instrument.options(item)
     options = "\n".join(f"{k} = {o.label}" for k, o in zip(_keys(instrument, len(opts)), opts))
-    kind = "" if item.type == "likert" else "_choice"
+    if item.type != "likert":
+        kind = "_choice"
+    else:
+        kind = "_instructed" if instrument.likert_prompt == "instructions" else ""
     name = ("persona" if persona is not None else "no_persona") + kind
     user = t.texts[name].format(
         persona=(persona or "").strip(),
