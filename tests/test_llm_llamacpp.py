@@ -262,3 +262,43 @@ def test_shared_suffix_tokens_decode_fewer_with_the_same_answers(smol):
     for a, b in zip(got[True], got[False]):
         assert a.ok and abs(sum(a.probs) - 1) < 1e-9
         assert np.allclose(a.probs, b.probs, atol=0.08)
+
+
+def test_one_is_not_counted_again_inside_ten(smol):
+    """Where digits are single tokens, "1" is how "10" begins: the key "1" is
+    scored as P("1") - P("10"), so an answer of 10 is not counted twice."""
+    msgs = (Message("user", "Rate from 1 to 10: how much do you love pizza? Reply 10."),)
+    assert smol._key_variants("10")[0][0] == smol._key_variants("1")[0][0]
+    nine, ten = smol.choice_probs(
+        [
+            ChoiceRequest(msgs, tuple(str(i) for i in range(1, 10))),  # single tokens
+            ChoiceRequest(msgs, tuple(str(i) for i in range(1, 11))),
+        ]
+    )
+    assert nine.ok and ten.ok and abs(sum(ten.probs) - 1) < 1e-9
+    raw9 = [p * nine.mass for p in nine.probs]
+    raw10 = [p * ten.mass for p in ten.probs]
+    assert raw10[9] > 0.01  # the model does say "10" here
+    # "10" is carved out of "1": the same total mass, "1" smaller by exactly P("10")
+    assert ten.mass == pytest.approx(nine.mass, rel=1e-3)
+    assert raw10[0] == pytest.approx(raw9[0] - raw10[9], abs=1e-3)
+    assert raw10[1:9] == pytest.approx(raw9[1:], abs=1e-3)
+    smol.prefer_generation_context = True
+    try:
+        g = smol.choice_probs([ChoiceRequest(msgs, tuple(str(i) for i in range(1, 11)))])[0]
+    finally:
+        smol.prefer_generation_context = False
+    assert max(abs(a - b) for a, b in zip(g.probs, ten.probs)) < 0.05
+
+
+def test_exclusive_of_extensions():
+    from populace.llm.base import exclusive_of_extensions
+
+    # "1" = (1,), "10" = (1, 0), "100" = (1, 0, 0), "2" = (2,): "1" loses "10" only
+    variants = [[(1,), (9,)], [(1, 0)], [(1, 0, 0)], [(2,)]]
+    assert exclusive_of_extensions([0.5, 0.3, 0.1, 0.2], variants) == pytest.approx(
+        [0.2, 0.2, 0.1, 0.2]
+    )
+    # distinct single tokens are untouched; a negative difference (rounding) is floored
+    assert exclusive_of_extensions([0.4, 0.6], [[(1,)], [(2,)]]) == [0.4, 0.6]
+    assert exclusive_of_extensions([0.1, 0.2], [[(1,)], [(1, 0)]]) == [0.0, 0.2]

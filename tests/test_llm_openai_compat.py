@@ -276,6 +276,29 @@ def test_multi_token_keys_scored_exactly_token_by_token(monkeypatch):
     assert all(p["body"]["max_tokens"] == 1 and p["body"]["logprobs"] == 20 for p in posts)
 
 
+def test_one_is_scored_apart_from_ten_token_by_token(monkeypatch):
+    """Keys "1" and "10" where digits are single tokens: "10" continues "1", so
+    "1" alone is P("1") - P("10") (the same correction as in process)."""
+    prompt = "<|user|>Pick 1, 2 or 10.\n<|assistant|>"
+    steps = {
+        prompt: [("1", -0.2), ("2", -2.0)],
+        prompt + "1": [("0", -0.5), ("<|end|>", -1.0)],
+    }
+
+    def completions(body):
+        return completion_ok(steps[body["prompt"]])
+
+    with FaultServer(completions=completions) as fs:
+        be = OpenAIBackend(fs.url, "fake", chat_template=TEMPLATE)
+        monkeypatch.setattr(be, "_tokenize", lambda s: [16] * len(s))  # one token per digit
+        msgs = (Message("user", "Pick 1, 2 or 10."),)
+        r = be.choice_probs([ChoiceRequest(msgs, ("1", "2", "10"))])[0]
+    assert r.ok and r.method == "continuation"
+    p1, p2, p10 = np.exp(-0.2), np.exp(-2.0), np.exp(-0.2 - 0.5)
+    raw = np.array([p1 - p10, p2, p10])
+    assert np.allclose(r.probs, raw / raw.sum()) and abs(r.mass - raw.sum()) < 1e-9
+
+
 def test_multi_token_keys_without_template_need_distinct_first_tokens(monkeypatch):
     with FaultServer() as fs:  # no /apply-template, no chat_template
         be = OpenAIBackend(fs.url, "fake")

@@ -111,6 +111,37 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def exclusive_of_extensions(
+    raw: Sequence[float], variants: Sequence[Sequence[tuple]]
+) -> list[float]:
+    """P(a key is the whole answer) from P(its tokens come first).
+
+    ``variants[i]`` are key i's token spellings (its first one is the key's own
+    tokens). Where a tokenizer splits digits, key "1" (token "1") is also how
+    "10" ("1", "0") begins, so P("1" first) holds P("10"): key i loses the
+    probability of every key whose tokens begin with one of its spellings (the
+    nearest only: "1" loses "10", which already holds "100"), floored at 0. Keys
+    that are distinct single tokens are unchanged."""
+    paths = [tuple(v[0]) for v in variants]
+    out = [float(r) for r in raw]
+    for i, spellings in enumerate(variants):
+        ext = [
+            j
+            for j, pj in enumerate(paths)
+            if any(len(pj) > len(s) and pj[: len(s)] == tuple(s) for s in spellings)
+        ]
+        near = [
+            j
+            for j in ext
+            if not any(
+                m != j and len(paths[m]) < len(paths[j]) and paths[j][: len(paths[m])] == paths[m]
+                for m in ext
+            )
+        ]
+        out[i] = max(0.0, float(raw[i]) - sum(float(raw[j]) for j in near))
+    return out
+
+
 def renormalise(raw: Sequence[float]) -> tuple[tuple[float, ...], float]:
     """Renormalise raw key probabilities; returns (probs, captured mass)."""
     mass = float(sum(raw))

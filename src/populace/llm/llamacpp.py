@@ -17,7 +17,11 @@ prefix boundary.
 Answer keys: a key such as ``"3"`` counts the probability of its single-token
 spellings ``"3"`` and ``" 3"``. Keys that are several tokens (``"10"`` for some
 tokenisers) are scored exactly as the product of their tokens' conditional
-probabilities, each key as its own sequence sharing the prefix.
+probabilities, each key as its own sequence sharing the prefix. A key whose
+tokens begin another key ("1" of "10" where digits are single tokens) is
+scored as itself and not the other: P("1") - P("10")
+(``base.exclusive_of_extensions``); without that, a 1-10 scale counts every
+"10" twice, once as "1".
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from populace.llm.base import (
     GenerateRequest,
     GenerateResult,
     Message,
+    exclusive_of_extensions,
     renormalise,
 )
 
@@ -465,6 +470,8 @@ class LlamaCppBackend:
                     lp += goto(t + kt[:i])[kt[i]]
                 raw.append(float(np.exp(lp)))
             multi = any(len(v[0]) > 1 for v in variants.values())
+            if multi:
+                raw = exclusive_of_extensions(raw, [variants[k] for k in r.keys])
             out.append(_choice_result(raw, "logits_multi_token" if multi else "logits"))
         self.calls += len(requests)
         return out
@@ -526,6 +533,7 @@ class LlamaCppBackend:
                     kt = variants[k][0]
                     vecs = scored[j][: len(kt)]  # after the suffix, then after kt[:i]
                     raw.append(float(np.exp(sum(v[tok] for v, tok in zip(vecs, kt)))))
+                raw = exclusive_of_extensions(raw, [variants[k] for k in r.keys])
                 method = "logits_multi_token"
             out.append(_choice_result(raw, method))
         self.calls += len(requests)

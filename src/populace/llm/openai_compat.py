@@ -43,6 +43,7 @@ from populace.llm.base import (
     ChoiceResult,
     GenerateRequest,
     GenerateResult,
+    exclusive_of_extensions,
     renormalise,
 )
 
@@ -311,8 +312,9 @@ class OpenAIBackend:
         after the prompt plus the part of the key matched so far; steps shared
         by several keys (the "1" of "10" and "11") are asked once."""
         prompts = [self.render(r.messages) for r in requests]
-        # state per (request, key): (text matched so far, log-prob so far) or None (lost)
-        state = {(i, k): ("", 0.0) for i, r in enumerate(requests) for k in r.keys}
+        # state per (request, key): (text matched so far, log-prob so far, tokens
+        # matched) or None (lost)
+        state = {(i, k): ("", 0.0, ()) for i, r in enumerate(requests) for k in r.keys}
         errors: dict[int, str] = {}
         for _ in range(max((len(k) for r in requests for k in r.keys), default=0)):
             todo = sorted(
@@ -353,14 +355,16 @@ class OpenAIBackend:
                     state[(i, k)] = None
                     continue
                 t, lp = max(match, key=lambda x: len(x[0]))
-                state[(i, k)] = (st[0] + t, st[1] + lp)
+                state[(i, k)] = (st[0] + t, st[1] + lp, st[2] + (t,))
         out = []
         for i, r in enumerate(requests):
             if i in errors:
                 out.append(ChoiceResult(error=errors[i]))
                 continue
             raw = [math.exp(state[(i, k)][1]) if state[(i, k)] is not None else 0.0 for k in r.keys]
-            probs, mass = renormalise(raw)
+            # "1" is how "10" begins where digits are single tokens: "1" alone is P("1") - P("10")
+            paths = [[state[(i, k)][2] if state[(i, k)] is not None else (None, k)] for k in r.keys]
+            probs, mass = renormalise(exclusive_of_extensions(raw, paths))
             out.append(
                 ChoiceResult(probs=probs, mass=mass, method="continuation")
                 if probs
