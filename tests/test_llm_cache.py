@@ -140,3 +140,44 @@ def test_repeat_penalty_is_part_of_the_cache_key_only_when_set():
     assert "repeat_penalty" not in GenerateRequest(m).key_payload()
     assert GenerateRequest(m, repeat_penalty=1.1).key_payload()["repeat_penalty"] == 1.1
     assert GenerateRequest(m).key_payload() != GenerateRequest(m, repeat_penalty=1.1).key_payload()
+
+
+def test_exclusive_scoring_is_cached_and_older_entries_read_as_not_exclusive(tmp_path):
+    """Results of keys such as "1" and "10" record whether "1" was scored apart
+    from "10" (``exclusive``); entries cached before that field read False, so a
+    caller that corrected them itself (the critic) still does."""
+    import json
+
+    from populace.llm.base import ChoiceRequest, ChoiceResult, Message
+    from populace.llm.cache import CachedBackend, CallCache, call_key
+
+    class Fixed:
+        fingerprint = "fixed"
+
+        def choice_probs(self, requests):
+            return [ChoiceResult((0.5, 0.5), 1.0, "logits_multi_token", exclusive=True)] * len(
+                requests
+            )
+
+        def close(self):
+            pass
+
+    msgs = (Message("user", "Rate it."),)
+    new, old = (ChoiceRequest(msgs, k) for k in (("1", "10"), ("1", "2", "10")))
+    with CallCache(tmp_path / "c.sqlite") as cache:
+        cache.put_many(
+            [
+                (
+                    call_key("fixed", "choice", old.key_payload()),
+                    "fixed",
+                    "choice",
+                    {"probs": [0.2, 0.3, 0.5], "mass": 1.0, "method": "logits_multi_token"},
+                )
+            ]
+        )
+        be = CachedBackend(Fixed(), cache)
+        assert be.choice_probs([new])[0].exclusive  # computed now
+        assert be.choice_probs([new])[0].exclusive and be.hits == 1  # from the cache
+        got = be.choice_probs([old])[0]
+        assert not got.exclusive and got.probs == (0.2, 0.3, 0.5)
+        assert json.dumps(got.exclusive) == "false"

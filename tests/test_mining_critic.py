@@ -76,6 +76,15 @@ def test_expected_score_separates_1_from_10():
     # a tokeniser with "10" as one token: no correction
     r1 = ChoiceResult(probs=tuple(x / sum(raw) for x in raw), mass=sum(raw), method="logits")
     assert abs(expected_score(r1) - (1 * 0.5 + 9 * 0.1 + 10 * 0.4) / 1.0) < 1e-9
+    # the backend already scored "1" apart from "10" (exclusive): not subtracted twice
+    ex = [0.1] + [0.0] * 7 + [0.1, 0.4]
+    r2 = ChoiceResult(
+        probs=tuple(x / sum(ex) for x in ex),
+        mass=sum(ex),
+        method="logits_multi_token",
+        exclusive=True,
+    )
+    assert abs(expected_score(r2) - (1 * 0.1 + 9 * 0.1 + 10 * 0.4) / 0.6) < 1e-9
 
 
 def test_thresholds():

@@ -51,6 +51,11 @@ class ChoiceResult:
     mass: float = float("nan")  # raw probability the keys captured
     method: str = ""  # "logits", "top_logprobs", "first_token"
     error: str | None = None
+    #: True when a key whose tokens begin another key's ("1" of "10") was scored as
+    #: itself alone (exclusive_of_extensions, since session 18); results cached
+    #: before read False, and a caller that corrected them itself (the critic's
+    #: expected score) still does so for those
+    exclusive: bool = False
 
     @property
     def ok(self) -> bool:

@@ -208,7 +208,11 @@ class CachedBackend:
     def choice_probs(self, requests: Sequence[ChoiceRequest]) -> list[ChoiceResult]:
         def decode(d):
             return ChoiceResult(
-                probs=tuple(d["probs"]), mass=d["mass"], method=d["method"], error=d.get("error")
+                probs=tuple(d["probs"]),
+                mass=d["mass"],
+                method=d["method"],
+                error=d.get("error"),
+                exclusive=d.get("exclusive", False),  # entries cached before session 18: False
             )
 
         return self._run("choice", requests, self.backend.choice_probs, decode)

@@ -44,11 +44,11 @@ from populace.llm.base import (
 )
 
 
-def _choice_result(raw: list[float], method: str) -> ChoiceResult:
+def _choice_result(raw: list[float], method: str, exclusive: bool = False) -> ChoiceResult:
     """The renormalised key probabilities, or an error when the keys got none."""
     probs, mass = renormalise(raw)
     err = None if probs else "the model gave no probability to any answer option"
-    return ChoiceResult(probs=probs, mass=mass, method=method, error=err)
+    return ChoiceResult(probs=probs, mass=mass, method=method, error=err, exclusive=exclusive)
 
 
 def _trie_entries(
@@ -472,7 +472,7 @@ class LlamaCppBackend:
             multi = any(len(v[0]) > 1 for v in variants.values())
             if multi:
                 raw = exclusive_of_extensions(raw, [variants[k] for k in r.keys])
-            out.append(_choice_result(raw, "logits_multi_token" if multi else "logits"))
+            out.append(_choice_result(raw, "logits_multi_token" if multi else "logits", multi))
         self.calls += len(requests)
         return out
 
@@ -535,7 +535,7 @@ class LlamaCppBackend:
                     raw.append(float(np.exp(sum(v[tok] for v, tok in zip(vecs, kt)))))
                 raw = exclusive_of_extensions(raw, [variants[k] for k in r.keys])
                 method = "logits_multi_token"
-            out.append(_choice_result(raw, method))
+            out.append(_choice_result(raw, method, method == "logits_multi_token"))
         self.calls += len(requests)
         return out
 

@@ -366,7 +366,7 @@ class OpenAIBackend:
             paths = [[state[(i, k)][2] if state[(i, k)] is not None else (None, k)] for k in r.keys]
             probs, mass = renormalise(exclusive_of_extensions(raw, paths))
             out.append(
-                ChoiceResult(probs=probs, mass=mass, method="continuation")
+                ChoiceResult(probs=probs, mass=mass, method="continuation", exclusive=True)
                 if probs
                 else ChoiceResult(
                     mass=0.0,

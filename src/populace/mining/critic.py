@@ -62,10 +62,11 @@ def expected_score(res: ChoiceResult) -> float:
 
     Key "1" holds every reply that starts with the token "1", "10" included,
     wherever "10" is two tokens; with exact multi-token scoring its share is
-    subtracted. With the approximate ``first_token`` method "1" and "10" cannot
+    subtracted (by the backend since session 18, ``res.exclusive``; here for
+    results cached before). With the approximate ``first_token`` method "1" and "10" cannot
     be told apart and the mass goes to 10 (critics rarely answer 1)."""
     raw = [p * res.mass for p in res.probs]
-    if res.method in _EXACT_MULTI:
+    if res.method in _EXACT_MULTI and not res.exclusive:
         raw[0] = max(raw[0] - raw[9], 0.0)
     elif res.method == "first_token":
         raw[0] = 0.0
