@@ -134,8 +134,7 @@ def score_set(probs, refs, nominal, n, boot, rng):
     return est, bs
 
 
-def fmt(est, bs) -> str:
-    lo, hi = np.nanpercentile(bs, [2.5, 97.5], axis=0)
+def fmt(est, lo, hi) -> str:
     return "  ".join(f"{e:.3f} [{lo_:.3f}, {hi_:.3f}]" for e, lo_, hi_ in zip(est, lo, hi))
 
 
@@ -240,7 +239,7 @@ def share_table(out, probs, refs, query, pool_name):
 def score_reading(out, probs, notes, reading, rng, a, key, query, pool_name, refs, nominal, nf):
     """Scores, intervals and verdicts of every set under one reading of the
     answers; the sets' bootstrap replicates come from ``rng``."""
-    scores = {}
+    scores, intervals = {}, {}
     lines = out["lines"].setdefault(reading, [])
     verdicts = out["verdicts"].setdefault(reading, [])
     for name in SETS:
@@ -251,7 +250,9 @@ def score_reading(out, probs, notes, reading, rng, a, key, query, pool_name, ref
         n = len(next(iter(probs[name].values())))
         est, bs = score_set(probs[name], refs, nominal, n, a.boot, rng)
         scores[name] = (est, bs)
-        lines.append(f"{query:<28}{pool_name:<11}{name:<9}{fmt(est, bs)}{notes.get(name, '')}")
+        lo, hi = np.nanpercentile(bs, [2.5, 97.5], axis=0)
+        intervals[name] = (lo, hi)
+        lines.append(f"{query:<28}{pool_name:<11}{name:<9}{fmt(est, lo, hi)}{notes.get(name, '')}")
     if scores:
         verdicts.append(
             f"{query} [{pool_name}]: times the noise floor (TV / W1): "
@@ -272,8 +273,8 @@ def score_reading(out, probs, notes, reading, rng, a, key, query, pool_name, ref
                     else (f"{b_} worse beyond the interval" if hi < 0 else "within the interval")
                 )
             )
-    for name, (est, bs) in scores.items():
-        lo, hi = np.nanpercentile(bs, [2.5, 97.5], axis=0)
+    for name, (est, _) in scores.items():
+        lo, hi = intervals[name]
         out["csv"].append(
             {
                 "group": key,

@@ -44,11 +44,17 @@ from populace.llm.base import (
 )
 
 
-def _choice_result(raw: list[float], method: str, exclusive: bool = False) -> ChoiceResult:
-    """The renormalised key probabilities, or an error when the keys got none."""
+def _choice_result(raw: list[float], variants: list[list[list[int]]]) -> ChoiceResult:
+    """The renormalised key probabilities (``variants``: each key's token spellings),
+    or an error when the keys got none. With a multi-token key, a key whose tokens
+    begin another's is scored as itself alone (``exclusive_of_extensions``)."""
+    multi = any(len(v[0]) > 1 for v in variants)
+    if multi:
+        raw = exclusive_of_extensions(raw, variants)
     probs, mass = renormalise(raw)
     err = None if probs else "the model gave no probability to any answer option"
-    return ChoiceResult(probs=probs, mass=mass, method=method, error=err, exclusive=exclusive)
+    method = "logits_multi_token" if multi else "logits"
+    return ChoiceResult(probs=probs, mass=mass, method=method, error=err, exclusive=multi)
 
 
 def _trie_entries(
@@ -469,10 +475,7 @@ class LlamaCppBackend:
                 for i in range(1, len(kt)):
                     lp += goto(t + kt[:i])[kt[i]]
                 raw.append(float(np.exp(lp)))
-            multi = any(len(v[0]) > 1 for v in variants.values())
-            if multi:
-                raw = exclusive_of_extensions(raw, [variants[k] for k in r.keys])
-            out.append(_choice_result(raw, "logits_multi_token" if multi else "logits", multi))
+            out.append(_choice_result(raw, [variants[k] for k in r.keys]))
         self.calls += len(requests)
         return out
 
@@ -526,16 +529,13 @@ class LlamaCppBackend:
             if kind == "single":
                 lp = scored[where][-1]
                 raw = [float(sum(np.exp(lp[v[0]]) for v in variants[k])) for k in r.keys]
-                method = "logits"
             else:
                 raw = []
                 for k, j in zip(r.keys, where):
                     kt = variants[k][0]
                     vecs = scored[j][: len(kt)]  # after the suffix, then after kt[:i]
                     raw.append(float(np.exp(sum(v[tok] for v, tok in zip(vecs, kt)))))
-                raw = exclusive_of_extensions(raw, [variants[k] for k in r.keys])
-                method = "logits_multi_token"
-            out.append(_choice_result(raw, method, method == "logits_multi_token"))
+            out.append(_choice_result(raw, [variants[k] for k in r.keys]))
         self.calls += len(requests)
         return out
 
